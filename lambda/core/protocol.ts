@@ -1,0 +1,220 @@
+/**
+ * Switchboard wire protocol v1: the one place that defines what clients send,
+ * what they get back, and the limits. Handlers, the typed client and the docs
+ * all follow this file.
+ */
+
+/** Protocol limits. Frame limits mirror API Gateway's own quotas. */
+export const LIMITS = {
+  /** Longest `id` a client may attach for correlation. */
+  maxIdLength: 64,
+  /** Largest `data` string, in UTF-8 bytes (API Gateway's frame size is 32 KB). */
+  maxDataBytes: 32 * 1024,
+  /** Room names: 1-64 characters of [A-Za-z0-9_.-]. */
+  roomNamePattern: /^[A-Za-z0-9_.-]{1,64}$/,
+  /** API Gateway's message payload limit: no reply may exceed it. */
+  maxMessageBytes: 128 * 1024,
+} as const;
+
+/** The actions a client may send; each is also a route key on the API. */
+export const ACTIONS = ['message', 'join', 'leave', 'ping'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNKNOWN_ACTION'
+  | 'NOT_IN_ROOM'
+  | 'TOO_MANY_ROOMS'
+  | 'ROOM_FULL'
+  | 'INTERNAL_ERROR';
+
+// ---- client -> server ----------------------------------------------------
+
+export interface MessageRequest {
+  action: 'message';
+  data: string;
+  room?: string;
+  id?: string;
+}
+export interface JoinRequest {
+  action: 'join';
+  room: string;
+  id?: string;
+}
+export interface LeaveRequest {
+  action: 'leave';
+  room: string;
+  id?: string;
+}
+export interface PingRequest {
+  action: 'ping';
+  id?: string;
+}
+export type ClientFrame = MessageRequest | JoinRequest | LeaveRequest | PingRequest;
+
+// ---- server -> client ----------------------------------------------------
+
+/** The sender's acknowledgement of a `message`. */
+export interface MessageAck {
+  event: 'message';
+  data: string;
+  id?: string;
+  room?: string;
+  /** Room messages only: how many other members it reached. */
+  delivered?: number;
+  /** Room messages only: members it could not reach after retries (absent when 0). */
+  failed?: number;
+}
+/** A room message as other members of the room receive it. */
+export interface RoomMessage {
+  event: 'message';
+  room: string;
+  /** The sender: its user id when authenticated, else its connection id. */
+  from: string;
+  data: string;
+  /** Server time the message was accepted, ms since the epoch. */
+  ts: number;
+}
+export interface JoinedEvent {
+  event: 'joined';
+  room: string;
+  id?: string;
+}
+export interface LeftEvent {
+  event: 'left';
+  room: string;
+  id?: string;
+}
+export interface PongEvent {
+  event: 'pong';
+  id?: string;
+}
+export interface ErrorEvent {
+  event: 'error';
+  error: { code: ErrorCode; message: string };
+  id?: string;
+}
+export type ServerFrame = MessageAck | RoomMessage | JoinedEvent | LeftEvent | PongEvent | ErrorEvent;
+
+// ---- parsing -------------------------------------------------------------
+
+export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; error: ErrorEvent };
+
+const utf8 = new TextEncoder();
+
+/** Size of a string as it travels inside a JSON frame, in UTF-8 bytes (without quotes). */
+export function encodedSize(value: string): number {
+  return utf8.encode(JSON.stringify(value)).length - 2;
+}
+
+/**
+ * Parses and validates one client frame. Never throws: any input, however
+ * malformed, gives either a typed frame or the error frame to send back.
+ * `id` is echoed in the error whenever the frame carried a valid one.
+ */
+export function parseClientFrame(body: string | null | undefined): ParseResult {
+  if (body === null || body === undefined || body.length === 0) {
+    return fail('BAD_REQUEST', 'The frame is empty; expected a JSON object such as {"action":"message","data":"Hello"}.');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return fail('BAD_REQUEST', 'The frame is not valid JSON; expected a JSON object such as {"action":"message","data":"Hello"}.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('BAD_REQUEST', `The frame is ${describe(value)}; expected a JSON object with an "action".`);
+  }
+  const obj = value as Record<string, unknown>;
+
+  let id: string | undefined;
+  if (obj.id !== undefined) {
+    if (typeof obj.id !== 'string' || obj.id.length > LIMITS.maxIdLength) {
+      return fail('BAD_REQUEST', `"id" must be a string of at most ${LIMITS.maxIdLength} characters; got ${describe(obj.id)}.`);
+    }
+    id = obj.id;
+  }
+  const withId = <T extends object>(frame: T): T & { id?: string } => (id === undefined ? frame : { ...frame, id });
+
+  const action = obj.action;
+  if (action === undefined) {
+    return fail('BAD_REQUEST', `The frame has no "action"; expected one of ${ACTIONS.join(', ')}.`, id);
+  }
+  if (typeof action !== 'string') {
+    return fail('BAD_REQUEST', `"action" must be a string; got ${describe(action)}.`, id);
+  }
+  if (!(ACTIONS as readonly string[]).includes(action)) {
+    return fail('UNKNOWN_ACTION', `Unknown action "${truncate(action)}"; expected one of ${ACTIONS.join(', ')}.`, id);
+  }
+
+  switch (action as Action) {
+    case 'ping':
+      return { ok: true, frame: withId({ action: 'ping' as const }) };
+    case 'join':
+    case 'leave': {
+      const roomError = checkRoom(obj.room, true);
+      if (roomError) return fail('BAD_REQUEST', roomError, id);
+      return { ok: true, frame: withId({ action: action as 'join' | 'leave', room: obj.room as string }) };
+    }
+    case 'message': {
+      if (typeof obj.data !== 'string') {
+        return fail('BAD_REQUEST', `"data" must be a string; got ${describe(obj.data)}.`, id);
+      }
+      const size = encodedSize(obj.data);
+      if (size > LIMITS.maxDataBytes) {
+        return fail('BAD_REQUEST', `"data" is ${size} bytes; the limit is ${LIMITS.maxDataBytes} bytes (32 KB, JSON-encoded).`, id);
+      }
+      if (obj.room === undefined) return { ok: true, frame: withId({ action: 'message' as const, data: obj.data }) };
+      const roomError = checkRoom(obj.room, false);
+      if (roomError) return fail('BAD_REQUEST', roomError, id);
+      return { ok: true, frame: withId({ action: 'message' as const, data: obj.data, room: obj.room as string }) };
+    }
+  }
+}
+
+function checkRoom(room: unknown, required: boolean): string | undefined {
+  if (room === undefined) {
+    return required ? '"room" is required; expected 1-64 characters of A-Z a-z 0-9 _ . -' : undefined;
+  }
+  if (typeof room !== 'string' || !LIMITS.roomNamePattern.test(room)) {
+    return `"room" must be 1-64 characters of A-Z a-z 0-9 _ . -; got ${describe(room)}.`;
+  }
+  return undefined;
+}
+
+/** A short, safe description of a value for error messages: never echoes large input. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+function truncate(text: string): string {
+  const printable = text.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > 32 ? `${printable.slice(0, 32)}...` : printable;
+}
+
+function fail(code: ErrorCode, message: string, id?: string): ParseResult {
+  return { ok: false, error: errorFrame(code, message, id) };
+}
+
+// ---- formatting ------------------------------------------------------------
+
+export function errorFrame(code: ErrorCode, message: string, id?: string): ErrorEvent {
+  return id === undefined ? { event: 'error', error: { code, message } } : { event: 'error', error: { code, message }, id };
+}
+
+/** The echo acknowledgement: "Received: <data>", the seed gateway's answer. */
+export function messageAck(data: string, extra: Omit<MessageAck, 'event' | 'data'> = {}): MessageAck {
+  return { event: 'message', data: `Received: ${data}`, ...stripUndefined(extra) };
+}
+
+export function serialize(frame: ServerFrame): string {
+  return JSON.stringify(frame);
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
