@@ -59,7 +59,6 @@ export interface MessageAck {
   event: 'message';
   data: string;
   id?: string;
-  room?: string;
   /** Room messages only: how many other members it reached. */
   delivered?: number;
   /** Room messages only: members it could not reach after retries (absent when 0). */

@@ -1,0 +1,38 @@
+/** Environment variables the handlers read. The stack sets them; this is their one definition. */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  callbackUrl: 'CALLBACK_URL',
+  maxRoomsPerConnection: 'MAX_ROOMS_PER_CONNECTION',
+  fanoutConcurrency: 'FANOUT_CONCURRENCY',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads a required variable, or throws naming it, so a misconfigured function fails at cold start. */
+export function requireEnv(name: string, env: Env = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new Error(`Environment variable ${name} is not set; the Switchboard stack sets it on every function that needs it.`);
+  }
+  return value;
+}
+
+/** Reads an optional positive integer, or throws naming the variable and the bad value. */
+export function positiveIntEnv(name: string, fallback: number, env: Env = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`Environment variable ${name} must be a positive integer; got "${raw}".`);
+  }
+  return value;
+}
+
+/** The management endpoint must carry its scheme, or SDK v3 silently connects to 127.0.0.1:443. */
+export function callbackUrlEnv(env: Env = process.env): string {
+  const url = requireEnv(ENV.callbackUrl, env);
+  if (!/^https?:\/\//.test(url)) {
+    throw new Error(`Environment variable ${ENV.callbackUrl} must be an http(s) URL such as https://abc123.execute-api.us-east-1.amazonaws.com/dev; got "${url}".`);
+  }
+  return url.replace(/\/+$/, '');
+}

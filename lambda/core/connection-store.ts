@@ -1,0 +1,216 @@
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { expiresAtFor, keys, TABLE } from './table-design';
+import { isTransientAwsError, withRetry, type RetryOptions } from './retry';
+
+/** A stored connection. */
+export interface Connection {
+  connectionId: string;
+  connectedAt: number;
+  sourceIp: string;
+  /** The authorizer's user id, when the connection was authenticated. */
+  userId?: string;
+  rooms: string[];
+  expiresAt: number;
+}
+
+export type JoinOutcome = 'joined' | 'already-member' | 'too-many-rooms' | 'unknown-connection';
+export type LeaveOutcome = 'left' | 'not-member';
+
+/** DynamoDB allows 25 requests per BatchWriteItem. */
+const BATCH_WRITE_LIMIT = 25;
+
+export interface ConnectionStoreOptions {
+  /** Retry policy for throttling and 5xx; the default suits a Lambda with seconds to spare. */
+  retry?: Partial<RetryOptions>;
+}
+
+/**
+ * Connections and room memberships in the single table (see table-design.ts).
+ * Every read is a GetItem or a Query on one partition: nothing here Scans.
+ */
+export class ConnectionStore {
+  private readonly retry: RetryOptions;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    options: ConnectionStoreOptions = {},
+  ) {
+    this.retry = { maxAttempts: 5, baseDelayMs: 25, maxDelayMs: 1000, isRetryable: isTransientAwsError, ...options.retry };
+  }
+
+  /** Records a new connection, with a TTL so it expires even if $disconnect never arrives. */
+  async putConnection(connection: { connectionId: string; connectedAt: number; sourceIp: string; userId?: string }): Promise<void> {
+    const item = {
+      ...keys.connection(connection.connectionId),
+      connectionId: connection.connectionId,
+      connectedAt: connection.connectedAt,
+      sourceIp: connection.sourceIp,
+      ...(connection.userId === undefined ? {} : { userId: connection.userId }),
+      [TABLE.ttlAttribute]: expiresAtFor(connection.connectedAt),
+    };
+    await this.send(() => this.db.send(new PutCommand({ TableName: this.tableName, Item: item })));
+  }
+
+  async getConnection(connectionId: string): Promise<Connection | undefined> {
+    const result = await this.send(() =>
+      this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ConsistentRead: true })),
+    );
+    return result.Item ? toConnection(result.Item) : undefined;
+  }
+
+  /**
+   * Adds the connection to a room. The connection's `rooms` set is updated
+   * first, under a condition that enforces the per-connection limit
+   * atomically; then the member row the room's Query reads is written.
+   */
+  async joinRoom(connectionId: string, room: string, maxRooms: number): Promise<JoinOutcome> {
+    let updated: Record<string, unknown> | undefined;
+    try {
+      const result = await this.send(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.connection(connectionId),
+            UpdateExpression: 'ADD rooms :room',
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(rooms) OR size(rooms) < :max OR contains(rooms, :name))',
+            ExpressionAttributeValues: { ':room': new Set([room]), ':name': room, ':max': maxRooms },
+            ReturnValues: 'ALL_OLD',
+          }),
+        ),
+      );
+      updated = result.Attributes;
+    } catch (err: unknown) {
+      if (!isConditionalCheckFailure(err)) throw err;
+      const existing = await this.getConnection(connectionId);
+      if (!existing) return 'unknown-connection';
+      if (existing.rooms.includes(room)) return 'already-member';
+      return 'too-many-rooms';
+    }
+    const before = updated ? toConnection(updated) : undefined;
+    if (!before) return 'unknown-connection';
+    // Re-joining rewrites the member row, which repairs it if a crash lost it before.
+    await this.send(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.member(room, connectionId),
+            connectionId,
+            ...(before.userId === undefined ? {} : { userId: before.userId }),
+            [TABLE.ttlAttribute]: before.expiresAt,
+          },
+        }),
+      ),
+    );
+    return before.rooms.includes(room) ? 'already-member' : 'joined';
+  }
+
+  /** Removes the connection from a room; `not-member` when it was not in it. */
+  async leaveRoom(connectionId: string, room: string): Promise<LeaveOutcome> {
+    try {
+      await this.send(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.connection(connectionId),
+            UpdateExpression: 'DELETE rooms :room',
+            ConditionExpression: 'contains(rooms, :name)',
+            ExpressionAttributeValues: { ':room': new Set([room]), ':name': room },
+          }),
+        ),
+      );
+    } catch (err: unknown) {
+      if (isConditionalCheckFailure(err)) return 'not-member';
+      throw err;
+    }
+    await this.send(() => this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.member(room, connectionId) })));
+    return 'left';
+  }
+
+  /** The room's member connection ids, one page per Query, following pagination to the end. */
+  async *roomMembers(room: string, pageSize?: number): AsyncGenerator<string[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.send(() =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': keys.roomPartition(room) },
+            ProjectionExpression: 'connectionId',
+            ExclusiveStartKey: startKey,
+            Limit: pageSize,
+          }),
+        ),
+      );
+      yield (page.Items ?? []).map((item) => String(item.connectionId));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  /**
+   * Deletes a connection and all its memberships: on $disconnect, and when a
+   * post to it answers 410. Idempotent: removing an unknown id does nothing.
+   */
+  async removeConnection(connectionId: string): Promise<{ rooms: string[] }> {
+    const connection = await this.getConnection(connectionId);
+    const rooms = connection?.rooms ?? [];
+    const deletes = [keys.connection(connectionId), ...rooms.map((room) => keys.member(room, connectionId))];
+    for (let i = 0; i < deletes.length; i += BATCH_WRITE_LIMIT) {
+      await this.batchDelete(deletes.slice(i, i + BATCH_WRITE_LIMIT));
+    }
+    return { rooms };
+  }
+
+  /** BatchWriteItem, re-sending UnprocessedItems with backoff until none remain or attempts run out. */
+  private async batchDelete(batch: Array<Record<string, string>>): Promise<void> {
+    let pending: Record<string, unknown>[] = batch.map((Key) => ({ DeleteRequest: { Key } }));
+    await withRetry(
+      async () => {
+        const result = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+        const unprocessed = result.UnprocessedItems?.[this.tableName] ?? [];
+        if (unprocessed.length > 0) {
+          pending = unprocessed as Record<string, unknown>[];
+          throw new UnprocessedItemsError(unprocessed.length);
+        }
+      },
+      { ...this.retry, isRetryable: (err) => err instanceof UnprocessedItemsError || this.retry.isRetryable(err) },
+    );
+  }
+
+  private send<T>(operation: () => Promise<T>): Promise<T> {
+    return withRetry(operation, this.retry);
+  }
+}
+
+export class UnprocessedItemsError extends Error {
+  constructor(readonly count: number) {
+    super(`DynamoDB left ${count} item(s) unprocessed after repeated BatchWriteItem attempts.`);
+    this.name = 'UnprocessedItemsError';
+  }
+}
+
+function isConditionalCheckFailure(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: string }).name === 'ConditionalCheckFailedException';
+}
+
+function toConnection(item: Record<string, unknown>): Connection {
+  const rooms = item.rooms instanceof Set ? [...(item.rooms as Set<string>)] : Array.isArray(item.rooms) ? (item.rooms as string[]) : [];
+  return {
+    connectionId: String(item.connectionId),
+    connectedAt: Number(item.connectedAt),
+    sourceIp: String(item.sourceIp ?? ''),
+    ...(typeof item.userId === 'string' ? { userId: item.userId } : {}),
+    rooms: rooms.sort(),
+    expiresAt: Number(item[TABLE.ttlAttribute]),
+  };
+}

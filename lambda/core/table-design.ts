@@ -1,0 +1,34 @@
+/**
+ * The single-table design, in one place. The stack builds the table from these
+ * names and the store reads and writes with them.
+ *
+ *   pk            sk            what
+ *   CONN#<id>     META          a connection: connectedAt, sourceIp, userId?, rooms (string set), expiresAt
+ *   ROOM#<room>   CONN#<id>     a room member: connectionId, userId?, expiresAt
+ *
+ * A room's members are one Query on its partition; a connection's rooms are
+ * the `rooms` set on its META item, so membership checks and cleanup need no
+ * index and never Scan.
+ */
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** TTL attribute, in epoch SECONDS (DynamoDB ignores milliseconds as "far future"). */
+  ttlAttribute: 'expiresAt',
+} as const;
+
+/** API Gateway closes every connection after 2 hours. */
+export const MAX_CONNECTION_SECONDS = 2 * 60 * 60;
+/** Extra time before TTL removes a row whose $disconnect never arrived. */
+export const TTL_MARGIN_SECONDS = 10 * 60;
+
+export const keys = {
+  connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'META' }),
+  member: (room: string, connectionId: string) => ({ pk: `ROOM#${room}`, sk: `CONN#${connectionId}` }),
+  roomPartition: (room: string) => `ROOM#${room}`,
+};
+
+/** TTL for a connection's rows: connectedAt + 2 h + margin, in epoch seconds. */
+export function expiresAtFor(connectedAtMs: number): number {
+  return Math.floor(connectedAtMs / 1000) + MAX_CONNECTION_SECONDS + TTL_MARGIN_SECONDS;
+}

@@ -1,0 +1,11 @@
+import { joinRoom } from '../core/actions';
+import { ENV, positiveIntEnv } from '../core/config';
+import { createNotifier, createStore } from './clients';
+import { actionRoute } from './route-kinds';
+
+const store = createStore();
+const notifier = createNotifier();
+const limits = { maxRoomsPerConnection: positiveIntEnv(ENV.maxRoomsPerConnection, 20) };
+
+/** `join`: add the sender to a room, within its room limit. */
+export const handler = actionRoute('join', notifier, (frame, connectionId) => joinRoom(frame, connectionId, store, limits));
