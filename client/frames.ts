@@ -1,0 +1,45 @@
+import type { MessageAck, RoomMessage, ServerFrame } from '../lambda/core/protocol';
+
+/** What one incoming text frame turned out to be. */
+export type Incoming =
+  | { kind: 'frame'; frame: ServerFrame }
+  /** API Gateway's reply when an integration crashed: not correlated to any request. */
+  | { kind: 'internal-error'; message: string; requestId?: string }
+  | { kind: 'invalid'; reason: string };
+
+const SERVER_EVENTS = new Set(['message', 'joined', 'left', 'pong', 'error']);
+
+/** Classifies one frame from the server. Never throws. */
+export function parseServerFrame(data: unknown): Incoming {
+  if (typeof data !== 'string') return { kind: 'invalid', reason: 'Expected a text frame; got binary data.' };
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return { kind: 'invalid', reason: `The server sent a frame that is not JSON: ${preview(data)}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { kind: 'invalid', reason: `The server sent a frame that is not a JSON object: ${preview(data)}` };
+  }
+  const obj = value as Record<string, unknown>;
+  if (typeof obj.event === 'string' && SERVER_EVENTS.has(obj.event)) {
+    return { kind: 'frame', frame: obj as unknown as ServerFrame };
+  }
+  if (obj.event === undefined && typeof obj.message === 'string') {
+    return {
+      kind: 'internal-error',
+      message: obj.message,
+      requestId: typeof obj.requestId === 'string' ? obj.requestId : undefined,
+    };
+  }
+  return { kind: 'invalid', reason: `The server sent a frame with no known "event": ${preview(data)}` };
+}
+
+function preview(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
+}
+
+/** Tells a room message from another member apart from the acknowledgement of our own. */
+export function isRoomMessage(frame: MessageAck | RoomMessage): frame is RoomMessage {
+  return 'from' in frame && typeof frame.from === 'string';
+}

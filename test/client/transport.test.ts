@@ -1,0 +1,50 @@
+import { build } from 'esbuild';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { platformWebSocket, urlWithToken } from '../../client/transport';
+
+describe('urlWithToken', () => {
+  test('adds the token as a query parameter, keeping the stage path and other parameters', () => {
+    expect(urlWithToken('ws://127.0.0.1:4000/dev', 'a b+c')).toBe('ws://127.0.0.1:4000/dev?token=a+b%2Bc');
+    expect(urlWithToken('wss://x.example/prod?v=1', 't')).toBe('wss://x.example/prod?v=1&token=t');
+  });
+
+  test('leaves the URL alone without a token', () => {
+    expect(urlWithToken('ws://127.0.0.1:4000/dev', undefined)).toBe('ws://127.0.0.1:4000/dev');
+  });
+});
+
+describe('platformWebSocket', () => {
+  const original = (globalThis as { WebSocket?: unknown }).WebSocket;
+  afterEach(() => {
+    (globalThis as { WebSocket?: unknown }).WebSocket = original;
+  });
+
+  test('prefers the global WebSocket', () => {
+    class FakeSocket {}
+    (globalThis as { WebSocket?: unknown }).WebSocket = FakeSocket;
+    expect(platformWebSocket()).toBe(FakeSocket);
+  });
+
+  test('falls back to ws without one', () => {
+    delete (globalThis as { WebSocket?: unknown }).WebSocket;
+    expect(platformWebSocket()).toBe(WebSocket);
+  });
+});
+
+describe('browser bundle', () => {
+  test('esbuild bundles the client for browsers without any of ws', async () => {
+    const result = await build({
+      entryPoints: [path.join(__dirname, '../../client/index.ts')],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = result.outputFiles[0].text;
+    // ws resolves to its browser stub, which only throws; none of its Node code is included.
+    expect(code).toContain('ws does not work in the browser');
+    expect(code).not.toMatch(/permessage-deflate|require\("(net|tls|http|crypto)"\)/);
+  });
+});
