@@ -1,5 +1,5 @@
 /** A minimal typed event emitter that works in browsers and Node alike. */
-export class TypedEmitter<Events extends { [name: string]: unknown }> {
+export class TypedEmitter<Events extends object> {
   private readonly listeners: { [K in keyof Events]?: Set<(payload: Events[K]) => void> } = {};
 
   on<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): () => void {

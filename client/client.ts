@@ -1,0 +1,430 @@
+import type {
+  Action,
+  ClientFrame,
+  JoinedEvent,
+  LeftEvent,
+  MessageAck,
+  PongEvent,
+  RoomMessage,
+  ServerFrame,
+} from '../lambda/core/protocol';
+import { parseClientFrame } from '../lambda/core/protocol';
+import { type BackoffOptions, backoffDelay } from './backoff';
+import { type Clock, systemClock } from './clock';
+import { TypedEmitter } from './emitter';
+import { SwitchboardError } from './errors';
+import { parseServerFrame } from './frames';
+import { Outbox } from './outbox';
+import { PendingRequests } from './requests';
+import { type SocketFactory, type SocketLike, platformWebSocket, urlWithToken } from './transport';
+
+/** The fields of a client frame for `action`, without `action` and `id`. */
+export type PayloadOf<A extends Action> = Omit<Extract<ClientFrame, { action: A }>, 'action' | 'id'>;
+
+/** The reply frame each action gets when it succeeds. */
+export interface ReplyOf {
+  message: MessageAck;
+  join: JoinedEvent;
+  leave: LeftEvent;
+  ping: PongEvent;
+}
+
+/** `payload` may be left out for actions that have no fields (ping). */
+type PayloadArgs<A extends Action> = {} extends PayloadOf<A> ? [payload?: PayloadOf<A>] : [payload: PayloadOf<A>];
+
+/** Why the client is reconnecting. */
+export type ReconnectReason = 'dropped' | 'max-age' | 'keepalive-timeout';
+
+export interface ClientEvents {
+  /** A connection opened; `reconnect` is false only for the first. */
+  open: { reconnect: boolean };
+  /** A connection closed; `willReconnect` tells whether another follows. */
+  close: { code: number; reason: string; willReconnect: boolean };
+  /** A reconnect is scheduled `delayMs` from now. `attempt` counts from 1 since the last open. */
+  reconnecting: { attempt: number; delayMs: number; reason: ReconnectReason };
+  /** An acknowledgement of our own message (no `from`) or a room message from another member. */
+  message: MessageAck | RoomMessage;
+  joined: JoinedEvent;
+  left: LeftEvent;
+  pong: PongEvent;
+  /** An error frame from the server, an internal server error, or an unreadable frame. */
+  error: SwitchboardError;
+  /** A queued frame was discarded: the queue overflowed, or the client was closed. */
+  dropped: { frame: ClientFrame; reason: 'queue-full' | 'closed' };
+}
+
+export interface ConnectOptions {
+  /** Sent as the `token` query parameter for the $connect authorizer. @default none */
+  token?: string;
+  /** WebSocket subprotocols to request. @default none */
+  protocols?: string | string[];
+  /** Reconnect after the connection drops. @default true */
+  reconnect?: boolean;
+  /** Reconnect delays. @default { initialDelayMs: 500, maxDelayMs: 30000 } */
+  backoff?: BackoffOptions;
+  /** Ping after this long without sending anything; 0 turns it off. Below API Gateway's 10-minute idle timeout. @default 300000 (5 minutes) */
+  keepaliveIntervalMs?: number;
+  /** A keepalive ping unanswered for this long means the connection is dead. @default 10000 */
+  keepaliveTimeoutMs?: number;
+  /** Reconnect proactively after this long, before API Gateway's 2-hour limit; 0 turns it off. @default 6900000 (1 h 55 min) */
+  maxConnectionAgeMs?: number;
+  /** Frames kept while disconnected; beyond this the oldest is dropped with a `dropped` event. @default 100 */
+  maxQueuedFrames?: number;
+  /** Default timeout of `request()`. @default 10000 */
+  requestTimeoutMs?: number;
+  /** Source of randomness for backoff jitter and request ids. @default Math.random */
+  random?: () => number;
+  /** Timers and time. @default the platform's */
+  clock?: Clock;
+  /** The WebSocket implementation. @default globalThis.WebSocket, else `ws` */
+  WebSocket?: SocketFactory;
+}
+
+export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+const DEFAULTS = {
+  reconnect: true,
+  keepaliveIntervalMs: 5 * 60_000,
+  keepaliveTimeoutMs: 10_000,
+  maxConnectionAgeMs: 2 * 60 * 60_000 - 5 * 60_000,
+  maxQueuedFrames: 100,
+  requestTimeoutMs: 10_000,
+};
+
+/** Opens a Switchboard connection. Frames sent before it opens are queued. */
+export function connect(url: string, options: ConnectOptions = {}): SwitchboardClient {
+  return new SwitchboardClient(url, options);
+}
+
+/**
+ * A Switchboard connection that survives API Gateway's limits: it reconnects with
+ * backoff, pings before the idle timeout, recycles itself before the 2-hour limit,
+ * rejoins its rooms, and queues (boundedly) what is sent while it is down.
+ */
+export class SwitchboardClient extends TypedEmitter<ClientEvents> {
+  private readonly options: typeof DEFAULTS & ConnectOptions;
+  private readonly url: string;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly pending: PendingRequests;
+  private readonly outbox: Outbox<ClientFrame>;
+  private readonly joinedRooms = new Set<string>();
+  private socket: SocketLike | undefined;
+  /** True once the socket is open and rejoined: frames go straight out instead of to the queue. */
+  private ready = false;
+  private currentState: ClientState = 'connecting';
+  private attempt = 0;
+  private everOpened = false;
+  private reconnectTimer: unknown;
+  private keepaliveTimer: unknown;
+  private ageTimer: unknown;
+  private closedWaiters: Array<() => void> = [];
+  private openWaiters: Array<{ resolve(): void; reject(error: SwitchboardError): void }> = [];
+
+  constructor(url: string, options: ConnectOptions = {}) {
+    super();
+    this.options = { ...DEFAULTS, ...stripUndefined(options) };
+    this.url = urlWithToken(url, options.token);
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.pending = new PendingRequests(this.clock, this.random);
+    this.outbox = new Outbox(this.options.maxQueuedFrames, (frame) => this.discard(frame, 'queue-full'));
+    this.openSocket();
+  }
+
+  get state(): ClientState {
+    return this.currentState;
+  }
+
+  /** The rooms the server confirmed we are in; they are rejoined after a reconnect. */
+  get rooms(): ReadonlySet<string> {
+    return this.joinedRooms;
+  }
+
+  /** Frames waiting for a connection. */
+  get queued(): number {
+    return this.outbox.size;
+  }
+
+  /** Sends a frame without waiting for its reply. Throws a SwitchboardError if the frame is invalid. */
+  send<A extends Action>(action: A, ...[payload]: PayloadArgs<A>): void {
+    if (this.currentState === 'closed') throw new SwitchboardError('CLOSED', 'The client is closed; connect again to send.');
+    const frame = buildFrame(action, payload ?? {});
+    this.dispatch(frame);
+  }
+
+  /** Sends a frame with a fresh `id` and resolves with the reply that echoes it; rejects on an error frame or timeout. */
+  request<A extends Action>(
+    action: A,
+    payload?: PayloadOf<A>,
+    { timeoutMs = this.options.requestTimeoutMs }: { timeoutMs?: number } = {},
+  ): Promise<ReplyOf[A]> {
+    if (this.currentState === 'closed') {
+      return Promise.reject(new SwitchboardError('CLOSED', 'The client is closed; connect again to send.'));
+    }
+    let frame: ClientFrame;
+    try {
+      frame = buildFrame(action, payload ?? {});
+    } catch (err: unknown) {
+      return Promise.reject(err);
+    }
+    const { id, reply } = this.pending.create<ReplyOf[A]>(timeoutMs);
+    this.dispatch({ ...frame, id });
+    return reply;
+  }
+
+  join(room: string, options?: { timeoutMs?: number }): Promise<JoinedEvent> {
+    return this.request('join', { room }, options);
+  }
+
+  leave(room: string, options?: { timeoutMs?: number }): Promise<LeftEvent> {
+    return this.request('leave', { room }, options);
+  }
+
+  /** Resolves when the client is open and has rejoined its rooms (at once if it is); rejects if it is closed first. */
+  whenOpen(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    if (this.currentState === 'closed') return Promise.reject(new SwitchboardError('CLOSED', 'The client is closed.'));
+    return new Promise((resolve, reject) => this.openWaiters.push({ resolve, reject }));
+  }
+
+  /** Stops reconnecting, closes the connection, and rejects what is still pending. Resolves once closed. */
+  close(code = 1000, reason = 'Client closed'): Promise<void> {
+    if (this.currentState === 'closed') return Promise.resolve();
+    this.shutDown();
+    const socket = this.socket;
+    if (!socket) {
+      this.emit('close', { code, reason, willReconnect: false });
+      return Promise.resolve();
+    }
+    const closed = new Promise<void>((resolve) => this.closedWaiters.push(resolve));
+    socket.close(code, reason);
+    return closed;
+  }
+
+  // ---- connection lifecycle ------------------------------------------------
+
+  private openSocket(): void {
+    const Socket = this.options.WebSocket ?? platformWebSocket();
+    const socket = new Socket(this.url, this.options.protocols);
+    this.socket = socket;
+    socket.onopen = () => this.handleOpen(socket);
+    socket.onmessage = (event) => this.handleFrame(event.data);
+    socket.onclose = (event) => this.handleClose(socket, event.code, event.reason, 'dropped');
+    // A failed connection is followed by `close`, which handles it; ws throws on an unhandled `error`.
+    socket.onerror = () => undefined;
+  }
+
+  private handleOpen(socket: SocketLike): void {
+    if (socket !== this.socket) return;
+    this.currentState = 'open';
+    this.attempt = 0;
+    const reconnect = this.everOpened;
+    this.everOpened = true;
+    this.scheduleKeepalive();
+    if (this.options.maxConnectionAgeMs > 0) {
+      this.ageTimer = this.clock.setTimeout(
+        () => this.recycle(socket, 1000, 'Connection age limit reached; reconnecting', 'max-age'),
+        this.options.maxConnectionAgeMs,
+      );
+    }
+    this.emit('open', { reconnect });
+    void this.rejoin(socket);
+  }
+
+  /**
+   * Rejoins the rooms of the previous connection, then sends what was queued.
+   * The joins are awaited first because API Gateway runs frames concurrently: a
+   * queued room message could otherwise overtake its join and fail with NOT_IN_ROOM.
+   */
+  private async rejoin(socket: SocketLike): Promise<void> {
+    const rooms = [...this.joinedRooms];
+    const results = await Promise.allSettled(
+      rooms.map((room) => {
+        const { id, reply } = this.pending.create<JoinedEvent>(this.options.requestTimeoutMs);
+        this.transmit({ action: 'join', room, id });
+        return reply;
+      }),
+    );
+    results.forEach((result, i) => {
+      // The server refused the room this time (full, too many rooms): stop claiming it.
+      // After a timeout or another drop we cannot tell, so the next rejoin tries again.
+      if (result.status === 'rejected' && !(result.reason instanceof SwitchboardError && RETRYABLE.has(result.reason.code))) {
+        this.joinedRooms.delete(rooms[i]);
+      }
+    });
+    if (socket !== this.socket || this.currentState !== 'open') return;
+    this.ready = true;
+    for (const frame of this.outbox.drain()) this.transmit(frame);
+    for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
+  }
+
+  private handleClose(socket: SocketLike, code: number, reason: string, cause: ReconnectReason): void {
+    if (socket !== this.socket) return;
+    detach(socket);
+    this.socket = undefined;
+    this.ready = false;
+    this.clearTimers();
+    this.pending.rejectSent(
+      (id) => new SwitchboardError('DISCONNECTED', `The connection closed (code ${code}) before the reply to ${id} arrived.`, id),
+    );
+    if (this.currentState === 'closed') {
+      this.emit('close', { code, reason, willReconnect: false });
+      for (const resolve of this.closedWaiters.splice(0)) resolve();
+      return;
+    }
+    if (!this.options.reconnect) {
+      this.shutDown();
+      this.emit('close', { code, reason, willReconnect: false });
+      return;
+    }
+    this.emit('close', { code, reason, willReconnect: true });
+    // Recycling a healthy connection needs no backoff; a drop does.
+    const delayMs = cause === 'max-age' ? 0 : backoffDelay(this.attempt, this.options.backoff, this.random);
+    this.attempt += 1;
+    this.currentState = 'reconnecting';
+    this.emit('reconnecting', { attempt: this.attempt, delayMs, reason: cause });
+    this.reconnectTimer = this.clock.setTimeout(() => {
+      if (this.currentState === 'reconnecting') this.openSocket();
+    }, delayMs);
+  }
+
+  /** Ends a connection on our side and goes straight to reconnecting, without waiting for the close handshake. */
+  private recycle(socket: SocketLike, code: number, reason: string, cause: ReconnectReason): void {
+    if (socket !== this.socket) return;
+    detach(socket);
+    if (cause === 'keepalive-timeout' && socket.terminate) socket.terminate();
+    else socket.close(code, reason);
+    this.handleClose(socket, code, reason, cause);
+  }
+
+  // ---- frames ------------------------------------------------------------------
+
+  private dispatch(frame: ClientFrame): void {
+    if (this.ready) this.transmit(frame);
+    else this.outbox.push(frame);
+  }
+
+  private transmit(frame: ClientFrame): void {
+    this.socket?.send(JSON.stringify(frame));
+    if (frame.id !== undefined) this.pending.markSent(frame.id);
+    this.scheduleKeepalive();
+  }
+
+  private discard(frame: ClientFrame, reason: 'queue-full' | 'closed'): void {
+    if (frame.id !== undefined) {
+      const message =
+        reason === 'queue-full'
+          ? `The outbound queue was full (${this.options.maxQueuedFrames} frames); request ${frame.id} was dropped.`
+          : `The client was closed before request ${frame.id} was sent.`;
+      this.pending.reject(frame.id, new SwitchboardError(reason === 'queue-full' ? 'DROPPED' : 'CLOSED', message, frame.id));
+    }
+    this.emit('dropped', { frame, reason });
+  }
+
+  private handleFrame(data: unknown): void {
+    const incoming = parseServerFrame(data);
+    if (incoming.kind === 'invalid') {
+      this.emit('error', new SwitchboardError('INVALID_FRAME', incoming.reason));
+      return;
+    }
+    if (incoming.kind === 'internal-error') {
+      const suffix = incoming.requestId ? ` (requestId ${incoming.requestId})` : '';
+      this.emit('error', new SwitchboardError('INTERNAL_ERROR', `${incoming.message}${suffix}`));
+      return;
+    }
+    this.route(incoming.frame);
+  }
+
+  private route(frame: ServerFrame): void {
+    const id = 'id' in frame ? frame.id : undefined;
+    switch (frame.event) {
+      case 'error': {
+        const error = new SwitchboardError(frame.error.code, frame.error.message, id);
+        if (id !== undefined) this.pending.reject(id, error);
+        this.emit('error', error);
+        return;
+      }
+      case 'joined':
+        this.joinedRooms.add(frame.room);
+        break;
+      case 'left':
+        this.joinedRooms.delete(frame.room);
+        break;
+    }
+    if (id !== undefined) this.pending.resolve(id, frame);
+    switch (frame.event) {
+      case 'message':
+        this.emit('message', frame);
+        break;
+      case 'joined':
+        this.emit('joined', frame);
+        break;
+      case 'left':
+        this.emit('left', frame);
+        break;
+      case 'pong':
+        this.emit('pong', frame);
+        break;
+    }
+  }
+
+  // ---- timers ------------------------------------------------------------------
+
+  private scheduleKeepalive(): void {
+    this.clock.clearTimeout(this.keepaliveTimer);
+    if (this.options.keepaliveIntervalMs <= 0 || !this.socket) return;
+    const socket = this.socket;
+    this.keepaliveTimer = this.clock.setTimeout(() => this.ping(socket), this.options.keepaliveIntervalMs);
+  }
+
+  private ping(socket: SocketLike): void {
+    if (socket !== this.socket) return;
+    const { id, reply } = this.pending.create<PongEvent>(this.options.keepaliveTimeoutMs);
+    this.transmit({ action: 'ping', id });
+    reply.catch((err: unknown) => {
+      if (err instanceof SwitchboardError && err.code === 'TIMEOUT') {
+        this.recycle(socket, 4000, 'Keepalive ping unanswered; reconnecting', 'keepalive-timeout');
+      }
+      // Other outcomes (DISCONNECTED, CLOSED) already have their own handling.
+    });
+  }
+
+  private clearTimers(): void {
+    this.clock.clearTimeout(this.keepaliveTimer);
+    this.clock.clearTimeout(this.ageTimer);
+  }
+
+  /** Final state: no more reconnects; everything still waiting is dropped or rejected. */
+  private shutDown(): void {
+    this.currentState = 'closed';
+    this.ready = false;
+    this.clearTimers();
+    this.clock.clearTimeout(this.reconnectTimer);
+    for (const frame of this.outbox.drain()) this.discard(frame, 'closed');
+    this.pending.rejectAll((id) => new SwitchboardError('CLOSED', 'The client was closed before the reply arrived.', id));
+    for (const waiter of this.openWaiters.splice(0)) waiter.reject(new SwitchboardError('CLOSED', 'The client closed before it opened.'));
+  }
+}
+
+/** Builds and validates a frame with the server's own parser, so a bad frame fails here, not after a round trip. */
+function buildFrame(action: Action, payload: object): ClientFrame {
+  const parsed = parseClientFrame(JSON.stringify({ ...payload, action }));
+  if (!parsed.ok) throw new SwitchboardError(parsed.error.error.code, parsed.error.error.message);
+  return parsed.frame;
+}
+
+/** Rejoin failures that say nothing about the room itself. */
+const RETRYABLE = new Set<string>(['TIMEOUT', 'DISCONNECTED', 'CLOSED']);
+
+function detach(socket: SocketLike): void {
+  socket.onopen = null;
+  socket.onmessage = null;
+  socket.onclose = null;
+  // Keep a no-op error handler: ws still reports errors while closing.
+  socket.onerror = () => undefined;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

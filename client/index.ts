@@ -1,0 +1,10 @@
+export { connect, SwitchboardClient } from './client';
+export type { ClientEvents, ClientState, ConnectOptions, PayloadOf, ReconnectReason, ReplyOf } from './client';
+export { SwitchboardError } from './errors';
+export type { ClientErrorCode } from './errors';
+export { backoffDelay } from './backoff';
+export type { BackoffOptions } from './backoff';
+export type { Clock } from './clock';
+export type { SocketFactory, SocketLike } from './transport';
+export { isRoomMessage } from './frames';
+export type { ErrorEvent, JoinedEvent, LeftEvent, MessageAck, PongEvent, RoomMessage } from '../lambda/core/protocol';

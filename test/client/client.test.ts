@@ -1,0 +1,300 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { type ClientEvents, type ConnectOptions, SwitchboardClient, SwitchboardError, connect } from '../../client';
+import { ManualClock } from './support/manual-clock';
+import { type PeerConnection, TestPeer, reply } from './support/peer';
+
+function next<K extends keyof ClientEvents>(client: SwitchboardClient, event: K): Promise<ClientEvents[K]> {
+  return new Promise((resolve) => client.once(event, resolve));
+}
+
+describe('SwitchboardClient against a plain ws peer', () => {
+  let peer: TestPeer;
+  let clock: ManualClock;
+  const clients: SwitchboardClient[] = [];
+
+  function open(options: ConnectOptions = {}): SwitchboardClient {
+    const client = connect(peer.url, { clock, random: () => 0.5, ...options });
+    clients.push(client);
+    return client;
+  }
+
+  beforeEach(async () => {
+    peer = await TestPeer.start({ handleProtocols: (protocols) => [...protocols][0] ?? false });
+    clock = new ManualClock();
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await peer.stop();
+  });
+
+  test('connects with the token as a query parameter and the requested subprotocol', async () => {
+    const client = open({ token: 'secret token', protocols: ['switchboard.v1'] });
+    const connection = await peer.connections.next();
+    await client.whenOpen();
+    expect(new URL(connection.request.url ?? '', 'ws://x').searchParams.get('token')).toBe('secret token');
+    expect(connection.socket.protocol).toBe('switchboard.v1');
+    expect(client.state).toBe('open');
+  });
+
+  test('frames sent before the connection opens are queued, then sent in order', async () => {
+    const client = open();
+    client.send('message', { data: 'first' });
+    client.send('ping');
+    expect(client.queued).toBe(2);
+    const connection = await peer.connections.next();
+    expect(await connection.frames.next()).toEqual({ action: 'message', data: 'first' });
+    expect(await connection.frames.next()).toEqual({ action: 'ping' });
+    expect(client.queued).toBe(0);
+  });
+
+  test('request() resolves with the reply that echoes its id, which is also emitted as an event', async () => {
+    const client = open();
+    const event = next(client, 'message');
+    const ack = await client.request('message', { data: 'Hello' });
+    expect(ack).toEqual({ event: 'message', data: 'Received: Hello', id: expect.any(String) });
+    expect(await event).toEqual(ack);
+  });
+
+  test('request() rejects on an error frame with its code, and the error is emitted', async () => {
+    const client = open();
+    peer.respond = (frame, connection) =>
+      reply(connection, { event: 'error', error: { code: 'NOT_IN_ROOM', message: 'Join "lobby" first.' }, id: frame.id });
+    const emitted = next(client, 'error');
+    const result = client.request('message', { data: 'hi', room: 'lobby' });
+    await expect(result).rejects.toMatchObject({ name: 'SwitchboardError', code: 'NOT_IN_ROOM', message: 'Join "lobby" first.' });
+    expect(await emitted).toMatchObject({ code: 'NOT_IN_ROOM' });
+  });
+
+  test('request() rejects with TIMEOUT when no reply arrives in time', async () => {
+    const client = open();
+    peer.respond = () => false;
+    const connection = await peer.connections.next();
+    await client.whenOpen();
+    const result = client.request('ping', undefined, { timeoutMs: 2_000 });
+    await connection.frames.next();
+    clock.advance(1_999);
+    clock.advance(1);
+    await expect(result).rejects.toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  test('invalid frames are refused before they are sent, with the server parser’s message', async () => {
+    const client = open();
+    expect(() => client.send('join', { room: 'no spaces allowed' })).toThrow(SwitchboardError);
+    expect(() => client.send('join', { room: 'no spaces allowed' })).toThrow('"room" must be 1-64 characters');
+    await expect(client.request('message', { data: 'x'.repeat(40_000) })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(client.queued).toBe(0);
+  });
+
+  test("API Gateway's internal server error becomes an INTERNAL_ERROR event", async () => {
+    const client = open();
+    peer.respond = (_frame, connection) =>
+      reply(connection, { message: 'Internal server error', connectionId: 'BFaT_fALIAMCKug=', requestId: 'BFaUAHzDoAMFb9Q=' });
+    const emitted = next(client, 'error');
+    client.send('ping');
+    expect(await emitted).toMatchObject({ code: 'INTERNAL_ERROR', message: 'Internal server error (requestId BFaUAHzDoAMFb9Q=)' });
+  });
+
+  test('a server frame that is not JSON is reported, not thrown', async () => {
+    const client = open();
+    peer.respond = (_frame, connection) => connection.socket.send('oops');
+    const emitted = next(client, 'error');
+    client.send('ping');
+    expect(await emitted).toMatchObject({ code: 'INVALID_FRAME' });
+  });
+
+  test('after the server drops the connection it reconnects with jittered backoff and rejoins its rooms before sending queued frames', async () => {
+    const client = open({ backoff: { initialDelayMs: 1_000, maxDelayMs: 8_000 } });
+    const first = await peer.connections.next();
+    await client.join('lobby');
+    await client.join('games');
+    expect([...client.rooms]).toEqual(['lobby', 'games']);
+
+    const reconnecting = next(client, 'reconnecting');
+    const closed = next(client, 'close');
+    first.socket.terminate();
+    expect(await closed).toMatchObject({ code: 1006, willReconnect: true });
+    // Full jitter with random() = 0.5: half of the first ceiling.
+    expect(await reconnecting).toEqual({ attempt: 1, delayMs: 500, reason: 'dropped' });
+    client.send('message', { data: 'while away', room: 'lobby' });
+
+    const reopened = next(client, 'open');
+    clock.advance(500);
+    const second = await peer.connections.next();
+    expect(await reopened).toEqual({ reconnect: true });
+    const rejoins = [await second.frames.next(), await second.frames.next()];
+    expect(rejoins).toEqual([
+      { action: 'join', room: 'lobby', id: expect.any(String) },
+      { action: 'join', room: 'games', id: expect.any(String) },
+    ]);
+    expect(await second.frames.next()).toEqual({ action: 'message', data: 'while away', room: 'lobby' });
+  });
+
+  test('backoff ceilings double across failed attempts, up to the cap', async () => {
+    const port = await unusedPort();
+    const client = connect(`ws://127.0.0.1:${port}/dev`, {
+      clock,
+      random: () => 0.999,
+      backoff: { initialDelayMs: 100, maxDelayMs: 350 },
+    });
+    clients.push(client);
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { attempt, delayMs } = await next(client, 'reconnecting');
+      expect(attempt).toBe(i + 1);
+      delays.push(delayMs);
+      clock.advance(delayMs);
+    }
+    expect(delays).toEqual([99, 199, 349, 349]);
+  });
+
+  test('while disconnected the queue is bounded: the oldest frame is dropped with an event, and its request rejected', async () => {
+    const client = open({ maxQueuedFrames: 2 });
+    const dropped: ClientEvents['dropped'][] = [];
+    client.on('dropped', (event) => dropped.push(event));
+    const oldest = client.request('message', { data: 'one' });
+    client.send('message', { data: 'two' });
+    client.send('message', { data: 'three' });
+    await expect(oldest).rejects.toMatchObject({ code: 'DROPPED' });
+    expect(dropped).toEqual([{ frame: { action: 'message', data: 'one', id: expect.any(String) }, reason: 'queue-full' }]);
+
+    const connection = await peer.connections.next();
+    expect(await connection.frames.next()).toEqual({ action: 'message', data: 'two' });
+    expect(await connection.frames.next()).toEqual({ action: 'message', data: 'three' });
+  });
+
+  test('a request whose frame went out on a dropped connection rejects with DISCONNECTED', async () => {
+    const client = open();
+    peer.respond = () => false;
+    const connection = await peer.connections.next();
+    await client.whenOpen();
+    const result = client.request('ping');
+    await connection.frames.next();
+    connection.socket.terminate();
+    await expect(result).rejects.toMatchObject({ code: 'DISCONNECTED' });
+  });
+
+  test('keepalive: pings after the interval without traffic; any frame sent postpones it', async () => {
+    const client = open({ keepaliveIntervalMs: 1_000 });
+    const connection = await peer.connections.next();
+    await client.whenOpen();
+    clock.advance(900);
+    client.send('message', { data: 'activity' });
+    expect(await connection.frames.next()).toMatchObject({ action: 'message' });
+    clock.advance(900);
+    expect(connection.frames.buffered).toHaveLength(0);
+    const pong = next(client, 'pong');
+    clock.advance(100);
+    expect(await connection.frames.next()).toEqual({ action: 'ping', id: expect.any(String) });
+    await pong;
+    expect(client.state).toBe('open');
+  });
+
+  test('keepalive: an unanswered ping means the connection is dead, so it reconnects', async () => {
+    const client = open({ keepaliveIntervalMs: 1_000, keepaliveTimeoutMs: 500 });
+    peer.respond = () => false;
+    const first = await peer.connections.next();
+    await client.whenOpen();
+    clock.advance(1_000);
+    await first.frames.next();
+    const reconnecting = next(client, 'reconnecting');
+    clock.advance(500);
+    expect(await reconnecting).toMatchObject({ reason: 'keepalive-timeout' });
+    await first.closed;
+  });
+
+  test('recycles the connection before the 2-hour limit, at once and without backoff', async () => {
+    const client = open({ maxConnectionAgeMs: 60_000 });
+    const first = await peer.connections.next();
+    await client.join('lobby');
+    const reconnecting = next(client, 'reconnecting');
+    clock.advance(60_000);
+    expect(await reconnecting).toEqual({ attempt: 1, delayMs: 0, reason: 'max-age' });
+    expect(await first.closed).toEqual({ code: 1000, reason: 'Connection age limit reached; reconnecting' });
+    clock.advance(0);
+    const second = await peer.connections.next();
+    expect(await second.frames.next()).toMatchObject({ action: 'join', room: 'lobby' });
+  });
+
+  test('the default limits: keepalive every 5 minutes, recycling 5 minutes before 2 hours', async () => {
+    const client = open();
+    await client.whenOpen();
+    expect(clock.pendingDelays()).toEqual([5 * 60_000, 115 * 60_000]);
+  });
+
+  test('a room the server refuses on rejoin is no longer claimed', async () => {
+    const client = open();
+    const first = await peer.connections.next();
+    await client.join('lobby');
+    peer.respond = (frame, connection) =>
+      reply(connection, { event: 'error', error: { code: 'ROOM_FULL', message: 'Room "lobby" is full.' }, id: frame.id });
+    first.socket.terminate();
+    const { delayMs } = await next(client, 'reconnecting');
+    clock.advance(delayMs);
+    await client.whenOpen();
+    expect(client.rooms.size).toBe(0);
+  });
+
+  test('close() stops reconnecting and rejects what is pending', async () => {
+    const client = open();
+    peer.respond = () => false;
+    const connection = await peer.connections.next();
+    await client.whenOpen();
+    const pending = expect(client.request('ping')).rejects.toMatchObject({ code: 'CLOSED' });
+    const closeEvent = next(client, 'close');
+    await client.close();
+    await pending;
+    expect(await closeEvent).toEqual({ code: 1000, reason: 'Client closed', willReconnect: false });
+    expect(await connection.closed).toEqual({ code: 1000, reason: 'Client closed' });
+    expect(client.state).toBe('closed');
+    expect(clock.pendingDelays()).toEqual([]);
+    expect(() => client.send('ping')).toThrow('The client is closed');
+  });
+
+  test('close() while waiting to reconnect cancels the reconnect and reports queued frames as dropped', async () => {
+    const client = open();
+    const connection = await peer.connections.next();
+    await client.whenOpen();
+    const reconnecting = next(client, 'reconnecting');
+    connection.socket.terminate();
+    await reconnecting;
+    client.send('message', { data: 'never sent' });
+    const dropped = next(client, 'dropped');
+    await client.close();
+    expect(await dropped).toEqual({ frame: { action: 'message', data: 'never sent' }, reason: 'closed' });
+    expect(clock.pendingDelays()).toEqual([]);
+  });
+
+  test('with reconnect off, a drop closes the client for good', async () => {
+    const client = open({ reconnect: false });
+    const connection = await peer.connections.next();
+    await client.whenOpen();
+    const closed = next(client, 'close');
+    connection.socket.terminate();
+    expect(await closed).toMatchObject({ willReconnect: false });
+    expect(client.state).toBe('closed');
+    await expect(client.whenOpen()).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
+  test('room messages from others and leave confirmations arrive as typed events', async () => {
+    const client = open();
+    const connection: PeerConnection = await peer.connections.next();
+    await client.join('lobby');
+    const message = next(client, 'message');
+    reply(connection, { event: 'message', room: 'lobby', from: 'alice', data: 'hi', ts: 1700000000000 });
+    expect(await message).toEqual({ event: 'message', room: 'lobby', from: 'alice', data: 'hi', ts: 1700000000000 });
+    const left = next(client, 'left');
+    await client.leave('lobby');
+    expect(await left).toMatchObject({ room: 'lobby' });
+    expect(client.rooms.size).toBe(0);
+  });
+});
+
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
