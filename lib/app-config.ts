@@ -1,0 +1,49 @@
+import type { App } from 'aws-cdk-lib';
+import type { SwitchboardApiProps } from './switchboard-api';
+
+/**
+ * Context keys that configure the app: `npx cdk deploy -c stageName=prod`.
+ * Values from the command line arrive as strings; each is checked here.
+ */
+export const CONTEXT_KEYS = {
+  stackName: 'stackName',
+  stageName: 'stageName',
+  throttleRateLimit: 'throttleRateLimit',
+  throttleBurstLimit: 'throttleBurstLimit',
+  maxRoomsPerConnection: 'maxRoomsPerConnection',
+  fanoutConcurrency: 'fanoutConcurrency',
+} as const;
+
+export interface AppConfig {
+  stackName: string;
+  api: SwitchboardApiProps;
+}
+
+export function readAppConfig(app: App): AppConfig {
+  const get = (key: string): unknown => app.node.tryGetContext(key);
+  const number = (key: string): number | undefined => {
+    const raw = get(key);
+    if (raw === undefined) return undefined;
+    const value = typeof raw === 'number' ? raw : Number(raw);
+    if (typeof raw === 'boolean' || raw === '' || !Number.isFinite(value)) {
+      throw new Error(`Context value ${key} must be a number; got ${JSON.stringify(raw)}.`);
+    }
+    return value;
+  };
+  const rate = number(CONTEXT_KEYS.throttleRateLimit);
+  const burst = number(CONTEXT_KEYS.throttleBurstLimit);
+  if ((rate === undefined) !== (burst === undefined)) {
+    throw new Error(`Set both ${CONTEXT_KEYS.throttleRateLimit} and ${CONTEXT_KEYS.throttleBurstLimit}, or neither.`);
+  }
+  const stageName = get(CONTEXT_KEYS.stageName);
+  const stackName = get(CONTEXT_KEYS.stackName);
+  return {
+    stackName: stackName === undefined ? 'Switchboard' : String(stackName),
+    api: {
+      stageName: stageName === undefined ? undefined : String(stageName),
+      throttle: rate === undefined || burst === undefined ? undefined : { rateLimit: rate, burstLimit: burst },
+      maxRoomsPerConnection: number(CONTEXT_KEYS.maxRoomsPerConnection),
+      fanoutConcurrency: number(CONTEXT_KEYS.fanoutConcurrency),
+    },
+  };
+}

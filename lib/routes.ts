@@ -1,0 +1,46 @@
+import { ENV } from '../lambda/core/config';
+
+/** DynamoDB actions a route's function may call; nothing broader is granted. */
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchWriteItem';
+
+/** One API route and what its function needs. */
+export interface RouteSpec {
+  /** The API Gateway route key. Action routes use the protocol's action name. */
+  readonly routeKey: string;
+  /** Handler file in lambda/handlers/, without extension; also names the function construct. */
+  readonly handler: string;
+  /** Table actions the handler calls. */
+  readonly tableActions: readonly TableAction[];
+  /** Whether the handler posts to connections through `@connections`. */
+  readonly manageConnections: boolean;
+  /** Two-way route: API Gateway sends the handler's returned body to the client. */
+  readonly returnResponse: boolean;
+  /** Configuration variables the handler reads besides the table name and callback URL. */
+  readonly extraEnvironment?: readonly string[];
+}
+
+/** The route table: the one place that says which route runs what, with which permissions. */
+export const ROUTES: readonly RouteSpec[] = [
+  { routeKey: '$connect', handler: 'connect', tableActions: ['PutItem'], manageConnections: false, returnResponse: false },
+  { routeKey: '$disconnect', handler: 'disconnect', tableActions: ['GetItem', 'BatchWriteItem'], manageConnections: false, returnResponse: false },
+  { routeKey: '$default', handler: 'default', tableActions: [], manageConnections: false, returnResponse: true },
+  {
+    routeKey: 'message',
+    handler: 'message',
+    // Query reads the room's members; GetItem + BatchWriteItem prune stale ones.
+    tableActions: ['GetItem', 'Query', 'BatchWriteItem'],
+    manageConnections: true,
+    returnResponse: false,
+    extraEnvironment: [ENV.fanoutConcurrency],
+  },
+  {
+    routeKey: 'join',
+    handler: 'join',
+    tableActions: ['GetItem', 'UpdateItem', 'PutItem'],
+    manageConnections: true,
+    returnResponse: false,
+    extraEnvironment: [ENV.maxRoomsPerConnection],
+  },
+  { routeKey: 'leave', handler: 'leave', tableActions: ['UpdateItem', 'DeleteItem'], manageConnections: true, returnResponse: false },
+  { routeKey: 'ping', handler: 'ping', tableActions: [], manageConnections: false, returnResponse: true },
+];

@@ -1,0 +1,212 @@
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV } from '../lambda/core/config';
+import { TABLE } from '../lambda/core/table-design';
+import { ROUTES, type RouteSpec } from './routes';
+import { SwitchboardFunction } from './switchboard-function';
+
+/** Route throttling for the stage. */
+export interface ThrottleProps {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** Burst bucket size. */
+  readonly burstLimit: number;
+}
+
+export interface SwitchboardApiProps {
+  /** Stage name; it is the last path segment of the wss:// URL. @default 'dev' */
+  readonly stageName?: string;
+  /** Default route throttling on the stage. @default { rateLimit: 500, burstLimit: 1000 } */
+  readonly throttle?: ThrottleProps;
+  /** Most rooms one connection may be in. @default 20 */
+  readonly maxRoomsPerConnection?: number;
+  /** Posts in flight at once during a room fan-out. @default 32 */
+  readonly fanoutConcurrency?: number;
+  /** Handler timeout, within API Gateway's 29 s integration limit. @default 10 seconds */
+  readonly functionTimeout?: Duration;
+  /** Retention of function and access logs. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the table when the stack is deleted. It holds only
+   * connection state that expires within 2 h 10 min, so it is destroyed.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * Set the account's API Gateway CloudWatch Logs role, which WebSocket access
+   * logging requires. Turn off when another stack already manages it.
+   * @default true
+   */
+  readonly configureAccountLogRole?: boolean;
+}
+
+const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * A Switchboard WebSocket API: API Gateway WebSocket API and auto-deploying
+ * stage, one Lambda function per route, and the DynamoDB table of connections
+ * and room memberships.
+ */
+export class SwitchboardApi extends Construct {
+  public readonly api: apigwv2.WebSocketApi;
+  public readonly stage: apigwv2.WebSocketStage;
+  public readonly table: dynamodb.Table;
+  /** The function behind each route, by route key. */
+  public readonly functions: Readonly<Record<string, SwitchboardFunction>>;
+  /** `wss://…/<stage>`: where clients connect. */
+  public readonly webSocketUrl: string;
+  /** `https://…/<stage>`: the `@connections` management endpoint. */
+  public readonly callbackUrl: string;
+
+  constructor(scope: Construct, id: string, props: SwitchboardApiProps = {}) {
+    super(scope, id);
+    const stageName = props.stageName ?? 'dev';
+    const throttle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
+    const maxRooms = props.maxRoomsPerConnection ?? 20;
+    const fanoutConcurrency = props.fanoutConcurrency ?? 32;
+    validateProps(id, { stageName, throttle, maxRooms, fanoutConcurrency });
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    this.table = new dynamodb.Table(this, 'Connections', {
+      partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+
+    this.api = new apigwv2.WebSocketApi(this, 'Api', {
+      description: 'Switchboard WebSocket API',
+      routeSelectionExpression: '$request.body.action',
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName,
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: apigw.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+    if (props.configureAccountLogRole ?? true) this.configureAccountLogRole();
+
+    this.webSocketUrl = this.stage.url;
+    this.callbackUrl = this.stage.callbackUrl;
+
+    const functions: Record<string, SwitchboardFunction> = {};
+    for (const route of ROUTES) {
+      const fn = new SwitchboardFunction(this, pascalCase(route.handler), {
+        handler: route.handler,
+        timeout: props.functionTimeout,
+        logRetention,
+        environment: this.environmentFor(route, { maxRooms, fanoutConcurrency }),
+      });
+      if (route.tableActions.length > 0) this.table.grant(fn.function, ...route.tableActions.map((a) => `dynamodb:${a}`));
+      if (route.manageConnections) this.stage.grantManagementApiAccess(fn.function);
+      this.api.addRoute(route.routeKey, {
+        integration: new WebSocketLambdaIntegration(`${pascalCase(route.handler)}Integration`, fn.function),
+        returnResponse: route.returnResponse,
+      });
+      functions[route.routeKey] = fn;
+    }
+    this.functions = functions;
+    this.acknowledgeNagFindings();
+  }
+
+  private environmentFor(route: RouteSpec, config: { maxRooms: number; fanoutConcurrency: number }): Record<string, string> {
+    const env: Record<string, string> = {};
+    if (route.tableActions.length > 0) env[ENV.tableName] = this.table.tableName;
+    if (route.manageConnections) env[ENV.callbackUrl] = this.stage.callbackUrl;
+    for (const name of route.extraEnvironment ?? []) {
+      if (name === ENV.maxRoomsPerConnection) env[name] = String(config.maxRooms);
+      else if (name === ENV.fanoutConcurrency) env[name] = String(config.fanoutConcurrency);
+      else throw new Error(`Route ${route.routeKey} asks for ${name}, which SwitchboardApi does not know how to set.`);
+    }
+    return env;
+  }
+
+  /** WebSocket access logging needs the account-wide API Gateway CloudWatch role. */
+  private configureAccountLogRole(): void {
+    const role = new iam.Role(this, 'ApiGatewayLogsRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+    });
+    const account = new apigw.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    this.stage.node.addDependency(account);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        'AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for the account-level API Gateway logging role; it must reach log groups API Gateway itself names.',
+    });
+  }
+
+  private acknowledgeNagFindings(): void {
+    for (const route of ROUTES) {
+      const routeConstruct = this.api.node.findChild(`${route.routeKey}-Route`);
+      Validations.of(routeConstruct).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason:
+          route.routeKey === '$connect'
+            ? 'This version admits anonymous clients: each is identified by its connection id and limited by stage throttling; a Lambda authorizer on $connect is the planned way to require sign-in.'
+            : `WebSocket APIs authorize only on $connect; the ${route.routeKey} route runs on a connection $connect already admitted.`,
+      });
+    }
+    // grantManagementApiAccess scopes ManageConnections to this API and stage;
+    // the wildcards stand for the HTTP method and the connection id, known only at run time.
+    const apiLogicalId = Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement);
+    const connectionsArn = `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${this.stage.stageName}/*/@connections/*`;
+    for (const route of ROUTES.filter((r) => r.manageConnections)) {
+      Validations.of(this.functions[route.routeKey].role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${connectionsArn}]`,
+        reason: `ManageConnections is limited to this API's ${this.stage.stageName} stage; the wildcards are the HTTP method and the connection id, which exist only at run time.`,
+      });
+    }
+  }
+}
+
+/** JSON access log: who, which route, what status, how long; never message bodies. */
+const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  connectionId: '$context.connectionId',
+  eventType: '$context.eventType',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  errorMessage: '$context.error.message',
+  sourceIp: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  disconnectStatusCode: '$context.disconnectStatusCode',
+};
+
+function validateProps(id: string, p: { stageName: string; throttle: ThrottleProps; maxRooms: number; fanoutConcurrency: number }): void {
+  const fail = (what: string) => {
+    throw new Error(`SwitchboardApi ${id}: ${what}`);
+  };
+  if (!STAGE_NAME.test(p.stageName)) fail(`stageName "${p.stageName}" must be 1-128 characters of A-Z a-z 0-9 _ -.`);
+  if (!(p.throttle.rateLimit > 0)) fail(`throttle.rateLimit must be a positive number of requests per second; got ${p.throttle.rateLimit}.`);
+  if (!Number.isInteger(p.throttle.burstLimit) || p.throttle.burstLimit < 0) {
+    fail(`throttle.burstLimit must be a non-negative integer; got ${p.throttle.burstLimit}.`);
+  }
+  if (!Number.isInteger(p.maxRooms) || p.maxRooms < 1 || p.maxRooms > 1000) {
+    fail(`maxRoomsPerConnection must be an integer from 1 to 1000; got ${p.maxRooms}.`);
+  }
+  if (!Number.isInteger(p.fanoutConcurrency) || p.fanoutConcurrency < 1 || p.fanoutConcurrency > 256) {
+    fail(`fanoutConcurrency must be an integer from 1 to 256; got ${p.fanoutConcurrency}.`);
+  }
+}
+
+function pascalCase(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

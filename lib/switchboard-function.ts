@@ -1,0 +1,91 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** Where the handlers live. */
+export const HANDLERS_DIR = path.join(__dirname, '..', 'lambda', 'handlers');
+
+/** The Node.js runtime the functions run on: the newest the installed aws-cdk-lib offers. */
+export const RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/**
+ * esbuild options shared by the stack and the bundling test, so the test
+ * bundles exactly what is deployed.
+ */
+export const BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  // Keep names readable in stack traces even when minified.
+  keepNames: true,
+  format: OutputFormat.CJS,
+  target: 'node24',
+  // Lambda's nodejs24.x runtime provides AWS SDK v3.
+  externalModules: ['@aws-sdk/*'],
+} as const;
+
+export interface SwitchboardFunctionProps {
+  /** Handler file name in lambda/handlers/, without extension. */
+  readonly handler: string;
+  /** Environment variables. */
+  readonly environment?: Record<string, string>;
+  /** Timeout; must leave room inside API Gateway's 29 s integration limit. @default 10 seconds */
+  readonly timeout?: Duration;
+  /** Memory in MB. @default 256 */
+  readonly memorySize?: number;
+  /** Log retention. @default one month */
+  readonly logRetention?: logs.RetentionDays;
+  /** Powertools log level. @default INFO */
+  readonly logLevel?: string;
+}
+
+/**
+ * One place for the Lambda defaults: runtime, arm64, minified bundle with
+ * source maps, a log group with retention, and a role that may write only to
+ * that log group (no AWSLambdaBasicExecutionRole with its `*` resources).
+ */
+export class SwitchboardFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly logGroup: logs.LogGroup;
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: SwitchboardFunctionProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.seconds(10);
+    if (timeout.toMilliseconds() > 29_000) {
+      throw new Error(`SwitchboardFunction ${id}: timeout ${timeout.toSeconds()} s exceeds API Gateway's 29 s integration limit; use at most 29 seconds.`);
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Switchboard ${props.handler} handler`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(HANDLERS_DIR, `${props.handler}.ts`),
+      handler: 'handler',
+      runtime: RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      timeout,
+      memorySize: props.memorySize ?? 256,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'switchboard',
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        ...props.environment,
+      },
+      bundling: { ...BUNDLING, externalModules: [...BUNDLING.externalModules] },
+    });
+  }
+}
