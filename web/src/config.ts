@@ -1,0 +1,56 @@
+/** Where the page connects, and with which token. */
+export interface PageConnection {
+  websocketUrl: string;
+  token?: string;
+}
+
+/** What the server publishes at CONFIG_PATH (the emulator, or a deployment's static site). */
+interface PublishedConfig {
+  websocketUrl?: unknown;
+  stage?: unknown;
+  /** Where to get a token for the $connect authorizer, when authentication is on. */
+  tokenUrl?: unknown;
+}
+
+export const CONFIG_PATH = '/.switchboard/config.json';
+
+/**
+ * Finds the WebSocket URL: the `?ws=` query parameter wins, else the config the
+ * page's own origin publishes. With a `tokenUrl` in that config, fetches a token first.
+ */
+export async function resolveConnection(pageUrl: string, fetchJson: (url: string) => Promise<unknown>): Promise<PageConnection> {
+  const page = new URL(pageUrl);
+  const override = page.searchParams.get('ws');
+  if (override) return { websocketUrl: override };
+
+  const configUrl = new URL(CONFIG_PATH, page).toString();
+  const config = (await fetchJson(configUrl)) as PublishedConfig;
+  if (typeof config?.websocketUrl !== 'string') {
+    throw new Error(`${CONFIG_PATH} has no "websocketUrl" string; expected {"websocketUrl":"ws://host:port/stage"}.`);
+  }
+  if (config.tokenUrl === undefined) return { websocketUrl: config.websocketUrl };
+  if (typeof config.tokenUrl !== 'string') {
+    throw new Error(`${CONFIG_PATH} has a "tokenUrl" that is not a string.`);
+  }
+  const issued = (await fetchJson(new URL(config.tokenUrl, page).toString())) as { token?: unknown };
+  if (typeof issued?.token !== 'string') {
+    throw new Error(`${config.tokenUrl} returned no "token" string; expected {"token":"..."}.`);
+  }
+  return { websocketUrl: config.websocketUrl, token: issued.token };
+}
+
+/** GETs JSON, with errors that say which URL failed and how. */
+export async function fetchJson(url: string): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
+  } catch (err: unknown) {
+    throw new Error(`Could not reach ${url}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!response.ok) {
+    throw new Error(
+      `${url} answered HTTP ${response.status}. Serve this page with the emulator (npm start), or add ?ws=wss://your-api/stage to the address.`,
+    );
+  }
+  return response.json();
+}
