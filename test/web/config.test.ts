@@ -1,0 +1,39 @@
+import { resolveConnection } from '../../web/src/config';
+
+describe('resolveConnection', () => {
+  test('the ?ws= parameter overrides the published config, which is then not fetched', async () => {
+    const fetchJson = jest.fn();
+    await expect(resolveConnection('http://localhost:4000/?ws=wss%3A%2F%2Fapi.example%2Fprod', fetchJson)).resolves.toEqual({
+      websocketUrl: 'wss://api.example/prod',
+    });
+    expect(fetchJson).not.toHaveBeenCalled();
+  });
+
+  test('reads websocketUrl from /.switchboard/config.json on the page origin', async () => {
+    const fetchJson = jest.fn().mockResolvedValue({ websocketUrl: 'ws://localhost:4000/local', stage: 'local' });
+    await expect(resolveConnection('http://localhost:4000/chat/index.html', fetchJson)).resolves.toEqual({
+      websocketUrl: 'ws://localhost:4000/local',
+    });
+    expect(fetchJson).toHaveBeenCalledWith('http://localhost:4000/.switchboard/config.json');
+  });
+
+  test('with a tokenUrl, fetches a token before connecting', async () => {
+    const fetchJson = jest
+      .fn()
+      .mockResolvedValueOnce({ websocketUrl: 'ws://localhost:4000/local', tokenUrl: '/.switchboard/token' })
+      .mockResolvedValueOnce({ token: 'local-dev-token' });
+    await expect(resolveConnection('http://localhost:4000/', fetchJson)).resolves.toEqual({
+      websocketUrl: 'ws://localhost:4000/local',
+      token: 'local-dev-token',
+    });
+    expect(fetchJson).toHaveBeenLastCalledWith('http://localhost:4000/.switchboard/token');
+  });
+
+  test('explains a config without websocketUrl, or a token endpoint without a token', async () => {
+    await expect(resolveConnection('http://localhost:4000/', async () => ({}))).rejects.toThrow(
+      '/.switchboard/config.json has no "websocketUrl" string',
+    );
+    const noToken = jest.fn().mockResolvedValueOnce({ websocketUrl: 'ws://x/local', tokenUrl: '/t' }).mockResolvedValueOnce({});
+    await expect(resolveConnection('http://localhost:4000/', noToken)).rejects.toThrow('/t returned no "token" string');
+  });
+});
