@@ -105,7 +105,7 @@ export class SwitchboardApi extends Construct {
 
     const functions: Record<string, SwitchboardFunction> = {};
     for (const route of ROUTES) {
-      const fn = new SwitchboardFunction(this, pascalCase(route.handler), {
+      const fn = new SwitchboardFunction(this, `${pascalCase(route.handler)}Handler`, {
         handler: route.handler,
         timeout: props.functionTimeout,
         logRetention,

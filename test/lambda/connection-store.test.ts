@@ -1,0 +1,106 @@
+import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { ConnectionStore } from '../../lambda/core/connection-store';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const noWait = { retry: { sleep: async () => undefined } };
+const store = new ConnectionStore(client, 'T', noWait);
+
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+const throttled = () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
+
+beforeEach(() => ddb.reset());
+
+describe('ConnectionStore', () => {
+  it('stores a connection with a TTL in epoch seconds, 2 h 10 min after it connected', async () => {
+    ddb.on(PutCommand).resolves({});
+    await store.putConnection({ connectionId: 'c1', connectedAt: 1_700_000_000_123, sourceIp: '1.2.3.4', userId: 'alice' });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'T',
+      Item: { pk: 'CONN#c1', sk: 'META', connectionId: 'c1', connectedAt: 1_700_000_000_123, sourceIp: '1.2.3.4', userId: 'alice', expiresAt: 1_700_000_000 + 7800 },
+    });
+  });
+
+  it('joins a room: conditional update of the rooms set, then the member row', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { connectionId: 'c1', connectedAt: 1, expiresAt: 99, userId: 'u1', rooms: new Set(['other']) } });
+    ddb.on(PutCommand).resolves({});
+    await expect(store.joinRoom('c1', 'lobby', 20)).resolves.toBe('joined');
+    const update = ddb.commandCalls(UpdateCommand)[0].args[0].input;
+    expect(update.ConditionExpression).toContain('size(rooms) < :max');
+    expect(update.ExpressionAttributeValues).toEqual({ ':room': new Set(['lobby']), ':name': 'lobby', ':max': 20 });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, { Item: { pk: 'ROOM#lobby', sk: 'CONN#c1', connectionId: 'c1', userId: 'u1', expiresAt: 99 } });
+  });
+
+  it('reports too-many-rooms when the condition fails and the room is new', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: { connectionId: 'c1', rooms: new Set(['a', 'b']) } });
+    await expect(store.joinRoom('c1', 'c', 2)).resolves.toBe('too-many-rooms');
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('reports unknown-connection when the connection row is missing', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({});
+    await expect(store.joinRoom('ghost', 'c', 2)).resolves.toBe('unknown-connection');
+  });
+
+  it('retries DynamoDB throttling during a join', async () => {
+    ddb.on(UpdateCommand).rejectsOnce(throttled()).resolves({ Attributes: { connectionId: 'c1', expiresAt: 5 } });
+    ddb.on(PutCommand).rejectsOnce(throttled()).resolves({});
+    await expect(store.joinRoom('c1', 'lobby', 20)).resolves.toBe('joined');
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
+  });
+
+  it('leaves a room, or says not-member', async () => {
+    ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+    ddb.on(DeleteCommand).resolves({});
+    await expect(store.leaveRoom('c1', 'lobby')).resolves.toBe('left');
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: 'ROOM#lobby', sk: 'CONN#c1' } });
+    await expect(store.leaveRoom('c1', 'lobby')).resolves.toBe('not-member');
+    expect(ddb).toHaveReceivedCommandTimes(DeleteCommand, 1);
+  });
+
+  it('reads room members page by page with Query, following LastEvaluatedKey', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [{ connectionId: 'a' }, { connectionId: 'b' }], LastEvaluatedKey: { pk: 'ROOM#r', sk: 'CONN#b' } })
+      .resolvesOnce({ Items: [{ connectionId: 'c' }] });
+    const pages: string[][] = [];
+    for await (const page of store.roomMembers('r')) pages.push(page);
+    expect(pages).toEqual([['a', 'b'], ['c']]);
+    expect(ddb.commandCalls(QueryCommand)[1].args[0].input.ExclusiveStartKey).toEqual({ pk: 'ROOM#r', sk: 'CONN#b' });
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ROOM#r' } });
+  });
+
+  it('removes a connection and every membership in batches of 25', async () => {
+    const rooms = Array.from({ length: 30 }, (_, i) => `room${i}`);
+    ddb.on(GetCommand).resolves({ Item: { connectionId: 'c1', rooms: new Set(rooms) } });
+    ddb.on(BatchWriteCommand).resolves({});
+    await expect(store.removeConnection('c1')).resolves.toEqual({ rooms: [...rooms].sort() });
+    const batches = ddb.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems!.T);
+    expect(batches.map((b) => b.length)).toEqual([25, 6]);
+    expect(batches[0][0]).toEqual({ DeleteRequest: { Key: { pk: 'CONN#c1', sk: 'META' } } });
+    expect(batches.flat()).toContainEqual({ DeleteRequest: { Key: { pk: 'ROOM#room7', sk: 'CONN#c1' } } });
+  });
+
+  it('re-sends BatchWrite UnprocessedItems until none remain', async () => {
+    ddb.on(GetCommand).resolves({ Item: { connectionId: 'c1', rooms: new Set(['a', 'b']) } });
+    const leftover = [{ DeleteRequest: { Key: { pk: 'ROOM#b', sk: 'CONN#c1' } } }];
+    ddb.on(BatchWriteCommand).resolvesOnce({ UnprocessedItems: { T: leftover } }).resolves({});
+    await store.removeConnection('c1');
+    const calls = ddb.commandCalls(BatchWriteCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1].args[0].input.RequestItems).toEqual({ T: leftover });
+  });
+
+  it('gives up on UnprocessedItems after the retry budget, loudly', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: { T: [{ DeleteRequest: { Key: { pk: 'CONN#c1', sk: 'META' } } }] } });
+    await expect(store.removeConnection('c1')).rejects.toThrow('1 item(s) unprocessed');
+    expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 5);
+  });
+});

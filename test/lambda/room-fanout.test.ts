@@ -1,0 +1,73 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ApiGatewayManagementApiClient, GoneException, LimitExceededException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { ConnectionStore } from '../../lambda/core/connection-store';
+import { Notifier } from '../../lambda/core/notifier';
+import type { RoomMessage } from '../../lambda/core/protocol';
+import { RoomFanout } from '../../lambda/core/room-fanout';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const api = mockClient(ApiGatewayManagementApiClient);
+const noWait = { sleep: async () => undefined };
+const store = new ConnectionStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'T', { retry: noWait });
+const notifier = new Notifier(new ApiGatewayManagementApiClient({ endpoint: 'http://127.0.0.1:1' }), { retry: noWait });
+const logger = { warn: jest.fn(), error: jest.fn() };
+const fanout = new RoomFanout(store, notifier, logger);
+const message: RoomMessage = { event: 'message', room: 'lobby', from: 'sender', data: 'Hello', ts: 1 };
+const members = (...ids: string[]) => ids.map((connectionId) => ({ connectionId }));
+
+beforeEach(() => {
+  ddb.reset();
+  api.reset();
+  logger.warn.mockReset();
+  logger.error.mockReset();
+});
+
+describe('RoomFanout', () => {
+  it('delivers once to every member across pages, never to the sender', async () => {
+    ddb.on(QueryCommand).resolvesOnce({ Items: members('sender', 'a', 'b'), LastEvaluatedKey: { pk: 'x', sk: 'y' } }).resolvesOnce({ Items: members('c') });
+    api.on(PostToConnectionCommand).resolves({});
+    await expect(fanout.broadcast(message, 'sender', { concurrency: 2 })).resolves.toEqual({ delivered: 3, failed: 0, pruned: 0 });
+    const recipients = api.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId);
+    expect(recipients.sort()).toEqual(['a', 'b', 'c']);
+    expect(api.commandCalls(PostToConnectionCommand)[0].args[0].input.Data).toBe(JSON.stringify(message));
+  });
+
+  it('prunes the stale recipient on 410, not the sender, and carries on', async () => {
+    ddb.on(QueryCommand).resolves({ Items: members('sender', 'stale', 'ok') });
+    ddb.on(GetCommand).resolves({ Item: { connectionId: 'stale', rooms: new Set(['lobby']) } });
+    ddb.on(BatchWriteCommand).resolves({});
+    api.on(PostToConnectionCommand, { ConnectionId: 'stale' }).rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
+    api.on(PostToConnectionCommand, { ConnectionId: 'ok' }).resolves({});
+    await expect(fanout.broadcast(message, 'sender', { concurrency: 4 })).resolves.toEqual({ delivered: 1, failed: 0, pruned: 1 });
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: { pk: 'CONN#stale', sk: 'META' } });
+    const deleted = ddb.commandCalls(BatchWriteCommand).flatMap((c) => c.args[0].input.RequestItems!.T.map((r) => r.DeleteRequest!.Key));
+    expect(deleted).toEqual([{ pk: 'CONN#stale', sk: 'META' }, { pk: 'ROOM#lobby', sk: 'CONN#stale' }]);
+    expect(JSON.stringify(ddb.calls().map((c) => c.args[0].input))).not.toContain('CONN#sender');
+  });
+
+  it('counts a member it cannot reach after retries as failed and logs it with context', async () => {
+    ddb.on(QueryCommand).resolves({ Items: members('a', 'b') });
+    api.on(PostToConnectionCommand, { ConnectionId: 'a' }).rejects(new LimitExceededException({ message: 'slow', $metadata: { httpStatusCode: 429 } }));
+    api.on(PostToConnectionCommand, { ConnectionId: 'b' }).resolves({});
+    await expect(fanout.broadcast(message, 'sender', { concurrency: 4 })).resolves.toEqual({ delivered: 1, failed: 1, pruned: 0 });
+    expect(logger.error).toHaveBeenCalledWith('Room delivery failed', expect.objectContaining({ room: 'lobby', recipient: 'a' }));
+  });
+
+  it('keeps at most `concurrency` posts in flight', async () => {
+    ddb.on(QueryCommand).resolves({ Items: members(...Array.from({ length: 40 }, (_, i) => `m${i}`)) });
+    let inFlight = 0;
+    let peak = 0;
+    api.on(PostToConnectionCommand).callsFake(async () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return {};
+    });
+    await expect(fanout.broadcast(message, 'sender', { concurrency: 5 })).resolves.toMatchObject({ delivered: 40 });
+    expect(peak).toBe(5);
+  });
+});
