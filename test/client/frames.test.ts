@@ -30,6 +30,6 @@ describe('parseServerFrame', () => {
 describe('isRoomMessage', () => {
   test('is true only for messages with a sender', () => {
     expect(isRoomMessage({ event: 'message', room: 'lobby', from: 'u1', data: 'hi', ts: 1 })).toBe(true);
-    expect(isRoomMessage({ event: 'message', room: 'lobby', data: 'Received: hi', delivered: 1 })).toBe(false);
+    expect(isRoomMessage({ event: 'message', data: 'Received: hi', delivered: 1 })).toBe(false);
   });
 });
