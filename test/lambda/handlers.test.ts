@@ -1,0 +1,165 @@
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import type { WebSocketEvent } from '../../lambda/core/events';
+import type { RouteHandler } from '../../lambda/core/logger';
+
+// Configuration is read once at module load, as on Lambda: set it before importing handlers.
+process.env.TABLE_NAME = 'Connections';
+process.env.CALLBACK_URL = 'https://abc123.execute-api.us-east-1.amazonaws.com/dev';
+process.env.MAX_ROOMS_PER_CONNECTION = '2';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const api = mockClient(ApiGatewayManagementApiClient);
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = (name: string): RouteHandler => require(`../../lambda/handlers/${name}`).handler;
+const handlers = Object.fromEntries(['connect', 'disconnect', 'message', 'join', 'leave', 'ping', 'default'].map((n) => [n, load(n)]));
+
+const context = { functionName: 'test', awsRequestId: 'req', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+function event(routeKey: string, body?: string, extra: Partial<WebSocketEvent['requestContext']> = {}): WebSocketEvent {
+  return {
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      routeKey,
+      eventType: routeKey === '$connect' ? 'CONNECT' : routeKey === '$disconnect' ? 'DISCONNECT' : 'MESSAGE',
+      connectionId: 'SENDER00000000A=',
+      connectedAt: 1_700_000_000_000,
+      requestId: 'REQ0000000000AA=',
+      identity: { sourceIp: '10.0.0.1' },
+      ...extra,
+    } as WebSocketEvent['requestContext'],
+  } as WebSocketEvent;
+}
+
+/** The frame the handler posted back to the sender. */
+function replyFrame(): unknown {
+  const posts = api.commandCalls(PostToConnectionCommand).filter((c) => c.args[0].input.ConnectionId === 'SENDER00000000A=');
+  expect(posts).toHaveLength(1);
+  return JSON.parse(String(posts[0].args[0].input.Data));
+}
+
+beforeEach(() => {
+  ddb.reset();
+  api.reset();
+  api.on(PostToConnectionCommand).resolves({});
+});
+
+describe('$connect', () => {
+  it('stores the connection with the authorizer principal', async () => {
+    ddb.on(PutCommand).resolves({});
+    const result = await handlers.connect(event('$connect', undefined, { authorizer: { principalId: 'alice', userId: 'alice' } }), context);
+    expect(result).toEqual({ statusCode: 200 });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'Connections',
+      Item: expect.objectContaining({ pk: 'CONN#SENDER00000000A=', sourceIp: '10.0.0.1', userId: 'alice', expiresAt: 1_700_007_800 }),
+    });
+  });
+
+  it('fails the handshake (throws) when the store is down, so API Gateway answers 500', async () => {
+    ddb.on(PutCommand).rejects(new Error('DynamoDB unreachable'));
+    await expect(handlers.connect(event('$connect'), context)).rejects.toThrow('DynamoDB unreachable');
+  });
+});
+
+describe('$disconnect', () => {
+  it('deletes the connection and its memberships', async () => {
+    ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']) } });
+    ddb.on(BatchWriteCommand).resolves({});
+    await handlers.disconnect(event('$disconnect', undefined, { disconnectStatusCode: 1001 }), context);
+    expect(ddb.commandCalls(BatchWriteCommand)[0].args[0].input.RequestItems!.Connections).toEqual([
+      { DeleteRequest: { Key: { pk: 'CONN#SENDER00000000A=', sk: 'META' } } },
+      { DeleteRequest: { Key: { pk: 'ROOM#lobby', sk: 'CONN#SENDER00000000A=' } } },
+    ]);
+  });
+});
+
+describe('message', () => {
+  it('answers "Received: Hello" through @connections', async () => {
+    await expect(handlers.message(event('message', '{"action":"message","data":"Hello"}'), context)).resolves.toEqual({ statusCode: 200 });
+    expect(replyFrame()).toEqual({ event: 'message', data: 'Received: Hello' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('fans a room message out and acks with the delivered count', async () => {
+    ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', userId: 'alice', rooms: new Set(['lobby']) } });
+    ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'SENDER00000000A=' }, { connectionId: 'OTHER000000000A=' }] });
+    await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby","id":"m1"}'), context);
+    expect(replyFrame()).toEqual({ event: 'message', data: 'Received: Hi', id: 'm1', delivered: 1 });
+    const delivered = api.commandCalls(PostToConnectionCommand, { ConnectionId: 'OTHER000000000A=' });
+    expect(JSON.parse(String(delivered[0].args[0].input.Data))).toEqual({ event: 'message', room: 'lobby', from: 'alice', data: 'Hi', ts: expect.any(Number) });
+  });
+
+  it('refuses a room message from a non-member with NOT_IN_ROOM', async () => {
+    ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['other']) } });
+    await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby"}'), context);
+    expect(replyFrame()).toMatchObject({ event: 'error', error: { code: 'NOT_IN_ROOM' } });
+    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
+  });
+
+  it.each([
+    ['missing data', '{"action":"message"}', 'BAD_REQUEST'],
+    ['numeric data', '{"action":"message","data":1,"id":"q"}', 'BAD_REQUEST'],
+    ['40 KB of data', JSON.stringify({ action: 'message', data: 'x'.repeat(40_000) }), 'BAD_REQUEST'],
+  ])('answers a frame with %s with an error frame and stays up', async (_name, body, code) => {
+    await expect(handlers.message(event('message', body), context)).resolves.toEqual({ statusCode: 200 });
+    expect(replyFrame()).toMatchObject({ event: 'error', error: { code } });
+  });
+
+  it('does not fail when the sender left before its reply', async () => {
+    api.on(PostToConnectionCommand).rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
+    await expect(handlers.message(event('message', '{"action":"message","data":"Hello"}'), context)).resolves.toEqual({ statusCode: 200 });
+  });
+});
+
+describe('join and leave', () => {
+  it('joins and answers joined', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { connectionId: 'SENDER00000000A=', expiresAt: 1 } });
+    ddb.on(PutCommand).resolves({});
+    await handlers.join(event('join', '{"action":"join","room":"lobby","id":"j"}'), context);
+    expect(replyFrame()).toEqual({ event: 'joined', room: 'lobby', id: 'j' });
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input.ExpressionAttributeValues).toMatchObject({ ':max': 2 });
+  });
+
+  it('answers TOO_MANY_ROOMS past the configured limit', async () => {
+    ddb.on(UpdateCommand).rejects(Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' }));
+    ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['a', 'b']) } });
+    await handlers.join(event('join', '{"action":"join","room":"c"}'), context);
+    expect(replyFrame()).toMatchObject({ event: 'error', error: { code: 'TOO_MANY_ROOMS', message: expect.stringContaining('2 rooms') } });
+  });
+
+  it('answers NOT_IN_ROOM when leaving a room it is not in', async () => {
+    ddb.on(UpdateCommand).rejects(Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' }));
+    await handlers.leave(event('leave', '{"action":"leave","room":"lobby"}'), context);
+    expect(replyFrame()).toMatchObject({ event: 'error', error: { code: 'NOT_IN_ROOM' } });
+  });
+
+  it('answers a bad room name with BAD_REQUEST', async () => {
+    await handlers.join(event('join', '{"action":"join","room":"bad room!"}'), context);
+    expect(replyFrame()).toMatchObject({ event: 'error', error: { code: 'BAD_REQUEST' } });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('two-way routes', () => {
+  it('ping returns pong as the route response, echoing the id', async () => {
+    await expect(handlers.ping(event('ping', '{"action":"ping","id":"p1"}'), context)).resolves.toEqual({ statusCode: 200, body: '{"event":"pong","id":"p1"}' });
+    expect(api.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['not json', 'BAD_REQUEST'],
+    ['[]', 'BAD_REQUEST'],
+    ['{"data":"no action"}', 'BAD_REQUEST'],
+    ['{"action":"dance","id":"d"}', 'UNKNOWN_ACTION'],
+    ['{"action":42}', 'BAD_REQUEST'],
+  ])('$default answers %s with %s', async (body, code) => {
+    const result = await handlers.default(event('$default', body), context);
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body!)).toMatchObject({ event: 'error', error: { code } });
+  });
+});
