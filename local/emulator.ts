@@ -1,0 +1,167 @@
+/**
+ * The programmatic entry point: reads an assembly, starts the store, the gateway and the
+ * Lambda runtime, and wires function environments to the local endpoints.
+ */
+import * as path from 'node:path';
+import { loadWebSocketApp, type FunctionSpec, type WebSocketAppSpec } from './assembly';
+import { Gateway } from './gateway';
+import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_DURATION_SECONDS } from './limits';
+import type { FaultRates } from './management';
+import { LambdaRuntime } from './runtime';
+import { startStore } from './store';
+
+export interface EmulatorOptions {
+  /** A synthesized cloud assembly folder (cdk.out). */
+  readonly assemblyDir: string;
+  /** The stack to run. @default the one stack with a WebSocket API */
+  readonly stack?: string;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Gateway port; 0 picks a free one. @default 3001 */
+  readonly port?: number;
+  /** Store port; 0 picks a free one. @default 0 */
+  readonly dynamodbPort?: number;
+  /** Keep tables on LevelDB here across restarts. @default in memory */
+  readonly dataDir?: string;
+  /** @default 600 */
+  readonly idleTimeoutSeconds?: number;
+  /** @default 7200 */
+  readonly maxDurationSeconds?: number;
+  /** Fraction of PostToConnection calls to fail per HTTP status, e.g. { 410: 0.1 }. @default none */
+  readonly faultRates?: FaultRates;
+  /** Random source for fault injection (tests make it deterministic). @default Math.random */
+  readonly random?: () => number;
+  /** Serve this folder at `/`. @default no static site */
+  readonly webDir?: string;
+  /** Execution environments per function. @default 10 */
+  readonly maxConcurrency?: number;
+  /** Receives the emulator's log lines. @default console.log */
+  readonly log?: (line: string) => void;
+  /** Receives function output lines. @default the log, prefixed with the function's logical id */
+  readonly functionLog?: (functionLogicalId: string, line: string) => void;
+}
+
+export interface Emulator {
+  /** The WebSocket URL clients connect to, e.g. ws://127.0.0.1:3001/dev. */
+  readonly url: string;
+  /** The @connections endpoint for ApiGatewayManagementApiClient, e.g. http://127.0.0.1:3001/dev. */
+  readonly managementEndpoint: string;
+  /** The http origin of the gateway (static site, config.json). */
+  readonly httpUrl: string;
+  readonly port: number;
+  readonly dynamodbEndpoint: string;
+  /** Table logical id => local table name. */
+  readonly tables: Readonly<Record<string, string>>;
+  readonly app: WebSocketAppSpec;
+  /** Emits 'invocation', 'open', 'rejected' and 'disconnect' (see Gateway). */
+  readonly gateway: Gateway;
+  /** Resolves once every $disconnect started so far has run. */
+  settled(): Promise<void>;
+  /** Closes clients, stops the functions and the store. */
+  stop(): Promise<void>;
+}
+
+/** The folder that holds the emulator's own node_modules, given to functions as NODE_PATH. */
+function sdkNodePath(): string {
+  const pkg = require.resolve('@aws-sdk/client-dynamodb/package.json');
+  return path.resolve(path.dirname(pkg), '..', '..');
+}
+
+/** Rewrites the API's real endpoints (https/wss) in a value to the local origin (http/ws). */
+export function rewriteApiUrls(value: string, app: Pick<WebSocketAppSpec, 'apiId' | 'region' | 'urlSuffix'>, localHostPort: string): string {
+  const domain = `${app.apiId}.execute-api.${app.region}.${app.urlSuffix}`;
+  return value.split(`https://${domain}`).join(`http://${localHostPort}`).split(`wss://${domain}`).join(`ws://${localHostPort}`);
+}
+
+/** Starts the emulator for one stack of an assembly. */
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const host = options.host ?? '127.0.0.1';
+  const app = loadWebSocketApp(options.assemblyDir, options.stack);
+  for (const warning of app.warnings) log(`warning: ${warning}`);
+
+  const store = await startStore(app.tables, {
+    host: '127.0.0.1',
+    port: options.dynamodbPort ?? 0,
+    dataDir: options.dataDir,
+    region: app.region,
+  });
+
+  let runtime: LambdaRuntime | undefined;
+  const gateway = new Gateway({
+    app,
+    host,
+    port: options.port ?? 3001,
+    idleTimeoutSeconds: options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS,
+    maxDurationSeconds: options.maxDurationSeconds ?? DEFAULT_MAX_DURATION_SECONDS,
+    webDir: options.webDir,
+    faultRates: options.faultRates ?? {},
+    random: options.random ?? Math.random,
+    invoke: (id, event) => runtime!.invoke(id, event),
+    log,
+  });
+  let port: number;
+  try {
+    port = await gateway.listen();
+  } catch (err: unknown) {
+    await store.stop();
+    throw err;
+  }
+  // Functions reach the gateway over loopback even when it listens on all interfaces.
+  const functionHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const localHostPort = `${functionHost.includes(':') ? `[${functionHost}]` : functionHost}:${port}`;
+  const functionLog = options.functionLog ?? ((id: string, line: string) => log(`  [${id}] ${line}`));
+  const environmentOf = (spec: FunctionSpec): Record<string, string> => {
+    const env: Record<string, string> = {
+      AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
+      LAMBDA_TASK_ROOT: spec.codeDir,
+      _HANDLER: spec.handler,
+    };
+    for (const [key, value] of Object.entries(spec.environment)) env[key] = rewriteApiUrls(value, app, localHostPort);
+    return env;
+  };
+  runtime = new LambdaRuntime(app.functions.values(), environmentOf, {
+    region: app.region,
+    accountId: app.accountId,
+    maxConcurrency: options.maxConcurrency,
+    onOutput: functionLog,
+    baseEnvironment: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      AWS_REGION: app.region,
+      AWS_DEFAULT_REGION: app.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: store.endpoint,
+      AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      NODE_PATH: sdkNodePath(),
+    },
+  });
+
+  const tables: Record<string, string> = {};
+  for (const t of app.tables) tables[t.logicalId] = t.tableName;
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `ws://${localHostPort}/${app.stage}`,
+    managementEndpoint: `http://${localHostPort}/${app.stage}`,
+    httpUrl: `http://${localHostPort}`,
+    port,
+    dynamodbEndpoint: store.endpoint,
+    tables,
+    app,
+    gateway,
+    settled: () => gateway.settled(),
+    stop() {
+      stopped ??= (async () => {
+        await gateway.stop();
+        await runtime!.stop();
+        await store.stop();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Identifiers and timestamps shaped like the ones API Gateway puts in WebSocket events.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * A connection, request or message id: 16 base64-like characters ending in '=',
+ * like API Gateway's `BFaT_fALIAMCKug=` (11 random bytes, base64url, one pad).
+ */
+export function newEventId(): string {
+  return `${randomBytes(11).toString('base64url')}=`;
+}
+
+/** A 10-character lowercase API id, stable for one stack and API so URLs survive restarts. */
+export function localApiId(stackName: string, apiLogicalId: string): string {
+  const digest = createHash('sha256').update(`${stackName}/${apiLogicalId}`).digest();
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  let id = '';
+  for (let i = 0; i < 10; i++) id += alphabet[digest[i] % alphabet.length];
+  return id;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** API Gateway's `requestTime` format, always UTC: `11/Nov/2024:13:45:46 +0000`. */
+export function formatRequestTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`
+  );
+}
+
+/** An X-Ray style trace header value, as API Gateway adds to CONNECT events. */
+export function newTraceId(epochMs: number): string {
+  return `Root=1-${Math.floor(epochMs / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+}

@@ -1,0 +1,236 @@
+/**
+ * Runs Lambda functions like the Lambda service: each function gets warm execution
+ * environments (worker threads) that serve one invocation at a time, more environments for
+ * concurrent invocations up to a limit, and a timeout enforced by terminating the worker.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { transformSync } from 'esbuild';
+import type { FunctionSpec } from './assembly';
+import { newEventId } from './ids';
+import type { InvokeRequest, SerializedError, WorkerInit, WorkerReply } from './worker-protocol';
+
+export type InvokeResult =
+  | { readonly ok: true; readonly requestId: string; readonly durationMs: number; readonly result: unknown }
+  | { readonly ok: false; readonly requestId: string; readonly durationMs: number; readonly error: SerializedError };
+
+export interface RuntimeOptions {
+  /** Environment variables every function gets before its own (region, credentials, endpoints). */
+  readonly baseEnvironment: Readonly<Record<string, string>>;
+  /** Most execution environments per function; more invocations wait. @default 10 */
+  readonly maxConcurrency?: number;
+  /** Receives each line a function writes to stdout or stderr. */
+  readonly onOutput?: (functionLogicalId: string, line: string) => void;
+  readonly region: string;
+  readonly accountId: string;
+}
+
+let workerScript: string | undefined;
+
+/** worker.ts compiled once per process to a file, so workers start without a TS loader. */
+function compiledWorkerScript(): string {
+  if (workerScript) return workerScript;
+  const source = readFileSync(path.join(__dirname, 'worker.ts'), 'utf8');
+  const { code } = transformSync(source, { loader: 'ts', format: 'cjs', target: 'node20', sourcefile: 'worker.ts' });
+  const dir = path.join(os.tmpdir(), 'switchboard-local');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `worker-${createHash('sha256').update(code).digest('hex').slice(0, 12)}.js`);
+  writeFileSync(file, code);
+  workerScript = file;
+  return file;
+}
+
+interface Environment {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  pending?: { id: number; settle: (reply: WorkerReply) => void };
+  dead: boolean;
+}
+
+/** The warm environments of one function. */
+export class FunctionPool {
+  private readonly idle: Environment[] = [];
+  private readonly all = new Set<Environment>();
+  private readonly waiting: Array<() => void> = [];
+  private nextId = 1;
+  private stopped = false;
+
+  constructor(
+    readonly spec: FunctionSpec,
+    private readonly env: Readonly<Record<string, string>>,
+    private readonly options: RuntimeOptions,
+  ) {}
+
+  /** Invokes the function with `event`; never throws for function errors. */
+  async invoke(event: unknown): Promise<InvokeResult> {
+    const requestId = randomUUID();
+    const start = performance.now();
+    const fail = (error: SerializedError): InvokeResult => ({
+      ok: false,
+      requestId,
+      durationMs: performance.now() - start,
+      error,
+    });
+    if (this.stopped) return fail({ errorType: 'Runtime.Stopped', errorMessage: 'the emulator is shutting down', trace: [] });
+    const environment = await this.acquire();
+    try {
+      await environment.ready;
+    } catch (err: unknown) {
+      this.discard(environment);
+      return fail(err as SerializedError);
+    }
+    const timeoutMs = this.spec.timeoutSeconds * 1000;
+    const request: InvokeRequest = { id: this.nextId++, requestId, deadline: Date.now() + timeoutMs, event };
+    const reply = await new Promise<WorkerReply | 'timeout'>((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      environment.pending = {
+        id: request.id,
+        settle: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      };
+      environment.worker.postMessage(request);
+    });
+    environment.pending = undefined;
+    if (reply === 'timeout') {
+      this.discard(environment);
+      return fail({
+        errorType: 'Sandbox.Timedout',
+        errorMessage: `${requestId} Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`,
+        trace: [],
+      });
+    }
+    if (environment.dead) this.discard(environment);
+    else this.release(environment);
+    const durationMs = performance.now() - start;
+    if (reply.type === 'result') return { ok: true, requestId, durationMs, result: reply.result };
+    if (reply.type === 'error' || reply.type === 'init-error') return fail(reply.error);
+    return fail({ errorType: 'Runtime.Unknown', errorMessage: 'unexpected reply from the function worker', trace: [] });
+  }
+
+  /** Terminates every environment; later invocations fail. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const wake of this.waiting.splice(0)) wake();
+    await Promise.all([...this.all].map((e) => e.worker.terminate()));
+    this.all.clear();
+    this.idle.length = 0;
+  }
+
+  private acquire(): Promise<Environment> {
+    const idle = this.idle.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.all.size < (this.options.maxConcurrency ?? 10)) return Promise.resolve(this.spawn());
+    return new Promise((resolve) => this.waiting.push(() => resolve(this.acquire())));
+  }
+
+  private release(environment: Environment): void {
+    this.idle.push(environment);
+    this.waiting.shift()?.();
+  }
+
+  private discard(environment: Environment): void {
+    environment.dead = true;
+    this.all.delete(environment);
+    const i = this.idle.indexOf(environment);
+    if (i >= 0) this.idle.splice(i, 1);
+    void environment.worker.terminate();
+    this.waiting.shift()?.();
+  }
+
+  private spawn(): Environment {
+    const spec = this.spec;
+    const init: WorkerInit = {
+      codeDir: spec.codeDir,
+      handler: spec.handler,
+      functionName: spec.functionName,
+      invokedFunctionArn: `arn:aws:lambda:${this.options.region}:${this.options.accountId}:function:${spec.functionName}`,
+      memorySize: spec.memorySize,
+      logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${newEventId().slice(0, 8)}`,
+      enableSourceMaps: /--enable-source-maps/.test(this.env.NODE_OPTIONS ?? ''),
+    };
+    const worker = new Worker(compiledWorkerScript(), {
+      workerData: init,
+      env: { ...this.env },
+      stdout: true,
+      stderr: true,
+      // NODE_OPTIONS of the function is honoured through init.enableSourceMaps, not here:
+      // workers cannot take process-wide flags.
+      execArgv: [],
+    });
+    for (const stream of [worker.stdout, worker.stderr]) forwardLines(stream, (line) => this.options.onOutput?.(spec.logicalId, line));
+    let markReady: () => void = () => undefined;
+    let markFailed: (e: SerializedError) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      markFailed = reject;
+    });
+    ready.catch(() => undefined); // observed in invoke(); avoid unhandled-rejection noise
+    const environment: Environment = { worker, ready, dead: false };
+    const crash = (error: SerializedError) => {
+      environment.dead = true;
+      markFailed(error);
+      environment.pending?.settle({ type: 'error', id: environment.pending.id, error });
+    };
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.type === 'ready') markReady();
+      else if (reply.type === 'init-error') crash(reply.error);
+      else if (environment.pending?.id === reply.id) environment.pending.settle(reply);
+    });
+    worker.on('error', (err) =>
+      crash({ errorType: `Runtime.${err.name || 'Error'}`, errorMessage: err.message, trace: (err.stack ?? '').split('\n') }),
+    );
+    worker.on('exit', (code) => {
+      if (!environment.dead) crash({ errorType: 'Runtime.ExitError', errorMessage: `RequestId: exited with code ${code}`, trace: [] });
+    });
+    this.all.add(environment);
+    return environment;
+  }
+}
+
+function forwardLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      onLine(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+    }
+  });
+  stream.on('end', () => {
+    if (buffered) onLine(buffered);
+  });
+}
+
+/** All functions of an app, each with its own pool and environment variables. */
+export class LambdaRuntime {
+  private readonly pools = new Map<string, FunctionPool>();
+
+  constructor(
+    functions: Iterable<FunctionSpec>,
+    environmentOf: (spec: FunctionSpec) => Record<string, string>,
+    options: RuntimeOptions,
+  ) {
+    for (const spec of functions) {
+      const env = { ...options.baseEnvironment, ...environmentOf(spec) };
+      this.pools.set(spec.logicalId, new FunctionPool(spec, env, options));
+    }
+  }
+
+  /** Invokes the function with this logical id. */
+  invoke(functionLogicalId: string, event: unknown): Promise<InvokeResult> {
+    const pool = this.pools.get(functionLogicalId);
+    if (!pool) throw new Error(`no function ${functionLogicalId} in this app`);
+    return pool.invoke(event);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.stop()));
+  }
+}

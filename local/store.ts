@@ -1,0 +1,98 @@
+/**
+ * The DynamoDB-compatible store: dynalite in this process, in memory or on LevelDB under a
+ * data dir, with the template's tables created at start.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { TableSpec } from './assembly';
+
+// dynalite ships no types; this is the part of its API used here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+
+export interface StoreOptions {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** LevelDB folder; in memory when undefined. */
+  readonly dataDir?: string;
+  readonly region: string;
+}
+
+export interface RunningStore {
+  readonly endpoint: string;
+  /** Tables created at this start (existing ones on disk are kept as they are). */
+  readonly created: readonly string[];
+  stop(): Promise<void>;
+}
+
+/** The CreateTable input for a template table. Provisioned throughput is irrelevant locally. */
+export function createTableInput(table: TableSpec): CreateTableCommandInput {
+  const throughput = { ReadCapacityUnits: 5, WriteCapacityUnits: 5 };
+  const index = (raw: unknown, withThroughput: boolean) => {
+    const i = raw as Record<string, unknown>;
+    return {
+      IndexName: i.IndexName,
+      KeySchema: i.KeySchema,
+      Projection: i.Projection ?? { ProjectionType: 'ALL' },
+      ...(withThroughput ? { ProvisionedThroughput: throughput } : {}),
+    };
+  };
+  const input: Record<string, unknown> = {
+    TableName: table.tableName,
+    KeySchema: table.keySchema,
+    AttributeDefinitions: table.attributeDefinitions,
+    ProvisionedThroughput: throughput,
+  };
+  if (table.globalSecondaryIndexes.length > 0) input.GlobalSecondaryIndexes = table.globalSecondaryIndexes.map((i) => index(i, true));
+  if (table.localSecondaryIndexes.length > 0) input.LocalSecondaryIndexes = table.localSecondaryIndexes.map((i) => index(i, false));
+  return input as unknown as CreateTableCommandInput;
+}
+
+/** Starts dynalite and creates the tables that do not exist yet. */
+export async function startStore(tables: readonly TableSpec[], options: StoreOptions): Promise<RunningStore> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://${options.host}:${port}`;
+  const client = new DynamoDBClient({
+    endpoint,
+    region: options.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const created: string[] = [];
+  try {
+    const existing = new Set<string>();
+    let start: string | undefined;
+    do {
+      const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+      for (const name of page.TableNames ?? []) existing.add(name);
+      start = page.LastEvaluatedTableName;
+    } while (start);
+    for (const table of tables) {
+      if (existing.has(table.tableName)) continue;
+      await client.send(new CreateTableCommand(createTableInput(table)));
+      created.push(table.tableName);
+    }
+  } catch (err: unknown) {
+    await closeServer(server);
+    throw err;
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, created, stop: () => closeServer(server) };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    // Keep-alive sockets from function SDK clients would hold close() open.
+    server.closeAllConnections();
+  });
+}

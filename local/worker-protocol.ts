@@ -1,0 +1,33 @@
+/** Messages between the runtime and its Lambda worker threads. */
+
+/** What a worker needs to become one function's execution environment. */
+export interface WorkerInit {
+  readonly codeDir: string;
+  readonly handler: string;
+  readonly functionName: string;
+  readonly invokedFunctionArn: string;
+  readonly memorySize: number;
+  readonly logStreamName: string;
+  readonly enableSourceMaps: boolean;
+}
+
+export interface InvokeRequest {
+  readonly id: number;
+  readonly requestId: string;
+  /** Epoch ms when the function times out (for getRemainingTimeInMillis). */
+  readonly deadline: number;
+  readonly event: unknown;
+}
+
+/** An error as the Lambda runtime reports it. */
+export interface SerializedError {
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly trace: readonly string[];
+}
+
+export type WorkerReply =
+  | { readonly type: 'ready' }
+  | { readonly type: 'init-error'; readonly error: SerializedError }
+  | { readonly type: 'result'; readonly id: number; readonly result: unknown }
+  | { readonly type: 'error'; readonly id: number; readonly error: SerializedError };

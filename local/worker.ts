@@ -1,0 +1,110 @@
+/**
+ * One Lambda execution environment: runs inside a worker thread with its own environment
+ * variables and module state, loads the bundle's handler once (the init phase), then serves
+ * one invocation at a time for as long as the runtime keeps it warm.
+ *
+ * This file is transpiled by runtime.ts and started as a worker; it is not imported.
+ */
+import Module from 'node:module';
+import * as path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { InvokeRequest, WorkerInit, WorkerReply, SerializedError } from './worker-protocol';
+
+type Handler = (event: unknown, context: unknown, callback?: (err?: unknown, result?: unknown) => void) => unknown;
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+
+function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) {
+    return { errorType: err.name || 'Error', errorMessage: err.message, trace: (err.stack ?? '').split('\n') };
+  }
+  return { errorType: 'Error', errorMessage: typeof err === 'string' ? err : JSON.stringify(err), trace: [] };
+}
+
+/** Resolves `index.handler` in the asset folder the way the Node.js Lambda runtime does. */
+async function loadHandler(): Promise<Handler> {
+  const dot = init.handler.lastIndexOf('.');
+  const moduleName = init.handler.slice(0, dot);
+  const exportPath = init.handler.slice(dot + 1).split('.');
+  const base = path.resolve(init.codeDir, moduleName);
+  const candidates = ['.js', '.mjs', '.cjs'].map((ext) => base + ext);
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) throw Object.assign(new Error(`Cannot find module '${moduleName}' in ${init.codeDir}`), { name: 'Runtime.ImportModuleError' });
+  let mod: Record<string, unknown>;
+  if (file.endsWith('.mjs') || (file.endsWith('.js') && isEsmPackage(path.dirname(file)))) {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } else {
+    mod = require(file) as Record<string, unknown>;
+  }
+  let fn: unknown = mod;
+  for (const key of exportPath) fn = (fn as Record<string, unknown> | undefined)?.[key];
+  if (typeof fn !== 'function') {
+    throw Object.assign(new Error(`${init.handler} is undefined or not exported`), { name: 'Runtime.HandlerNotFound' });
+  }
+  return fn as Handler;
+}
+
+function isEsmPackage(dir: string): boolean {
+  const pkg = path.join(dir, 'package.json');
+  if (!existsSync(pkg)) return false;
+  try {
+    return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type === 'module';
+  } catch {
+    return false;
+  }
+}
+
+function lambdaContext(req: InvokeRequest) {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: init.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: init.invokedFunctionArn,
+    memoryLimitInMB: String(init.memorySize),
+    awsRequestId: req.requestId,
+    logGroupName: `/aws/lambda/${init.functionName}`,
+    logStreamName: init.logStreamName,
+    getRemainingTimeInMillis: () => Math.max(0, req.deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Runs one invocation, accepting async handlers and callback-style ones. */
+function runHandler(handler: Handler, req: InvokeRequest): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const callback = (err?: unknown, result?: unknown) => (err ? reject(err) : resolve(result));
+    const returned = handler(req.event, lambdaContext(req), callback);
+    if (returned && typeof (returned as Promise<unknown>).then === 'function') {
+      (returned as Promise<unknown>).then(resolve, reject);
+    } else if (handler.length < 3) {
+      resolve(returned);
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  // The Lambda runtime provides the AWS SDK on NODE_PATH; make this worker see the new value.
+  (Module as unknown as { _initPaths(): void })._initPaths();
+  if (init.enableSourceMaps) process.setSourceMapsEnabled(true);
+  let handler: Handler;
+  try {
+    handler = await loadHandler();
+  } catch (err: unknown) {
+    port.postMessage({ type: 'init-error', error: serializeError(err) } satisfies WorkerReply);
+    return;
+  }
+  port.on('message', (req: InvokeRequest) => {
+    runHandler(handler, req).then(
+      (result) => port.postMessage({ type: 'result', id: req.id, result } satisfies WorkerReply),
+      (err: unknown) => port.postMessage({ type: 'error', id: req.id, error: serializeError(err) } satisfies WorkerReply),
+    );
+  });
+  port.postMessage({ type: 'ready' } satisfies WorkerReply);
+}
+
+void main();
