@@ -1,0 +1,90 @@
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { ConnectionStore } from '../../lambda/core/connection-store';
+import { TABLE } from '../../lambda/core/table-design';
+
+/**
+ * The store against a real DynamoDB API (dynalite), so the condition and
+ * update expressions are checked by a DynamoDB implementation, not a mock.
+ */
+const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+let db: DynamoDBDocumentClient;
+let store: ConnectionStore;
+const tableName = 'switchboard-store-test';
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
+        { AttributeName: TABLE.sortKey, AttributeType: 'S' },
+      ],
+    }),
+  );
+  db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  store = new ConnectionStore(db, tableName);
+});
+
+afterAll(async () => {
+  db.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+async function allItems() {
+  // A Scan is fine in a test: it checks that nothing is left behind.
+  return (await db.send(new ScanCommand({ TableName: tableName }))).Items ?? [];
+}
+
+describe('ConnectionStore on dynalite', () => {
+  it('runs a connection through join, limit, leave and removal', async () => {
+    await store.putConnection({ connectionId: 'c1', connectedAt: 1_700_000_000_000, sourceIp: '127.0.0.1', userId: 'alice' });
+    await expect(store.joinRoom('c1', 'a', 2)).resolves.toBe('joined');
+    await expect(store.joinRoom('c1', 'a', 2)).resolves.toBe('already-member');
+    await expect(store.joinRoom('c1', 'b', 2)).resolves.toBe('joined');
+    await expect(store.joinRoom('c1', 'c', 2)).resolves.toBe('too-many-rooms');
+    await expect(store.joinRoom('ghost', 'a', 2)).resolves.toBe('unknown-connection');
+
+    await expect(store.getConnection('c1')).resolves.toEqual({
+      connectionId: 'c1',
+      connectedAt: 1_700_000_000_000,
+      sourceIp: '127.0.0.1',
+      userId: 'alice',
+      rooms: ['a', 'b'],
+      expiresAt: 1_700_007_800,
+    });
+
+    await expect(store.leaveRoom('c1', 'a')).resolves.toBe('left');
+    await expect(store.leaveRoom('c1', 'a')).resolves.toBe('not-member');
+    await expect(store.joinRoom('c1', 'c', 2)).resolves.toBe('joined');
+
+    await expect(store.removeConnection('c1')).resolves.toEqual({ rooms: ['b', 'c'] });
+    await expect(allItems()).resolves.toEqual([]);
+    // Removing again is harmless.
+    await expect(store.removeConnection('c1')).resolves.toEqual({ rooms: [] });
+  });
+
+  it('pages through a large room', async () => {
+    const ids = Array.from({ length: 120 }, (_, i) => `m${String(i).padStart(3, '0')}`);
+    for (const id of ids) {
+      await store.putConnection({ connectionId: id, connectedAt: Date.now(), sourceIp: '127.0.0.1' });
+      await store.joinRoom(id, 'big', 20);
+    }
+    const pages: string[][] = [];
+    for await (const page of store.roomMembers('big', 50)) pages.push(page);
+    expect(pages.map((p) => p.length)).toEqual([50, 50, 20]);
+    expect(pages.flat().sort()).toEqual(ids);
+    for (const id of ids) await store.removeConnection(id);
+    await expect(allItems()).resolves.toEqual([]);
+  });
+});
