@@ -1,0 +1,205 @@
+/**
+ * `switchboard-local`: runs a synthesized CDK app's WebSocket API on this machine.
+ * Without --assembly it synthesizes the CDK app in the current folder first.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { AssemblyError } from './assembly';
+import { startEmulator, type Emulator, type EmulatorOptions } from './emulator';
+import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_DURATION_SECONDS } from './limits';
+import { parseFaultRates } from './management';
+
+export const USAGE = `Usage: switchboard-local [flags]
+
+Runs an AWS CDK app's API Gateway WebSocket API locally: routes, Lambda functions,
+authorizers, the @connections API and DynamoDB tables (dynalite).
+
+  --assembly DIR       an already synthesized cloud assembly (default: synthesize the app in this folder)
+  --stack NAME         which stack to run (default: the one stack with a WebSocket API)
+  --port N             gateway port; 0 picks a free one (default: 3001)
+  --host HOST          address to listen on (default: 127.0.0.1)
+  --dynamodb-port N    DynamoDB (dynalite) port (default: any free port)
+  --data-dir DIR       keep tables on disk across restarts (default: in memory)
+  --idle-timeout S     idle connection timeout in seconds (default: ${DEFAULT_IDLE_TIMEOUT_SECONDS})
+  --max-duration S     maximum connection duration in seconds (default: ${DEFAULT_MAX_DURATION_SECONDS})
+  --web DIR            serve a static site from DIR at http://HOST:PORT/
+  --fault-rate SPEC    fail that fraction of PostToConnection calls, e.g. 410:0.1,429:0.05,500:0.05
+  --quiet              print only the banner and errors
+  --help               show this help
+`;
+
+export class UsageError extends Error {}
+
+export interface CliOptions extends Omit<EmulatorOptions, 'assemblyDir'> {
+  readonly assemblyDir?: string;
+  readonly quiet: boolean;
+  readonly help: boolean;
+}
+
+const VALUE_FLAGS = new Set([
+  'assembly', 'stack', 'port', 'host', 'dynamodb-port', 'data-dir', 'idle-timeout', 'max-duration', 'web', 'fault-rate',
+]);
+
+function integer(flag: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+/** Parses argv (without node and script); throws UsageError naming the bad flag. */
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const values = new Map<string, string>();
+  let quiet = false;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new UsageError(`unexpected argument "${arg}" (flags start with --; see --help)`);
+    const [, name, inline] = match;
+    if (name === 'quiet' || name === 'help') {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      if (name === 'quiet') quiet = true;
+      else help = true;
+      continue;
+    }
+    if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown flag --${name} (see --help)`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || (inline === undefined && value.startsWith('--'))) {
+      throw new UsageError(`--${name} needs a value`);
+    }
+    values.set(name, value);
+  }
+  const dir = (flag: string) => {
+    const value = values.get(flag);
+    if (value === undefined) return undefined;
+    return path.resolve(value);
+  };
+  const web = dir('web');
+  if (web && !existsSync(web)) throw new UsageError(`--web ${web} does not exist`);
+  const assemblyDir = dir('assembly');
+  if (assemblyDir && !existsSync(assemblyDir)) throw new UsageError(`--assembly ${assemblyDir} does not exist`);
+  let faultRates;
+  if (values.has('fault-rate')) {
+    try {
+      faultRates = parseFaultRates(values.get('fault-rate')!);
+    } catch (err: unknown) {
+      throw new UsageError(`--fault-rate: ${(err as Error).message}`);
+    }
+  }
+  const get = <T>(flag: string, parse: (v: string) => T): T | undefined => {
+    const value = values.get(flag);
+    return value === undefined ? undefined : parse(value);
+  };
+  return {
+    assemblyDir,
+    stack: values.get('stack'),
+    port: get('port', (v) => integer('port', v, 0, 65535)) ?? 3001,
+    host: values.get('host') ?? '127.0.0.1',
+    dynamodbPort: get('dynamodb-port', (v) => integer('dynamodb-port', v, 0, 65535)) ?? 0,
+    dataDir: dir('data-dir'),
+    idleTimeoutSeconds: get('idle-timeout', (v) => integer('idle-timeout', v, 1, 86400)),
+    maxDurationSeconds: get('max-duration', (v) => integer('max-duration', v, 1, 86400)),
+    webDir: web,
+    faultRates,
+    quiet,
+    help,
+  };
+}
+
+/** Runs `cdk synth` for the app in `cwd` and returns the assembly folder. */
+function synthesize(cwd: string, log: (line: string) => void): string {
+  if (!existsSync(path.join(cwd, 'cdk.json'))) {
+    throw new UsageError(`no --assembly given and no cdk.json in ${cwd}: run from a CDK app folder or pass --assembly DIR`);
+  }
+  const out = path.join(cwd, 'cdk.out');
+  log(`Synthesizing the CDK app in ${cwd} (cdk synth -o ${path.relative(cwd, out)}) ...`);
+  const cdk = require.resolve('aws-cdk/bin/cdk');
+  const result = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '-o', out], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new UsageError(`cdk synth failed (exit ${result.status ?? result.signal}); fix the app or pass --assembly DIR`);
+  return out;
+}
+
+/** The start banner: endpoints and the route table. */
+export function banner(emu: Emulator, options: { dataDir?: string; webDir?: string }): string {
+  const { app } = emu;
+  const fn = (id?: string) => (id ? app.functions.get(id)?.logicalId ?? id : '(no Lambda integration)');
+  const lines = [
+    `Switchboard local: stack ${app.stackName}, API ${app.apiName} (${app.apiId}), stage ${app.stage}, region ${app.region}`,
+    `  WebSocket     ${emu.url}`,
+    `  @connections  ${emu.managementEndpoint}`,
+    `  DynamoDB      ${emu.dynamodbEndpoint} (${options.dataDir ? `data in ${options.dataDir}` : 'in memory'})`,
+  ];
+  if (options.webDir) lines.push(`  Web           ${emu.httpUrl}/ (from ${options.webDir})`);
+  for (const t of app.tables) {
+    lines.push(`  Table         ${t.tableName}${t.ttlAttribute ? ` (TTL on ${t.ttlAttribute} is not enforced locally)` : ''}`);
+  }
+  lines.push(`  Routes        selected by ${app.routeSelectionExpression}`);
+  const width = Math.max(...[...app.routes.keys()].map((k) => k.length), 8);
+  for (const route of app.routes.values()) {
+    const marks = [
+      route.authorizer ? `authorizer ${route.authorizer.name} (${route.authorizer.identitySources.join(', ')})` : '',
+      route.hasRouteResponse ? 'route response' : '',
+    ].filter(Boolean);
+    lines.push(`    ${route.routeKey.padEnd(width)} -> ${fn(route.functionLogicalId)}${marks.length ? `  [${marks.join('; ')}]` : ''}`);
+  }
+  lines.push(`  Try: npx wscat -c ${emu.url}`, '');
+  return lines.join('\n');
+}
+
+/** Runs the CLI; resolves with the exit code once the emulator has stopped. */
+export async function main(argv: readonly string[]): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let options: CliOptions;
+  try {
+    options = parseArgs(argv);
+  } catch (err: unknown) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`switchboard-local: ${err.message}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const log = options.quiet ? () => undefined : (line: string) => console.log(line);
+  let emu: Emulator;
+  try {
+    const assemblyDir = options.assemblyDir ?? synthesize(process.cwd(), log);
+    emu = await startEmulator({ ...options, assemblyDir, log });
+  } catch (err: unknown) {
+    const code = (err as { code?: string }).code;
+    if (err instanceof UsageError || err instanceof AssemblyError) {
+      process.stderr.write(`switchboard-local: ${err.message}\n`);
+    } else if (code === 'EADDRINUSE') {
+      process.stderr.write(`switchboard-local: ${(err as Error).message}: that port is in use; pass --port N (0 picks a free one)\n`);
+    } else {
+      process.stderr.write(`switchboard-local: ${err instanceof Error ? err.stack : String(err)}\n`);
+    }
+    return 1;
+  }
+  process.stdout.write(banner(emu, options));
+  return new Promise((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) process.exit(130); // a second Ctrl-C does not wait
+      stopping = true;
+      log(`${signal}: closing connections and stopping`);
+      emu.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          process.stderr.write(`switchboard-local: shutdown failed: ${String(err)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}
