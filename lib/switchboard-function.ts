@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -25,6 +25,7 @@ export const BUNDLING = {
   target: 'node24',
   // Lambda's nodejs24.x runtime provides AWS SDK v3.
   externalModules: ['@aws-sdk/*'],
+  logLevel: LogLevel.WARNING,
 } as const;
 
 export interface SwitchboardFunctionProps {

@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ROUTES } from '../../lib/routes';
+import { synthSwitchboard } from './synth';
+
+// Bundle every handler exactly as `cdk synth` does (NodejsFunction + the local esbuild).
+const { stack, outdir } = synthSwitchboard();
+const template = Template.fromStack(stack);
+afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+const functions = Object.entries(template.findResources('AWS::Lambda::Function')).map(([logicalId, fn]) => ({
+  logicalId,
+  assetDir: path.join(outdir, fn.Metadata['aws:asset:path'] as string),
+}));
+
+/**
+ * Loads a bundle in a fresh Node process, as the Lambda runtime would: the AWS
+ * SDK comes from outside the bundle (NODE_PATH here, /var/runtime there).
+ */
+function loadBundle(assetDir: string, script: string): string {
+  return execFileSync(process.execPath, ['-e', script], {
+    cwd: assetDir,
+    env: {
+      PATH: process.env.PATH,
+      NODE_PATH: path.resolve('node_modules'),
+      TABLE_NAME: 'T',
+      CALLBACK_URL: 'https://abc123.execute-api.us-east-1.amazonaws.com/dev',
+      AWS_REGION: 'us-east-1',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+}
+
+describe('handler bundles', () => {
+  it('bundles one function per route', () => {
+    expect(functions).toHaveLength(ROUTES.length);
+  });
+
+  it.each(functions.map((f) => [f.logicalId, f.assetDir]))('%s: a minified bundle with a source map that loads and exports handler', (_id, assetDir) => {
+    const files = fs.readdirSync(assetDir).sort();
+    expect(files).toEqual(['index.js', 'index.js.map']);
+    const code = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+    expect(code.split('\n').length).toBeLessThan(20); // minified
+    // The AWS SDK stays external (the runtime provides it); bundled, it alone would be several hundred KB.
+    expect(fs.statSync(path.join(assetDir, 'index.js')).size).toBeLessThan(200 * 1024);
+    expect(loadBundle(assetDir, "process.stdout.write(typeof require('./index.js').handler)")).toBe('function');
+  });
+
+  it('runs the ping bundle end to end', () => {
+    const ping = functions.find((f) => f.logicalId.startsWith('SwitchboardPingHandler'))!;
+    const out = loadBundle(
+      ping.assetDir,
+      `require('./index.js').handler({ body: '{"action":"ping","id":"b1"}', requestContext: { connectionId: 'c', routeKey: 'ping', requestId: 'r' } },
+        { functionName: 'ping', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 })
+        .then((r) => process.stdout.write(JSON.stringify(r)))`,
+    );
+    expect(JSON.parse(out)).toEqual({ statusCode: 200, body: '{"event":"pong","id":"b1"}' });
+  });
+});

@@ -1,0 +1,178 @@
+import * as fs from 'node:fs';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ENV } from '../../lambda/core/config';
+import { TABLE } from '../../lambda/core/table-design';
+import { ROUTES } from '../../lib/routes';
+import { SwitchboardApi } from '../../lib/switchboard-api';
+import { synthSwitchboard } from './synth';
+
+// GIVEN the app as `npx cdk synth` builds it (cdk-nag runs; synth throws on any unacknowledged finding).
+// Bundling is skipped here; bundling.test.ts covers the bundles.
+const { stack, outdir } = synthSwitchboard({}, { bundle: false });
+const template = Template.fromStack(stack);
+afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+function functionLogicalIdFor(routeKey: string): string {
+  const route = template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } });
+  expect(Object.keys(route)).toHaveLength(1);
+  const integrationRef = (Object.values(route)[0].Properties.Target as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1] as { Ref: string };
+  const integration = template.toJSON().Resources[integrationRef.Ref];
+  const uri = JSON.stringify(integration.Properties.IntegrationUri);
+  const fns = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => uri.includes(`"${id}"`));
+  expect(fns).toHaveLength(1);
+  return fns[0];
+}
+
+function policyStatementsOf(functionLogicalId: string): Array<{ Action: string | string[]; Resource: unknown }> {
+  const fn = template.toJSON().Resources[functionLogicalId];
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
+  return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+describe('SwitchboardStack', () => {
+  it('routes by $request.body.action', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
+  });
+
+  it.each(ROUTES.map((r) => [r.routeKey, r.handler]))('wires route %s to the %s handler', (routeKey, handler) => {
+    const fnId = functionLogicalIdFor(routeKey);
+    expect(fnId).toMatch(new RegExp(`^Switchboard${handler.charAt(0).toUpperCase()}${handler.slice(1)}HandlerFunction`));
+  });
+
+  it('answers ping and $default through route responses, and only those', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::RouteResponse', 2);
+    for (const routeKey of ['ping', '$default']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, RouteResponseSelectionExpression: '$default' });
+    }
+  });
+
+  it('auto-deploys a throttled stage with JSON access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: 'dev',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 1000, ThrottlingRateLimit: 500 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"connectionId":"\\$context.connectionId"') },
+    });
+    template.resourceCountIs('AWS::Logs::LogGroup', ROUTES.length + 1);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('keeps connections in an on-demand table with TTL and point-in-time recovery', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TableName: Match.absent(),
+    });
+  });
+
+  it('runs every function on nodejs24.x, arm64, with source maps and a timeout under 29 s', () => {
+    const fns = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(fns).toHaveLength(ROUTES.length);
+    for (const fn of fns) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(fn.Properties.FunctionName).toBeUndefined();
+    }
+  });
+
+  it.each(ROUTES.map((r) => [r.routeKey, r]))('grants %s only the table actions it uses, and @connections on this stage only', (routeKey, route) => {
+    const statements = policyStatementsOf(functionLogicalIdFor(routeKey));
+    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    const dynamoActions = actions.filter((a) => a.startsWith('dynamodb:')).sort();
+    expect(dynamoActions).toEqual(route.tableActions.map((a) => `dynamodb:${a}`).sort());
+    expect(actions).not.toContain('dynamodb:Scan');
+    expect(actions.filter((a) => a.startsWith('logs:')).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+
+    const manage = statements.filter((s) => s.Action === 'execute-api:ManageConnections');
+    expect(manage).toHaveLength(route.manageConnections ? 1 : 0);
+    for (const statement of manage) {
+      const arn = JSON.stringify(statement.Resource);
+      expect(arn).toContain('/dev/*/@connections/*');
+      expect(arn).not.toContain('*/*/@connections');
+    }
+  });
+
+  it('gives functions the configuration they read', () => {
+    const env = (routeKey: string) => template.toJSON().Resources[functionLogicalIdFor(routeKey)].Properties.Environment.Variables;
+    expect(env('join')).toMatchObject({ [ENV.tableName]: { Ref: expect.any(String) }, [ENV.maxRoomsPerConnection]: '20', [ENV.callbackUrl]: expect.anything() });
+    expect(JSON.stringify(env('message')[ENV.callbackUrl])).toContain('/dev');
+    expect(env('ping')[ENV.tableName]).toBeUndefined();
+  });
+
+  it('does not attach AWSLambdaBasicExecutionRole (its log permissions are on *)', () => {
+    expect(JSON.stringify(template.toJSON())).not.toContain('AWSLambdaBasicExecutionRole');
+  });
+
+  it('exports the WebSocket URL, callback URL and table name', () => {
+    template.hasOutput('WebSocketUrl', { Value: { 'Fn::Join': ['', Match.arrayWith(['wss://', '/dev'])] } });
+    template.hasOutput('CallbackUrl', { Value: { 'Fn::Join': ['', Match.arrayWith(['https://', '/dev'])] } });
+    template.hasOutput('TableName', { Value: { Ref: Match.anyValue() } });
+  });
+});
+
+describe('configuration', () => {
+  it('takes stage name, throttling and room limit from context', () => {
+    const { stack: configured, outdir: dir } = synthSwitchboard(
+      { stageName: 'prod', throttleRateLimit: '50', throttleBurstLimit: '100', maxRoomsPerConnection: '5' },
+      { bundle: false },
+    );
+    const t = Template.fromStack(configured);
+    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: 'prod', DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 } });
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ [ENV.maxRoomsPerConnection]: '5' }) } });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    [{ stageName: 'bad stage' }, 'stageName "bad stage" must be 1-128 characters'],
+    [{ throttleRateLimit: 'fast', throttleBurstLimit: '1' }, 'throttleRateLimit must be a number; got "fast"'],
+    [{ throttleRateLimit: '5' }, 'Set both throttleRateLimit and throttleBurstLimit'],
+    [{ maxRoomsPerConnection: '0' }, 'maxRoomsPerConnection must be an integer from 1 to 1000; got 0'],
+  ])('rejects bad context %p with a clear message', (context, message) => {
+    expect(() => synthSwitchboard(context, { bundle: false })).toThrow(message);
+  });
+
+  it('rejects a timeout beyond API Gateway\u2019s 29 s limit', () => {
+    const app = new App();
+    expect(() => new SwitchboardApi(new Stack(app, 'S'), 'Api', { functionTimeout: Duration.seconds(30) })).toThrow(
+      "timeout 30 s exceeds API Gateway's 29 s integration limit",
+    );
+  });
+});
+
+describe('cdk-nag', () => {
+  it('reports no unacknowledged AwsSolutions finding for Switchboard (synth above would have thrown)', () => {
+    const report = JSON.parse(fs.readFileSync(`${outdir}/validation-report.json`, 'utf8'));
+    const nag = report.pluginReports.find((r: { pluginName: string }) => r.pluginName === 'AwsSolutions');
+    expect(nag).toMatchObject({ conclusion: 'success', violations: [] });
+    // Every acknowledgement carries a specific reason.
+    const suppressed = nag.suppressedViolations as Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
+    const rules = suppressed.map((v) => v.ruleName.replace(/\[.*$/, ''));
+    // APIG4 once per route; IAM4 for the account logging role; IAM5 once per function that posts.
+    expect(rules.filter((r) => r === 'AwsSolutions-APIG4')).toHaveLength(ROUTES.length);
+    expect(rules.filter((r) => r === 'AwsSolutions-IAM4')).toHaveLength(1);
+    expect(rules.filter((r) => r === 'AwsSolutions-IAM5')).toHaveLength(ROUTES.filter((r) => r.manageConnections).length);
+    expect(new Set(rules)).toEqual(new Set(['AwsSolutions-APIG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5']));
+    const iam5 = suppressed.filter((v) => v.ruleName.startsWith('AwsSolutions-IAM5'));
+    for (const finding of iam5) {
+      expect(finding.ruleName).toContain('/dev/*/@connections/*]');
+      expect(finding.violatingConstructs.every((c) => /\/(Message|Join|Leave)Handler\/Role\//.test(c.constructPath))).toBe(true);
+    }
+  });
+
+  it('fails synth on an unacknowledged finding', () => {
+    const app = new App();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    new s3.Bucket(new Stack(app, 'Careless'), 'OpenBucket');
+    expect(() => app.synth()).toThrow();
+  });
+});
