@@ -1,0 +1,96 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type ClientEvents, type ConnectOptions, type SwitchboardClient, connect } from '../../client';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../local/emulator';
+import { synthesizeApp } from './support/app-assembly';
+
+/** The typed client against the local emulator running the real app's handlers. */
+describe('SwitchboardClient against the emulator', () => {
+  let assemblyDir: string;
+  let emulator: Emulator | undefined;
+  let emulatorLog: string[] = [];
+  const clients: SwitchboardClient[] = [];
+
+  beforeAll(async () => {
+    assemblyDir = await synthesizeApp();
+  }, 120_000);
+
+  async function start(options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
+    emulatorLog = [];
+    emulator = await startEmulator({ assemblyDir, port: 0, dynamodbPort: 0, log: (line) => emulatorLog.push(line), ...options });
+    return emulator;
+  }
+
+  function open(url: string, options: ConnectOptions = {}): SwitchboardClient {
+    // No jitter, so reconnects happen at once; nothing here waits on a timer it could skip.
+    const client = connect(url, { random: () => 0, ...options });
+    clients.push(client);
+    return client;
+  }
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await emulator?.stop();
+    emulator = undefined;
+    const name = expect.getState().currentTestName?.replace(/[^A-Za-z0-9]+/g, '-') ?? 'emulator';
+    const artifacts = path.join(__dirname, '../../test-artifacts');
+    await mkdir(artifacts, { recursive: true });
+    await writeFile(path.join(artifacts, `${name}.log`), emulatorLog.join('\n'));
+  });
+
+  test('when the server deletes the connection, the client reconnects and rejoins its room', async () => {
+    const emu = await start();
+    const connectionIds: string[] = [];
+    emu.gateway.on('open', (connectionId: string) => connectionIds.push(connectionId));
+    const alice = open(emu.url);
+    await alice.join('lobby');
+    const aliceId = connectionIds[0];
+    const bob = open(emu.url);
+    await bob.join('lobby');
+
+    const reopened = next(alice, 'open');
+    const closed = next(alice, 'close');
+    const deleted = await fetch(`${emu.managementEndpoint}/@connections/${encodeURIComponent(aliceId)}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(204);
+    expect(await closed).toMatchObject({ willReconnect: true });
+    expect(await reopened).toEqual({ reconnect: true });
+    await alice.whenOpen();
+    expect(connectionIds).toHaveLength(3);
+
+    // The rejoin happened on the server: Bob's room message reaches Alice's new connection.
+    const received = next(alice, 'message');
+    const ack = await bob.request('message', { data: 'welcome back', room: 'lobby' });
+    expect(ack).toMatchObject({ data: 'Received: welcome back', delivered: 1 });
+    expect(await received).toMatchObject({ room: 'lobby', from: connectionIds[1], data: 'welcome back' });
+  });
+
+  test('keepalive pings hold a connection open past the idle timeout; without them it is closed', async () => {
+    const emu = await start({ idleTimeoutSeconds: 1 });
+    const idle = open(emu.url, { keepaliveIntervalMs: 0, reconnect: false });
+    const kept = open(emu.url, { keepaliveIntervalMs: 300 });
+    const keptClosed = jest.fn();
+    kept.on('close', keptClosed);
+
+    const idleClosed = next(idle, 'close');
+    await Promise.all([idle.whenOpen(), kept.whenOpen()]);
+    expect(await idleClosed).toMatchObject({ code: 1001 });
+    // The idle one was closed after 1 s; the other has kept pinging (about 4 pongs by then) and stays open.
+    for (let pongs = 0; pongs < 5; pongs++) await next(kept, 'pong');
+    expect(keptClosed).not.toHaveBeenCalled();
+    expect(kept.state).toBe('open');
+  });
+
+  test('the client recycles its connection before the maximum duration, and rejoins', async () => {
+    const emu = await start({ maxDurationSeconds: 3 });
+    const client = open(emu.url, { maxConnectionAgeMs: 1_000 });
+    await client.join('lobby');
+    const reconnecting = next(client, 'reconnecting');
+    const rejoined = next(client, 'joined');
+    expect(await reconnecting).toEqual({ attempt: 1, delayMs: 0, reason: 'max-age' });
+    expect(await rejoined).toMatchObject({ room: 'lobby' });
+  });
+});
+
+function next<K extends keyof ClientEvents>(client: SwitchboardClient, event: K): Promise<ClientEvents[K]> {
+  return new Promise((resolve) => client.once(event, resolve));
+}
