@@ -11,6 +11,7 @@ export const CONTEXT_KEYS = {
   throttleRateLimit: 'throttleRateLimit',
   throttleBurstLimit: 'throttleBurstLimit',
   maxRoomsPerConnection: 'maxRoomsPerConnection',
+  maxRoomMembers: 'maxRoomMembers',
   fanoutConcurrency: 'fanoutConcurrency',
 } as const;
 
@@ -43,6 +44,7 @@ export function readAppConfig(app: App): AppConfig {
       stageName: stageName === undefined ? undefined : String(stageName),
       throttle: rate === undefined || burst === undefined ? undefined : { rateLimit: rate, burstLimit: burst },
       maxRoomsPerConnection: number(CONTEXT_KEYS.maxRoomsPerConnection),
+      maxRoomMembers: number(CONTEXT_KEYS.maxRoomMembers),
       fanoutConcurrency: number(CONTEXT_KEYS.fanoutConcurrency),
     },
   };

@@ -36,10 +36,11 @@ export const ROUTES: readonly RouteSpec[] = [
   {
     routeKey: 'join',
     handler: 'join',
-    tableActions: ['GetItem', 'UpdateItem', 'PutItem'],
+    // Query counts the room's members against its size limit.
+    tableActions: ['GetItem', 'Query', 'UpdateItem', 'PutItem'],
     manageConnections: true,
     returnResponse: false,
-    extraEnvironment: [ENV.maxRoomsPerConnection],
+    extraEnvironment: [ENV.maxRoomsPerConnection, ENV.maxRoomMembers],
   },
   { routeKey: 'leave', handler: 'leave', tableActions: ['UpdateItem', 'DeleteItem'], manageConnections: true, returnResponse: false },
   { routeKey: 'ping', handler: 'ping', tableActions: [], manageConnections: false, returnResponse: true },

@@ -26,6 +26,12 @@ export interface SwitchboardApiProps {
   readonly throttle?: ThrottleProps;
   /** Most rooms one connection may be in. @default 20 */
   readonly maxRoomsPerConnection?: number;
+  /**
+   * Most members one room may have; a join past it gets ROOM_FULL. The default
+   * is what one invocation fans out to well within the 29 s integration limit.
+   * @default 1000
+   */
+  readonly maxRoomMembers?: number;
   /** Posts in flight at once during a room fan-out. @default 32 */
   readonly fanoutConcurrency?: number;
   /** Handler timeout, within API Gateway's 29 s integration limit. @default 10 seconds */
@@ -70,7 +76,8 @@ export class SwitchboardApi extends Construct {
     const throttle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
     const maxRooms = props.maxRoomsPerConnection ?? 20;
     const fanoutConcurrency = props.fanoutConcurrency ?? 32;
-    validateProps(id, { stageName, throttle, maxRooms, fanoutConcurrency });
+    const maxRoomMembers = props.maxRoomMembers ?? 1000;
+    validateProps(id, { stageName, throttle, maxRooms, maxRoomMembers, fanoutConcurrency });
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     this.table = new dynamodb.Table(this, 'Connections', {
@@ -109,7 +116,7 @@ export class SwitchboardApi extends Construct {
         handler: route.handler,
         timeout: props.functionTimeout,
         logRetention,
-        environment: this.environmentFor(route, { maxRooms, fanoutConcurrency }),
+        environment: this.environmentFor(route, { maxRooms, maxRoomMembers, fanoutConcurrency }),
       });
       if (route.tableActions.length > 0) this.table.grant(fn.function, ...route.tableActions.map((a) => `dynamodb:${a}`));
       if (route.manageConnections) this.stage.grantManagementApiAccess(fn.function);
@@ -123,12 +130,13 @@ export class SwitchboardApi extends Construct {
     this.acknowledgeNagFindings();
   }
 
-  private environmentFor(route: RouteSpec, config: { maxRooms: number; fanoutConcurrency: number }): Record<string, string> {
+  private environmentFor(route: RouteSpec, config: { maxRooms: number; maxRoomMembers: number; fanoutConcurrency: number }): Record<string, string> {
     const env: Record<string, string> = {};
     if (route.tableActions.length > 0) env[ENV.tableName] = this.table.tableName;
     if (route.manageConnections) env[ENV.callbackUrl] = this.stage.callbackUrl;
     for (const name of route.extraEnvironment ?? []) {
       if (name === ENV.maxRoomsPerConnection) env[name] = String(config.maxRooms);
+      else if (name === ENV.maxRoomMembers) env[name] = String(config.maxRoomMembers);
       else if (name === ENV.fanoutConcurrency) env[name] = String(config.fanoutConcurrency);
       else throw new Error(`Route ${route.routeKey} asks for ${name}, which SwitchboardApi does not know how to set.`);
     }
@@ -190,7 +198,10 @@ const ACCESS_LOG_FIELDS = {
   disconnectStatusCode: '$context.disconnectStatusCode',
 };
 
-function validateProps(id: string, p: { stageName: string; throttle: ThrottleProps; maxRooms: number; fanoutConcurrency: number }): void {
+function validateProps(
+  id: string,
+  p: { stageName: string; throttle: ThrottleProps; maxRooms: number; maxRoomMembers: number; fanoutConcurrency: number },
+): void {
   const fail = (what: string) => {
     throw new Error(`SwitchboardApi ${id}: ${what}`);
   };
@@ -201,6 +212,9 @@ function validateProps(id: string, p: { stageName: string; throttle: ThrottlePro
   }
   if (!Number.isInteger(p.maxRooms) || p.maxRooms < 1 || p.maxRooms > 1000) {
     fail(`maxRoomsPerConnection must be an integer from 1 to 1000; got ${p.maxRooms}.`);
+  }
+  if (!Number.isInteger(p.maxRoomMembers) || p.maxRoomMembers < 2 || p.maxRoomMembers > 100_000) {
+    fail(`maxRoomMembers must be an integer from 2 to 100000; got ${p.maxRoomMembers}.`);
   }
   if (!Number.isInteger(p.fanoutConcurrency) || p.fanoutConcurrency < 1 || p.fanoutConcurrency > 256) {
     fail(`fanoutConcurrency must be an integer from 1 to 256; got ${p.fanoutConcurrency}.`);

@@ -1,4 +1,4 @@
-import type { ConnectionStore } from './connection-store';
+import type { ConnectionStore, JoinLimits } from './connection-store';
 import type { WebSocketEvent } from './events';
 import type { Notifier } from './notifier';
 import {
@@ -34,12 +34,8 @@ export async function closeConnection(event: WebSocketEvent, store: ConnectionSt
   return store.removeConnection(event.requestContext.connectionId);
 }
 
-export interface RoomLimits {
-  maxRoomsPerConnection: number;
-}
-
-export async function joinRoom(frame: JoinRequest, connectionId: string, store: ConnectionStore, limits: RoomLimits): Promise<ServerFrame> {
-  const outcome = await store.joinRoom(connectionId, frame.room, limits.maxRoomsPerConnection);
+export async function joinRoom(frame: JoinRequest, connectionId: string, store: ConnectionStore, limits: JoinLimits): Promise<ServerFrame> {
+  const outcome = await store.joinRoom(connectionId, frame.room, limits);
   switch (outcome) {
     case 'joined':
     case 'already-member':
@@ -50,6 +46,8 @@ export async function joinRoom(frame: JoinRequest, connectionId: string, store: 
         `This connection is already in ${limits.maxRoomsPerConnection} rooms, the limit; leave one before joining "${frame.room}".`,
         frame.id,
       );
+    case 'room-full':
+      return errorFrame('ROOM_FULL', `Room "${frame.room}" already has ${limits.maxRoomMembers} members, the limit; try another room.`, frame.id);
     case 'unknown-connection':
       return errorFrame('INTERNAL_ERROR', 'This connection is not registered; reconnect and try again.', frame.id);
   }

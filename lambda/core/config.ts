@@ -3,6 +3,7 @@ export const ENV = {
   tableName: 'TABLE_NAME',
   callbackUrl: 'CALLBACK_URL',
   maxRoomsPerConnection: 'MAX_ROOMS_PER_CONNECTION',
+  maxRoomMembers: 'MAX_ROOM_MEMBERS',
   fanoutConcurrency: 'FANOUT_CONCURRENCY',
 } as const;
 

@@ -21,7 +21,20 @@ export interface Connection {
   expiresAt: number;
 }
 
-export type JoinOutcome = 'joined' | 'already-member' | 'too-many-rooms' | 'unknown-connection';
+export type JoinOutcome = 'joined' | 'already-member' | 'too-many-rooms' | 'room-full' | 'unknown-connection';
+
+/** Limits a join is checked against. */
+export interface JoinLimits {
+  /** Rooms one connection may be in; enforced atomically. */
+  maxRoomsPerConnection: number;
+  /**
+   * Members one room may have. Checked with a Query COUNT before joining, so
+   * simultaneous joins into an almost-full room can overshoot it by at most
+   * their number; a counter item would be exact but drifts when a
+   * $disconnect never arrives.
+   */
+  maxRoomMembers?: number;
+}
 export type LeaveOutcome = 'left' | 'not-member';
 
 /** DynamoDB allows 25 requests per BatchWriteItem. */
@@ -72,7 +85,11 @@ export class ConnectionStore {
    * first, under a condition that enforces the per-connection limit
    * atomically; then the member row the room's Query reads is written.
    */
-  async joinRoom(connectionId: string, room: string, maxRooms: number): Promise<JoinOutcome> {
+  async joinRoom(connectionId: string, room: string, limits: JoinLimits): Promise<JoinOutcome> {
+    if (limits.maxRoomMembers !== undefined && (await this.countMembers(room)) >= limits.maxRoomMembers) {
+      const existing = await this.getConnection(connectionId);
+      if (!existing?.rooms.includes(room)) return 'room-full';
+    }
     let updated: Record<string, unknown> | undefined;
     try {
       const result = await this.send(() =>
@@ -82,7 +99,7 @@ export class ConnectionStore {
             Key: keys.connection(connectionId),
             UpdateExpression: 'ADD rooms :room',
             ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(rooms) OR size(rooms) < :max OR contains(rooms, :name))',
-            ExpressionAttributeValues: { ':room': new Set([room]), ':name': room, ':max': maxRooms },
+            ExpressionAttributeValues: { ':room': new Set([room]), ':name': room, ':max': limits.maxRoomsPerConnection },
             ReturnValues: 'ALL_OLD',
           }),
         ),
@@ -155,6 +172,28 @@ export class ConnectionStore {
       yield (page.Items ?? []).map((item) => String(item.connectionId));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  /** How many members a room has: a paginated Query that counts without reading items out. */
+  async countMembers(room: string): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.send(() =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': keys.roomPartition(room) },
+            Select: 'COUNT',
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
   }
 
   /**

@@ -5,7 +5,10 @@ import { actionRoute } from './route-kinds';
 
 const store = createStore();
 const notifier = createNotifier();
-const limits = { maxRoomsPerConnection: positiveIntEnv(ENV.maxRoomsPerConnection, 20) };
+const limits = {
+  maxRoomsPerConnection: positiveIntEnv(ENV.maxRoomsPerConnection, 20),
+  maxRoomMembers: positiveIntEnv(ENV.maxRoomMembers, 1000),
+};
 
-/** `join`: add the sender to a room, within its room limit. */
+/** `join`: add the sender to a room, within the per-connection and per-room limits. */
 export const handler = actionRoute('join', notifier, (frame, connectionId) => joinRoom(frame, connectionId, store, limits));

@@ -49,11 +49,11 @@ async function allItems() {
 describe('ConnectionStore on dynalite', () => {
   it('runs a connection through join, limit, leave and removal', async () => {
     await store.putConnection({ connectionId: 'c1', connectedAt: 1_700_000_000_000, sourceIp: '127.0.0.1', userId: 'alice' });
-    await expect(store.joinRoom('c1', 'a', 2)).resolves.toBe('joined');
-    await expect(store.joinRoom('c1', 'a', 2)).resolves.toBe('already-member');
-    await expect(store.joinRoom('c1', 'b', 2)).resolves.toBe('joined');
-    await expect(store.joinRoom('c1', 'c', 2)).resolves.toBe('too-many-rooms');
-    await expect(store.joinRoom('ghost', 'a', 2)).resolves.toBe('unknown-connection');
+    await expect(store.joinRoom('c1', 'a', { maxRoomsPerConnection: 2 })).resolves.toBe('joined');
+    await expect(store.joinRoom('c1', 'a', { maxRoomsPerConnection: 2 })).resolves.toBe('already-member');
+    await expect(store.joinRoom('c1', 'b', { maxRoomsPerConnection: 2 })).resolves.toBe('joined');
+    await expect(store.joinRoom('c1', 'c', { maxRoomsPerConnection: 2 })).resolves.toBe('too-many-rooms');
+    await expect(store.joinRoom('ghost', 'a', { maxRoomsPerConnection: 2 })).resolves.toBe('unknown-connection');
 
     await expect(store.getConnection('c1')).resolves.toEqual({
       connectionId: 'c1',
@@ -66,7 +66,7 @@ describe('ConnectionStore on dynalite', () => {
 
     await expect(store.leaveRoom('c1', 'a')).resolves.toBe('left');
     await expect(store.leaveRoom('c1', 'a')).resolves.toBe('not-member');
-    await expect(store.joinRoom('c1', 'c', 2)).resolves.toBe('joined');
+    await expect(store.joinRoom('c1', 'c', { maxRoomsPerConnection: 2 })).resolves.toBe('joined');
 
     await expect(store.removeConnection('c1')).resolves.toEqual({ rooms: ['b', 'c'] });
     await expect(allItems()).resolves.toEqual([]);
@@ -74,11 +74,25 @@ describe('ConnectionStore on dynalite', () => {
     await expect(store.removeConnection('c1')).resolves.toEqual({ rooms: [] });
   });
 
+  it('refuses a join into a full room, but lets a member re-join', async () => {
+    const limits = { maxRoomsPerConnection: 20, maxRoomMembers: 2 };
+    for (const id of ['f1', 'f2', 'f3']) await store.putConnection({ connectionId: id, connectedAt: Date.now(), sourceIp: '127.0.0.1' });
+    await expect(store.joinRoom('f1', 'full', limits)).resolves.toBe('joined');
+    await expect(store.joinRoom('f2', 'full', limits)).resolves.toBe('joined');
+    await expect(store.countMembers('full')).resolves.toBe(2);
+    await expect(store.joinRoom('f3', 'full', limits)).resolves.toBe('room-full');
+    await expect(store.joinRoom('f2', 'full', limits)).resolves.toBe('already-member');
+    await expect(store.leaveRoom('f1', 'full')).resolves.toBe('left');
+    await expect(store.joinRoom('f3', 'full', limits)).resolves.toBe('joined');
+    for (const id of ['f1', 'f2', 'f3']) await store.removeConnection(id);
+    await expect(allItems()).resolves.toEqual([]);
+  });
+
   it('pages through a large room', async () => {
     const ids = Array.from({ length: 120 }, (_, i) => `m${String(i).padStart(3, '0')}`);
     for (const id of ids) {
       await store.putConnection({ connectionId: id, connectedAt: Date.now(), sourceIp: '127.0.0.1' });
-      await store.joinRoom(id, 'big', 20);
+      await store.joinRoom(id, 'big', { maxRoomsPerConnection: 20 });
     }
     const pages: string[][] = [];
     for await (const page of store.roomMembers('big', 50)) pages.push(page);

@@ -27,7 +27,7 @@ describe('ConnectionStore', () => {
   it('joins a room: conditional update of the rooms set, then the member row', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { connectionId: 'c1', connectedAt: 1, expiresAt: 99, userId: 'u1', rooms: new Set(['other']) } });
     ddb.on(PutCommand).resolves({});
-    await expect(store.joinRoom('c1', 'lobby', 20)).resolves.toBe('joined');
+    await expect(store.joinRoom('c1', 'lobby', { maxRoomsPerConnection: 20 })).resolves.toBe('joined');
     const update = ddb.commandCalls(UpdateCommand)[0].args[0].input;
     expect(update.ConditionExpression).toContain('size(rooms) < :max');
     expect(update.ExpressionAttributeValues).toEqual({ ':room': new Set(['lobby']), ':name': 'lobby', ':max': 20 });
@@ -37,20 +37,20 @@ describe('ConnectionStore', () => {
   it('reports too-many-rooms when the condition fails and the room is new', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolves({ Item: { connectionId: 'c1', rooms: new Set(['a', 'b']) } });
-    await expect(store.joinRoom('c1', 'c', 2)).resolves.toBe('too-many-rooms');
+    await expect(store.joinRoom('c1', 'c', { maxRoomsPerConnection: 2 })).resolves.toBe('too-many-rooms');
     expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 
   it('reports unknown-connection when the connection row is missing', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolves({});
-    await expect(store.joinRoom('ghost', 'c', 2)).resolves.toBe('unknown-connection');
+    await expect(store.joinRoom('ghost', 'c', { maxRoomsPerConnection: 2 })).resolves.toBe('unknown-connection');
   });
 
   it('retries DynamoDB throttling during a join', async () => {
     ddb.on(UpdateCommand).rejectsOnce(throttled()).resolves({ Attributes: { connectionId: 'c1', expiresAt: 5 } });
     ddb.on(PutCommand).rejectsOnce(throttled()).resolves({});
-    await expect(store.joinRoom('c1', 'lobby', 20)).resolves.toBe('joined');
+    await expect(store.joinRoom('c1', 'lobby', { maxRoomsPerConnection: 20 })).resolves.toBe('joined');
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
   });

@@ -118,6 +118,7 @@ describe('message', () => {
 
 describe('join and leave', () => {
   it('joins and answers joined', async () => {
+    ddb.on(QueryCommand).resolves({ Count: 3 });
     ddb.on(UpdateCommand).resolves({ Attributes: { connectionId: 'SENDER00000000A=', expiresAt: 1 } });
     ddb.on(PutCommand).resolves({});
     await handlers.join(event('join', '{"action":"join","room":"lobby","id":"j"}'), context);
@@ -126,10 +127,19 @@ describe('join and leave', () => {
   });
 
   it('answers TOO_MANY_ROOMS past the configured limit', async () => {
+    ddb.on(QueryCommand).resolves({ Count: 0 });
     ddb.on(UpdateCommand).rejects(Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' }));
     ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['a', 'b']) } });
     await handlers.join(event('join', '{"action":"join","room":"c"}'), context);
     expect(replyFrame()).toMatchObject({ event: 'error', error: { code: 'TOO_MANY_ROOMS', message: expect.stringContaining('2 rooms') } });
+  });
+
+  it('answers ROOM_FULL when the room has reached its member limit', async () => {
+    ddb.on(QueryCommand).resolves({ Count: 1000 });
+    ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set() } });
+    await handlers.join(event('join', '{"action":"join","room":"crowded","id":"f"}'), context);
+    expect(replyFrame()).toMatchObject({ event: 'error', error: { code: 'ROOM_FULL', message: expect.stringContaining('1000 members') }, id: 'f' });
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
   });
 
   it('answers NOT_IN_ROOM when leaving a room it is not in', async () => {
