@@ -6,6 +6,9 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
+/** CloudWatch namespace of the handlers' EMF metrics (see lambda/core/telemetry.ts). */
+export const METRICS_NAMESPACE = 'Switchboard';
+
 /** Where the handlers live. */
 export const HANDLERS_DIR = path.join(__dirname, '..', 'lambda', 'handlers');
 
@@ -83,6 +86,7 @@ export class SwitchboardFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'switchboard',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         ...props.environment,
       },

@@ -8,3 +8,5 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_DEV ??= 'false';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+// Metrics are EMF lines on stdout; tests that check them turn them back on.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -30,6 +30,8 @@ export class RoomFanout {
     private readonly store: ConnectionStore,
     private readonly notifier: Notifier,
     private readonly logger: Pick<Logger, 'warn' | 'error'>,
+    /** Told the outcome of every broadcast, e.g. to emit metrics. */
+    private readonly onBroadcast: (result: FanoutResult) => void = () => undefined,
   ) {}
 
   async broadcast(message: RoomMessage, senderConnectionId: string, options: RoomFanoutOptions): Promise<FanoutResult> {
@@ -59,6 +61,7 @@ export class RoomFanout {
       });
     }
     if (result.pruned > 0) this.logger.warn('Pruned stale room members', { room: message.room, pruned: result.pruned });
+    this.onBroadcast(result);
     return result;
   }
 }

@@ -1,12 +1,13 @@
 import { openConnection } from '../core/actions';
-import { logger, withRequestLogging } from '../core/logger';
+import { count, logger, METRIC, withTelemetry } from '../core/telemetry';
 import { createStore } from './clients';
 
 const store = createStore();
 
 /** $connect: runs during the WebSocket handshake; a 200 lets the client in. */
-export const handler = withRequestLogging(async (event) => {
+export const handler = withTelemetry(async (event) => {
   await openConnection(event, store);
+  count(METRIC.connectionsOpened);
   logger.info('Connection opened');
   return { statusCode: 200 };
 });

@@ -1,12 +1,13 @@
 import { closeConnection } from '../core/actions';
-import { logger, withRequestLogging } from '../core/logger';
+import { count, logger, METRIC, withTelemetry } from '../core/telemetry';
 import { createStore } from './clients';
 
 const store = createStore();
 
 /** $disconnect: best effort on API Gateway's side; TTL covers the rows if it never arrives. */
-export const handler = withRequestLogging(async (event) => {
+export const handler = withTelemetry(async (event) => {
   const { rooms } = await closeConnection(event, store);
+  count(METRIC.connectionsClosed);
   logger.info('Connection closed', {
     rooms: rooms.length,
     disconnectStatusCode: event.requestContext.disconnectStatusCode,

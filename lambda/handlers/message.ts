@@ -1,22 +1,27 @@
 import { sendMessage } from '../core/actions';
 import { ENV, positiveIntEnv } from '../core/config';
-import { logger } from '../core/logger';
+import { count, logger, METRIC } from '../core/telemetry';
 import { RoomFanout } from '../core/room-fanout';
 import { createNotifier, createStore } from './clients';
 import { actionRoute } from './route-kinds';
 
 const store = createStore();
 const notifier = createNotifier();
-const fanout = new RoomFanout(store, notifier, logger);
+const fanout = new RoomFanout(store, notifier, logger, (result) => {
+  count(METRIC.fanoutDeliveries, result.delivered);
+  count(METRIC.fanoutFailures, result.failed);
+  count(METRIC.stalePruned, result.pruned);
+});
 const fanoutConcurrency = positiveIntEnv(ENV.fanoutConcurrency, 32);
 
 /** `message`: echo "Received: <data>", and deliver room messages to the room's other members. */
-export const handler = actionRoute('message', notifier, (frame, connectionId, context) =>
-  sendMessage(frame, connectionId, {
+export const handler = actionRoute('message', notifier, (frame, connectionId, context) => {
+  count(METRIC.messages);
+  return sendMessage(frame, connectionId, {
     store,
     fanout,
     fanoutConcurrency,
     now: Date.now,
     remainingMs: () => context.getRemainingTimeInMillis(),
-  }),
-);
+  });
+});

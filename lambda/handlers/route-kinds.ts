@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { reply } from '../core/actions';
 import type { RouteResult } from '../core/events';
-import { logger, withRequestLogging, type RouteHandler } from '../core/logger';
+import { count, logger, METRIC, withTelemetry, type RouteHandler } from '../core/telemetry';
 import type { Notifier } from '../core/notifier';
 import { parseClientFrame, serialize, type Action, type ClientFrame, type ServerFrame } from '../core/protocol';
 
@@ -18,7 +18,7 @@ export function actionRoute<A extends Action>(
   notifier: Notifier,
   run: (frame: FrameFor<A>, connectionId: string, context: Context) => Promise<ServerFrame>,
 ): RouteHandler {
-  return withRequestLogging(async (event, context) => {
+  return withTelemetry(async (event, context) => {
     const { connectionId } = event.requestContext;
     const remainingMs = () => context.getRemainingTimeInMillis();
     const parsed = parseClientFrame(event.body);
@@ -30,7 +30,10 @@ export function actionRoute<A extends Action>(
     } else {
       result = await run(parsed.frame as FrameFor<A>, connectionId, context);
     }
-    if (result.event === 'error') logger.info('Frame rejected', { code: result.error.code });
+    if (result.event === 'error') {
+      count(METRIC.framesRejected);
+      logger.info('Frame rejected', { code: result.error.code });
+    }
     const outcome = await reply(notifier, connectionId, result, remainingMs);
     if (outcome === 'gone') logger.info('Sender disconnected before its reply was sent');
     return { statusCode: 200 };
@@ -39,9 +42,12 @@ export function actionRoute<A extends Action>(
 
 /** A two-way route: API Gateway's route response sends the returned body to the sender. */
 export function responseRoute(run: (body: string | undefined) => ServerFrame): RouteHandler {
-  return withRequestLogging(async (event): Promise<RouteResult> => {
+  return withTelemetry(async (event): Promise<RouteResult> => {
     const result = run(event.body);
-    if (result.event === 'error') logger.info('Frame rejected', { code: result.error.code });
+    if (result.event === 'error') {
+      count(METRIC.framesRejected);
+      logger.info('Frame rejected', { code: result.error.code });
+    }
     return { statusCode: 200, body: serialize(result) };
   });
 }

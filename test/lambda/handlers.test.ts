@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { WebSocketEvent } from '../../lambda/core/events';
-import type { RouteHandler } from '../../lambda/core/logger';
+import { metrics, type RouteHandler } from '../../lambda/core/telemetry';
 
 // Configuration is read once at module load, as on Lambda: set it before importing handlers.
 process.env.TABLE_NAME = 'Connections';
@@ -92,6 +92,18 @@ describe('message', () => {
     expect(replyFrame()).toEqual({ event: 'message', data: 'Received: Hi', id: 'm1', delivered: 1 });
     const delivered = api.commandCalls(PostToConnectionCommand, { ConnectionId: 'OTHER000000000A=' });
     expect(JSON.parse(String(delivered[0].args[0].input.Data))).toEqual({ event: 'message', room: 'lobby', from: 'alice', data: 'Hi', ts: expect.any(Number) });
+  });
+
+  it('counts messages, deliveries and pruned members as metrics', async () => {
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+    ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']) } });
+    ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'A' }, { connectionId: 'B' }, { connectionId: 'STALE' }] });
+    ddb.on(BatchWriteCommand).resolves({});
+    api.on(PostToConnectionCommand, { ConnectionId: 'STALE' }).rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
+    await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby"}'), context);
+    const counted = Object.fromEntries(addMetric.mock.calls.map(([name, , value]) => [name, value]));
+    expect(counted).toEqual({ Messages: 1, FanoutDeliveries: 2, StaleConnectionsPruned: 1 });
+    addMetric.mockRestore();
   });
 
   it('refuses a room message from a non-member with NOT_IN_ROOM', async () => {

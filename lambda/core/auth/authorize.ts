@@ -1,0 +1,57 @@
+import type { TokenVerifier } from './jwt-verifier';
+
+/** The REQUEST authorizer event API Gateway sends for `$connect` (the fields used here). */
+export interface ConnectAuthorizerEvent {
+  readonly type: 'REQUEST';
+  /** `arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/$connect` */
+  readonly methodArn: string;
+  readonly queryStringParameters?: Record<string, string | undefined> | null;
+  readonly requestContext?: { readonly connectionId?: string; readonly requestId?: string };
+}
+
+/** What API Gateway expects back: a policy on the method ARN; `context` values reach every later event. */
+export interface AuthorizerResult {
+  principalId: string;
+  policyDocument: {
+    Version: '2012-10-17';
+    Statement: [{ Action: 'execute-api:Invoke'; Effect: 'Allow' | 'Deny'; Resource: string }];
+  };
+  context?: { userId: string; username: string };
+}
+
+/** Where the token travels: browsers cannot set headers on a WebSocket. The authorizer's identity source names the same. */
+export const TOKEN_QUERY_PARAMETER = 'token';
+
+/** Logs the decision; never the token. */
+export interface AuthorizerLog {
+  info(message: string, attributes: Record<string, unknown>): void;
+}
+
+/**
+ * Decides a `$connect`: Allow with the user's identity, or Deny (API Gateway
+ * answers 403) for a token that is present but not valid. A missing token
+ * throws `Unauthorized` (401), as API Gateway itself answers when the identity
+ * source is missing. A failure to verify at all (keys unreachable) propagates (500).
+ */
+export async function authorizeConnect(event: ConnectAuthorizerEvent, verifier: TokenVerifier, log: AuthorizerLog): Promise<AuthorizerResult> {
+  const token = event.queryStringParameters?.[TOKEN_QUERY_PARAMETER];
+  if (token === undefined || token === '') {
+    log.info('Connection refused: no token', {});
+    throw new Error('Unauthorized');
+  }
+  const result = await verifier.verify(token);
+  if (!result.ok) {
+    log.info('Connection denied: invalid token', { reason: result.reason });
+    return policy('unauthenticated', 'Deny', event.methodArn);
+  }
+  const { userId, username } = result.identity;
+  log.info('Connection authorized', { userId });
+  return { ...policy(userId, 'Allow', event.methodArn), context: { userId, username } };
+}
+
+function policy(principalId: string, effect: 'Allow' | 'Deny', resource: string): AuthorizerResult {
+  return {
+    principalId,
+    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }] },
+  };
+}

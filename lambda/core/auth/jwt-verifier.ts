@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig, TokenProfile } from './config';
+
+/** Who a verified token speaks for: it becomes the connection's `userId` and `username`. */
+export interface TokenIdentity {
+  readonly userId: string;
+  readonly username: string;
+  /** The token's expiry, epoch seconds. */
+  readonly expiresAt: number;
+}
+
+export type Verification = { readonly ok: true; readonly identity: TokenIdentity } | { readonly ok: false; readonly reason: string };
+
+/** Verifies a bearer token. A bad token is `{ ok: false }`; a failure to verify at all (JWKS unreachable) throws. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Verification>;
+}
+
+export interface JwtVerifierOptions extends Pick<AuthConfig, 'profile' | 'issuer' | 'audiences' | 'algorithms'> {
+  /** The issuer's keys: `createRemoteJWKSet(url)` in Lambda (it caches them in module scope), a local set in tests. */
+  readonly keys: JWTVerifyGetKey;
+  /** @default the system clock */
+  readonly now?: () => Date;
+}
+
+/** Failures that say nothing about the token, only that its keys could not be had: these are errors (500), not denials. */
+const INFRASTRUCTURE_ERRORS = new Set([errors.JWKSTimeout.code, errors.JWKSInvalid.code]);
+
+/**
+ * A JWT verifier (jose): signature against the issuer's JWKS, allowed
+ * algorithms only, issuer, expiry, and the audience as the token profile
+ * names it.
+ */
+export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
+  const algorithms = [...options.algorithms];
+  const now = options.now ?? (() => new Date());
+  return {
+    async verify(token) {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, options.keys, {
+          issuer: options.issuer,
+          algorithms,
+          requiredClaims: ['sub', 'exp'],
+          currentDate: now(),
+          // Cognito access tokens have no `aud`; the profile check below covers both kinds.
+          ...(options.profile === 'oidc' ? { audience: [...options.audiences] } : {}),
+        }));
+      } catch (err: unknown) {
+        if (err instanceof errors.JOSEError && !INFRASTRUCTURE_ERRORS.has(err.code)) {
+          const claim = err instanceof errors.JWTClaimValidationFailed ? ` (${err.claim})` : '';
+          return { ok: false, reason: `${err.code}${claim}` };
+        }
+        throw err;
+      }
+      const audienceProblem = checkAudience(options.profile, payload, options.audiences);
+      if (audienceProblem) return { ok: false, reason: audienceProblem };
+      const sub = payload.sub!;
+      return { ok: true, identity: { userId: sub, username: usernameOf(payload) ?? sub, expiresAt: payload.exp! } };
+    },
+  };
+}
+
+function checkAudience(profile: TokenProfile, payload: JWTPayload, audiences: readonly string[]): string | undefined {
+  if (profile === 'oidc') return undefined; // jose checked `aud`
+  const tokenUse = payload.token_use;
+  if (tokenUse === 'id') {
+    const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    return aud.some((a) => typeof a === 'string' && audiences.includes(a)) ? undefined : 'ERR_JWT_CLAIM_VALIDATION_FAILED (aud)';
+  }
+  if (tokenUse === 'access') {
+    return typeof payload.client_id === 'string' && audiences.includes(payload.client_id) ? undefined : 'ERR_JWT_CLAIM_VALIDATION_FAILED (client_id)';
+  }
+  return 'ERR_JWT_CLAIM_VALIDATION_FAILED (token_use)';
+}
+
+/** Cognito ID tokens name the user in `cognito:username`, access tokens in `username`; OIDC in `preferred_username`. */
+function usernameOf(payload: JWTPayload): string | undefined {
+  for (const claim of ['cognito:username', 'username', 'preferred_username']) {
+    const value = payload[claim];
+    if (typeof value === 'string' && value.length > 0) return value;
+  }
+  return undefined;
+}
+
+/**
+ * Keeps successful verifications in memory for `ttlSeconds` (never past the
+ * token's expiry), keyed by the token's SHA-256. API Gateway offers no result
+ * cache for WebSocket authorizers, so this is the only cache there is; 0 turns it off.
+ */
+export function withResultCache(verifier: TokenVerifier, ttlSeconds: number, options: { now?: () => number; maxEntries?: number } = {}): TokenVerifier {
+  if (ttlSeconds <= 0) return verifier;
+  const now = options.now ?? Date.now;
+  const maxEntries = options.maxEntries ?? 1000;
+  const cache = new Map<string, { identity: TokenIdentity; until: number }>();
+  return {
+    async verify(token) {
+      const key = createHash('sha256').update(token).digest('base64url');
+      const hit = cache.get(key);
+      if (hit && hit.until > now()) return { ok: true, identity: hit.identity };
+      cache.delete(key);
+      const result = await verifier.verify(token);
+      if (result.ok) {
+        if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
+        cache.set(key, { identity: result.identity, until: Math.min(now() + ttlSeconds * 1000, result.identity.expiresAt * 1000) });
+      }
+      return result;
+    },
+  };
+}
