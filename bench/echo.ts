@@ -1,0 +1,135 @@
+/**
+ * Echo benchmark: round-trips per second and latency through the local emulator, against a
+ * plain `ws` echo server measured in the same run with the same client code.
+ *
+ *   npm run bench [-- --clients 10 --messages 500 --assembly DIR --field action --route message --query token=T]
+ *
+ * Without --assembly it synthesizes this app (cdk.json in the current folder) into a temp dir.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import WebSocket, { WebSocketServer } from 'ws';
+import { startEmulator } from '../local/emulator';
+
+interface Scenario {
+  readonly name: string;
+  readonly url: string;
+  /** The frame the client sends for message number i. */
+  readonly frame: (i: number) => string;
+  /** True when `reply` answers the frame just sent. */
+  readonly isReply: (reply: string) => boolean;
+}
+
+interface Result {
+  readonly name: string;
+  readonly roundTrips: number;
+  readonly seconds: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+function arg(name: string, fallback?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+/** One client: connects, then sends `count` frames, each after the previous reply. */
+async function runClient(scenario: Scenario, count: number, latencies: number[]): Promise<void> {
+  const ws = new WebSocket(scenario.url);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  let sentAt = 0;
+  let next: (() => void) | undefined;
+  ws.on('message', (data) => {
+    if (!scenario.isReply(data.toString())) return;
+    latencies.push(performance.now() - sentAt);
+    next?.();
+  });
+  for (let i = 0; i < count; i++) {
+    await new Promise<void>((resolve) => {
+      next = resolve;
+      sentAt = performance.now();
+      ws.send(scenario.frame(i));
+    });
+  }
+  ws.close();
+  await new Promise((resolve) => ws.once('close', resolve));
+}
+
+async function measure(scenario: Scenario, clients: number, messages: number): Promise<Result> {
+  // Warm-up: start the execution environments the measured run will use.
+  await Promise.all(Array.from({ length: clients }, () => runClient(scenario, 5, [])));
+  const latencies: number[] = [];
+  const start = performance.now();
+  await Promise.all(Array.from({ length: clients }, () => runClient(scenario, messages, latencies)));
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  return { name: scenario.name, roundTrips: latencies.length, seconds, p50: pct(50), p99: pct(99) };
+}
+
+function synthesizeThisApp(): string {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-'));
+  const cdk = require.resolve('aws-cdk/bin/cdk');
+  const result = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '-o', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error('cdk synth failed; pass --assembly DIR');
+  return out;
+}
+
+async function main(): Promise<void> {
+  const clients = Number(arg('clients', '10'));
+  const messages = Number(arg('messages', '500'));
+  const given = arg('assembly');
+  const assemblyDir = given ? path.resolve(given) : synthesizeThisApp();
+  const routeField = arg('field', 'action')!;
+  const routeKey = arg('route', 'message')!;
+  const query = arg('query'); // e.g. token=... for an app with a $connect authorizer
+
+  const plain = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  plain.on('connection', (ws) => ws.on('message', (data) => ws.send(data.toString())));
+  await new Promise((resolve) => plain.once('listening', resolve));
+  const plainUrl = `ws://127.0.0.1:${(plain.address() as { port: number }).port}`;
+
+  const maxConcurrency = arg('concurrency') === undefined ? undefined : Number(arg('concurrency'));
+  const emu = await startEmulator({ assemblyDir, port: 0, maxConcurrency, log: () => undefined, functionLog: () => undefined });
+  const payload = (i: number) => JSON.stringify({ [routeField]: routeKey, data: `hello ${i}` });
+  const results: Result[] = [];
+  try {
+    results.push(await measure({ name: 'plain ws echo', url: plainUrl, frame: payload, isReply: () => true }, clients, messages));
+    results.push(
+      await measure({ name: `emulator (${routeKey})`, url: query ? `${emu.url}?${query}` : emu.url, frame: payload, isReply: () => true }, clients, messages),
+    );
+  } finally {
+    await emu.stop();
+    plain.close();
+    if (!given) rmSync(assemblyDir, { recursive: true, force: true });
+  }
+
+  const rows = results.map((r) => [
+    r.name,
+    String(r.roundTrips),
+    (r.roundTrips / r.seconds).toFixed(0),
+    r.p50.toFixed(2),
+    r.p99.toFixed(2),
+  ]);
+  const header = ['server', 'round trips', 'round trips/s', 'p50 ms', 'p99 ms'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(`${clients} clients x ${messages} messages, node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}`);
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+  const [base, emulated] = results;
+  const ratio = emulated.roundTrips / emulated.seconds / (base.roundTrips / base.seconds);
+  console.log(`emulator / plain ws throughput: ${(ratio * 100).toFixed(1)}% (target >= 30%), emulator p50 ${emulated.p50.toFixed(2)} ms (target < 2 ms)`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+import {
+  authorizerEvent,
+  connectEvent,
+  connectMethodArn,
+  disconnectEvent,
+  identitySourceValue,
+  messageEvent,
+  type ApiContext,
+  type ConnectionContext,
+  type HandshakeRequest,
+} from '../../local/events';
+import { RECORDED, sorted } from './fixtures/recorded-events';
+
+const api: ApiContext = { apiId: 'abcdef1234', stage: 'dev', region: 'us-east-1', accountId: '123456789012', stageVariables: {} };
+const conn: ConnectionContext = { connectionId: 'BFaT_fALIAMCKug=', connectedAt: 1731332735513, sourceIp: '127.0.0.1', domainName: '127.0.0.1:3001' };
+// What the ws client library sends on upgrade.
+const handshake = (query = ''): HandshakeRequest => ({
+  rawHeaders: [
+    'Sec-WebSocket-Version', '13',
+    'Sec-WebSocket-Key', '+W5xw47OHh3OTFsWKjGu9Q==',
+    'Connection', 'Upgrade',
+    'Upgrade', 'websocket',
+    'Sec-WebSocket-Extensions', 'permessage-deflate; client_max_window_bits',
+    'Host', '127.0.0.1:3001',
+  ],
+  query: new URLSearchParams(query),
+  localPort: 3001,
+});
+
+describe('event builders', () => {
+  test('CONNECT has the recorded fields, headers without hop-by-hop ones, no body or messageId', () => {
+    const event = connectEvent(api, conn, handshake(), 1731332746514);
+    expect(sorted(Object.keys(event))).toEqual(sorted(RECORDED.connect.topLevel));
+    expect(sorted(Object.keys(event.headers!))).toEqual(sorted(RECORDED.connect.headers));
+    expect(sorted(Object.keys(event.multiValueHeaders!))).toEqual(sorted(RECORDED.connect.headers));
+    expect(sorted(Object.keys(event.requestContext))).toEqual(sorted(RECORDED.connect.requestContext));
+    expect(event.requestContext).toMatchObject({
+      routeKey: '$connect',
+      eventType: 'CONNECT',
+      messageDirection: 'IN',
+      stage: 'dev',
+      apiId: 'abcdef1234',
+      connectedAt: conn.connectedAt,
+      requestTimeEpoch: 1731332746514,
+      requestTime: '11/Nov/2024:13:45:46 +0000',
+      identity: { sourceIp: '127.0.0.1' },
+    });
+    expect(event.requestContext.requestId).toBe(event.requestContext.extendedRequestId);
+    expect(event.requestContext.requestId).toMatch(RECORDED.idPattern);
+  });
+
+  test('CONNECT carries query parameters only when the URL has them', () => {
+    const event = connectEvent(api, conn, handshake('token=abc&room=a&room=b'));
+    expect(event.queryStringParameters).toEqual({ token: 'abc', room: 'b' });
+    expect(event.multiValueQueryStringParameters).toEqual({ token: ['abc'], room: ['a', 'b'] });
+  });
+
+  test('MESSAGE has messageId and body and no headers', () => {
+    const event = messageEvent(api, conn, 'chat', '{"action":"chat"}');
+    expect(sorted(Object.keys(event))).toEqual(sorted(RECORDED.message.topLevel));
+    expect(sorted(Object.keys(event.requestContext))).toEqual(sorted(RECORDED.message.requestContext));
+    expect(event.requestContext.messageId).toMatch(RECORDED.idPattern);
+    expect(event.requestContext.messageId).not.toBe(event.requestContext.requestId);
+  });
+
+  test('DISCONNECT has the status code, the reason and the fixed header set', () => {
+    const event = disconnectEvent(api, conn, 1005, 'Client-side close frame status not set');
+    expect(sorted(Object.keys(event))).toEqual(sorted(RECORDED.disconnect.topLevel));
+    expect(sorted(Object.keys(event.headers!))).toEqual(sorted(RECORDED.disconnect.headers));
+    expect(sorted(Object.keys(event.requestContext))).toEqual(sorted(RECORDED.disconnect.requestContext));
+    expect(event.headers).toEqual({ Host: '127.0.0.1:3001', 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' });
+    expect(event.requestContext).toMatchObject({ disconnectStatusCode: 1005, disconnectReason: 'Client-side close frame status not set' });
+  });
+
+  test('the authorizer context appears on events of an authorized connection', () => {
+    const authorized = { ...conn, authorizer: { principalId: 'user-1', userId: 'u1' } };
+    expect(messageEvent(api, authorized, 'chat', 'x').requestContext.authorizer).toEqual({ principalId: 'user-1', userId: 'u1' });
+    expect(disconnectEvent(api, authorized, 1000, 'x').requestContext.authorizer).toEqual({ principalId: 'user-1', userId: 'u1' });
+  });
+
+  test('the REQUEST authorizer event has the recorded fields and the $connect method ARN', () => {
+    const event = authorizerEvent(api, conn, handshake());
+    expect(sorted(Object.keys(event))).toEqual(sorted(RECORDED.authorizer.topLevel));
+    expect(event.methodArn).toBe('arn:aws:execute-api:us-east-1:123456789012:abcdef1234/dev/$connect');
+    expect(event.methodArn).toBe(connectMethodArn(api));
+    expect(event.queryStringParameters).toEqual({});
+    expect(event.headers).toMatchObject({ Connection: 'Upgrade', Upgrade: 'websocket', 'content-length': '0' });
+    expect(sorted(Object.keys(event.requestContext))).toEqual(sorted(RECORDED.connect.requestContext));
+  });
+
+  test('identity sources read headers case-insensitively and query parameters', () => {
+    const req = { ...handshake('token=t1'), rawHeaders: ['Authorization', 'Bearer x'] };
+    expect(identitySourceValue('route.request.header.authorization', req)).toBe('Bearer x');
+    expect(identitySourceValue('route.request.querystring.token', req)).toBe('t1');
+    expect(identitySourceValue('route.request.querystring.missing', req)).toBeUndefined();
+    expect(identitySourceValue('route.request.header.X-Missing', req)).toBeUndefined();
+  });
+});
