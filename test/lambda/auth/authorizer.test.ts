@@ -1,0 +1,147 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
+import { authorizeConnect, type ConnectAuthorizerEvent } from '../../../lambda/core/auth/authorize';
+import { createJwtVerifier, type TokenVerifier } from '../../../lambda/core/auth/jwt-verifier';
+
+// GIVEN an issuer whose JWKS is served over HTTP on 127.0.0.1, as Cognito serves its own.
+const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool';
+const CLIENT_ID = 'test-client-id';
+const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123/dev/$connect';
+const NOW = new Date('2026-11-25T12:00:00Z');
+const nowSeconds = Math.floor(NOW.getTime() / 1000);
+
+let server: Server;
+let jwksUrl: URL;
+let signingKey: KeyLike;
+let otherKey: KeyLike;
+let jwksRequests = 0;
+let verifier: TokenVerifier;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('RS256');
+  const other = await generateKeyPair('RS256');
+  signingKey = pair.privateKey;
+  otherKey = other.privateKey;
+  const jwks: { keys: JWK[] } = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' }] };
+  server = createServer((_req, res) => {
+    jwksRequests++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(jwks));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  jwksUrl = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`);
+  verifier = createJwtVerifier({ profile: 'cognito', issuer: ISSUER, audiences: [CLIENT_ID], algorithms: ['RS256'], keys: createRemoteJWKSet(jwksUrl), now: () => NOW });
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** A Cognito-shaped ID token; `claims` override or remove (undefined) any claim. */
+function idToken(claims: JWTPayload = {}, options: { key?: KeyLike; kid?: string; alg?: string } = {}): Promise<string> {
+  const payload: JWTPayload = {
+    sub: 'user-123',
+    aud: CLIENT_ID,
+    iss: ISSUER,
+    token_use: 'id',
+    'cognito:username': 'alice',
+    iat: nowSeconds - 60,
+    exp: nowSeconds + 3600,
+    ...claims,
+  };
+  for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
+  return new SignJWT(payload).setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'key-1', typ: 'JWT' }).sign(options.key ?? signingKey);
+}
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const event = (token?: string): ConnectAuthorizerEvent => ({
+  type: 'REQUEST',
+  methodArn: METHOD_ARN,
+  queryStringParameters: token === undefined ? undefined : { token },
+  requestContext: { connectionId: 'BFaT_fALIAMCKug=', requestId: 'r1' },
+});
+const log = { info: jest.fn() };
+
+async function decide(token?: string) {
+  return authorizeConnect(event(token), verifier, log);
+}
+
+function expectDeny(result: Awaited<ReturnType<typeof decide>>): void {
+  expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: METHOD_ARN }]);
+  expect(result.context).toBeUndefined();
+}
+
+describe('$connect authorizer', () => {
+  beforeEach(() => log.info.mockClear());
+
+  it('allows a valid ID token, with the user in principalId and context', async () => {
+    const result = await decide(await idToken());
+    expect(result).toEqual({
+      principalId: 'user-123',
+      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: METHOD_ARN }] },
+      context: { userId: 'user-123', username: 'alice' },
+    });
+  });
+
+  it('allows a Cognito access token, whose client id is in client_id and which has no aud', async () => {
+    const token = await idToken({ aud: undefined, token_use: 'access', client_id: CLIENT_ID, 'cognito:username': undefined, username: 'alice' });
+    expect(await decide(token)).toMatchObject({ principalId: 'user-123', context: { userId: 'user-123', username: 'alice' } });
+  });
+
+  it('names the user by sub when the token has no username claim', async () => {
+    expect((await decide(await idToken({ 'cognito:username': undefined }))).context).toEqual({ userId: 'user-123', username: 'user-123' });
+  });
+
+  it('rejects a missing token with Unauthorized (401), as API Gateway does', async () => {
+    await expect(decide(undefined)).rejects.toThrow(/^Unauthorized$/);
+    await expect(decide('')).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it.each<[string, () => Promise<string>, RegExp]>([
+    ['an expired token', () => idToken({ exp: nowSeconds - 1, iat: nowSeconds - 3600 }), /ERR_JWT_EXPIRED/],
+    ['a token signed by another key under the same kid', () => idToken({}, { key: otherKey }), /ERR_JWS_SIGNATURE_VERIFICATION_FAILED/],
+    ['a token for another app client (aud)', () => idToken({ aud: 'someone-else' }), /\(aud\)/],
+    ['an access token for another app client (client_id)', () => idToken({ aud: undefined, token_use: 'access', client_id: 'someone-else' }), /\(client_id\)/],
+    ['a Cognito token without token_use', () => idToken({ token_use: undefined }), /\(token_use\)/],
+    ['a token from another issuer', () => idToken({ iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other' }), /\(iss\)/],
+    ['a token without sub', () => idToken({ sub: undefined }), /\(sub\)/],
+    ['a token without exp', () => idToken({ exp: undefined }), /\(exp\)/],
+    ['an unsigned token (alg: none)', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'user-123', aud: CLIENT_ID, iss: ISSUER, token_use: 'id', exp: nowSeconds + 60 })}.`, /ERR_JOSE_ALG_NOT_ALLOWED/],
+    ['an HMAC token (alg not allowed)', () => new SignJWT({ sub: 'x', aud: CLIENT_ID, iss: ISSUER, token_use: 'id', exp: nowSeconds + 60 }).setProtectedHeader({ alg: 'HS256', kid: 'key-1' }).sign(new TextEncoder().encode('secret-secret-secret-secret-secret')), /ERR_JOSE_ALG_NOT_ALLOWED/],
+    ['a token whose kid is not in the JWKS', () => idToken({}, { kid: 'unknown-kid' }), /ERR_JWKS_NO_MATCHING_KEY/],
+    ['a malformed token', async () => 'not-a-jwt', /ERR_JWS_INVALID|ERR_JWT_INVALID/],
+    ['a token with a tampered payload', async () => {
+      const [header, , signature] = (await idToken()).split('.');
+      return `${header}.${b64({ sub: 'mallory', aud: CLIENT_ID, iss: ISSUER, token_use: 'id', exp: nowSeconds + 3600 })}.${signature}`;
+    }, /ERR_JWS_SIGNATURE_VERIFICATION_FAILED/],
+  ])('denies %s (403), logging why but never the token', async (_name, makeToken, reason) => {
+    const token = await makeToken();
+    expectDeny(await decide(token));
+    expect(log.info).toHaveBeenCalledWith('Connection denied: invalid token', { reason: expect.stringMatching(reason) });
+    expect(JSON.stringify(log.info.mock.calls)).not.toContain(token.split('.')[1] || token);
+  });
+
+  it('checks aud with jose for an OIDC issuer', async () => {
+    const oidc = createJwtVerifier({ profile: 'oidc', issuer: ISSUER, audiences: ['api://switchboard'], algorithms: ['RS256'], keys: createRemoteJWKSet(jwksUrl), now: () => NOW });
+    const allowed = await authorizeConnect(event(await idToken({ aud: 'api://switchboard', token_use: undefined, preferred_username: 'ally', 'cognito:username': undefined })), oidc, log);
+    expect(allowed.context).toEqual({ userId: 'user-123', username: 'ally' });
+    expectDeny(await authorizeConnect(event(await idToken({ aud: CLIENT_ID })), oidc, log));
+  });
+
+  it('fails (500), rather than denying, when the JWKS cannot be fetched', async () => {
+    const unreachable = createJwtVerifier({
+      profile: 'cognito',
+      issuer: ISSUER,
+      audiences: [CLIENT_ID],
+      algorithms: ['RS256'],
+      keys: createRemoteJWKSet(new URL('http://127.0.0.1:1/.well-known/jwks.json')),
+      now: () => NOW,
+    });
+    await expect(authorizeConnect(event(await idToken()), unreachable, log)).rejects.toThrow();
+  });
+
+  it('fetches the JWKS once and reuses it across verifications', async () => {
+    const before = jwksRequests;
+    const fresh = createJwtVerifier({ profile: 'cognito', issuer: ISSUER, audiences: [CLIENT_ID], algorithms: ['RS256'], keys: createRemoteJWKSet(jwksUrl), now: () => NOW });
+    for (let i = 0; i < 3; i++) expect((await fresh.verify(await idToken())).ok).toBe(true);
+    expect(jwksRequests - before).toBe(1);
+  });
+});

@@ -1,0 +1,58 @@
+import { AUTH_ENV, readAuthConfig } from '../../../lambda/core/auth/config';
+import { withResultCache, type TokenVerifier, type Verification } from '../../../lambda/core/auth/jwt-verifier';
+
+const ok = (expiresAt: number): Verification => ({ ok: true, identity: { userId: 'u', username: 'alice', expiresAt } });
+
+describe('withResultCache', () => {
+  it('is off at 0: every connect is verified', async () => {
+    const inner: TokenVerifier = { verify: jest.fn(async () => ok(2_000_000_000)) };
+    const cached = withResultCache(inner, 0);
+    await cached.verify('t');
+    await cached.verify('t');
+    expect(inner.verify).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps a success for the TTL, never past the token expiry, and never keeps a failure', async () => {
+    let now = 1_000_000_000_000;
+    const inner = { verify: jest.fn<Promise<Verification>, [string]>() };
+    const cached = withResultCache(inner, 60, { now: () => now });
+
+    inner.verify.mockResolvedValue(ok(now / 1000 + 30)); // expires in 30 s, before the 60 s TTL
+    await cached.verify('a');
+    now += 29_000;
+    expect(await cached.verify('a')).toMatchObject({ ok: true });
+    expect(inner.verify).toHaveBeenCalledTimes(1);
+    now += 2_000;
+    await cached.verify('a');
+    expect(inner.verify).toHaveBeenCalledTimes(2);
+
+    inner.verify.mockResolvedValue({ ok: false, reason: 'ERR_JWT_EXPIRED' });
+    await cached.verify('b');
+    await cached.verify('b');
+    expect(inner.verify).toHaveBeenCalledTimes(4);
+  });
+});
+
+describe('readAuthConfig', () => {
+  const base = {
+    [AUTH_ENV.profile]: 'cognito',
+    [AUTH_ENV.issuer]: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X',
+    [AUTH_ENV.jwksUrl]: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X/.well-known/jwks.json',
+    [AUTH_ENV.audience]: 'client-a, client-b',
+  };
+
+  it('reads the issuer, audiences, RS256 by default and no result cache', () => {
+    expect(readAuthConfig(base)).toMatchObject({ profile: 'cognito', audiences: ['client-a', 'client-b'], algorithms: ['RS256'], resultCacheTtlSeconds: 0 });
+  });
+
+  it.each([
+    [{ [AUTH_ENV.allowedAlgorithms]: 'RS256,none' }, 'Algorithm "none" is not allowed'],
+    [{ [AUTH_ENV.allowedAlgorithms]: 'HS256' }, 'Algorithm "HS256" is not allowed'],
+    [{ [AUTH_ENV.profile]: 'saml' }, 'TOKEN_PROFILE must be "cognito" or "oidc"; got "saml"'],
+    [{ [AUTH_ENV.jwksUrl]: 'jwks.json' }, 'JWKS_URL must be a URL'],
+    [{ [AUTH_ENV.audience]: '' }, 'Environment variable AUDIENCE is not set'],
+    [{ [AUTH_ENV.resultCacheTtlSeconds]: '-5' }, 'RESULT_CACHE_TTL_SECONDS must be a whole number of seconds from 0 to 3600; got "-5"'],
+  ])('rejects %p at cold start', (override, message) => {
+    expect(() => readAuthConfig({ ...base, ...override })).toThrow(message);
+  });
+});
