@@ -120,6 +120,39 @@ describe('SwitchboardStack', () => {
   });
 });
 
+describe('monitoring', () => {
+  it('alarms on errors and throttles of every handler', () => {
+    for (const metricName of ['Errors', 'Throttles']) {
+      const alarms = template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/Lambda', MetricName: metricName } });
+      expect(Object.keys(alarms)).toHaveLength(ROUTES.length);
+    }
+  });
+
+  it('alarms on API Gateway integration and execution errors for this stage', () => {
+    for (const metricName of ['IntegrationError', 'ExecutionError']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: metricName,
+        Dimensions: Match.arrayWith([{ Name: 'Stage', Value: 'dev' }]),
+      });
+    }
+  });
+
+  it('alarms on DynamoDB throttling and undelivered room messages', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('\\+') })]),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Switchboard', MetricName: 'FanoutFailures', Dimensions: [{ Name: 'service', Value: 'switchboard' }] });
+  });
+
+  it('has a dashboard with the app metrics', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
+    for (const metric of ['ConnectionsOpened', 'FanoutDeliveries', 'StaleConnectionsPruned', 'MessageCount']) expect(body).toContain(metric);
+    template.hasOutput('DashboardName', {});
+  });
+});
+
 describe('configuration', () => {
   it('takes stage name, throttling and room limit from context', () => {
     const { stack: configured, outdir: dir } = synthSwitchboard(

@@ -1,0 +1,103 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { METRIC } from '../lambda/core/telemetry';
+import type { SwitchboardApi } from './switchboard-api';
+import { METRICS_NAMESPACE } from './switchboard-function';
+
+export interface SwitchboardMonitoringProps {
+  /** The API to watch. */
+  readonly api: SwitchboardApi;
+  /** Where alarms notify. @default no actions: alarms show in the console and the dashboard only */
+  readonly alarmTopic?: sns.ITopic;
+  /** Period every alarm evaluates. @default 5 minutes */
+  readonly period?: Duration;
+}
+
+/**
+ * Alarms on what breaks a WebSocket API (Lambda errors and throttles, API
+ * Gateway integration and execution errors, DynamoDB throttling, undelivered
+ * room messages) and one dashboard with the traffic next to them.
+ */
+export class SwitchboardMonitoring extends Construct {
+  public readonly dashboard: cloudwatch.Dashboard;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: SwitchboardMonitoringProps) {
+    super(scope, id);
+    const period = props.period ?? Duration.minutes(5);
+    const { api } = props;
+    const apiMetric = (metricName: string, statistic = 'Sum') =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: { ApiId: api.api.apiId, Stage: api.stage.stageName },
+        statistic,
+        period,
+      });
+    const appMetric = (metricName: string) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'switchboard' }, statistic: 'Sum', period });
+
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string, threshold = 1) => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (props.alarmTopic) created.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+      this.alarms.push(created);
+      return created;
+    };
+
+    for (const [routeKey, fn] of Object.entries(api.functions)) {
+      const name = routeKey.replace(/^\$/, '');
+      const label = name.charAt(0).toUpperCase() + name.slice(1);
+      alarm(`${label}Errors`, fn.function.metricErrors({ period }), `The ${routeKey} handler threw; clients saw "Internal server error".`);
+      alarm(`${label}Throttles`, fn.function.metricThrottles({ period }), `The ${routeKey} handler was throttled (account or reserved concurrency).`);
+    }
+    alarm('IntegrationErrors', apiMetric('IntegrationError'), 'API Gateway got errors back from the Lambda integrations.', 5);
+    alarm('ExecutionErrors', apiMetric('ExecutionError'), 'API Gateway failed to run integrations.');
+    const tableThrottles = api.table.metricThrottledRequestsForOperations({
+      operations: [
+        dynamodb.Operation.GET_ITEM,
+        dynamodb.Operation.PUT_ITEM,
+        dynamodb.Operation.UPDATE_ITEM,
+        dynamodb.Operation.DELETE_ITEM,
+        dynamodb.Operation.QUERY,
+        dynamodb.Operation.BATCH_WRITE_ITEM,
+      ],
+      period,
+    });
+    alarm('TableThrottles', tableThrottles, 'DynamoDB throttled Switchboard requests (retried with backoff, but capacity is short).');
+    alarm('UndeliveredRoomMessages', appMetric(METRIC.fanoutFailures), 'Room messages missed members after retries (see the message handler logs).');
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    const fnMetrics = (pick: (fn: SwitchboardApi['functions'][string]) => cloudwatch.IMetric) =>
+      Object.values(api.functions).map((fn) => pick(fn));
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Connections',
+        left: [apiMetric('ConnectCount'), appMetric(METRIC.connectionsOpened), appMetric(METRIC.connectionsClosed)],
+      }),
+      new cloudwatch.GraphWidget({ title: 'Messages', left: [apiMetric('MessageCount'), appMetric(METRIC.messages), appMetric(METRIC.framesRejected)] }),
+      new cloudwatch.GraphWidget({
+        title: 'Room fan-out',
+        left: [appMetric(METRIC.fanoutDeliveries)],
+        right: [appMetric(METRIC.fanoutFailures), appMetric(METRIC.stalePruned)],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'API errors', left: [apiMetric('IntegrationError'), apiMetric('ExecutionError'), apiMetric('ClientError')] }),
+      new cloudwatch.GraphWidget({ title: 'Handler errors', left: fnMetrics((fn) => fn.function.metricErrors({ period })) }),
+      new cloudwatch.GraphWidget({ title: 'Handler duration p99', left: fnMetrics((fn) => fn.function.metricDuration({ period, statistic: 'p99' })) }),
+      new cloudwatch.GraphWidget({ title: 'DynamoDB throttles', left: [tableThrottles] }),
+    );
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
+  }
+}
