@@ -1,0 +1,93 @@
+/**
+ * Switchboard's cost model, from AWS list prices (us-east-1, late 2025; see
+ * ../shared/api-gateway-websocket.md). Only the price table is data: every
+ * figure is derived from it and from the request counts the handlers make.
+ */
+export const PRICES = {
+  /** API Gateway WebSocket: per message (in or out), metered in 32 KB units. */
+  apiMessage: 1.0 / 1e6,
+  /** API Gateway WebSocket: per connection-minute. */
+  connectionMinute: 0.25 / 1e6,
+  /** Lambda: per request. */
+  lambdaRequest: 0.2 / 1e6,
+  /** Lambda arm64: per GB-second. */
+  lambdaGbSecond: 0.0000133334,
+  /** DynamoDB on demand: per write request unit (1 KB). */
+  writeUnit: 0.625 / 1e6,
+  /** DynamoDB on demand: per read request unit (4 KB strongly consistent, 8 KB eventually). */
+  readUnit: 0.125 / 1e6,
+} as const;
+
+export const MINUTES_PER_MONTH = 30 * 24 * 60;
+/** API Gateway closes connections after 2 hours, so an always-on client reconnects 12 times a day. */
+export const CONNECTS_PER_CONNECTION_MONTH = (30 * 24) / 2;
+/** Approximate size of one room member row as Query reads it (keys + connectionId). */
+const MEMBER_ROW_BYTES = 80;
+
+export interface CostAssumptions {
+  /** Billed Lambda duration per invocation, ms. Not measured here: there is no AWS account. */
+  lambdaMs: number;
+  /** Lambda memory, MB (the stack's default is 256). */
+  memoryMb: number;
+}
+
+export const DEFAULT_ASSUMPTIONS: CostAssumptions = { lambdaMs: 20, memoryMb: 256 };
+
+export interface CostBreakdown {
+  apiGateway: number;
+  lambda: number;
+  dynamodb: number;
+  total: number;
+}
+
+function breakdown(apiMessages: number, invocations: number, readUnits: number, writeUnits: number, connectionMinutes: number, a: CostAssumptions): CostBreakdown {
+  const apiGateway = apiMessages * PRICES.apiMessage + connectionMinutes * PRICES.connectionMinute;
+  const lambda = invocations * (PRICES.lambdaRequest + (a.memoryMb / 1024) * (a.lambdaMs / 1000) * PRICES.lambdaGbSecond);
+  const dynamodb = readUnits * PRICES.readUnit + writeUnits * PRICES.writeUnit;
+  return { apiGateway, lambda, dynamodb, total: apiGateway + lambda + dynamodb };
+}
+
+/** One echo: the frame in, the ack out, one invocation, no table access. */
+export function echoCost(a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdown {
+  return breakdown(2, 1, 0, 0, 0, a);
+}
+
+/**
+ * One message to a room of `members` (sender included): frame in, ack out,
+ * one post per other member, one invocation; a consistent GetItem of the
+ * sender and an eventually consistent Query of the member rows.
+ */
+export function broadcastCost(members: number, a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdown {
+  if (!Number.isInteger(members) || members < 1) throw new Error(`Room size must be a positive integer; got ${members}.`);
+  const queryUnits = Math.max(1, Math.ceil((members * MEMBER_ROW_BYTES) / 8192));
+  return breakdown(2 + (members - 1), 1, 1 + queryUnits, 0, 0, a);
+}
+
+/**
+ * One always-connected client for a month, idle: connection-minutes plus a
+ * reconnect every 2 hours ($connect writes 1 row; $disconnect reads it and
+ * deletes it; one keepalive ping every 5 minutes).
+ */
+export function connectionMonthCost(a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdown {
+  const connects = CONNECTS_PER_CONNECTION_MONTH;
+  const pings = MINUTES_PER_MONTH / 5;
+  return breakdown(2 * pings, 2 * connects + pings, connects, 2 * connects, MINUTES_PER_MONTH, a);
+}
+
+export interface Workload {
+  /** Concurrent connections, on average. */
+  connections: number;
+  /** Messages each connection sends per minute. */
+  messagesPerMinute: number;
+  /** Members in the room each message goes to; 1 means plain echo. */
+  roomSize: number;
+}
+
+/** The monthly bill for a steady workload. */
+export function monthlyCost(w: Workload, a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdown {
+  const messages = w.connections * w.messagesPerMinute * MINUTES_PER_MONTH;
+  const perMessage = w.roomSize <= 1 ? echoCost(a) : broadcastCost(w.roomSize, a);
+  const perConnection = connectionMonthCost(a);
+  const sum = (k: keyof CostBreakdown) => messages * perMessage[k] + w.connections * perConnection[k];
+  return { apiGateway: sum('apiGateway'), lambda: sum('lambda'), dynamodb: sum('dynamodb'), total: sum('total') };
+}

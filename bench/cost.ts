@@ -1,0 +1,52 @@
+import { parseArgs } from 'node:util';
+import { broadcastCost, connectionMonthCost, DEFAULT_ASSUMPTIONS, echoCost, monthlyCost, type CostBreakdown } from './cost-model';
+
+/** `npm run cost -- --connections N --messages-per-minute M --room-size R`: prints the cost model. */
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      connections: { type: 'string', default: '1000' },
+      'messages-per-minute': { type: 'string', default: '1' },
+      'room-size': { type: 'string', default: '1' },
+      'lambda-ms': { type: 'string', default: String(DEFAULT_ASSUMPTIONS.lambdaMs) },
+      'memory-mb': { type: 'string', default: String(DEFAULT_ASSUMPTIONS.memoryMb) },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log('Usage: npm run cost -- [--connections N] [--messages-per-minute M] [--room-size R] [--lambda-ms MS] [--memory-mb MB]');
+    return;
+  }
+  const number = (name: keyof typeof values, min: number): number => {
+    const raw = String(values[name]);
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number >= ${min}; got "${raw}".`);
+    return value;
+  };
+  const workload = { connections: number('connections', 0), messagesPerMinute: number('messages-per-minute', 0), roomSize: Math.round(number('room-size', 1)) };
+  const assumptions = { lambdaMs: number('lambda-ms', 1), memoryMb: number('memory-mb', 128) };
+
+  const usd = (v: number) => (v === 0 ? '$0' : `$${v < 1 ? v.toFixed(4) : v.toFixed(2)}`);
+  const row = (label: string, c: CostBreakdown) =>
+    `${label.padEnd(40)} ${usd(c.apiGateway).padStart(12)} ${usd(c.lambda).padStart(12)} ${usd(c.dynamodb).padStart(12)} ${usd(c.total).padStart(12)}`;
+  const scale = (c: CostBreakdown, k: number): CostBreakdown => ({ apiGateway: c.apiGateway * k, lambda: c.lambda * k, dynamodb: c.dynamodb * k, total: c.total * k });
+
+  console.log(`Assumptions: Lambda bills ${assumptions.lambdaMs} ms at ${assumptions.memoryMb} MB per invocation (not measured: set --lambda-ms from your CloudWatch REPORT lines).`);
+  console.log(`${''.padEnd(40)} ${'API Gateway'.padStart(12)} ${'Lambda'.padStart(12)} ${'DynamoDB'.padStart(12)} ${'total'.padStart(12)}`);
+  console.log(row('1 million echo messages', scale(echoCost(assumptions), 1e6)));
+  for (const members of [10, 100, 1000]) console.log(row(`1 million messages to ${members}-member rooms`, scale(broadcastCost(members, assumptions), 1e6)));
+  console.log(row('1 connection-month (idle, 5-min pings)', connectionMonthCost(assumptions)));
+  console.log('');
+  console.log(
+    `Your workload: ${workload.connections} connections, ${workload.messagesPerMinute} messages/minute each, ` +
+      (workload.roomSize <= 1 ? 'echo (no room)' : `rooms of ${workload.roomSize}`),
+  );
+  console.log(row('per month', monthlyCost(workload, assumptions)));
+}
+
+try {
+  main();
+} catch (err: unknown) {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(2);
+}
