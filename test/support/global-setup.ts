@@ -1,0 +1,23 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { APP_ASSEMBLY_ENV } from './app-assembly';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/**
+ * Synthesizes the Switchboard app once per jest run, exactly as a user's
+ * `npx cdk synth` does, so every emulator test runs the bundles that would be
+ * deployed without paying for synthesis in each file.
+ */
+export default function globalSetup(): void {
+  if (process.env[APP_ASSEMBLY_ENV]) return;
+  const outdir = mkdtempSync(path.join(tmpdir(), 'switchboard-test-assembly-'));
+  execFileSync(process.execPath, [require.resolve('aws-cdk/bin/cdk'), 'synth', '--quiet', '--output', outdir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  process.env[APP_ASSEMBLY_ENV] = outdir;
+  process.env.SWITCHBOARD_TEST_ASSEMBLY_OWNED = '1';
+}
