@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { type Emulator, startEmulator } from '../../local/emulator';
 import { buildWeb } from '../../web/build';
-import { synthesizeApp } from '../client/support/app-assembly';
+import { appAssembly } from '../support/app-assembly';
 
 const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 
@@ -24,8 +24,8 @@ describe('chat page in Chromium', () => {
   const emulatorLog: string[] = [];
 
   beforeAll(async () => {
-    const [assemblyDir, webDir] = await Promise.all([synthesizeApp(), buildWeb()]);
-    emulator = await startEmulator({ assemblyDir, port: 0, dynamodbPort: 0, webDir, log: (line) => emulatorLog.push(line) });
+    const webDir = await buildWeb();
+    emulator = await startEmulator({ assemblyDir: appAssembly(), port: 0, dynamodbPort: 0, webDir, log: (line) => emulatorLog.push(line) });
     browser = await chromium.launch({
       executablePath: chromiumPath(),
       headless: true,
