@@ -9,22 +9,27 @@ describe('SwitchboardClient against the emulator', () => {
   let emulator: Emulator | undefined;
   let emulatorLog: string[] = [];
   const clients: SwitchboardClient[] = [];
+  /** Tokens from the emulator's local issuer, for the app's $connect authorizer. */
+  let tokens: { alice: string; bob: string };
 
   async function start(options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
     emulatorLog = [];
     emulator = await startEmulator({ assemblyDir: appAssembly(), port: 0, dynamodbPort: 0, log: (line) => emulatorLog.push(line), ...options });
+    tokens = { alice: await emulator.localIssuer!.mint('alice'), bob: await emulator.localIssuer!.mint('bob') };
     return emulator;
   }
 
   function open(url: string, options: ConnectOptions = {}): SwitchboardClient {
     // No jitter, so reconnects happen at once; nothing here waits on a timer it could skip.
-    const client = connect(url, { random: () => 0, ...options });
+    const client = connect(url, { random: () => 0, token: tokens.alice, ...options });
     clients.push(client);
     return client;
   }
 
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.close()));
+    // Let the $disconnect handlers finish before the store goes away under them.
+    await emulator?.settled();
     await emulator?.stop();
     emulator = undefined;
     const name = expect.getState().currentTestName?.replace(/[^A-Za-z0-9]+/g, '-') ?? 'emulator';
@@ -40,7 +45,7 @@ describe('SwitchboardClient against the emulator', () => {
     const alice = open(emu.url);
     await alice.join('lobby');
     const aliceId = connectionIds[0];
-    const bob = open(emu.url);
+    const bob = open(emu.url, { token: tokens.bob });
     await bob.join('lobby');
 
     const reopened = next(alice, 'open');
@@ -56,7 +61,8 @@ describe('SwitchboardClient against the emulator', () => {
     const received = next(alice, 'message');
     const ack = await bob.request('message', { data: 'welcome back', room: 'lobby' });
     expect(ack).toMatchObject({ data: 'Received: welcome back', delivered: 1 });
-    expect(await received).toMatchObject({ room: 'lobby', from: connectionIds[1], data: 'welcome back' });
+    // Signed in, the sender is named by its user id (the local issuer's sub).
+    expect(await received).toMatchObject({ room: 'lobby', from: 'local-bob', data: 'welcome back' });
   });
 
   test('keepalive pings hold a connection open past the idle timeout; without them it is closed', async () => {
