@@ -114,9 +114,10 @@ export async function handleManagement(req: IncomingMessage, res: ServerResponse
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
-          ConnectedAt: new Date(connection.context.connectedAt).toISOString(),
-          Identity: { SourceIp: connection.context.sourceIp, UserAgent: connection.userAgent },
-          LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+          // The wire names; the SDK exposes them as ConnectedAt, Identity.SourceIp, ...
+          connectedAt: new Date(connection.context.connectedAt).toISOString(),
+          identity: { sourceIp: connection.context.sourceIp, userAgent: connection.userAgent },
+          lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
         }),
       );
       return finish(200);
