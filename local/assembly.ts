@@ -73,6 +73,8 @@ export interface WebSocketAppSpec {
   readonly routes: ReadonlyMap<string, RouteSpec>;
   readonly functions: ReadonlyMap<string, FunctionSpec>;
   readonly tables: readonly TableSpec[];
+  /** Cognito user pools (local pool id = logical id) and their app client ids, for the local issuer. */
+  readonly userPools: readonly { readonly poolId: string; readonly clientIds: readonly string[] }[];
   /** Values that could not be resolved and were left empty. */
   readonly warnings: readonly string[];
 }
@@ -318,6 +320,13 @@ function readStack(
     });
   }
 
+  const userPools = ofType('AWS::Cognito::UserPool').map(([poolLogicalId]) => ({
+    poolId: ctx.ref(poolLogicalId)!,
+    clientIds: ofType('AWS::Cognito::UserPoolClient')
+      .filter(([, client]) => refTarget(client.Properties?.UserPoolId) === poolLogicalId)
+      .map(([clientLogicalId]) => ctx.ref(clientLogicalId)!),
+  }));
+
   return {
     assemblyDir,
     stackName,
@@ -333,6 +342,7 @@ function readStack(
     routes,
     functions,
     tables,
+    userPools,
     warnings,
   };
 }

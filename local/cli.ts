@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { AssemblyError } from './assembly';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator';
 import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_DURATION_SECONDS } from './limits';
+import { localIssuerDirFor } from './local-issuer';
 import { parseFaultRates } from './management';
 
 export const USAGE = `Usage: switchboard-local [flags]
@@ -20,7 +21,8 @@ authorizers, the @connections API and DynamoDB tables (dynalite).
   --port N             gateway port; 0 picks a free one (default: 3001)
   --host HOST          address to listen on (default: 127.0.0.1)
   --dynamodb-port N    DynamoDB (dynalite) port (default: any free port)
-  --data-dir DIR       keep tables on disk across restarts (default: in memory)
+  --data-dir DIR       keep tables on disk across restarts (default: in memory), and the
+                       local issuer's signing key (default: .switchboard/)
   --idle-timeout S     idle connection timeout in seconds (default: ${DEFAULT_IDLE_TIMEOUT_SECONDS})
   --max-duration S     maximum connection duration in seconds (default: ${DEFAULT_MAX_DURATION_SECONDS})
   --web DIR            serve a static site from DIR at http://HOST:PORT/
@@ -123,7 +125,7 @@ function synthesize(cwd: string, log: (line: string) => void): string {
 }
 
 /** The start banner: endpoints and the route table. */
-export function banner(emu: Emulator, options: { dataDir?: string; webDir?: string }): string {
+export function banner(emu: Emulator, options: { dataDir?: string; webDir?: string; token?: string }): string {
   const { app } = emu;
   const fn = (id?: string) => (id ? app.functions.get(id)?.logicalId ?? id : '(no Lambda integration)');
   const lines = [
@@ -136,6 +138,12 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
   for (const t of app.tables) {
     lines.push(`  Table         ${t.tableName}${t.ttlAttribute ? ` (TTL on ${t.ttlAttribute} is not enforced locally)` : ''}`);
   }
+  if (emu.localIssuer) {
+    lines.push(
+      `  Issuer        ${emu.localIssuer.issuer} (local stand-in for the Cognito user pool)`,
+      `  Tokens        npm run -s token -- --user NAME${options.dataDir ? ` --data-dir ${options.dataDir}` : ''}, or GET ${emu.httpUrl}/.switchboard/token?user=NAME`,
+    );
+  }
   lines.push(`  Routes        selected by ${app.routeSelectionExpression}`);
   const width = Math.max(...[...app.routes.keys()].map((k) => k.length), 8);
   for (const route of app.routes.values()) {
@@ -145,7 +153,8 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
     ].filter(Boolean);
     lines.push(`    ${route.routeKey.padEnd(width)} -> ${fn(route.functionLogicalId)}${marks.length ? `  [${marks.join('; ')}]` : ''}`);
   }
-  lines.push(`  Try: npx wscat -c ${emu.url}`, '');
+  // Quoted, so the shell leaves the query string alone.
+  lines.push(`  Try: npx wscat -c ${options.token ? `"${emu.url}?token=${options.token}"` : emu.url}`, '');
   return lines.join('\n');
 }
 
@@ -168,7 +177,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let emu: Emulator;
   try {
     const assemblyDir = options.assemblyDir ?? synthesize(process.cwd(), log);
-    emu = await startEmulator({ ...options, assemblyDir, log });
+    emu = await startEmulator({ ...options, assemblyDir, log, localIssuerDir: localIssuerDirFor(options.dataDir) });
   } catch (err: unknown) {
     const code = (err as { code?: string }).code;
     if (err instanceof UsageError || err instanceof AssemblyError) {
@@ -180,7 +189,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return 1;
   }
-  process.stdout.write(banner(emu, options));
+  // A local token (1 h) for the banner's wscat line, for the sample user alice.
+  const token = emu.localIssuer ? await emu.localIssuer.mint('alice') : undefined;
+  process.stdout.write(banner(emu, { ...options, token }));
   return new Promise((resolve) => {
     let stopping = false;
     const shutdown = (signal: string) => {

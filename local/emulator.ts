@@ -7,6 +7,7 @@ import { loadWebSocketApp, type FunctionSpec, type WebSocketAppSpec } from './as
 import { Gateway } from './gateway';
 import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_DURATION_SECONDS } from './limits';
 import type { FaultRates } from './management';
+import { handleIssuerRequest, ISSUER_PATH, LocalIssuer, rewriteIssuerUrls, TOKEN_PATH, type IssuerState } from './local-issuer';
 import { LambdaRuntime } from './runtime';
 import { startStore } from './store';
 
@@ -39,6 +40,20 @@ export interface EmulatorOptions {
   readonly log?: (line: string) => void;
   /** Receives function output lines. @default the log, prefixed with the function's logical id */
   readonly functionLog?: (functionLogicalId: string, line: string) => void;
+  /**
+   * Where the local issuer (the stand-in for the app's Cognito user pool) keeps its signing
+   * key, and the issuer URL and audience of the latest start, for `npm run token`.
+   * @default in memory: a new key on every start
+   */
+  readonly localIssuerDir?: string;
+}
+
+/** The local issuer, when the app has a Cognito user pool: its tokens pass the app's authorizer. */
+export interface EmulatorIssuer extends IssuerState {
+  /** `<issuer>/.well-known/jwks.json` */
+  readonly jwksUrl: string;
+  /** A Cognito-shaped ID token for `user`. @default ttlSeconds 3600 */
+  mint(user: string, ttlSeconds?: number): Promise<string>;
 }
 
 export interface Emulator {
@@ -55,6 +70,8 @@ export interface Emulator {
   readonly app: WebSocketAppSpec;
   /** Emits 'invocation', 'open', 'rejected' and 'disconnect' (see Gateway). */
   readonly gateway: Gateway;
+  /** The local issuer; undefined when the app has no Cognito user pool. */
+  readonly localIssuer?: EmulatorIssuer;
   /** Resolves once every $disconnect started so far has run. */
   settled(): Promise<void>;
   /** Closes clients, stops the functions and the store. */
@@ -79,6 +96,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const host = options.host ?? '127.0.0.1';
   const app = loadWebSocketApp(options.assemblyDir, options.stack);
   for (const warning of app.warnings) log(`warning: ${warning}`);
+  // Made (or loaded) first, so a bad key folder fails before anything listens.
+  const issuerKey = app.userPools.length > 0 ? await LocalIssuer.open(options.localIssuerDir) : undefined;
+  let issuerState: IssuerState | undefined;
 
   const store = await startStore(app.tables, {
     host: '127.0.0.1',
@@ -99,6 +119,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     random: options.random ?? Math.random,
     invoke: (id, event) => runtime!.invoke(id, event),
     log,
+    httpRoutes: async (req, res, url) => (issuerKey && issuerState ? handleIssuerRequest(req, res, url, issuerKey, issuerState) : false),
+    publishedConfig: () => (issuerKey ? { tokenUrl: TOKEN_PATH } : {}),
   });
   let port: number;
   try {
@@ -110,6 +132,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // Functions reach the gateway over loopback even when it listens on all interfaces.
   const functionHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const localHostPort = `${functionHost.includes(':') ? `[${functionHost}]` : functionHost}:${port}`;
+  if (issuerKey) {
+    // The audience is the pool's app client, as Cognito puts it in ID tokens.
+    const audience = app.userPools.flatMap((p) => p.clientIds)[0] ?? app.userPools[0].poolId;
+    issuerState = { issuer: `http://${localHostPort}${ISSUER_PATH}`, audience };
+    await issuerKey.saveState(issuerState);
+  }
+  const rewriteUrls = (value: string): string => {
+    const local = rewriteApiUrls(value, app, localHostPort);
+    return issuerState ? rewriteIssuerUrls(local, app, app.userPools, issuerState.issuer) : local;
+  };
   const functionLog = options.functionLog ?? ((id: string, line: string) => log(`  [${id}] ${line}`));
   const environmentOf = (spec: FunctionSpec): Record<string, string> => {
     const env: Record<string, string> = {
@@ -121,7 +153,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       LAMBDA_TASK_ROOT: spec.codeDir,
       _HANDLER: spec.handler,
     };
-    for (const [key, value] of Object.entries(spec.environment)) env[key] = rewriteApiUrls(value, app, localHostPort);
+    for (const [key, value] of Object.entries(spec.environment)) env[key] = rewriteUrls(value);
     return env;
   };
   runtime = new LambdaRuntime(app.functions.values(), environmentOf, {
@@ -154,6 +186,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     tables,
     app,
     gateway,
+    localIssuer:
+      issuerKey && issuerState
+        ? { ...issuerState, jwksUrl: `${issuerState.issuer}/.well-known/jwks.json`, mint: (user, ttlSeconds) => issuerKey.mint(issuerState!, { user, ttlSeconds }) }
+        : undefined,
     settled: () => gateway.settled(),
     stop() {
       stopped ??= (async () => {

@@ -52,6 +52,10 @@ export interface GatewayOptions {
   readonly random: () => number;
   readonly invoke: (functionLogicalId: string, event: unknown) => Promise<InvokeResult>;
   readonly log: (line: string) => void;
+  /** Serves extra HTTP paths (the local issuer); resolves true when it answered. @default none */
+  readonly httpRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  /** Extra fields for `/.switchboard/config.json` (e.g. `tokenUrl`). @default none */
+  readonly publishedConfig?: () => Record<string, unknown>;
 }
 
 /**
@@ -139,7 +143,8 @@ export class Gateway extends EventEmitter {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { pathname } = new URL(req.url ?? '/', 'http://local');
+    const url = new URL(req.url ?? '/', 'http://local');
+    const { pathname } = url;
     if (isManagementPath(pathname)) {
       return handleManagement(req, res, pathname, {
         stage: this.options.app.stage,
@@ -149,10 +154,11 @@ export class Gateway extends EventEmitter {
         onCall: (method, id, status) => this.options.log(`@connections ${method.padEnd(6)} ${id} ${status}`),
       });
     }
+    if (this.options.httpRoutes && (await this.options.httpRoutes(req, res, url))) return;
     if (pathname === '/.switchboard/config.json' && (req.method === 'GET' || req.method === 'HEAD')) {
       const host = req.headers.host ?? `${this.options.host}:${this.listeningPort}`;
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' });
-      res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ websocketUrl: `ws://${host}/${this.options.app.stage}`, stage: this.options.app.stage }));
+      res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ websocketUrl: `ws://${host}/${this.options.app.stage}`, stage: this.options.app.stage, ...this.options.publishedConfig?.() }));
       return;
     }
     if (this.options.webDir && (await serveStatic(this.options.webDir, req, res, pathname))) return;

@@ -1,0 +1,183 @@
+/**
+ * The emulator's stand-in for Cognito: one RSA signing key, a JWKS endpoint and Cognito-shaped
+ * ID tokens. The app's authorizer runs unchanged; only its configuration differs, as the
+ * emulator rewrites the user pool's issuer URL (https://cognito-idp.<region>.<suffix>/<pool id>)
+ * in function environments to this issuer. Local only: anyone who can reach it can mint tokens.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as path from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
+import type { WebSocketAppSpec } from './assembly';
+
+/** Under the emulator's origin. */
+export const ISSUER_PATH = '/.switchboard';
+export const JWKS_PATH = `${ISSUER_PATH}/.well-known/jwks.json`;
+export const TOKEN_PATH = `${ISSUER_PATH}/token`;
+
+/** File names under the key folder. */
+const KEY_FILE = 'switchboard-local-issuer-key.json';
+const STATE_FILE = 'switchboard-local-issuer.json';
+const ALG = 'RS256';
+export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+/** A user name as Cognito accepts it, kept short. */
+const USER_NAME = /^[A-Za-z0-9_.@+-]{1,64}$/;
+
+/** What `npm run token` needs to mint a token the running emulator accepts. */
+export interface IssuerState {
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+export interface MintOptions {
+  /** The user name; also the `sub`, prefixed, so it is stable across restarts. */
+  readonly user: string;
+  /** @default 3600 */
+  readonly ttlSeconds?: number;
+}
+
+/** A Cognito user pool of the template, with its local id and app client ids. */
+export interface LocalUserPool {
+  readonly poolId: string;
+  readonly clientIds: readonly string[];
+}
+
+/** The `https://cognito-idp...` issuer URL the template resolves to for a pool. */
+export function cognitoIssuerUrl(app: Pick<WebSocketAppSpec, 'region' | 'urlSuffix'>, poolId: string): string {
+  return `https://cognito-idp.${app.region}.${app.urlSuffix}/${poolId}`;
+}
+
+/** Rewrites every user pool's issuer URL in a value to the local issuer. */
+export function rewriteIssuerUrls(value: string, app: Pick<WebSocketAppSpec, 'region' | 'urlSuffix'>, pools: readonly LocalUserPool[], localIssuer: string): string {
+  let out = value;
+  for (const pool of pools) out = out.split(cognitoIssuerUrl(app, pool.poolId)).join(localIssuer);
+  return out;
+}
+
+/** Checks a user name for a token; throws saying what is expected. */
+export function checkUserName(user: string): void {
+  if (!USER_NAME.test(user)) throw new Error(`user "${user}" must be 1-64 characters of A-Z a-z 0-9 _ . @ + -`);
+}
+
+/** Parses a token lifetime such as 90, 90s, 15m, 1h or 1d into seconds (at most a day). */
+export function parseTtl(value: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(value.trim());
+  const seconds = match ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'] : NaN;
+  if (!(seconds >= 1 && seconds <= 86400)) throw new Error(`ttl "${value}" must be a duration such as 90s, 15m, 1h or 1d (at most 1d)`);
+  return seconds;
+}
+
+/** The signing key and the tokens it signs. */
+export class LocalIssuer {
+  private constructor(
+    private readonly privateKey: KeyLike,
+    private readonly publicJwk: JWK,
+    /** The folder that keeps the key and the state file; undefined when in memory. */
+    readonly keyDir: string | undefined,
+  ) {}
+
+  /** Loads the key kept in `keyDir`, or makes one (and keeps it there); in memory without a folder. */
+  static async open(keyDir?: string): Promise<LocalIssuer> {
+    if (keyDir) {
+      const file = path.join(keyDir, KEY_FILE);
+      const saved = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (saved !== undefined) {
+        const jwk = JSON.parse(saved) as JWK;
+        return new LocalIssuer((await importJWK(jwk, ALG)) as KeyLike, publicPart(jwk), keyDir);
+      }
+    }
+    const { privateKey } = await generateKeyPair(ALG, { modulusLength: 2048, extractable: true });
+    const jwk: JWK = { ...(await exportJWK(privateKey)), kid: `local-${randomBytes(6).toString('hex')}`, alg: ALG, use: 'sig' };
+    if (keyDir) {
+      await mkdir(keyDir, { recursive: true });
+      const file = path.join(keyDir, KEY_FILE);
+      await writeFile(file, `${JSON.stringify(jwk)}\n`, { mode: 0o600 });
+      await chmod(file, 0o600);
+    }
+    return new LocalIssuer(privateKey, publicPart(jwk), keyDir);
+  }
+
+  /** The JWKS the authorizer fetches: the public key only. */
+  jwks(): { keys: JWK[] } {
+    return { keys: [this.publicJwk] };
+  }
+
+  /** A Cognito-shaped ID token for `user`, as the user pool's app client would receive it. */
+  async mint(state: IssuerState, options: MintOptions): Promise<string> {
+    checkUserName(options.user);
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ token_use: 'id', 'cognito:username': options.user, auth_time: now })
+      .setProtectedHeader({ alg: ALG, kid: this.publicJwk.kid, typ: 'JWT' })
+      .setIssuer(state.issuer)
+      .setAudience(state.audience)
+      .setSubject(`local-${options.user}`)
+      .setIssuedAt(now)
+      .setExpirationTime(now + (options.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS))
+      .sign(this.privateKey);
+  }
+
+  /** Records where the running emulator's issuer is, for `npm run token`. */
+  async saveState(state: IssuerState): Promise<void> {
+    if (this.keyDir) await writeFile(path.join(this.keyDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+  }
+
+  /** The state the last emulator start saved in `keyDir`. */
+  static async readState(keyDir: string): Promise<IssuerState | undefined> {
+    const text = await readFile(path.join(keyDir, STATE_FILE), 'utf8').catch(() => undefined);
+    return text === undefined ? undefined : (JSON.parse(text) as IssuerState);
+  }
+
+  /** Whether a key has been made in `keyDir`. */
+  static async hasKey(keyDir: string): Promise<boolean> {
+    return readFile(path.join(keyDir, KEY_FILE)).then(
+      () => true,
+      () => false,
+    );
+  }
+}
+
+function publicPart(jwk: JWK): JWK {
+  const { kty, n, e, kid, alg, use } = jwk;
+  return { kty, n, e, kid, alg, use };
+}
+
+const isLoopback = (address: string | undefined): boolean =>
+  address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
+
+/**
+ * Serves the issuer's endpoints on the gateway: the JWKS and OpenID discovery document, and
+ * `GET /.switchboard/token?user=NAME[&ttl=1h]` for the chat page and scripts (loopback clients
+ * only; without `user`, a guest name is made up). False when the path is not the issuer's.
+ */
+export async function handleIssuerRequest(req: IncomingMessage, res: ServerResponse, url: URL, issuer: LocalIssuer, state: IssuerState): Promise<boolean> {
+  if (!url.pathname.startsWith(`${ISSUER_PATH}/`) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  const send = (status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
+    return true;
+  };
+  if (url.pathname === JWKS_PATH) return send(200, issuer.jwks());
+  if (url.pathname === `${ISSUER_PATH}/.well-known/openid-configuration`) {
+    return send(200, { issuer: state.issuer, jwks_uri: `${state.issuer}/.well-known/jwks.json`, id_token_signing_alg_values_supported: [ALG] });
+  }
+  if (url.pathname !== TOKEN_PATH) return false;
+  if (!isLoopback(req.socket.remoteAddress)) {
+    return send(403, { message: 'The local token endpoint answers only clients on this machine.' });
+  }
+  const user = url.searchParams.get('user') ?? `guest-${randomBytes(3).toString('hex')}`;
+  try {
+    const ttlSeconds = parseTtl(url.searchParams.get('ttl') ?? String(DEFAULT_TOKEN_TTL_SECONDS));
+    return send(200, { token: await issuer.mint(state, { user, ttlSeconds }), user, expiresIn: ttlSeconds });
+  } catch (err: unknown) {
+    return send(400, { message: (err as Error).message });
+  }
+}
+
+/** Where the CLI keeps the key: in the data dir when there is one, else `.switchboard/` in the app folder. */
+export function localIssuerDirFor(dataDir: string | undefined, cwd: string = process.cwd()): string {
+  return dataDir ?? path.join(cwd, '.switchboard');
+}
