@@ -1,4 +1,5 @@
-import type { App } from 'aws-cdk-lib';
+import { Duration, type App } from 'aws-cdk-lib';
+import { AUTH_PROVIDERS, type AuthProvider } from './switchboard-auth';
 import type { SwitchboardApiProps } from './switchboard-api';
 
 /**
@@ -13,6 +14,12 @@ export const CONTEXT_KEYS = {
   maxRoomsPerConnection: 'maxRoomsPerConnection',
   maxRoomMembers: 'maxRoomMembers',
   fanoutConcurrency: 'fanoutConcurrency',
+  authProvider: 'authProvider',
+  oidcIssuer: 'oidcIssuer',
+  oidcJwksUrl: 'oidcJwksUrl',
+  oidcAudience: 'oidcAudience',
+  allowedAlgorithms: 'allowedAlgorithms',
+  authResultCacheTtlSeconds: 'authResultCacheTtlSeconds',
 } as const;
 
 export interface AppConfig {
@@ -38,6 +45,13 @@ export function readAppConfig(app: App): AppConfig {
   }
   const stageName = get(CONTEXT_KEYS.stageName);
   const stackName = get(CONTEXT_KEYS.stackName);
+  const string = (key: string): string | undefined => (get(key) === undefined ? undefined : String(get(key)));
+  const provider = string(CONTEXT_KEYS.authProvider);
+  if (provider !== undefined && !(AUTH_PROVIDERS as readonly string[]).includes(provider)) {
+    throw new Error(`Context value ${CONTEXT_KEYS.authProvider} must be one of ${AUTH_PROVIDERS.join(', ')}; got ${JSON.stringify(provider)}.`);
+  }
+  const algorithms = string(CONTEXT_KEYS.allowedAlgorithms);
+  const cacheTtl = number(CONTEXT_KEYS.authResultCacheTtlSeconds);
   return {
     stackName: stackName === undefined ? 'Switchboard' : String(stackName),
     api: {
@@ -46,6 +60,14 @@ export function readAppConfig(app: App): AppConfig {
       maxRoomsPerConnection: number(CONTEXT_KEYS.maxRoomsPerConnection),
       maxRoomMembers: number(CONTEXT_KEYS.maxRoomMembers),
       fanoutConcurrency: number(CONTEXT_KEYS.fanoutConcurrency),
+      auth: {
+        provider: provider as AuthProvider | undefined,
+        oidcIssuer: string(CONTEXT_KEYS.oidcIssuer),
+        oidcJwksUrl: string(CONTEXT_KEYS.oidcJwksUrl),
+        oidcAudience: string(CONTEXT_KEYS.oidcAudience),
+        allowedAlgorithms: algorithms?.split(',').map((a) => a.trim()),
+        resultCacheTtl: cacheTtl === undefined ? undefined : Duration.seconds(cacheTtl),
+      },
     },
   };
 }

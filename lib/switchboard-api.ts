@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../lambda/core/config';
 import { TABLE } from '../lambda/core/table-design';
 import { ROUTES, type RouteSpec } from './routes';
+import { SwitchboardAuth, type SwitchboardAuthProps } from './switchboard-auth';
 import { SwitchboardFunction } from './switchboard-function';
 
 /** Route throttling for the stage. */
@@ -50,6 +51,12 @@ export interface SwitchboardApiProps {
    * @default true
    */
   readonly configureAccountLogRole?: boolean;
+  /**
+   * Authentication on `$connect`: who issues the tokens, and how they are
+   * checked; see {@link SwitchboardAuthProps}.
+   * @default a Cognito user pool and app client (provider 'cognito')
+   */
+  readonly auth?: SwitchboardAuthProps;
 }
 
 const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
@@ -69,6 +76,8 @@ export class SwitchboardApi extends Construct {
   public readonly webSocketUrl: string;
   /** `https://…/<stage>`: the `@connections` management endpoint. */
   public readonly callbackUrl: string;
+  /** The `$connect` authorizer and, for Cognito, the user pool. */
+  public readonly auth: SwitchboardAuth;
 
   constructor(scope: Construct, id: string, props: SwitchboardApiProps = {}) {
     super(scope, id);
@@ -110,6 +119,8 @@ export class SwitchboardApi extends Construct {
     this.webSocketUrl = this.stage.url;
     this.callbackUrl = this.stage.callbackUrl;
 
+    this.auth = new SwitchboardAuth(this, 'Auth', { functionTimeout: props.functionTimeout, logRetention, ...props.auth });
+
     const functions: Record<string, SwitchboardFunction> = {};
     for (const route of ROUTES) {
       const fn = new SwitchboardFunction(this, `${pascalCase(route.handler)}Handler`, {
@@ -123,6 +134,8 @@ export class SwitchboardApi extends Construct {
       this.api.addRoute(route.routeKey, {
         integration: new WebSocketLambdaIntegration(`${pascalCase(route.handler)}Integration`, fn.function),
         returnResponse: route.returnResponse,
+        // API Gateway authorizes WebSocket connections on $connect only.
+        authorizer: route.routeKey === '$connect' ? this.auth.authorizer : undefined,
       });
       functions[route.routeKey] = fn;
     }
@@ -160,12 +173,14 @@ export class SwitchboardApi extends Construct {
 
   private acknowledgeNagFindings(): void {
     for (const route of ROUTES) {
+      // $connect carries the authorizer, unless authentication was explicitly turned off.
+      if (route.routeKey === '$connect' && this.auth.authorizer) continue;
       const routeConstruct = this.api.node.findChild(`${route.routeKey}-Route`);
       Validations.of(routeConstruct).acknowledge({
         id: 'AwsSolutions::AwsSolutions-APIG4',
         reason:
           route.routeKey === '$connect'
-            ? 'This version admits anonymous clients: each is identified by its connection id and limited by stage throttling; a Lambda authorizer on $connect is the planned way to require sign-in.'
+            ? 'Authentication was turned off on purpose (auth provider "none", which synth warns about): clients connect anonymously, each identified by its connection id and limited by stage throttling.'
             : `WebSocket APIs authorize only on $connect; the ${route.routeKey} route runs on a connection $connect already admitted.`,
       });
     }

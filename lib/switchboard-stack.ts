@@ -21,5 +21,10 @@ export class SwitchboardStack extends Stack {
     new CfnOutput(this, 'CallbackUrl', { value: this.switchboard.callbackUrl, description: 'The @connections management endpoint.' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'CloudWatch dashboard.' });
     new CfnOutput(this, 'TableName', { value: this.switchboard.table.tableName, description: 'Connections and room memberships.' });
+    const { userPool, userPoolClient } = this.switchboard.auth;
+    if (userPool && userPoolClient) {
+      new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId, description: 'The Cognito user pool whose users may connect.' });
+      new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId, description: 'The app client to sign in with (USER_PASSWORD_AUTH or SRP).' });
+    }
   }
 }

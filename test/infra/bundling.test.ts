@@ -27,6 +27,11 @@ function loadBundle(assetDir: string, script: string): string {
       NODE_PATH: path.resolve('node_modules'),
       TABLE_NAME: 'T',
       CALLBACK_URL: 'https://abc123.execute-api.us-east-1.amazonaws.com/dev',
+      // The $connect authorizer's configuration (nothing is fetched while loading).
+      TOKEN_PROFILE: 'cognito',
+      ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example',
+      JWKS_URL: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example/.well-known/jwks.json',
+      AUDIENCE: 'example-client-id',
       AWS_REGION: 'us-east-1',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -37,8 +42,8 @@ function loadBundle(assetDir: string, script: string): string {
 }
 
 describe('handler bundles', () => {
-  it('bundles one function per route', () => {
-    expect(functions).toHaveLength(ROUTES.length);
+  it('bundles one function per route, and the $connect authorizer', () => {
+    expect(functions).toHaveLength(ROUTES.length + 1);
   });
 
   it.each(functions.map((f) => [f.logicalId, f.assetDir]))('%s: a minified bundle with a source map that loads and exports handler', (_id, assetDir) => {
@@ -60,5 +65,16 @@ describe('handler bundles', () => {
         .then((r) => process.stdout.write(JSON.stringify(r)))`,
     );
     expect(JSON.parse(out)).toEqual({ statusCode: 200, body: '{"event":"pong","id":"b1"}' });
+  });
+
+  it('runs the authorizer bundle (jose included): a malformed token is denied without fetching keys', () => {
+    const authorizer = functions.find((f) => f.logicalId.startsWith('SwitchboardAuthAuthorizerHandler'))!;
+    const out = loadBundle(
+      authorizer.assetDir,
+      `require('./index.js').handler({ type: 'REQUEST', methodArn: 'arn:aws:execute-api:us-east-1:1:abc/dev/$connect', queryStringParameters: { token: 'not-a-jwt' } },
+        { functionName: 'authorizer', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 })
+        .then((r) => process.stdout.write(JSON.stringify(r)))`,
+    );
+    expect(JSON.parse(out)).toMatchObject({ principalId: 'unauthenticated', policyDocument: { Statement: [{ Effect: 'Deny' }] } });
   });
 });

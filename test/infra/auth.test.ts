@@ -1,0 +1,166 @@
+import * as fs from 'node:fs';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AUTH_ENV } from '../../lambda/core/auth/config';
+import { ROUTES } from '../../lib/routes';
+import { SwitchboardAuth } from '../../lib/switchboard-auth';
+import { synthSwitchboard } from './synth';
+
+const outdirs: string[] = [];
+afterAll(() => outdirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+function synth(context: Record<string, unknown> = {}) {
+  const result = synthSwitchboard(context, { bundle: false });
+  outdirs.push(result.outdir);
+  return { ...result, template: Template.fromStack(result.stack) };
+}
+
+function authorizerEnvironment(template: Template): Record<string, unknown> {
+  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { [AUTH_ENV.issuer]: Match.anyValue() } } } });
+  expect(Object.keys(fns)).toHaveLength(1);
+  return Object.values(fns)[0].Properties.Environment.Variables;
+}
+
+function nagSuppressions(outdir: string): Array<{ ruleName: string; constructPath: string; reason: string }> {
+  const report = JSON.parse(fs.readFileSync(`${outdir}/validation-report.json`, 'utf8'));
+  const nag = report.pluginReports.find((r: { pluginName: string }) => r.pluginName === 'AwsSolutions');
+  expect(nag).toMatchObject({ conclusion: 'success', violations: [] });
+  return nag.suppressedViolations.flatMap((v: { ruleName: string; reason: string; violatingConstructs: Array<{ constructPath: string }> }) =>
+    v.violatingConstructs.map((c) => ({ ruleName: v.ruleName, constructPath: c.constructPath, reason: v.reason })),
+  );
+}
+
+describe('authentication, default provider (Cognito)', () => {
+  // GIVEN the app with no auth configuration.
+  const { template, outdir } = synth();
+
+  it('puts a REQUEST authorizer reading the token query parameter on $connect', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['route.request.querystring.token'],
+      AuthorizerUri: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('^SwitchboardAuthAuthorizerHandlerFunction'), 'Arn'] })])] }),
+    });
+    // No cache setting: API Gateway supports authorizer result caching for HTTP APIs only.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerResultTtlInSeconds: Match.absent() });
+  });
+
+  it('attaches it to $connect only', () => {
+    const routes = template.findResources('AWS::ApiGatewayV2::Route');
+    expect(Object.keys(routes)).toHaveLength(ROUTES.length);
+    for (const route of Object.values(routes)) {
+      if (route.Properties.RouteKey === '$connect') {
+        expect(route.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: expect.stringMatching(/ConnectAuthorizer/) } });
+      } else {
+        expect(route.Properties.AuthorizationType).toBe('NONE');
+        expect(route.Properties.AuthorizerId).toBeUndefined();
+      }
+    }
+  });
+
+  it('lets API Gateway, and only this API\u2019s authorizer, invoke the authorizer function', () => {
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SwitchboardAuthAuthorizerHandlerFunction'), 'Arn'] },
+      SourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['/authorizers/'])] }),
+    });
+  });
+
+  it('creates a user pool without self sign-up, with a strong password policy, and a public app client', () => {
+    template.resourceCountIs('AWS::Cognito::UserPool', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      Policies: { PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true } },
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+    });
+    template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']),
+      UserPoolId: { Ref: Match.stringLikeRegexp('^SwitchboardAuthUserPool') },
+    });
+  });
+
+  it('verifies tokens against the pool\u2019s issuer, JWKS and app client, with RS256 and no result cache', () => {
+    const env = authorizerEnvironment(template);
+    const pool = { Ref: expect.stringMatching(/^SwitchboardAuthUserPool[0-9A-F]+$/) };
+    const issuerParts = ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/', pool];
+    expect(env[AUTH_ENV.issuer]).toEqual({ 'Fn::Join': ['', issuerParts] });
+    expect(env[AUTH_ENV.jwksUrl]).toEqual({ 'Fn::Join': ['', [...issuerParts, '/.well-known/jwks.json']] });
+    expect(env[AUTH_ENV.audience]).toEqual({ Ref: expect.stringMatching(/^SwitchboardAuthUserPoolAppClient/) });
+    expect(env).toMatchObject({ [AUTH_ENV.profile]: 'cognito', [AUTH_ENV.allowedAlgorithms]: 'RS256', [AUTH_ENV.resultCacheTtlSeconds]: '0' });
+  });
+
+  it('exports the user pool and app client ids', () => {
+    template.hasOutput('UserPoolId', { Value: { Ref: Match.stringLikeRegexp('^SwitchboardAuthUserPool') } });
+    template.hasOutput('UserPoolClientId', { Value: { Ref: Match.stringLikeRegexp('^SwitchboardAuthUserPoolAppClient') } });
+  });
+
+  it('acknowledges APIG4 only on the routes that cannot carry an authorizer', () => {
+    const apig4 = nagSuppressions(outdir).filter((s) => s.ruleName === 'AwsSolutions-APIG4');
+    const routeKeys = apig4.map((s) => /\/Api\/(.+)-Route\//.exec(s.constructPath)?.[1]).sort();
+    expect(routeKeys).toEqual(ROUTES.map((r) => r.routeKey).filter((k) => k !== '$connect').sort());
+  });
+});
+
+describe('authentication, provider none', () => {
+  const { stack, template, outdir } = synth({ authProvider: 'none' });
+
+  it('has no authorizer and no user pool', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+    template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$connect', AuthorizationType: 'NONE' });
+    expect(template.findOutputs('UserPoolId')).toEqual({});
+  });
+
+  it('warns at synth that anyone can connect', () => {
+    Annotations.fromStack(stack).hasWarning('/Switchboard/Switchboard/Auth', Match.stringLikeRegexp('Authentication is off .*anyone who knows the URL can connect'));
+  });
+
+  it('acknowledges APIG4 on $connect as a deliberate opt-out', () => {
+    const connect = nagSuppressions(outdir).filter((s) => s.ruleName === 'AwsSolutions-APIG4' && s.constructPath.includes('$connect-Route'));
+    expect(connect).toHaveLength(1);
+    expect(connect[0].reason).toContain('turned off on purpose');
+  });
+});
+
+describe('authentication, provider oidc', () => {
+  const oidc = {
+    authProvider: 'oidc',
+    oidcIssuer: 'https://login.example.com/',
+    oidcJwksUrl: 'https://login.example.com/.well-known/jwks.json',
+    oidcAudience: 'api://switchboard',
+  };
+
+  it('verifies tokens against the given issuer, JWKS and audience, with the given algorithms and cache', () => {
+    const { template } = synth({ ...oidc, allowedAlgorithms: 'RS256,ES256', authResultCacheTtlSeconds: '60' });
+    template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    expect(authorizerEnvironment(template)).toMatchObject({
+      [AUTH_ENV.profile]: 'oidc',
+      [AUTH_ENV.issuer]: 'https://login.example.com/',
+      [AUTH_ENV.jwksUrl]: 'https://login.example.com/.well-known/jwks.json',
+      [AUTH_ENV.audience]: 'api://switchboard',
+      [AUTH_ENV.allowedAlgorithms]: 'RS256,ES256',
+      [AUTH_ENV.resultCacheTtlSeconds]: '60',
+    });
+  });
+
+  it.each([
+    [{ authProvider: 'oidc', oidcIssuer: 'https://login.example.com/' }, 'provider "oidc" needs oidcJwksUrl, oidcAudience'],
+    [{ ...oidc, oidcJwksUrl: 'http://login.example.com/keys' }, 'oidcJwksUrl "http://login.example.com/keys" must be an https:// URL'],
+    [{ oidcIssuer: 'https://login.example.com/' }, 'oidcIssuer apply only to provider "oidc"; the provider is "cognito"'],
+    [{ authProvider: 'none', oidcAudience: 'x' }, 'oidcAudience apply only to provider "oidc"; the provider is "none"'],
+    [{ authProvider: 'saml' }, 'Context value authProvider must be one of cognito, oidc, none; got "saml"'],
+    [{ allowedAlgorithms: 'RS256,none' }, 'allowedAlgorithms: Algorithm "none" is not allowed'],
+    [{ authResultCacheTtlSeconds: '7200' }, 'resultCacheTtl must be a whole number of seconds from 0 to 3600; got 7200'],
+  ])('rejects %p at synth with a clear message', (context, message) => {
+    expect(() => synthSwitchboard(context, { bundle: false })).toThrow(message);
+  });
+
+  it('names the construct in its errors when composed directly', () => {
+    expect(() => new SwitchboardAuth(new Stack(new App(), 'S'), 'Auth', { provider: 'oidc' })).toThrow(/^SwitchboardAuth S\/Auth: provider "oidc" needs oidcIssuer/);
+  });
+});
