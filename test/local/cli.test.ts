@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from '../../local/cli';
+import { writeHandAssembly } from './fixtures/hand-assembly';
+import { connect } from './helpers';
+
+const BIN = path.resolve(__dirname, '../../local/bin/switchboard-local.js');
+let tmp: string;
+
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'switchboard-cli-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs the CLI to completion and returns its exit code and output. */
+function run(args: string[], cwd = tmp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('switchboard-local', () => {
+  test('prints the URL, serves the app, logs each invocation, and exits 0 on SIGINT', async () => {
+    const assembly = writeHandAssembly(path.join(tmp, 'ok'));
+    const child = spawn(process.execPath, [BIN, '--assembly', assembly, '--port', '0'], { cwd: tmp });
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', () => {
+        const match = /WebSocket\s+(ws:\/\/\S+)/.exec(stdout);
+        if (match) resolve(match[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code} before printing the URL: ${stdout}`)));
+    });
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1$/);
+    expect(stdout).toMatch(/\$default\s+-> EchoFn\s+\[route response\]/);
+    expect(stdout).toContain('@connections  http://127.0.0.1:');
+
+    const client = await connect(url);
+    client.ws.send('hi');
+    expect(await client.next()).toBe('echo:hi');
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/MESSAGE\s+\$default\s+\S{16} 200 [\d.]+ms/);
+    expect((await client.closed).code).toBe(1001);
+  });
+
+  test('a bad flag exits non-zero with a clear message', async () => {
+    const result = await run(['--port', 'abc']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--port must be a whole number from 0 to 65535, got "abc"');
+  });
+
+  test('an assembly without a WebSocket API exits non-zero and says so', async () => {
+    const assembly = writeHandAssembly(path.join(tmp, 'no-api'), false);
+    const result = await run(['--assembly', assembly, '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('defines a WebSocket API');
+  });
+});
+
+describe('parseArgs', () => {
+  test('defaults', () => {
+    expect(parseArgs([])).toMatchObject({ port: 3001, host: '127.0.0.1', dynamodbPort: 0, quiet: false, help: false });
+  });
+
+  test('every flag, in both --flag value and --flag=value forms', () => {
+    const options = parseArgs([
+      '--assembly', tmp, '--stack', 'S', '--port=0', '--host', '0.0.0.0', '--dynamodb-port', '8000', '--data-dir', 'd',
+      '--idle-timeout', '5', '--max-duration=60', '--web', tmp, '--fault-rate', '410:0.1', '--quiet',
+    ]);
+    expect(options).toMatchObject({
+      assemblyDir: tmp, stack: 'S', port: 0, host: '0.0.0.0', dynamodbPort: 8000, dataDir: path.resolve('d'),
+      idleTimeoutSeconds: 5, maxDurationSeconds: 60, webDir: tmp, faultRates: { 410: 0.1 }, quiet: true,
+    });
+  });
+
+  test('bad input names the flag and what is expected', () => {
+    expect(() => parseArgs(['--nope'])).toThrow('unknown flag --nope');
+    expect(() => parseArgs(['--port'])).toThrow('--port needs a value');
+    expect(() => parseArgs(['--port', '70000'])).toThrow('--port must be a whole number');
+    expect(() => parseArgs(['--idle-timeout', '0'])).toThrow('--idle-timeout must be a whole number from 1');
+    expect(() => parseArgs(['--assembly', path.join(tmp, 'missing')])).toThrow('does not exist');
+    expect(() => parseArgs(['--fault-rate', '410'])).toThrow('--fault-rate: bad fault rate "410"');
+    expect(() => parseArgs(['stray'])).toThrow('unexpected argument "stray"');
+  });
+});
