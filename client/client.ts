@@ -120,6 +120,8 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
   private ageTimer: unknown;
   private closedWaiters: Array<() => void> = [];
   private openWaiters: Array<{ resolve(): void; reject(error: SwitchboardError): void }> = [];
+  /** Set while an aged connection waits for its last replies before it is recycled. */
+  private retiring: (() => void) | undefined;
 
   constructor(url: string, options: ConnectOptions = {}) {
     super();
@@ -127,7 +129,8 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     this.url = urlWithToken(url, options.token);
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.pending = new PendingRequests(this.clock, this.random);
+    // Deferred, so the reply that settled a request is emitted before the connection is recycled.
+    this.pending = new PendingRequests(this.clock, this.random, () => queueMicrotask(() => this.finishRetiring()));
     this.outbox = new Outbox(this.options.maxQueuedFrames, (frame) => this.discard(frame, 'queue-full'));
     this.openSocket();
   }
@@ -223,10 +226,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     this.everOpened = true;
     this.scheduleKeepalive();
     if (this.options.maxConnectionAgeMs > 0) {
-      this.ageTimer = this.clock.setTimeout(
-        () => this.recycle(socket, 1000, 'Connection age limit reached; reconnecting', 'max-age'),
-        this.options.maxConnectionAgeMs,
-      );
+      this.ageTimer = this.clock.setTimeout(() => this.retire(socket), this.options.maxConnectionAgeMs);
     }
     this.emit('open', { reconnect });
     void this.rejoin(socket);
@@ -264,6 +264,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     detach(socket);
     this.socket = undefined;
     this.ready = false;
+    this.retiring = undefined;
     this.clearTimers();
     this.pending.rejectSent(
       (id) => new SwitchboardError('DISCONNECTED', `The connection closed (code ${code}) before the reply to ${id} arrived.`, id),
@@ -287,6 +288,20 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     this.reconnectTimer = this.clock.setTimeout(() => {
       if (this.currentState === 'reconnecting') this.openSocket();
     }, delayMs);
+  }
+
+  /**
+   * Recycles an old connection without losing replies: new frames wait in the queue for
+   * the next connection while those in flight get their replies, for at most one request
+   * timeout (the 5 minutes left before API Gateway's 2-hour limit are plenty).
+   */
+  private retire(socket: SocketLike): void {
+    if (socket !== this.socket) return;
+    this.ready = false;
+    this.retiring = () => this.recycle(socket, 1000, 'Connection age limit reached; reconnecting', 'max-age');
+    this.clock.clearTimeout(this.keepaliveTimer);
+    if (!this.pending.hasSent()) return this.retiring();
+    this.ageTimer = this.clock.setTimeout(() => this.retiring?.(), this.options.requestTimeoutMs);
   }
 
   /** Ends a connection on our side and goes straight to reconnecting, without waiting for the close handshake. */
@@ -369,6 +384,11 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     }
   }
 
+  /** Recycles a retiring connection once the last reply it owed has arrived. */
+  private finishRetiring(): void {
+    if (this.retiring && !this.pending.hasSent()) this.retiring();
+  }
+
   // ---- timers ------------------------------------------------------------------
 
   private scheduleKeepalive(): void {
@@ -379,7 +399,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
   }
 
   private ping(socket: SocketLike): void {
-    if (socket !== this.socket) return;
+    if (socket !== this.socket || this.retiring) return;
     const { id, reply } = this.pending.create<PongEvent>(this.options.keepaliveTimeoutMs);
     this.transmit({ action: 'ping', id });
     reply.catch((err: unknown) => {
@@ -399,6 +419,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
   private shutDown(): void {
     this.currentState = 'closed';
     this.ready = false;
+    this.retiring = undefined;
     this.clearTimers();
     this.clock.clearTimeout(this.reconnectTimer);
     for (const frame of this.outbox.drain()) this.discard(frame, 'closed');

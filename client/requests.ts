@@ -18,6 +18,8 @@ export class PendingRequests {
   constructor(
     private readonly clock: Clock,
     random: () => number,
+    /** Called after any request is settled, however. */
+    private readonly onSettled: () => void = () => undefined,
   ) {
     // A random prefix keeps ids from two clients (or two page loads) apart in server logs.
     this.prefix = Math.floor(random() * 36 ** 6).toString(36).padStart(6, '0');
@@ -43,6 +45,12 @@ export class PendingRequests {
     return this.pending.has(id);
   }
 
+  /** Whether any request went out on the current connection and still awaits its reply. */
+  hasSent(): boolean {
+    for (const entry of this.pending.values()) if (entry.sent) return true;
+    return false;
+  }
+
   markSent(id: string): void {
     const entry = this.pending.get(id);
     if (entry) entry.sent = true;
@@ -51,12 +59,14 @@ export class PendingRequests {
   resolve(id: string, frame: unknown): boolean {
     const entry = this.take(id);
     entry?.resolve(frame);
+    if (entry) this.onSettled();
     return entry !== undefined;
   }
 
   reject(id: string, error: SwitchboardError): boolean {
     const entry = this.take(id);
     entry?.reject(error);
+    if (entry) this.onSettled();
     return entry !== undefined;
   }
 

@@ -217,6 +217,44 @@ describe('SwitchboardClient against a plain ws peer', () => {
     expect(await second.frames.next()).toMatchObject({ action: 'join', room: 'lobby' });
   });
 
+  test('an aged connection first gets the replies it owes; frames sent meanwhile go to the next connection', async () => {
+    const client = open({ maxConnectionAgeMs: 60_000 });
+    peer.respond = () => false;
+    const first = await peer.connections.next();
+    await client.whenOpen();
+    const inFlight = client.request('ping', undefined, { timeoutMs: 600_000 });
+    const ping = await first.frames.next();
+    const reconnecting = jest.fn();
+    client.on('reconnecting', reconnecting);
+
+    clock.advance(60_000);
+    client.send('message', { data: 'for the next connection' });
+    expect(client.queued).toBe(1);
+    expect(reconnecting).not.toHaveBeenCalled();
+
+    const recycled = next(client, 'reconnecting');
+    reply(first, { event: 'pong', id: ping.id });
+    await expect(inFlight).resolves.toEqual({ event: 'pong', id: ping.id });
+    expect(await recycled).toMatchObject({ reason: 'max-age', delayMs: 0 });
+    clock.advance(0);
+    const second = await peer.connections.next();
+    expect(await second.frames.next()).toEqual({ action: 'message', data: 'for the next connection' });
+  });
+
+  test('an aged connection waits at most one request timeout for its replies', async () => {
+    const client = open({ maxConnectionAgeMs: 60_000, requestTimeoutMs: 5_000 });
+    peer.respond = () => false;
+    const first = await peer.connections.next();
+    await client.whenOpen();
+    const inFlight = expect(client.request('ping', undefined, { timeoutMs: 600_000 })).rejects.toMatchObject({ code: 'DISCONNECTED' });
+    await first.frames.next();
+    clock.advance(60_000);
+    const recycled = next(client, 'reconnecting');
+    clock.advance(5_000);
+    expect(await recycled).toMatchObject({ reason: 'max-age' });
+    await inFlight;
+  });
+
   test('the default limits: keepalive every 5 minutes, recycling 5 minutes before 2 hours', async () => {
     const client = open();
     await client.whenOpen();
