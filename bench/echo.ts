@@ -99,10 +99,13 @@ async function main(): Promise<void> {
   const emu = await startEmulator({ assemblyDir, port: 0, maxConcurrency, log: () => undefined, functionLog: () => undefined });
   const payload = (i: number) => JSON.stringify({ [routeField]: routeKey, data: `hello ${i}` });
   const results: Result[] = [];
+  // This app's $connect needs a token: the emulator's local issuer mints one.
+  const token = emu.localIssuer ? await emu.localIssuer.mint('bench') : undefined;
+  const emuQuery = query ?? (token ? `token=${token}` : undefined);
   try {
     results.push(await measure({ name: 'plain ws echo', url: plainUrl, frame: payload, isReply: () => true }, clients, messages));
     results.push(
-      await measure({ name: `emulator (${routeKey})`, url: query ? `${emu.url}?${query}` : emu.url, frame: payload, isReply: () => true }, clients, messages),
+      await measure({ name: `emulator (${routeKey})`, url: emuQuery ? `${emu.url}?${emuQuery}` : emu.url, frame: payload, isReply: () => true }, clients, messages),
     );
   } finally {
     await emu.stop();

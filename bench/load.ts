@@ -93,7 +93,7 @@ async function runConnection(url: string, index: number, messages: number, windo
   ws.close();
 }
 
-/** Starts `switchboard-local` on a free port and resolves its WebSocket URL from the banner. */
+/** Starts `switchboard-local` on a free port and resolves its WebSocket URL (with a token, when the app requires one) from the banner's Try line. */
 async function spawnEmulator(assemblyDir: string): Promise<{ url: string; child: ChildProcess }> {
   const cli = path.join(__dirname, '..', 'local', 'cli.ts');
   const tsx = require.resolve('tsx/cli');
@@ -103,7 +103,7 @@ async function spawnEmulator(assemblyDir: string): Promise<{ url: string; child:
     const timer = setTimeout(() => reject(new Error(`The emulator did not print its URL within 60 s:\n${output}`)), 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /WebSocket\s+(ws:\/\/\S+)/.exec(output);
+      const match = /Try: npx wscat -c "?(ws:\/\/[^"\s]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);
