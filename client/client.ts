@@ -33,7 +33,7 @@ export interface ReplyOf {
 type PayloadArgs<A extends Action> = {} extends PayloadOf<A> ? [payload?: PayloadOf<A>] : [payload: PayloadOf<A>];
 
 /** Why the client is reconnecting. */
-export type ReconnectReason = 'dropped' | 'max-age' | 'keepalive-timeout';
+export type ReconnectReason = 'dropped' | 'max-age' | 'keepalive-timeout' | 'token-failed';
 
 export interface ClientEvents {
   /** A connection opened; `reconnect` is false only for the first. */
@@ -54,8 +54,11 @@ export interface ClientEvents {
 }
 
 export interface ConnectOptions {
-  /** Sent as the `token` query parameter for the $connect authorizer. @default none */
-  token?: string;
+  /**
+   * Sent as the `token` query parameter for the $connect authorizer. A function is called
+   * before every connection, so reconnects (and the 2-hour recycle) use a fresh token. @default none
+   */
+  token?: string | (() => string | Promise<string>);
   /** WebSocket subprotocols to request. @default none */
   protocols?: string | string[];
   /** Reconnect after the connection drops. @default true */
@@ -126,7 +129,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
   constructor(url: string, options: ConnectOptions = {}) {
     super();
     this.options = { ...DEFAULTS, ...stripUndefined(options) };
-    this.url = urlWithToken(url, options.token);
+    this.url = url;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     // Deferred, so the reply that settled a request is emitted before the connection is recycled.
@@ -208,8 +211,31 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
   // ---- connection lifecycle ------------------------------------------------
 
   private openSocket(): void {
+    const token = this.options.token;
+    if (typeof token !== 'function') {
+      this.createSocket(urlWithToken(this.url, token));
+      return;
+    }
+    const attempt = this.attempt;
+    Promise.resolve()
+      .then(token)
+      .then(
+        (value) => {
+          // close() may have been called while the token was on its way.
+          if (this.currentState !== 'closed' && attempt === this.attempt) this.createSocket(urlWithToken(this.url, value));
+        },
+        (err: unknown) => {
+          if (this.currentState === 'closed' || attempt !== this.attempt) return;
+          const detail = err instanceof Error ? err.message : String(err);
+          this.emit('error', new SwitchboardError('TOKEN', `Could not get a token to connect with: ${detail}`));
+          this.scheduleReconnect('token-failed');
+        },
+      );
+  }
+
+  private createSocket(url: string): void {
     const Socket = this.options.WebSocket ?? platformWebSocket();
-    const socket = new Socket(this.url, this.options.protocols);
+    const socket = new Socket(url, this.options.protocols);
     this.socket = socket;
     socket.onopen = () => this.handleOpen(socket);
     socket.onmessage = (event) => this.handleFrame(event.data);
@@ -280,6 +306,10 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
       return;
     }
     this.emit('close', { code, reason, willReconnect: true });
+    this.scheduleReconnect(cause);
+  }
+
+  private scheduleReconnect(cause: ReconnectReason): void {
     // Recycling a healthy connection needs no backoff; a drop does.
     const delayMs = cause === 'max-age' ? 0 : backoffDelay(this.attempt, this.options.backoff, this.random);
     this.attempt += 1;

@@ -11,7 +11,9 @@ export type ClientErrorCode =
   /** The outbound queue was full and this frame, the oldest, was dropped. */
   | 'DROPPED'
   /** The server sent a frame that is not valid protocol JSON. */
-  | 'INVALID_FRAME';
+  | 'INVALID_FRAME'
+  /** The `token` function failed; the client retries with backoff. */
+  | 'TOKEN';
 
 /** An error from the server (an `error` frame) or from the client itself. */
 export class SwitchboardError extends Error {

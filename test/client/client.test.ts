@@ -38,6 +38,37 @@ describe('SwitchboardClient against a plain ws peer', () => {
     expect(client.state).toBe('open');
   });
 
+  test('a token function is asked again for every connection', async () => {
+    const issued = ['first-token', 'second-token'];
+    const client = open({ token: async () => issued.shift() ?? 'spent' });
+    const first = await peer.connections.next();
+    expect(new URL(first.request.url ?? '', 'ws://x').searchParams.get('token')).toBe('first-token');
+    await client.whenOpen();
+    const { delayMs } = await Promise.all([next(client, 'reconnecting'), first.socket.terminate()]).then(([event]) => event);
+    clock.advance(delayMs);
+    const second = await peer.connections.next();
+    expect(new URL(second.request.url ?? '', 'ws://x').searchParams.get('token')).toBe('second-token');
+  });
+
+  test('when the token function fails, it reports the error and retries with backoff', async () => {
+    let calls = 0;
+    const client = open({
+      token: () => {
+        calls += 1;
+        if (calls === 1) throw new Error('sign-in service unavailable');
+        return 'good-token';
+      },
+    });
+    const error = next(client, 'error');
+    const reconnecting = next(client, 'reconnecting');
+    expect(await error).toMatchObject({ code: 'TOKEN', message: 'Could not get a token to connect with: sign-in service unavailable' });
+    const { delayMs, reason } = await reconnecting;
+    expect(reason).toBe('token-failed');
+    clock.advance(delayMs);
+    const connection = await peer.connections.next();
+    expect(new URL(connection.request.url ?? '', 'ws://x').searchParams.get('token')).toBe('good-token');
+  });
+
   test('frames sent before the connection opens are queued, then sent in order', async () => {
     const client = open();
     client.send('message', { data: 'first' });
