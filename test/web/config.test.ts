@@ -17,15 +17,16 @@ describe('resolveConnection', () => {
     expect(fetchJson).toHaveBeenCalledWith('http://localhost:4000/.switchboard/config.json');
   });
 
-  test('with a tokenUrl, fetches a token before connecting', async () => {
+  test('with a tokenUrl, gives a function that fetches a fresh token each time', async () => {
     const fetchJson = jest
       .fn()
       .mockResolvedValueOnce({ websocketUrl: 'ws://localhost:4000/local', tokenUrl: '/.switchboard/token' })
-      .mockResolvedValueOnce({ token: 'local-dev-token' });
-    await expect(resolveConnection('http://localhost:4000/', fetchJson)).resolves.toEqual({
-      websocketUrl: 'ws://localhost:4000/local',
-      token: 'local-dev-token',
-    });
+      .mockResolvedValueOnce({ token: 'first' })
+      .mockResolvedValueOnce({ token: 'second' });
+    const connection = await resolveConnection('http://localhost:4000/', fetchJson);
+    expect(connection.websocketUrl).toBe('ws://localhost:4000/local');
+    await expect(connection.token?.()).resolves.toBe('first');
+    await expect(connection.token?.()).resolves.toBe('second');
     expect(fetchJson).toHaveBeenLastCalledWith('http://localhost:4000/.switchboard/token');
   });
 
@@ -34,6 +35,7 @@ describe('resolveConnection', () => {
       '/.switchboard/config.json has no "websocketUrl" string',
     );
     const noToken = jest.fn().mockResolvedValueOnce({ websocketUrl: 'ws://x/local', tokenUrl: '/t' }).mockResolvedValueOnce({});
-    await expect(resolveConnection('http://localhost:4000/', noToken)).rejects.toThrow('/t returned no "token" string');
+    const connection = await resolveConnection('http://localhost:4000/', noToken);
+    await expect(connection.token?.()).rejects.toThrow('http://localhost:4000/t returned no "token" string');
   });
 });

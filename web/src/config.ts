@@ -1,7 +1,8 @@
 /** Where the page connects, and with which token. */
 export interface PageConnection {
   websocketUrl: string;
-  token?: string;
+  /** Fetches a fresh token; the client calls it before every (re)connection. */
+  token?: () => Promise<string>;
 }
 
 /** What the server publishes at CONFIG_PATH (the emulator, or a deployment's static site). */
@@ -16,7 +17,7 @@ export const CONFIG_PATH = '/.switchboard/config.json';
 
 /**
  * Finds the WebSocket URL: the `?ws=` query parameter wins, else the config the
- * page's own origin publishes. With a `tokenUrl` in that config, fetches a token first.
+ * page's own origin publishes. With a `tokenUrl` in that config, tokens come from there.
  */
 export async function resolveConnection(pageUrl: string, fetchJson: (url: string) => Promise<unknown>): Promise<PageConnection> {
   const page = new URL(pageUrl);
@@ -32,11 +33,13 @@ export async function resolveConnection(pageUrl: string, fetchJson: (url: string
   if (typeof config.tokenUrl !== 'string') {
     throw new Error(`${CONFIG_PATH} has a "tokenUrl" that is not a string.`);
   }
-  const issued = (await fetchJson(new URL(config.tokenUrl, page).toString())) as { token?: unknown };
-  if (typeof issued?.token !== 'string') {
-    throw new Error(`${config.tokenUrl} returned no "token" string; expected {"token":"..."}.`);
-  }
-  return { websocketUrl: config.websocketUrl, token: issued.token };
+  const tokenUrl = new URL(config.tokenUrl, page).toString();
+  const token = async (): Promise<string> => {
+    const issued = (await fetchJson(tokenUrl)) as { token?: unknown };
+    if (typeof issued?.token !== 'string') throw new Error(`${tokenUrl} returned no "token" string; expected {"token":"..."}.`);
+    return issued.token;
+  };
+  return { websocketUrl: config.websocketUrl, token };
 }
 
 /** GETs JSON, with errors that say which URL failed and how. */
