@@ -176,8 +176,13 @@ export class FunctionPool {
       markFailed(error);
       environment.pending?.settle({ type: 'error', id: environment.pending.id, error });
     };
+    let partialLine = '';
     worker.on('message', (reply: WorkerReply) => {
-      if (reply.type === 'ready') markReady();
+      if (reply.type === 'output') {
+        const lines = (partialLine + reply.text).split('\n');
+        partialLine = lines.pop() ?? '';
+        for (const line of lines) this.options.onOutput?.(spec.logicalId, line);
+      } else if (reply.type === 'ready') markReady();
       else if (reply.type === 'init-error') crash(reply.error);
       else if (environment.pending?.id === reply.id) environment.pending.settle(reply);
     });

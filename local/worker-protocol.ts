@@ -28,6 +28,8 @@ export interface SerializedError {
 
 export type WorkerReply =
   | { readonly type: 'ready' }
+  /** What the function wrote to stdout and stderr since the last output message. */
+  | { readonly type: 'output'; readonly text: string }
   | { readonly type: 'init-error'; readonly error: SerializedError }
   | { readonly type: 'result'; readonly id: number; readonly result: unknown }
   | { readonly type: 'error'; readonly id: number; readonly error: SerializedError };
