@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { TableSpec } from './assembly';
 
 // dynalite ships no types; this is the part of its API used here.
@@ -80,6 +80,9 @@ export async function startStore(tables: readonly TableSpec[], options: StoreOpt
       await client.send(new CreateTableCommand(createTableInput(table)));
       created.push(table.tableName);
     }
+    // dynalite marks a new table ACTIVE on a timer, after CreateTable has answered; until
+    // then writes fail with ResourceNotFoundException. Wait, as a DynamoDB client would.
+    for (const name of created) await waitUntilActive(client, name);
   } catch (err: unknown) {
     await closeServer(server);
     throw err;
@@ -87,6 +90,16 @@ export async function startStore(tables: readonly TableSpec[], options: StoreOpt
     client.destroy();
   }
   return { endpoint, created, stop: () => closeServer(server) };
+}
+
+async function waitUntilActive(client: DynamoDBClient, tableName: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`Local table ${tableName} did not become ACTIVE within ${timeoutMs} ms.`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 function closeServer(server: Server): Promise<void> {

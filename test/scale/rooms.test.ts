@@ -1,0 +1,243 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../local/emulator';
+import { keys } from '../../lambda/core/table-design';
+import { appAssembly } from '../support/app-assembly';
+import type { InvocationRecord } from '../../local/gateway';
+import { connect, waitFor, type TestClient } from '../local/helpers';
+
+/**
+ * Rooms at scale, with real ws clients against the emulator running this app:
+ * exactly-once delivery to 200 members, pruning of members that vanished
+ * without a $disconnect, injected @connections faults, and --data-dir.
+ */
+jest.setTimeout(120_000);
+
+const quiet = { log: () => undefined, functionLog: () => undefined };
+
+async function start(options: Partial<EmulatorOptions> = {}): Promise<{ emu: Emulator; db: DynamoDBDocumentClient; table: string }> {
+  const emu = await startEmulator({ assemblyDir: appAssembly(), port: 0, dynamodbPort: 0, ...quiet, ...options });
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: emu.dynamodbEndpoint, region: emu.app.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  );
+  const [table] = Object.values(emu.tables);
+  return { emu, db, table };
+}
+
+/** Sends a frame and waits for the reply that carries its id (other frames are kept in order). */
+async function request(client: TestClient, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const id = `r${Math.random().toString(36).slice(2)}`;
+  client.ws.send(JSON.stringify({ ...frame, id }));
+  for (;;) {
+    const reply = await client.nextJson();
+    if (reply.id === id) return reply;
+  }
+}
+
+/** The app's $connect needs a token: the emulator's local issuer mints one. */
+async function authenticatedUrl(emu: Emulator): Promise<string> {
+  if (!emu.localIssuer) return emu.url;
+  return `${emu.url}?token=${await emu.localIssuer.mint('scale-tester')}`;
+}
+
+async function openMembers(emu: Emulator, room: string, count: number): Promise<TestClient[]> {
+  const url = await authenticatedUrl(emu);
+  const members: TestClient[] = [];
+  // Bounded: 20 handshakes and joins in flight at a time.
+  for (let i = 0; i < count; i += 20) {
+    const batch = await Promise.all(Array.from({ length: Math.min(20, count - i) }, () => connect(url)));
+    await Promise.all(batch.map(async (m) => expect(await request(m, { action: 'join', room })).toMatchObject({ event: 'joined', room })));
+    members.push(...batch);
+  }
+  return members;
+}
+
+/** Collects every frame a client receives from now on. */
+function recorder(client: TestClient): string[] {
+  const frames: string[] = [];
+  client.ws.on('message', (data) => frames.push(data.toString()));
+  return frames;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function memberIds(db: DynamoDBDocumentClient, table: string, room: string): Promise<string[]> {
+  const result = await db.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `ROOM#${room}` } }));
+  return (result.Items ?? []).map((i) => String(i.connectionId)).sort();
+}
+
+/** Resolves once the gateway has seen `count` more connections close. */
+function disconnects(emu: Emulator, count: number): Promise<void> {
+  let seen = 0;
+  return new Promise((resolve) => {
+    const listener = () => {
+      if (++seen < count) return;
+      emu.gateway.off('disconnect', listener);
+      resolve();
+    };
+    emu.gateway.on('disconnect', listener);
+  });
+}
+
+/** A deterministic random source (mulberry32), so fault injection is repeatable. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('rooms on the emulator', () => {
+  let emu: Emulator;
+  let db: DynamoDBDocumentClient;
+  let table: string;
+  let members: TestClient[] = [];
+
+  beforeAll(async () => {
+    ({ emu, db, table } = await start());
+  });
+  afterEach(() => {
+    for (const m of members) m.ws.terminate();
+    members = [];
+  });
+  afterAll(async () => {
+    await emu.stop();
+    db.destroy();
+  });
+
+  it('delivers a message to each of 200 members exactly once', async () => {
+    members = await openMembers(emu, 'two-hundred', 200);
+    const [sender, ...others] = members;
+    const received = others.map(recorder);
+    const ack = await request(sender, { action: 'message', room: 'two-hundred', data: 'to all' });
+    expect(ack).toMatchObject({ event: 'message', data: 'Received: to all', delivered: 199 });
+    expect(ack.failed).toBeUndefined();
+    await waitUntil(() => received.every((frames) => frames.length >= 1));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // a late duplicate would show up here
+    for (const frames of received) {
+      expect(frames).toHaveLength(1);
+      expect(JSON.parse(frames[0])).toEqual({ event: 'message', room: 'two-hundred', from: expect.any(String), data: 'to all', ts: expect.any(Number) });
+    }
+  });
+
+  it('completes a broadcast after 20% of members vanished without $disconnect, and prunes them', async () => {
+    members = await openMembers(emu, 'dropping', 50);
+    const [sender, ...others] = members;
+    const dropped = others.slice(0, 10);
+    const live = others.slice(10);
+    // Remember the rows of the members about to drop, drop them abruptly (no close frame) ...
+    const before = new Set(await memberIds(db, table, 'dropping'));
+    const disconnected = disconnects(emu, dropped.length);
+    for (const m of dropped) m.ws.terminate();
+    await disconnected;
+    await emu.settled();
+    const after = new Set(await memberIds(db, table, 'dropping'));
+    const vanished = [...before].filter((id) => !after.has(id));
+    expect(vanished).toHaveLength(10);
+    // ... then put their rows back: on AWS, $disconnect is best-effort and may never arrive.
+    for (const id of vanished) {
+      await db.send(new PutCommand({ TableName: table, Item: { ...keys.connection(id), connectionId: id, connectedAt: Date.now(), sourceIp: '127.0.0.1', rooms: new Set(['dropping']), expiresAt: 1 } }));
+      await db.send(new PutCommand({ TableName: table, Item: { ...keys.member('dropping', id), connectionId: id, expiresAt: 1 } }));
+    }
+    expect(await memberIds(db, table, 'dropping')).toHaveLength(50);
+
+    const received = live.map(recorder);
+    const ack = await request(sender, { action: 'message', room: 'dropping', data: 'still here?' });
+    expect(ack).toMatchObject({ delivered: 39 });
+    await waitUntil(() => received.every((frames) => frames.length >= 1));
+    for (const frames of received) expect(frames).toHaveLength(1);
+    // The stale recipients' rows are gone; the sender's and the live members' remain.
+    const remaining = await memberIds(db, table, 'dropping');
+    expect(remaining).toHaveLength(40);
+    for (const id of vanished) {
+      expect(remaining).not.toContain(id);
+      expect((await db.send(new GetCommand({ TableName: table, Key: keys.connection(id) }))).Item).toBeUndefined();
+    }
+  });
+});
+
+describe('fault injection on @connections', () => {
+  let members: TestClient[] = [];
+  afterEach(() => {
+    for (const m of members) m.ws.terminate();
+    members = [];
+  });
+
+  it('retries 429 and 500 so that no healthy member misses a message', async () => {
+    const { emu, db } = await start({ faultRates: { 429: 0.15, 500: 0.15 }, random: seeded(7) });
+    try {
+      // Joins reply through @connections too, so faults hit them as well: retries make them succeed.
+      members = await openMembers(emu, 'faulty', 40);
+      const [sender, ...others] = members;
+      const received = others.map(recorder);
+      for (let n = 0; n < 5; n++) {
+        const ack = await request(sender, { action: 'message', room: 'faulty', data: `burst ${n}` });
+        expect(ack).toMatchObject({ delivered: 39 });
+      }
+      await waitUntil(() => received.every((frames) => frames.length >= 5));
+      for (const frames of received) expect(frames.map((f) => JSON.parse(f).data)).toEqual(['burst 0', 'burst 1', 'burst 2', 'burst 3', 'burst 4']);
+    } finally {
+      await emu.stop();
+      db.destroy();
+    }
+  });
+
+  it('prunes members whose posts answer 410 and delivers to the rest', async () => {
+    // The fault is switched on after every member has joined, so it hits the fan-out only.
+    const random = seeded(11);
+    let faults = false;
+    const { emu, db, table } = await start({ faultRates: { 410: 0.25 }, random: () => (faults ? random() : 1) });
+    try {
+      members = await openMembers(emu, 'gone', 40);
+      const [sender, ...others] = members;
+      const received = others.map(recorder);
+      faults = true;
+      const done = waitFor<InvocationRecord>(emu.gateway, 'invocation', (r) => r.routeKey === 'message');
+      sender.ws.send(JSON.stringify({ action: 'message', room: 'gone', data: 'hello' }));
+      expect((await done).status).toBe(200);
+      faults = false;
+
+      const reached = others.filter((_, i) => received[i].length === 1);
+      const remaining = new Set(await memberIds(db, table, 'gone'));
+      const pruned = others.length - (remaining.size - 1);
+      // Some posts answered 410 and their recipients were pruned; everyone else got the message once.
+      expect(pruned).toBeGreaterThan(0);
+      expect(reached.length + pruned).toBe(others.length);
+      expect(received.every((frames) => frames.length <= 1)).toBe(true);
+    } finally {
+      await emu.stop();
+      db.destroy();
+    }
+  });
+});
+
+describe('--data-dir', () => {
+  it('keeps rows across a restart', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-data-'));
+    try {
+      const first = await start({ dataDir });
+      await first.db.send(new PutCommand({ TableName: first.table, Item: { ...keys.member('kept', 'SOMEONE000000AA='), connectionId: 'SOMEONE000000AA=' } }));
+      first.db.destroy();
+      await first.emu.stop();
+
+      const second = await start({ dataDir });
+      expect(await memberIds(second.db, second.table, 'kept')).toEqual(['SOMEONE000000AA=']);
+      second.db.destroy();
+      await second.emu.stop();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
