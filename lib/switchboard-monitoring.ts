@@ -61,6 +61,12 @@ export class SwitchboardMonitoring extends Construct {
       alarm(`${label}Errors`, fn.function.metricErrors({ period }), `The ${routeKey} handler threw; clients saw "Internal server error".`);
       alarm(`${label}Throttles`, fn.function.metricThrottles({ period }), `The ${routeKey} handler was throttled (account or reserved concurrency).`);
     }
+    const authorizer = api.auth.function?.function;
+    if (authorizer) {
+      // A crashing authorizer turns every handshake into a 500: nobody can connect.
+      alarm('AuthorizerErrors', authorizer.metricErrors({ period }), 'The $connect authorizer threw; every handshake failed with 500 meanwhile.');
+      alarm('AuthorizerThrottles', authorizer.metricThrottles({ period }), 'The $connect authorizer was throttled; handshakes failed meanwhile.');
+    }
     alarm('IntegrationErrors', apiMetric('IntegrationError'), 'API Gateway got errors back from the Lambda integrations.', 5);
     alarm('ExecutionErrors', apiMetric('ExecutionError'), 'API Gateway failed to run integrations.');
     const tableThrottles = api.table.metricThrottledRequestsForOperations({
@@ -78,8 +84,8 @@ export class SwitchboardMonitoring extends Construct {
     alarm('UndeliveredRoomMessages', appMetric(METRIC.fanoutFailures), 'Room messages missed members after retries (see the message handler logs).');
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
-    const fnMetrics = (pick: (fn: SwitchboardApi['functions'][string]) => cloudwatch.IMetric) =>
-      Object.values(api.functions).map((fn) => pick(fn));
+    const allFunctions = [...Object.values(api.functions), ...(api.auth.function ? [api.auth.function] : [])];
+    const fnMetrics = (pick: (fn: SwitchboardApi['functions'][string]) => cloudwatch.IMetric) => allFunctions.map((fn) => pick(fn));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Connections',

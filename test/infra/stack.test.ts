@@ -122,10 +122,12 @@ describe('SwitchboardStack', () => {
 });
 
 describe('monitoring', () => {
-  it('alarms on errors and throttles of every handler', () => {
+  it('alarms on errors and throttles of every handler and of the authorizer', () => {
     for (const metricName of ['Errors', 'Throttles']) {
       const alarms = template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/Lambda', MetricName: metricName } });
-      expect(Object.keys(alarms)).toHaveLength(ROUTES.length);
+      expect(Object.keys(alarms)).toHaveLength(ROUTES.length + 1);
+      const authorizerAlarms = Object.keys(alarms).filter((id) => id.startsWith(`MonitoringAuthorizer${metricName}`));
+      expect(authorizerAlarms).toHaveLength(1);
     }
   });
 
