@@ -34,7 +34,7 @@ export interface EmulatorOptions {
   readonly random?: () => number;
   /** Serve this folder at `/`. @default no static site */
   readonly webDir?: string;
-  /** Execution environments per function. @default 10 */
+  /** Execution environments per function; more concurrent invocations wait. @default the number of CPUs, at least 2 */
   readonly maxConcurrency?: number;
   /** Receives the emulator's log lines. @default console.log */
   readonly log?: (line: string) => void;
@@ -65,6 +65,8 @@ export interface Emulator {
   readonly httpUrl: string;
   readonly port: number;
   readonly dynamodbEndpoint: string;
+  /** DynamoDB requests served so far, by operation: what the handlers cost in table calls. */
+  dynamodbRequests(): Readonly<Record<string, number>>;
   /** Table logical id => local table name. */
   readonly tables: Readonly<Record<string, string>>;
   readonly app: WebSocketAppSpec;
@@ -148,6 +150,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
       AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
       LAMBDA_TASK_ROOT: spec.codeDir,
@@ -183,6 +186,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     httpUrl: `http://${localHostPort}`,
     port,
     dynamodbEndpoint: store.endpoint,
+    dynamodbRequests: () => store.requestCounts(),
     tables,
     app,
     gateway,

@@ -71,6 +71,8 @@ export class Gateway extends EventEmitter {
   private readonly api: ApiContext;
   private readonly subprotocols = new WeakMap<IncomingMessage, string>();
   private readonly pendingDisconnects = new Set<Promise<void>>();
+  /** Upgrade requests whose authorizer or $connect is still running. */
+  private readonly handshakes = new Set<Socket>();
   private stopping = false;
   private listeningPort = 0;
 
@@ -94,10 +96,13 @@ export class Gateway extends EventEmitter {
     });
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       socket.on('error', () => undefined); // a client that drops mid-handshake is not an emulator error
-      this.onUpgrade(req, socket, head).catch((err: unknown) => {
-        options.log(`upgrade failed: ${err instanceof Error ? err.stack : String(err)}`);
-        rejectUpgrade(socket, 500, JSON.stringify({ message: 'Internal server error' }));
-      });
+      this.handshakes.add(socket);
+      this.onUpgrade(req, socket, head)
+        .catch((err: unknown) => {
+          options.log(`upgrade failed: ${err instanceof Error ? err.stack : String(err)}`);
+          rejectUpgrade(socket, 500, JSON.stringify({ message: 'Internal server error' }));
+        })
+        .finally(() => this.handshakes.delete(socket));
     });
   }
 
@@ -117,6 +122,7 @@ export class Gateway extends EventEmitter {
   /** Closes every client with 1001 and stops; no further integration runs. */
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const socket of this.handshakes) socket.destroy();
     for (const connection of this.connections.values()) connection.close(CLOSE.goingAway);
     await Promise.race([
       Promise.all([...this.connections.values()].map((c) => new Promise((r) => c.socket.once('close', r)))),
@@ -230,9 +236,10 @@ export class Gateway extends EventEmitter {
       ranConnect = true;
     }
 
-    if (socket.destroyed || this.stopping) {
+    if (this.stopping) return rejectUpgrade(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
+    if (socket.destroyed) {
       // The client left while $connect ran: API Gateway still reports the drop.
-      if (ranConnect && !this.stopping) this.queueDisconnect(context, undefined, clientCloseCause(1006, ''));
+      if (ranConnect) this.queueDisconnect(context, undefined, clientCloseCause(1006, ''));
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onOpen(ws, req, context));

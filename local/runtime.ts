@@ -20,13 +20,20 @@ export type InvokeResult =
 export interface RuntimeOptions {
   /** Environment variables every function gets before its own (region, credentials, endpoints). */
   readonly baseEnvironment: Readonly<Record<string, string>>;
-  /** Most execution environments per function; more invocations wait. @default 10 */
+  /**
+   * Most execution environments per function; more concurrent invocations wait for one.
+   * Each environment is a V8 isolate that warms its own JIT, so more environments than
+   * cores cost throughput (measured with bench/echo.ts on 2 cores: 29% vs 11% of plain ws
+   * for 2 vs 10 environments). @default the number of CPUs, at least 2
+   */
   readonly maxConcurrency?: number;
   /** Receives each line a function writes to stdout or stderr. */
   readonly onOutput?: (functionLogicalId: string, line: string) => void;
   readonly region: string;
   readonly accountId: string;
 }
+
+const DEFAULT_MAX_CONCURRENCY = Math.max(2, os.availableParallelism());
 
 let workerScript: string | undefined;
 
@@ -75,7 +82,12 @@ export class FunctionPool {
       error,
     });
     if (this.stopped) return fail({ errorType: 'Runtime.Stopped', errorMessage: 'the emulator is shutting down', trace: [] });
-    const environment = await this.acquire();
+    let environment: Environment;
+    try {
+      environment = await this.acquire();
+    } catch {
+      return fail({ errorType: 'Runtime.Stopped', errorMessage: 'the emulator is shutting down', trace: [] });
+    }
     try {
       await environment.ready;
     } catch (err: unknown) {
@@ -116,15 +128,21 @@ export class FunctionPool {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const wake of this.waiting.splice(0)) wake();
+    const stoppedError = { errorType: 'Runtime.Stopped', errorMessage: 'the emulator is shutting down', trace: [] };
+    for (const e of this.all) {
+      e.dead = true;
+      e.pending?.settle({ type: 'error', id: e.pending.id, error: stoppedError });
+    }
     await Promise.all([...this.all].map((e) => e.worker.terminate()));
     this.all.clear();
     this.idle.length = 0;
   }
 
   private acquire(): Promise<Environment> {
+    if (this.stopped) return Promise.reject(new Error('the emulator is shutting down'));
     const idle = this.idle.pop();
     if (idle) return Promise.resolve(idle);
-    if (this.all.size < (this.options.maxConcurrency ?? 10)) return Promise.resolve(this.spawn());
+    if (this.all.size < (this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY)) return Promise.resolve(this.spawn());
     return new Promise((resolve) => this.waiting.push(() => resolve(this.acquire())));
   }
 
@@ -189,9 +207,8 @@ export class FunctionPool {
     worker.on('error', (err) =>
       crash({ errorType: `Runtime.${err.name || 'Error'}`, errorMessage: err.message, trace: (err.stack ?? '').split('\n') }),
     );
-    worker.on('exit', (code) => {
-      if (!environment.dead) crash({ errorType: 'Runtime.ExitError', errorMessage: `RequestId: exited with code ${code}`, trace: [] });
-    });
+    // Also after terminate(): an invocation or init still waiting on this worker must not hang.
+    worker.on('exit', (code) => crash({ errorType: 'Runtime.ExitError', errorMessage: `the function's process exited with code ${code}`, trace: [] }));
     this.all.add(environment);
     return environment;
   }
