@@ -23,11 +23,12 @@ export function stringArg(name: string): string | undefined {
 
 export class UsageError extends Error {}
 
-/** Synthesizes this folder's CDK app into a temp dir (cdk synth, with bundling). */
-export function synthesizeThisApp(): string {
+/** Synthesizes this folder's CDK app into a temp dir (cdk synth, with bundling), with extra context. */
+export function synthesizeThisApp(context: Record<string, string> = {}): string {
   const out = mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-'));
   const cdk = require.resolve('aws-cdk/bin/cdk');
-  const result = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '-o', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const contextArgs = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+  const result = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '-o', out, ...contextArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (result.status !== 0) throw new Error('cdk synth failed; pass --assembly DIR');
   return out;
 }

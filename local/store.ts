@@ -25,6 +25,8 @@ export interface RunningStore {
   readonly endpoint: string;
   /** Tables created at this start (existing ones on disk are kept as they are). */
   readonly created: readonly string[];
+  /** DynamoDB requests served since start, by operation (GetItem, Query, ...), for benchmarks. */
+  requestCounts(): Readonly<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,12 @@ export function createTableInput(table: TableSpec): CreateTableCommandInput {
 export async function startStore(tables: readonly TableSpec[], options: StoreOptions): Promise<RunningStore> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const counts: Record<string, number> = {};
+  server.on('request', (req: { headers: Record<string, string | string[] | undefined> }) => {
+    // X-Amz-Target is "DynamoDB_20120810.<Operation>".
+    const operation = String(req.headers['x-amz-target'] ?? 'unknown').split('.').pop()!;
+    counts[operation] = (counts[operation] ?? 0) + 1;
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -89,7 +97,7 @@ export async function startStore(tables: readonly TableSpec[], options: StoreOpt
   } finally {
     client.destroy();
   }
-  return { endpoint, created, stop: () => closeServer(server) };
+  return { endpoint, created, requestCounts: () => ({ ...counts }), stop: () => closeServer(server) };
 }
 
 async function waitUntilActive(client: DynamoDBClient, tableName: string, timeoutMs = 10_000): Promise<void> {
