@@ -45,18 +45,24 @@ async function runClient(scenario: Scenario, count: number, latencies: number[])
   });
   let sentAt = 0;
   let next: (() => void) | undefined;
+  // A dropped connection or an error fails the run instead of hanging or crashing it.
+  let fail: ((err: Error) => void) | undefined;
+  ws.on('error', (err) => fail?.(err));
+  ws.on('close', (code) => fail?.(new Error(`${scenario.name}: connection closed with ${code} mid-run`)));
   ws.on('message', (data) => {
     if (!scenario.isReply(data.toString())) return;
     latencies.push(performance.now() - sentAt);
     next?.();
   });
   for (let i = 0; i < count; i++) {
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       next = resolve;
+      fail = reject;
       sentAt = performance.now();
       ws.send(scenario.frame(i));
     });
   }
+  fail = undefined;
   ws.close();
   await new Promise((resolve) => ws.once('close', resolve));
 }
@@ -105,7 +111,7 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   try {
     results.push(await measure({ name: 'plain ws echo', url: plainUrl, frame: payload, isReply: () => true }, clients, messages));
-    results.push(await measure({ name: `emulator: ${routeKey} (@connections reply)`, url: emuUrl, frame: payload, isReply: () => true }, clients, messages));
+    results.push(await measure({ name: `emulator: ${routeKey} (${emu.app.routes.get(routeKey)?.hasRouteResponse ? 'route response' : '@connections reply'})`, url: emuUrl, frame: payload, isReply: () => true }, clients, messages));
     if (!given && emu.app.routes.get('ping')?.hasRouteResponse) {
       // This app's ping is a two-way route: the same path without an SDK call in the handler.
       const ping = (i: number) => JSON.stringify({ action: 'ping', id: String(i) });
