@@ -11,9 +11,9 @@ export interface RouteSpec {
   readonly handler: string;
   /** Table actions the handler calls. */
   readonly tableActions: readonly TableAction[];
-  /** Whether the handler posts to connections through `@connections`. */
+  /** Whether the handler posts to other connections through `@connections`. */
   readonly manageConnections: boolean;
-  /** Two-way route: API Gateway sends the handler's returned body to the client. */
+  /** Two-way route: API Gateway sends the handler's returned body (the reply) to the sender. */
   readonly returnResponse: boolean;
   /** Configuration variables the handler reads besides the table name and callback URL. */
   readonly extraEnvironment?: readonly string[];
@@ -29,8 +29,9 @@ export const ROUTES: readonly RouteSpec[] = [
     handler: 'message',
     // Query reads the room's members; GetItem + BatchWriteItem prune stale ones.
     tableActions: ['GetItem', 'Query', 'BatchWriteItem'],
+    // Fan-out posts to the other members; the sender's ack is the route response.
     manageConnections: true,
-    returnResponse: false,
+    returnResponse: true,
     extraEnvironment: [ENV.fanoutConcurrency],
   },
   {
@@ -38,10 +39,10 @@ export const ROUTES: readonly RouteSpec[] = [
     handler: 'join',
     // Query counts the room's members against its size limit.
     tableActions: ['GetItem', 'Query', 'UpdateItem', 'PutItem'],
-    manageConnections: true,
-    returnResponse: false,
+    manageConnections: false,
+    returnResponse: true,
     extraEnvironment: [ENV.maxRoomsPerConnection, ENV.maxRoomMembers],
   },
-  { routeKey: 'leave', handler: 'leave', tableActions: ['UpdateItem', 'DeleteItem'], manageConnections: true, returnResponse: false },
+  { routeKey: 'leave', handler: 'leave', tableActions: ['UpdateItem', 'DeleteItem'], manageConnections: false, returnResponse: true },
   { routeKey: 'ping', handler: 'ping', tableActions: [], manageConnections: false, returnResponse: true },
 ];

@@ -1,6 +1,5 @@
 import type { ConnectionStore, JoinLimits } from './connection-store';
 import type { WebSocketEvent } from './events';
-import type { Notifier } from './notifier';
 import {
   errorFrame,
   messageAck,
@@ -87,11 +86,6 @@ export async function sendMessage(frame: MessageRequest, connectionId: string, d
 
 export function ping(frame: PingRequest): ServerFrame {
   return withId({ event: 'pong' as const }, frame.id);
-}
-
-/** Sends the reply to the client that asked; a sender that left meanwhile is not an error. */
-export async function reply(notifier: Notifier, connectionId: string, frame: ServerFrame, remainingMs?: () => number): Promise<'sent' | 'gone'> {
-  return notifier.post(connectionId, frame, remainingMs);
 }
 
 function withId<T extends ServerFrame>(frame: T, id: string | undefined): T {

@@ -17,7 +17,7 @@ export class Notifier {
     private readonly client: ApiGatewayManagementApiClient,
     options: NotifierOptions = {},
   ) {
-    this.retry = { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 2000, isRetryable: isTransientAwsError, ...options.retry };
+    this.retry = { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 2000, isRetryable: isTransientAwsError, ...options.retry };
   }
 
   /**

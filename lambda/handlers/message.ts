@@ -14,8 +14,11 @@ const fanout = new RoomFanout(store, notifier, logger, (result) => {
 });
 const fanoutConcurrency = positiveIntEnv(ENV.fanoutConcurrency, 32);
 
-/** `message`: echo "Received: <data>", and deliver room messages to the room's other members. */
-export const handler = actionRoute('message', notifier, (frame, connectionId, context) => {
+/**
+ * `message`: echo "Received: <data>" (the route response), and deliver room
+ * messages to the room's other members through `@connections`.
+ */
+export const handler = actionRoute('message', (frame, connectionId, context) => {
   count(METRIC.messages);
   return sendMessage(frame, connectionId, {
     store,

@@ -1,49 +1,37 @@
 import type { Context } from 'aws-lambda';
-import { reply } from '../core/actions';
 import type { RouteResult } from '../core/events';
 import { count, logger, METRIC, withTelemetry, type RouteHandler } from '../core/telemetry';
-import type { Notifier } from '../core/notifier';
 import { parseClientFrame, serialize, type Action, type ClientFrame, type ServerFrame } from '../core/protocol';
 
-/** The two kinds of route Switchboard has: replies through `@connections`, or through a route response. */
+/*
+ * Every route that answers the sender is a two-way route: the handler returns
+ * the reply and API Gateway's route response sends it back. Only deliveries to
+ * other connections (room fan-out) go through `@connections`, which saves each
+ * reply a signed HTTP call from Lambda to API Gateway and leaves join, leave
+ * and ping with no ManageConnections permission at all.
+ */
 
 type FrameFor<A extends Action> = Extract<ClientFrame, { action: A }>;
 
-/**
- * A route whose reply goes back through `@connections`: parse the frame, run
- * the action, post the result (or the error frame) to the sender.
- */
+/** The route for one action: parse and validate the frame, run the action, return its reply (or the error frame). */
 export function actionRoute<A extends Action>(
   action: A,
-  notifier: Notifier,
-  run: (frame: FrameFor<A>, connectionId: string, context: Context) => Promise<ServerFrame>,
+  run: (frame: FrameFor<A>, connectionId: string, context: Context) => Promise<ServerFrame> | ServerFrame,
 ): RouteHandler {
-  return withTelemetry(async (event, context) => {
-    const { connectionId } = event.requestContext;
-    const remainingMs = () => context.getRemainingTimeInMillis();
-    const parsed = parseClientFrame(event.body);
-    let result: ServerFrame;
-    if (!parsed.ok) {
-      result = parsed.error;
-    } else if (parsed.frame.action !== action) {
+  return responseRoute(async (body, connectionId, context) => {
+    const parsed = parseClientFrame(body);
+    if (!parsed.ok) return parsed.error;
+    if (parsed.frame.action !== action) {
       throw new Error(`The "${action}" route received action "${parsed.frame.action}"; check the API's route selection expression.`);
-    } else {
-      result = await run(parsed.frame as FrameFor<A>, connectionId, context);
     }
-    if (result.event === 'error') {
-      count(METRIC.framesRejected);
-      logger.info('Frame rejected', { code: result.error.code });
-    }
-    const outcome = await reply(notifier, connectionId, result, remainingMs);
-    if (outcome === 'gone') logger.info('Sender disconnected before its reply was sent');
-    return { statusCode: 200 };
+    return run(parsed.frame as FrameFor<A>, connectionId, context);
   });
 }
 
-/** A two-way route: API Gateway's route response sends the returned body to the sender. */
-export function responseRoute(run: (body: string | undefined) => ServerFrame): RouteHandler {
-  return withTelemetry(async (event): Promise<RouteResult> => {
-    const result = run(event.body);
+/** A two-way route: whatever frame `run` returns is the route response the sender receives. */
+export function responseRoute(run: (body: string | undefined, connectionId: string, context: Context) => Promise<ServerFrame> | ServerFrame): RouteHandler {
+  return withTelemetry(async (event, context): Promise<RouteResult> => {
+    const result = await run(event.body, event.requestContext.connectionId, context);
     if (result.event === 'error') {
       count(METRIC.framesRejected);
       logger.info('Frame rejected', { code: result.error.code });

@@ -43,10 +43,14 @@ describe('SwitchboardStack', () => {
     expect(fnId).toMatch(new RegExp(`^Switchboard${handler.charAt(0).toUpperCase()}${handler.slice(1)}HandlerFunction`));
   });
 
-  it('answers ping and $default through route responses, and only those', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::RouteResponse', 2);
-    for (const routeKey of ['ping', '$default']) {
+  it('answers the sender through route responses on every message route, never on $connect/$disconnect', () => {
+    const twoWay = ['$default', 'message', 'join', 'leave', 'ping'];
+    template.resourceCountIs('AWS::ApiGatewayV2::RouteResponse', twoWay.length);
+    for (const routeKey of twoWay) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, RouteResponseSelectionExpression: '$default' });
+    }
+    for (const routeKey of ['$connect', '$disconnect']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, RouteResponseSelectionExpression: Match.absent() });
     }
   });
 
@@ -105,7 +109,8 @@ describe('SwitchboardStack', () => {
 
   it('gives functions the configuration they read', () => {
     const env = (routeKey: string) => template.toJSON().Resources[functionLogicalIdFor(routeKey)].Properties.Environment.Variables;
-    expect(env('join')).toMatchObject({ [ENV.tableName]: { Ref: expect.any(String) }, [ENV.maxRoomsPerConnection]: '20', [ENV.callbackUrl]: expect.anything() });
+    expect(env('join')).toMatchObject({ [ENV.tableName]: { Ref: expect.any(String) }, [ENV.maxRoomsPerConnection]: '20', [ENV.maxRoomMembers]: '1000' });
+    expect(env('join')[ENV.callbackUrl]).toBeUndefined();
     expect(JSON.stringify(env('message')[ENV.callbackUrl])).toContain('/dev');
     expect(env('ping')[ENV.tableName]).toBeUndefined();
   });
@@ -204,7 +209,7 @@ describe('cdk-nag', () => {
     const iam5 = suppressed.filter((v) => v.ruleName.startsWith('AwsSolutions-IAM5'));
     for (const finding of iam5) {
       expect(finding.ruleName).toContain('/dev/*/@connections/*]');
-      expect(finding.violatingConstructs.every((c) => /\/(Message|Join|Leave)Handler\/Role\//.test(c.constructPath))).toBe(true);
+      expect(finding.violatingConstructs.every((c) => /\/MessageHandler\/Role\//.test(c.constructPath))).toBe(true);
     }
   });
 

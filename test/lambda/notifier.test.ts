@@ -48,6 +48,6 @@ describe('Notifier', () => {
   it('throws when throttling outlasts the attempts', async () => {
     api.on(PostToConnectionCommand).rejects(new LimitExceededException({ message: 'slow down', $metadata: { httpStatusCode: 429 } }));
     await expect(notifier.post('abc=', '{}')).rejects.toThrow('slow down');
-    expect(api).toHaveReceivedCommandTimes(PostToConnectionCommand, 4);
+    expect(api).toHaveReceivedCommandTimes(PostToConnectionCommand, 6);
   });
 });

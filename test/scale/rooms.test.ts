@@ -176,7 +176,8 @@ describe('fault injection on @connections', () => {
   });
 
   it('retries 429 and 500 so that no healthy member misses a message', async () => {
-    const { emu, db } = await start({ faultRates: { 429: 0.15, 500: 0.15 }, random: seeded(7) });
+    const log: string[] = [];
+    const { emu, db } = await start({ faultRates: { 429: 0.1, 500: 0.1 }, random: seeded(7), log: (line) => log.push(line) });
     try {
       // Joins reply through @connections too, so faults hit them as well: retries make them succeed.
       members = await openMembers(emu, 'faulty', 40);
@@ -188,6 +189,9 @@ describe('fault injection on @connections', () => {
       }
       await waitUntil(() => received.every((frames) => frames.length >= 5));
       for (const frames of received) expect(frames.map((f) => JSON.parse(f).data)).toEqual(['burst 0', 'burst 1', 'burst 2', 'burst 3', 'burst 4']);
+      // Faults were really injected, and each was retried into a delivery.
+      const faulted = log.filter((line) => /@connections POST\s+\S+ (429|500)$/.test(line));
+      expect(faulted.length).toBeGreaterThan(10);
     } finally {
       await emu.stop();
       db.destroy();
