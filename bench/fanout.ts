@@ -72,19 +72,24 @@ interface Report {
 class MemberThread {
   private readonly worker: Worker;
 
+  private failure: Error | undefined;
+
   constructor(url: string) {
     this.worker = new Worker(MEMBERS_WORKER, { eval: true, workerData: { url, ws: require.resolve('ws') } });
+    this.worker.on('error', (err) => {
+      this.failure = err;
+    });
   }
 
   private call<T>(command: Record<string, unknown>, answer: string, onOther?: (message: Record<string, unknown>) => void): Promise<T> {
-    return new Promise((resolve, reject) => {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve) => {
       const listener = (message: Record<string, unknown>) => {
         if (message.type !== answer) return onOther?.(message);
         this.worker.off('message', listener);
         resolve(message as T);
       };
       this.worker.on('message', listener);
-      this.worker.once('error', reject);
       this.worker.postMessage(command);
     });
   }

@@ -92,6 +92,9 @@ export function rewriteApiUrls(value: string, app: Pick<WebSocketAppSpec, 'apiId
   return value.split(`https://${domain}`).join(`http://${localHostPort}`).split(`wss://${domain}`).join(`ws://${localHostPort}`);
 }
 
+// The emulator's own SDK clients only reach its local store; Node 20's end-of-support notice is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Starts the emulator for one stack of an assembly. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const log = options.log ?? ((line: string) => console.log(line));
