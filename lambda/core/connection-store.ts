@@ -6,6 +6,8 @@ import {
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type QueryCommandInput,
+  type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { expiresAtFor, keys, TABLE } from './table-design';
 import { isTransientAwsError, withRetry, type RetryOptions } from './retry';
@@ -155,28 +157,20 @@ export class ConnectionStore {
 
   /** The room's member connection ids, one page per Query, following pagination to the end. */
   async *roomMembers(room: string, pageSize?: number): AsyncGenerator<string[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.send(() =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': keys.roomPartition(room) },
-            ProjectionExpression: 'connectionId',
-            ExclusiveStartKey: startKey,
-            Limit: pageSize,
-          }),
-        ),
-      );
+    for await (const page of this.roomPages(room, { ProjectionExpression: 'connectionId', Limit: pageSize })) {
       yield (page.Items ?? []).map((item) => String(item.connectionId));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
   }
 
   /** How many members a room has: a paginated Query that counts without reading items out. */
   async countMembers(room: string): Promise<number> {
     let count = 0;
+    for await (const page of this.roomPages(room, { Select: 'COUNT' })) count += page.Count ?? 0;
+    return count;
+  }
+
+  /** Queries a room's partition page by page; never a Scan. */
+  private async *roomPages(room: string, shape: Pick<QueryCommandInput, 'ProjectionExpression' | 'Limit' | 'Select'>): AsyncGenerator<QueryCommandOutput> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.send(() =>
@@ -185,15 +179,14 @@ export class ConnectionStore {
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk',
             ExpressionAttributeValues: { ':pk': keys.roomPartition(room) },
-            Select: 'COUNT',
             ExclusiveStartKey: startKey,
+            ...shape,
           }),
         ),
       );
-      count += page.Count ?? 0;
+      yield page;
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return count;
   }
 
   /**
