@@ -6,13 +6,12 @@
  *
  * Without --assembly it synthesizes this app (cdk.json in the current folder) into a temp dir.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startEmulator } from '../local/emulator';
+import { machine, markdownTable, summarize, synthesizeThisApp } from './support';
 
 interface Scenario {
   readonly name: string;
@@ -74,17 +73,8 @@ async function measure(scenario: Scenario, clients: number, messages: number): P
   const start = performance.now();
   await Promise.all(Array.from({ length: clients }, () => runClient(scenario, messages, latencies)));
   const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  return { name: scenario.name, roundTrips: latencies.length, seconds, p50: pct(50), p99: pct(99) };
-}
-
-function synthesizeThisApp(): string {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-'));
-  const cdk = require.resolve('aws-cdk/bin/cdk');
-  const result = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '-o', out], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (result.status !== 0) throw new Error('cdk synth failed; pass --assembly DIR');
-  return out;
+  const { p50, p99 } = summarize(latencies);
+  return { name: scenario.name, roundTrips: latencies.length, seconds, p50, p99 };
 }
 
 async function main(): Promise<void> {
@@ -130,13 +120,8 @@ async function main(): Promise<void> {
     r.p50.toFixed(2),
     r.p99.toFixed(2),
   ]);
-  const header = ['server', 'round trips', 'round trips/s', 'p50 ms', 'p99 ms'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  console.log(`${clients} clients x ${messages} messages, node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}`);
-  console.log(line(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of rows) console.log(line(row));
+  console.log(`${clients} clients x ${messages} messages; ${machine()}`);
+  console.log(markdownTable(['server', 'round trips', 'round trips/s', 'p50 ms', 'p99 ms'], rows));
   const [base, ...emulated] = results;
   for (const r of emulated) {
     const ratio = r.roundTrips / r.seconds / (base.roundTrips / base.seconds);
