@@ -110,6 +110,17 @@ describe('message', () => {
     addMetric.mockRestore();
   });
 
+  it('reports partial delivery to the sender honestly: delivered and failed', async () => {
+    ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']) } });
+    ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'OK' }, { connectionId: 'SLOW' }] });
+    const throttled = Object.assign(new Error('slow down'), { name: 'LimitExceededException', $metadata: { httpStatusCode: 429 } });
+    api.on(PostToConnectionCommand, { ConnectionId: 'SLOW' }).rejects(throttled);
+    const result = await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby","id":"p"}'), context);
+    expect(replyFrame(result)).toEqual({ event: 'message', data: 'Received: Hi', id: 'p', delivered: 1, failed: 1 });
+    // Every attempt was made before giving up on SLOW.
+    expect(api.commandCalls(PostToConnectionCommand, { ConnectionId: 'SLOW' })).toHaveLength(6);
+  });
+
   it('refuses a room message from a non-member with NOT_IN_ROOM', async () => {
     ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['other']) } });
     const result = await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby"}'), context);

@@ -56,6 +56,17 @@ describe('RoomFanout', () => {
     expect(logger.error).toHaveBeenCalledWith('Room delivery failed', expect.objectContaining({ room: 'lobby', recipient: 'a' }));
   });
 
+  it('retries DynamoDB throttling while reading the members', async () => {
+    const throttled = Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+      name: 'ProvisionedThroughputExceededException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    ddb.on(QueryCommand).rejectsOnce(throttled).rejectsOnce(throttled).resolves({ Items: members('a', 'b') });
+    api.on(PostToConnectionCommand).resolves({});
+    await expect(fanout.broadcast(message, 'sender', { concurrency: 2 })).resolves.toEqual({ delivered: 2, failed: 0, pruned: 0 });
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 3);
+  });
+
   it('keeps at most `concurrency` posts in flight', async () => {
     ddb.on(QueryCommand).resolves({ Items: members(...Array.from({ length: 40 }, (_, i) => `m${i}`)) });
     let inFlight = 0;
