@@ -95,6 +95,23 @@ export function rewriteApiUrls(value: string, app: Pick<WebSocketAppSpec, 'apiId
 // The emulator's own SDK clients only reach its local store; Node 20's end-of-support notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/**
+ * An Embedded Metric Format line (what Powertools Metrics prints for CloudWatch) as a short
+ * `metrics: Name=value ...` line, so local output stays readable; undefined for any other line.
+ */
+export function summarizeEmf(line: string): string | undefined {
+  if (!line.startsWith('{"_aws":')) return undefined;
+  try {
+    const emf = JSON.parse(line) as { _aws?: { CloudWatchMetrics?: Array<{ Namespace?: string; Metrics?: Array<{ Name: string }> }> } } & Record<string, unknown>;
+    const directives = emf._aws?.CloudWatchMetrics ?? [];
+    const values = directives.flatMap((d) => (d.Metrics ?? []).map((m) => `${m.Name}=${JSON.stringify(emf[m.Name])}`));
+    if (values.length === 0) return undefined;
+    return `metrics (${directives.map((d) => d.Namespace).join(', ')}): ${values.join(' ')}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts the emulator for one stack of an assembly. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -147,7 +164,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const local = rewriteApiUrls(value, app, localHostPort);
     return issuerState ? rewriteIssuerUrls(local, app, app.userPools, issuerState.issuer) : local;
   };
-  const functionLog = options.functionLog ?? ((id: string, line: string) => log(`  [${id}] ${line}`));
+  const functionLog = options.functionLog ?? ((id: string, line: string) => log(`  [${id}] ${summarizeEmf(line) ?? line}`));
   const environmentOf = (spec: FunctionSpec): Record<string, string> => {
     const env: Record<string, string> = {
       AWS_LAMBDA_FUNCTION_NAME: spec.functionName,

@@ -96,3 +96,23 @@ describe('event builders', () => {
     expect(identitySourceValue('route.request.header.X-Missing', req)).toBeUndefined();
   });
 });
+
+describe('summarizeEmf', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { summarizeEmf } = require('../../local/emulator') as typeof import('../../local/emulator');
+
+  it('shortens a Powertools EMF line to its metrics', () => {
+    const line = JSON.stringify({
+      _aws: { Timestamp: 1, CloudWatchMetrics: [{ Namespace: 'Switchboard', Dimensions: [['service']], Metrics: [{ Name: 'Messages', Unit: 'Count' }, { Name: 'FanoutDeliveries', Unit: 'Count' }] }] },
+      service: 'switchboard',
+      Messages: 1,
+      FanoutDeliveries: 3,
+    });
+    expect(summarizeEmf(line)).toBe('metrics (Switchboard): Messages=1 FanoutDeliveries=3');
+  });
+
+  it('leaves other lines alone', () => {
+    expect(summarizeEmf('{"level":"INFO","message":"Connection opened"}')).toBeUndefined();
+    expect(summarizeEmf('{"_aws": not json')).toBeUndefined();
+  });
+});
