@@ -195,14 +195,19 @@ export class FunctionPool {
       environment.pending?.settle({ type: 'error', id: environment.pending.id, error });
     };
     let partialLine = '';
+    const output = (text: string) => {
+      const lines = (partialLine + text).split('\n');
+      partialLine = lines.pop() ?? '';
+      for (const line of lines) this.options.onOutput?.(spec.logicalId, line);
+    };
     worker.on('message', (reply: WorkerReply) => {
-      if (reply.type === 'output') {
-        const lines = (partialLine + reply.text).split('\n');
-        partialLine = lines.pop() ?? '';
-        for (const line of lines) this.options.onOutput?.(spec.logicalId, line);
-      } else if (reply.type === 'ready') markReady();
+      if (reply.type === 'output') output(reply.text);
+      else if (reply.type === 'ready') markReady();
       else if (reply.type === 'init-error') crash(reply.error);
-      else if (environment.pending?.id === reply.id) environment.pending.settle(reply);
+      else {
+        if (reply.output) output(reply.output);
+        if (environment.pending?.id === reply.id) environment.pending.settle(reply);
+      }
     });
     worker.on('error', (err) =>
       crash({ errorType: `Runtime.${err.name || 'Error'}`, errorMessage: err.message, trace: (err.stack ?? '').split('\n') }),

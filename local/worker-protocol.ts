@@ -31,5 +31,6 @@ export type WorkerReply =
   /** What the function wrote to stdout and stderr since the last output message. */
   | { readonly type: 'output'; readonly text: string }
   | { readonly type: 'init-error'; readonly error: SerializedError }
-  | { readonly type: 'result'; readonly id: number; readonly result: unknown }
-  | { readonly type: 'error'; readonly id: number; readonly error: SerializedError };
+  /** An invocation's outcome, with the output it wrote that was not sent yet (one message, not two). */
+  | { readonly type: 'result'; readonly id: number; readonly result: unknown; readonly output?: string }
+  | { readonly type: 'error'; readonly id: number; readonly error: SerializedError; readonly output?: string };

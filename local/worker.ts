@@ -102,6 +102,14 @@ function flushOutput(): void {
   pendingOutput = [];
 }
 
+/** The output not yet sent, to travel with an invocation's result. */
+function takeOutput(): string | undefined {
+  if (pendingOutput.length === 0) return undefined;
+  const text = pendingOutput.join('');
+  pendingOutput = [];
+  return text;
+}
+
 function captureOutput(stream: NodeJS.WriteStream): void {
   stream.write = ((chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown): boolean => {
     pendingOutput.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
@@ -131,13 +139,9 @@ async function main(): Promise<void> {
   }
   port.on('message', (req: InvokeRequest) => {
     runHandler(handler, req).then(
-      (result) => {
-        flushOutput();
-        port.postMessage({ type: 'result', id: req.id, result } satisfies WorkerReply);
-      },
+      (result) => port.postMessage({ type: 'result', id: req.id, result, output: takeOutput() } satisfies WorkerReply),
       (err: unknown) => {
-        flushOutput();
-        port.postMessage({ type: 'error', id: req.id, error: serializeError(err) } satisfies WorkerReply);
+        port.postMessage({ type: 'error', id: req.id, error: serializeError(err), output: takeOutput() } satisfies WorkerReply);
       },
     );
   });
