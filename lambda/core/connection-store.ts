@@ -191,12 +191,16 @@ export class ConnectionStore {
 
   /**
    * Deletes a connection and all its memberships: on $disconnect, and when a
-   * post to it answers 410. Idempotent: removing an unknown id does nothing.
+   * post to it answers 410 (then `alsoRoom` is the room it was found in).
+   * Idempotent: removing an unknown id does nothing.
    */
-  async removeConnection(connectionId: string): Promise<{ rooms: string[] }> {
+  async removeConnection(connectionId: string, alsoRoom?: string): Promise<{ rooms: string[] }> {
     const connection = await this.getConnection(connectionId);
     const rooms = connection?.rooms ?? [];
-    const deletes = [keys.connection(connectionId), ...rooms.map((room) => keys.member(room, connectionId))];
+    // A member row can outlive its connection row (TTL removes rows one by one), so the
+    // caller that found the member in a room names that room too.
+    const memberOf = alsoRoom === undefined || rooms.includes(alsoRoom) ? rooms : [...rooms, alsoRoom];
+    const deletes = [keys.connection(connectionId), ...memberOf.map((room) => keys.member(room, connectionId))];
     for (let i = 0; i < deletes.length; i += BATCH_WRITE_LIMIT) {
       await this.batchDelete(deletes.slice(i, i + BATCH_WRITE_LIMIT));
     }

@@ -11,7 +11,12 @@ export interface FanoutResult {
   failed: number;
   /** Stale members (410) removed from the table. */
   pruned: number;
+  /** Of `failed`, members not even tried because the function's time was running out. */
+  skipped: number;
 }
+
+/** Time kept back from fan-out so the handler can still answer the sender. */
+export const FANOUT_RESERVE_MS = 1500;
 
 export interface RoomFanoutOptions {
   /** Posts in flight at once. */
@@ -35,11 +40,18 @@ export class RoomFanout {
   ) {}
 
   async broadcast(message: RoomMessage, senderConnectionId: string, options: RoomFanoutOptions): Promise<FanoutResult> {
-    const result: FanoutResult = { delivered: 0, failed: 0, pruned: 0 };
+    const result: FanoutResult = { delivered: 0, failed: 0, pruned: 0, skipped: 0 };
     const payload = JSON.stringify(message); // serialized once for every member
     for await (const page of this.store.roomMembers(message.room)) {
       const recipients = page.filter((id) => id !== senderConnectionId);
       await forEachWithConcurrency(recipients, options.concurrency, async (recipient) => {
+        // Past the budget, stop posting and report the rest as failed, so the sender
+        // still gets an honest ack instead of a timeout.
+        if (options.remainingMs && options.remainingMs() < FANOUT_RESERVE_MS) {
+          result.failed++;
+          result.skipped++;
+          return;
+        }
         try {
           const outcome = await this.notifier.post(recipient, payload, options.remainingMs);
           if (outcome === 'sent') {
@@ -53,7 +65,7 @@ export class RoomFanout {
         }
         // The recipient is gone (410): remove its rows so later broadcasts skip it.
         try {
-          await this.store.removeConnection(recipient);
+          await this.store.removeConnection(recipient, message.room);
           result.pruned++;
         } catch (err: unknown) {
           this.logger.error('Could not prune stale member; its TTL will remove it', { room: message.room, recipient, error: err as Error });
@@ -61,6 +73,7 @@ export class RoomFanout {
       });
     }
     if (result.pruned > 0) this.logger.warn('Pruned stale room members', { room: message.room, pruned: result.pruned });
+    if (result.skipped > 0) this.logger.error('Fan-out stopped at the time budget', { room: message.room, skipped: result.skipped });
     this.onBroadcast(result);
     return result;
   }

@@ -29,7 +29,7 @@ describe('RoomFanout', () => {
   it('delivers once to every member across pages, never to the sender', async () => {
     ddb.on(QueryCommand).resolvesOnce({ Items: members('sender', 'a', 'b'), LastEvaluatedKey: { pk: 'x', sk: 'y' } }).resolvesOnce({ Items: members('c') });
     api.on(PostToConnectionCommand).resolves({});
-    await expect(fanout.broadcast(message, 'sender', { concurrency: 2 })).resolves.toEqual({ delivered: 3, failed: 0, pruned: 0 });
+    await expect(fanout.broadcast(message, 'sender', { concurrency: 2 })).resolves.toEqual({ delivered: 3, failed: 0, pruned: 0, skipped: 0 });
     const recipients = api.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId);
     expect(recipients.sort()).toEqual(['a', 'b', 'c']);
     expect(api.commandCalls(PostToConnectionCommand)[0].args[0].input.Data).toBe(JSON.stringify(message));
@@ -41,18 +41,41 @@ describe('RoomFanout', () => {
     ddb.on(BatchWriteCommand).resolves({});
     api.on(PostToConnectionCommand, { ConnectionId: 'stale' }).rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
     api.on(PostToConnectionCommand, { ConnectionId: 'ok' }).resolves({});
-    await expect(fanout.broadcast(message, 'sender', { concurrency: 4 })).resolves.toEqual({ delivered: 1, failed: 0, pruned: 1 });
+    await expect(fanout.broadcast(message, 'sender', { concurrency: 4 })).resolves.toEqual({ delivered: 1, failed: 0, pruned: 1, skipped: 0 });
     expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: { pk: 'CONN#stale', sk: 'META' } });
     const deleted = ddb.commandCalls(BatchWriteCommand).flatMap((c) => c.args[0].input.RequestItems!.T.map((r) => r.DeleteRequest!.Key));
     expect(deleted).toEqual([{ pk: 'CONN#stale', sk: 'META' }, { pk: 'ROOM#lobby', sk: 'CONN#stale' }]);
     expect(JSON.stringify(ddb.calls().map((c) => c.args[0].input))).not.toContain('CONN#sender');
   });
 
+  it('removes the room row of a 410 recipient whose connection row is already gone', async () => {
+    ddb.on(QueryCommand).resolves({ Items: members('orphan') });
+    ddb.on(GetCommand).resolves({}); // its connection row expired first
+    ddb.on(BatchWriteCommand).resolves({});
+    api.on(PostToConnectionCommand).rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
+    await expect(fanout.broadcast(message, 'sender', { concurrency: 1 })).resolves.toMatchObject({ pruned: 1 });
+    const deleted = ddb.commandCalls(BatchWriteCommand).flatMap((c) => c.args[0].input.RequestItems!.T.map((r) => r.DeleteRequest!.Key));
+    expect(deleted).toContainEqual({ pk: 'ROOM#lobby', sk: 'CONN#orphan' });
+  });
+
+  it('stops posting when the time budget runs out and reports the rest as failed', async () => {
+    ddb.on(QueryCommand).resolves({ Items: members('a', 'b', 'c', 'd') });
+    api.on(PostToConnectionCommand).resolves({});
+    let remaining = 10_000;
+    api.on(PostToConnectionCommand).callsFake(async () => {
+      remaining -= 5_000; // each post uses up a lot of the budget
+      return {};
+    });
+    const result = await fanout.broadcast(message, 'sender', { concurrency: 1, remainingMs: () => remaining });
+    expect(result).toEqual({ delivered: 2, failed: 2, pruned: 0, skipped: 2 });
+    expect(logger.error).toHaveBeenCalledWith('Fan-out stopped at the time budget', { room: 'lobby', skipped: 2 });
+  });
+
   it('counts a member it cannot reach after retries as failed and logs it with context', async () => {
     ddb.on(QueryCommand).resolves({ Items: members('a', 'b') });
     api.on(PostToConnectionCommand, { ConnectionId: 'a' }).rejects(new LimitExceededException({ message: 'slow', $metadata: { httpStatusCode: 429 } }));
     api.on(PostToConnectionCommand, { ConnectionId: 'b' }).resolves({});
-    await expect(fanout.broadcast(message, 'sender', { concurrency: 4 })).resolves.toEqual({ delivered: 1, failed: 1, pruned: 0 });
+    await expect(fanout.broadcast(message, 'sender', { concurrency: 4 })).resolves.toEqual({ delivered: 1, failed: 1, pruned: 0, skipped: 0 });
     expect(logger.error).toHaveBeenCalledWith('Room delivery failed', expect.objectContaining({ room: 'lobby', recipient: 'a' }));
   });
 
@@ -63,7 +86,7 @@ describe('RoomFanout', () => {
     });
     ddb.on(QueryCommand).rejectsOnce(throttled).rejectsOnce(throttled).resolves({ Items: members('a', 'b') });
     api.on(PostToConnectionCommand).resolves({});
-    await expect(fanout.broadcast(message, 'sender', { concurrency: 2 })).resolves.toEqual({ delivered: 2, failed: 0, pruned: 0 });
+    await expect(fanout.broadcast(message, 'sender', { concurrency: 2 })).resolves.toEqual({ delivered: 2, failed: 0, pruned: 0, skipped: 0 });
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 3);
   });
 
