@@ -278,7 +278,10 @@ export class Gateway extends EventEmitter {
       if (isBinary) return connection.close(CLOSE.binary);
       connection.touchInbound();
       const body = data.toString('utf8');
-      connection.queue = connection.queue.then(() => this.routeMessage(connection, body));
+      // One failure must not stall the connection's later messages (or its $disconnect).
+      connection.queue = connection.queue
+        .then(() => this.routeMessage(connection, body))
+        .catch((err: unknown) => this.options.log(`error routing a message on ${connection.id}: ${err instanceof Error ? err.message : String(err)}`));
     });
     ws.on('error', (err: Error & { code?: string }) => {
       // ws closes the socket itself on protocol errors; record why for $disconnect.

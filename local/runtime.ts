@@ -4,7 +4,7 @@
  * concurrent invocations up to a limit, and a timeout enforced by terminating the worker.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -45,7 +45,11 @@ function compiledWorkerScript(): string {
   const dir = path.join(os.tmpdir(), 'switchboard-local');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `worker-${createHash('sha256').update(code).digest('hex').slice(0, 12)}.js`);
-  writeFileSync(file, code);
+  // Parallel processes (jest workers) may compile at once: write a private file, then rename it
+  // into place, so no one ever loads a half-written script.
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(temp, code);
+  renameSync(temp, file);
   workerScript = file;
   return file;
 }

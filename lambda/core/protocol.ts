@@ -4,12 +4,21 @@
  * all follow this file.
  */
 
+/** Room in a frame for everything but `data`: action, room (64), id (64), keys and quotes. */
+const FRAME_ENVELOPE_BYTES = 512;
+
 /** Protocol limits. Frame limits mirror API Gateway's own quotas. */
 export const LIMITS = {
   /** Longest `id` a client may attach for correlation. */
   maxIdLength: 64,
-  /** Largest `data` string, in UTF-8 bytes (API Gateway's frame size is 32 KB). */
-  maxDataBytes: 32 * 1024,
+  /**
+   * Largest `data`, as its JSON encoding in UTF-8 bytes: 32 KB less 512 bytes for the rest of
+   * the frame (action, room, id, keys), so that a frame carrying it fits API Gateway's 32 KB
+   * frame limit. Larger data would get the connection closed (1009) instead of an error frame.
+   */
+  maxDataBytes: 32 * 1024 - FRAME_ENVELOPE_BYTES,
+  /** API Gateway's frame size limit. */
+  maxFrameBytes: 32 * 1024,
   /** Room names: 1-64 characters of [A-Za-z0-9_.-]. */
   roomNamePattern: /^[A-Za-z0-9_.-]{1,64}$/,
   /** API Gateway's message payload limit: no reply may exceed it. */
@@ -161,7 +170,11 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
       }
       const size = encodedSize(obj.data);
       if (size > LIMITS.maxDataBytes) {
-        return fail('BAD_REQUEST', `"data" is ${size} bytes; the limit is ${LIMITS.maxDataBytes} bytes (32 KB, JSON-encoded).`, id);
+        return fail(
+          'BAD_REQUEST',
+          `"data" is ${size} bytes; the limit is ${LIMITS.maxDataBytes} bytes (JSON-encoded), so the frame fits API Gateway's 32 KB frame limit.`,
+          id,
+        );
       }
       if (obj.room === undefined) return { ok: true, frame: withId({ action: 'message' as const, data: obj.data }) };
       const roomError = checkRoom(obj.room, false);

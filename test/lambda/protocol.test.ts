@@ -53,11 +53,17 @@ describe('parseClientFrame', () => {
     });
   });
 
-  it('accepts data at the 32 KB limit and rejects one byte more', () => {
+  it('accepts data at the limit and rejects one byte more', () => {
     const atLimit = 'a'.repeat(LIMITS.maxDataBytes);
     expect(parseClientFrame(JSON.stringify({ action: 'message', data: atLimit })).ok).toBe(true);
     const error = errorOf(parseClientFrame(JSON.stringify({ action: 'message', data: `${atLimit}a` })));
-    expect(error.error.message).toMatch(/32769 bytes; the limit is 32768/);
+    expect(error.error.message).toMatch(/32257 bytes; the limit is 32256 bytes/);
+  });
+
+  it('keeps the largest valid frame within API Gateway\u2019s 32 KB frame limit', () => {
+    const largest = { action: 'message', data: 'a'.repeat(LIMITS.maxDataBytes), room: 'r'.repeat(64), id: 'i'.repeat(64) };
+    expect(parseClientFrame(JSON.stringify(largest)).ok).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(largest))).toBeLessThanOrEqual(LIMITS.maxFrameBytes);
   });
 
   it('measures data as it travels, so escapes cannot inflate a reply past 128 KB', () => {

@@ -27,7 +27,10 @@ describe('resolveConnection', () => {
     expect(connection.websocketUrl).toBe('ws://localhost:4000/local');
     await expect(connection.token?.()).resolves.toBe('first');
     await expect(connection.token?.()).resolves.toBe('second');
-    expect(fetchJson).toHaveBeenLastCalledWith('http://localhost:4000/.switchboard/token');
+    // The same guest name both times, so the user id others see survives a reconnect.
+    const tokenCalls = fetchJson.mock.calls.slice(1).map(([url]) => String(url));
+    expect(tokenCalls[0]).toMatch(/^http:\/\/localhost:4000\/\.switchboard\/token\?user=guest-[0-9a-f]{6}$/);
+    expect(tokenCalls[1]).toBe(tokenCalls[0]);
   });
 
   test('explains a config without websocketUrl, or a token endpoint without a token', async () => {
@@ -36,6 +39,6 @@ describe('resolveConnection', () => {
     );
     const noToken = jest.fn().mockResolvedValueOnce({ websocketUrl: 'ws://x/local', tokenUrl: '/t' }).mockResolvedValueOnce({});
     const connection = await resolveConnection('http://localhost:4000/', noToken);
-    await expect(connection.token?.()).rejects.toThrow('http://localhost:4000/t returned no "token" string');
+    await expect(connection.token?.()).rejects.toThrow(/http:\/\/localhost:4000\/t\?user=guest-[0-9a-f]{6} returned no "token" string/);
   });
 });

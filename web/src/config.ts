@@ -33,13 +33,20 @@ export async function resolveConnection(pageUrl: string, fetchJson: (url: string
   if (typeof config.tokenUrl !== 'string') {
     throw new Error(`${CONFIG_PATH} has a "tokenUrl" that is not a string.`);
   }
-  const tokenUrl = new URL(config.tokenUrl, page).toString();
+  // One guest name per page, kept across reconnects, so the sender others see stays the same.
+  const tokenUrl = new URL(config.tokenUrl, page);
+  if (!tokenUrl.searchParams.has('user')) tokenUrl.searchParams.set('user', guestName());
   const token = async (): Promise<string> => {
-    const issued = (await fetchJson(tokenUrl)) as { token?: unknown };
+    const issued = (await fetchJson(tokenUrl.toString())) as { token?: unknown };
     if (typeof issued?.token !== 'string') throw new Error(`${tokenUrl} returned no "token" string; expected {"token":"..."}.`);
     return issued.token;
   };
   return { websocketUrl: config.websocketUrl, token };
+}
+
+/** A guest name for this page: `guest-` and 6 random hex digits. */
+export function guestName(random: () => number = Math.random): string {
+  return `guest-${Math.floor(random() * 0x1000000).toString(16).padStart(6, '0')}`;
 }
 
 /** GETs JSON, with errors that say which URL failed and how. */
