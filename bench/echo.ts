@@ -2,7 +2,7 @@
  * Echo benchmark: round-trips per second and latency through the local emulator, against a
  * plain `ws` echo server measured in the same run with the same client code.
  *
- *   npm run bench [-- --clients 10 --messages 500 --assembly DIR --field action --route message --query token=T]
+ *   npm run bench:echo [-- --clients 10 --messages 500 --assembly DIR --field action --route message --query token=T]
  *
  * Without --assembly it synthesizes this app (cdk.json in the current folder) into a temp dir.
  */
