@@ -158,6 +158,10 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
   return lines.join('\n');
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 /** Runs the CLI; resolves with the exit code once the emulator has stopped. */
 export async function main(argv: readonly string[]): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -192,6 +196,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   // A local token (1 h) for the banner's wscat line, for the sample user alice.
   const token = emu.localIssuer ? await emu.localIssuer.mint('alice') : undefined;
   process.stdout.write(banner(emu, { ...options, token }));
+  if (!isLoopback(options.host ?? '127.0.0.1')) {
+    // Nothing here checks signatures: anyone who can reach the port can post to, read and close
+    // connections through @connections.
+    process.stderr.write(
+      `switchboard-local: warning: listening on ${options.host}; the @connections API is unauthenticated locally, so anyone who can reach this port can use it.\n`,
+    );
+  }
   return new Promise((resolve) => {
     let stopping = false;
     const shutdown = (signal: string) => {
