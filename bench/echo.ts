@@ -22,6 +22,9 @@ interface Scenario {
   readonly isReply: (reply: string) => boolean;
 }
 
+/** Round trips per client before measuring. */
+const WARM_UP_MESSAGES = 200;
+
 interface Result {
   readonly name: string;
   readonly roundTrips: number;
@@ -67,8 +70,9 @@ async function runClient(scenario: Scenario, count: number, latencies: number[])
 }
 
 async function measure(scenario: Scenario, clients: number, messages: number): Promise<Result> {
-  // Warm-up: start the execution environments the measured run will use.
-  await Promise.all(Array.from({ length: clients }, () => runClient(scenario, 5, [])));
+  // Warm-up, unmeasured: start the execution environments the measured run will use and let
+  // the JIT settle, so both servers are measured in their steady state.
+  await Promise.all(Array.from({ length: clients }, () => runClient(scenario, WARM_UP_MESSAGES, [])));
   const latencies: number[] = [];
   const start = performance.now();
   await Promise.all(Array.from({ length: clients }, () => runClient(scenario, messages, latencies)));
