@@ -1,5 +1,5 @@
 /** Shared pieces of the benchmark and load scripts. */
-import { spawnSync } from 'node:child_process';
+import { synthesize } from '../local/synth';
 import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,12 +25,7 @@ export class UsageError extends Error {}
 
 /** Synthesizes this folder's CDK app into a temp dir (cdk synth, with bundling), with extra context. */
 export function synthesizeThisApp(context: Record<string, string> = {}): string {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-'));
-  const cdk = require.resolve('aws-cdk/bin/cdk');
-  const contextArgs = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-  const result = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '-o', out, ...contextArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (result.status !== 0) throw new Error('cdk synth failed; pass --assembly DIR');
-  return out;
+  return synthesize({ cwd: process.cwd(), outDir: mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-')), context });
 }
 
 export interface LatencySummary {

@@ -2,7 +2,6 @@
  * `switchboard-local`: runs a synthesized CDK app's WebSocket API on this machine.
  * Without --assembly it synthesizes the CDK app in the current folder first.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { AssemblyError } from './assembly';
@@ -10,6 +9,7 @@ import { startEmulator, type Emulator, type EmulatorOptions } from './emulator';
 import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_DURATION_SECONDS } from './limits';
 import { localIssuerDirFor } from './local-issuer';
 import { parseFaultRates } from './management';
+import { synthesize as synthesizeApp } from './synth';
 
 export const USAGE = `Usage: switchboard-local [flags]
 
@@ -118,10 +118,11 @@ function synthesize(cwd: string, log: (line: string) => void): string {
   }
   const out = path.join(cwd, 'cdk.out');
   log(`Synthesizing the CDK app in ${cwd} (cdk synth -o ${path.relative(cwd, out)}) ...`);
-  const cdk = require.resolve('aws-cdk/bin/cdk');
-  const result = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '-o', out], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new UsageError(`cdk synth failed (exit ${result.status ?? result.signal}); fix the app or pass --assembly DIR`);
-  return out;
+  try {
+    return synthesizeApp({ cwd, outDir: out, verbose: true });
+  } catch (err: unknown) {
+    throw new UsageError(`${(err as Error).message}; fix the app or pass --assembly DIR`);
+  }
 }
 
 /** The start banner: endpoints and the route table. */
@@ -164,7 +165,6 @@ function isLoopback(host: string): boolean {
 
 /** Runs the CLI; resolves with the exit code once the emulator has stopped. */
 export async function main(argv: readonly string[]): Promise<number> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let options: CliOptions;
   try {
     options = parseArgs(argv);

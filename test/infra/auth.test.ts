@@ -10,7 +10,7 @@ const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 function synth(context: Record<string, unknown> = {}) {
-  const result = synthSwitchboard(context, { bundle: false });
+  const result = synthSwitchboard(context);
   outdirs.push(result.outdir);
   return { ...result, template: Template.fromStack(result.stack) };
 }
@@ -157,7 +157,7 @@ describe('authentication, provider oidc', () => {
     [{ allowedAlgorithms: 'RS256,none' }, 'allowedAlgorithms: Algorithm "none" is not allowed'],
     [{ authResultCacheTtlSeconds: '7200' }, 'resultCacheTtl must be a whole number of seconds from 0 to 3600; got 7200'],
   ])('rejects %p at synth with a clear message', (context, message) => {
-    expect(() => synthSwitchboard(context, { bundle: false })).toThrow(message);
+    expect(() => synthSwitchboard(context)).toThrow(message);
   });
 
   it('names the construct in its errors when composed directly', () => {

@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ROUTES } from '../../lib/routes';
-import { synthSwitchboard } from './synth';
+import { appAssembly } from '../support/app-assembly';
 
-// Bundle every handler exactly as `cdk synth` does (NodejsFunction + the local esbuild).
-const { stack, outdir } = synthSwitchboard();
-const template = Template.fromStack(stack);
-afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+// The bundles `npx cdk synth` made (NodejsFunction + the local esbuild): jest's globalSetup
+// synthesizes the app once for every test that needs the real assembly.
+const outdir = appAssembly();
+const template = Template.fromJSON(JSON.parse(fs.readFileSync(path.join(outdir, 'Switchboard.template.json'), 'utf8')));
 
 const functions = Object.entries(template.findResources('AWS::Lambda::Function')).map(([logicalId, fn]) => ({
   logicalId,

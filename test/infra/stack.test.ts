@@ -10,8 +10,7 @@ import { SwitchboardApi } from '../../lib/switchboard-api';
 import { synthSwitchboard } from './synth';
 
 // GIVEN the app as `npx cdk synth` builds it (cdk-nag runs; synth throws on any unacknowledged finding).
-// Bundling is skipped here; bundling.test.ts covers the bundles.
-const { stack, outdir } = synthSwitchboard({}, { bundle: false });
+const { stack, outdir } = synthSwitchboard({});
 const template = Template.fromStack(stack);
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
@@ -163,10 +162,7 @@ describe('monitoring', () => {
 
 describe('configuration', () => {
   it('takes stage name, throttling and room limit from context', () => {
-    const { stack: configured, outdir: dir } = synthSwitchboard(
-      { stageName: 'prod', throttleRateLimit: '50', throttleBurstLimit: '100', maxRoomsPerConnection: '5' },
-      { bundle: false },
-    );
+    const { stack: configured, outdir: dir } = synthSwitchboard({ stageName: 'prod', throttleRateLimit: '50', throttleBurstLimit: '100', maxRoomsPerConnection: '5' });
     const t = Template.fromStack(configured);
     t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: 'prod', DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 } });
     t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ [ENV.maxRoomsPerConnection]: '5' }) } });
@@ -179,7 +175,7 @@ describe('configuration', () => {
     [{ throttleRateLimit: '5' }, 'Set both throttleRateLimit and throttleBurstLimit'],
     [{ maxRoomsPerConnection: '0' }, 'maxRoomsPerConnection must be an integer from 1 to 1000; got 0'],
   ])('rejects bad context %p with a clear message', (context, message) => {
-    expect(() => synthSwitchboard(context, { bundle: false })).toThrow(message);
+    expect(() => synthSwitchboard(context)).toThrow(message);
   });
 
   it('rejects a timeout beyond API Gateway\u2019s 29 s limit', () => {

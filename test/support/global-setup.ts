@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { synthesize } from '../../local/synth';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,10 +14,7 @@ const ROOT = path.join(__dirname, '..', '..');
 export default function globalSetup(): void {
   if (process.env[APP_ASSEMBLY_ENV]) return;
   const outdir = mkdtempSync(path.join(tmpdir(), 'switchboard-test-assembly-'));
-  execFileSync(process.execPath, [require.resolve('aws-cdk/bin/cdk'), 'synth', '--quiet', '--output', outdir], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  synthesize({ cwd: ROOT, outDir: outdir });
   process.env[APP_ASSEMBLY_ENV] = outdir;
   process.env.SWITCHBOARD_TEST_ASSEMBLY_OWNED = '1';
 }
