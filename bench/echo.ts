@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startEmulator } from '../local/emulator';
-import { machine, markdownTable, summarize, synthesizeThisApp } from './support';
+import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp, UsageError } from './support';
 
 interface Scenario {
   readonly name: string;
@@ -31,11 +31,6 @@ interface Result {
   readonly seconds: number;
   readonly p50: number;
   readonly p99: number;
-}
-
-function arg(name: string, fallback?: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
 /** One client: connects, then sends `count` frames, each after the previous reply. */
@@ -82,20 +77,20 @@ async function measure(scenario: Scenario, clients: number, messages: number): P
 }
 
 async function main(): Promise<void> {
-  const clients = Number(arg('clients', '10'));
-  const messages = Number(arg('messages', '500'));
-  const given = arg('assembly');
+  const clients = numberArg('clients', 10, 1);
+  const messages = numberArg('messages', 500, 1);
+  const given = stringArg('assembly');
   const assemblyDir = given ? path.resolve(given) : synthesizeThisApp();
-  const routeField = arg('field', 'action')!;
-  const routeKey = arg('route', 'message')!;
-  const query = arg('query'); // e.g. token=... for an app with a $connect authorizer
+  const routeField = stringArg('field') ?? 'action';
+  const routeKey = stringArg('route') ?? 'message';
+  const query = stringArg('query'); // e.g. token=... for an app with a $connect authorizer
 
   const plain = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   plain.on('connection', (ws) => ws.on('message', (data) => ws.send(data.toString())));
   await new Promise((resolve) => plain.once('listening', resolve));
   const plainUrl = `ws://127.0.0.1:${(plain.address() as { port: number }).port}`;
 
-  const maxConcurrency = arg('concurrency') === undefined ? undefined : Number(arg('concurrency'));
+  const maxConcurrency = stringArg('concurrency') === undefined ? undefined : numberArg('concurrency', 1, 1);
   const emu = await startEmulator({ assemblyDir, port: 0, maxConcurrency, log: () => undefined, functionLog: () => undefined });
   const payload = (i: number) => JSON.stringify({ [routeField]: routeKey, data: `hello ${i}` });
   // This app's $connect needs a token: the emulator's local issuer mints one.
@@ -134,6 +129,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
+  console.error(err instanceof UsageError ? err.message : err);
+  process.exit(err instanceof UsageError ? 2 : 1);
 });

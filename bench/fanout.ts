@@ -18,7 +18,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-s
 import WebSocket from 'ws';
 import { keys } from '../lambda/core/table-design';
 import { startEmulator, type Emulator } from '../local/emulator';
-import { machine, markdownTable, numberArg, stringArg, synthesizeThisApp, UsageError } from './support';
+import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp, UsageError } from './support';
 
 const MAX_ROOM_MEMBERS = 10_000;
 
@@ -188,13 +188,11 @@ async function measureRoom(emu: Emulator, url: string, db: DynamoDBDocumentClien
   sender.close();
   await members.close();
   await emu.settled();
-  lastArrival.sort((a, b) => a - b);
-  const median = lastArrival[Math.floor(lastArrival.length / 2)];
+  const median = summarize(lastArrival).p50;
   const calls = Object.entries(requests)
     .map(([op, n]) => `${n} ${op}`)
     .join(', ');
-  handlerMs.sort((a, b) => a - b);
-  const handlerMedian = handlerMs[Math.floor(handlerMs.length / 2)];
+  const handlerMedian = summarize(handlerMs).p50;
   return [String(size), String(delivered), median.toFixed(0), lastArrival.map((t) => t.toFixed(0)).join(' / '), handlerMedian.toFixed(0), calls];
 }
 

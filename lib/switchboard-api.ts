@@ -6,7 +6,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV } from '../lambda/core/config';
+import { DEFAULTS, ENV } from '../lambda/core/config';
 import { TABLE } from '../lambda/core/table-design';
 import { ROUTES, type RouteSpec } from './routes';
 import { SwitchboardAuth, type SwitchboardAuthProps } from './switchboard-auth';
@@ -83,9 +83,9 @@ export class SwitchboardApi extends Construct {
     super(scope, id);
     const stageName = props.stageName ?? 'dev';
     const throttle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
-    const maxRooms = props.maxRoomsPerConnection ?? 20;
-    const fanoutConcurrency = props.fanoutConcurrency ?? 32;
-    const maxRoomMembers = props.maxRoomMembers ?? 1000;
+    const maxRooms = props.maxRoomsPerConnection ?? DEFAULTS.maxRoomsPerConnection;
+    const fanoutConcurrency = props.fanoutConcurrency ?? DEFAULTS.fanoutConcurrency;
+    const maxRoomMembers = props.maxRoomMembers ?? DEFAULTS.maxRoomMembers;
     validateProps(id, { stageName, throttle, maxRooms, maxRoomMembers, fanoutConcurrency });
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 

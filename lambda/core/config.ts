@@ -7,6 +7,13 @@ export const ENV = {
   fanoutConcurrency: 'FANOUT_CONCURRENCY',
 } as const;
 
+/** Defaults for the limits above: the stack's props default to these, and so do the handlers. */
+export const DEFAULTS = {
+  maxRoomsPerConnection: 20,
+  maxRoomMembers: 1000,
+  fanoutConcurrency: 32,
+} as const;
+
 type Env = Record<string, string | undefined>;
 
 /** Reads a required variable, or throws naming it, so a misconfigured function fails at cold start. */

@@ -4,6 +4,9 @@ import type { ServerFrame } from './protocol';
 
 export type PostOutcome = 'sent' | 'gone';
 
+/** Attempts per post (the first and 5 retries) before a recipient counts as failed. */
+export const POST_ATTEMPTS = 6;
+
 export interface NotifierOptions {
   /** Retry policy for throttling (LimitExceededException, 429) and 5xx. */
   retry?: Partial<RetryOptions>;
@@ -17,7 +20,7 @@ export class Notifier {
     private readonly client: ApiGatewayManagementApiClient,
     options: NotifierOptions = {},
   ) {
-    this.retry = { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 2000, isRetryable: isTransientAwsError, ...options.retry };
+    this.retry = { maxAttempts: POST_ATTEMPTS, baseDelayMs: 50, maxDelayMs: 2000, isRetryable: isTransientAwsError, ...options.retry };
   }
 
   /**

@@ -1,12 +1,12 @@
 import { joinRoom } from '../core/actions';
-import { ENV, positiveIntEnv } from '../core/config';
+import { DEFAULTS, ENV, positiveIntEnv } from '../core/config';
 import { createStore } from './clients';
 import { actionRoute } from './route-kinds';
 
 const store = createStore();
 const limits = {
-  maxRoomsPerConnection: positiveIntEnv(ENV.maxRoomsPerConnection, 20),
-  maxRoomMembers: positiveIntEnv(ENV.maxRoomMembers, 1000),
+  maxRoomsPerConnection: positiveIntEnv(ENV.maxRoomsPerConnection, DEFAULTS.maxRoomsPerConnection),
+  maxRoomMembers: positiveIntEnv(ENV.maxRoomMembers, DEFAULTS.maxRoomMembers),
 };
 
 /** `join`: add the sender to a room, within the per-connection and per-room limits. */

@@ -1,5 +1,5 @@
 import { sendMessage } from '../core/actions';
-import { ENV, positiveIntEnv } from '../core/config';
+import { DEFAULTS, ENV, positiveIntEnv } from '../core/config';
 import { count, logger, METRIC } from '../core/telemetry';
 import { RoomFanout } from '../core/room-fanout';
 import { createNotifier, createStore } from './clients';
@@ -12,7 +12,7 @@ const fanout = new RoomFanout(store, notifier, logger, (result) => {
   count(METRIC.fanoutFailures, result.failed);
   count(METRIC.stalePruned, result.pruned);
 });
-const fanoutConcurrency = positiveIntEnv(ENV.fanoutConcurrency, 32);
+const fanoutConcurrency = positiveIntEnv(ENV.fanoutConcurrency, DEFAULTS.fanoutConcurrency);
 
 /**
  * `message`: echo "Received: <data>" (the route response), and deliver room

@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { WebSocketEvent } from '../../lambda/core/events';
+import { POST_ATTEMPTS } from '../../lambda/core/notifier';
 import { metrics, type RouteHandler } from '../../lambda/core/telemetry';
 
 // Configuration is read once at module load, as on Lambda: set it before importing handlers.
@@ -118,7 +119,7 @@ describe('message', () => {
     const result = await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby","id":"p"}'), context);
     expect(replyFrame(result)).toEqual({ event: 'message', data: 'Received: Hi', id: 'p', delivered: 1, failed: 1 });
     // Every attempt was made before giving up on SLOW.
-    expect(api.commandCalls(PostToConnectionCommand, { ConnectionId: 'SLOW' })).toHaveLength(6);
+    expect(api.commandCalls(PostToConnectionCommand, { ConnectionId: 'SLOW' })).toHaveLength(POST_ATTEMPTS);
   });
 
   it('refuses a room message from a non-member with NOT_IN_ROOM', async () => {

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { Notifier } from '../../lambda/core/notifier';
+import { Notifier, POST_ATTEMPTS } from '../../lambda/core/notifier';
 
 const api = mockClient(ApiGatewayManagementApiClient);
 const notifier = new Notifier(new ApiGatewayManagementApiClient({ endpoint: 'http://127.0.0.1:1' }), { retry: { sleep: async () => undefined } });
@@ -48,6 +48,6 @@ describe('Notifier', () => {
   it('throws when throttling outlasts the attempts', async () => {
     api.on(PostToConnectionCommand).rejects(new LimitExceededException({ message: 'slow down', $metadata: { httpStatusCode: 429 } }));
     await expect(notifier.post('abc=', '{}')).rejects.toThrow('slow down');
-    expect(api).toHaveReceivedCommandTimes(PostToConnectionCommand, 6);
+    expect(api).toHaveReceivedCommandTimes(PostToConnectionCommand, POST_ATTEMPTS);
   });
 });

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { ping } from '../../lambda/core/actions';
 import { LIMITS, messageAck, parseClientFrame, serialize, type ServerFrame } from '../../lambda/core/protocol';
 
 /**
@@ -19,7 +20,7 @@ function replyFor(body: string): ServerFrame {
     case 'leave':
       return { event: 'left', room: parsed.frame.room, id: parsed.frame.id };
     case 'ping':
-      return { event: 'pong', id: parsed.frame.id };
+      return ping(parsed.frame);
   }
 }
 
