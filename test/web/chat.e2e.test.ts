@@ -1,21 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type Emulator, startEmulator } from '../../local/emulator';
 import { buildWeb } from '../../web/build';
 import { appAssembly } from '../support/app-assembly';
+import { launchChromium } from '../support/browser';
 
 const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
-
-/** Debian's Chromium: playwright-core drives it, and never downloads a browser of its own. */
-function chromiumPath(): string {
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('Chromium is not installed; run `apt-get install -y chromium` (.ci/run does this when it is missing).');
-  }
-}
 
 /** The chat page served by the emulator running the real app, in two real Chromium pages. */
 describe('chat page in Chromium', () => {
@@ -26,19 +17,7 @@ describe('chat page in Chromium', () => {
   beforeAll(async () => {
     const webDir = await buildWeb();
     emulator = await startEmulator({ assemblyDir: appAssembly(), port: 0, dynamodbPort: 0, webDir, log: (line) => emulatorLog.push(line) });
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     await mkdir(ARTIFACTS, { recursive: true });
   }, 120_000);
 
