@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startEmulator } from '../local/emulator';
-import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp, UsageError } from './support';
+import { UsageError } from '../local/flags';
+import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp } from './support';
 
 interface Scenario {
   readonly name: string;

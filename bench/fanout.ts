@@ -18,7 +18,8 @@ import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-s
 import WebSocket from 'ws';
 import { keys } from '../lambda/core/table-design';
 import { startEmulator, type Emulator } from '../local/emulator';
-import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp, UsageError } from './support';
+import { UsageError } from '../local/flags';
+import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp } from './support';
 
 const MAX_ROOM_MEMBERS = 10_000;
 

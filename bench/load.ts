@@ -12,7 +12,8 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp, UsageError } from './support';
+import { UsageError } from '../local/flags';
+import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp } from './support';
 
 interface Tally {
   connected: number;

@@ -1,4 +1,5 @@
 /** Shared pieces of the benchmark and load scripts. */
+import { UsageError } from '../local/flags';
 import { synthesize } from '../local/synth';
 import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
@@ -21,7 +22,6 @@ export function stringArg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-export class UsageError extends Error {}
 
 /** Synthesizes this folder's CDK app into a temp dir (cdk synth, with bundling), with extra context. */
 export function synthesizeThisApp(context: Record<string, string> = {}): string {

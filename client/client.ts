@@ -7,8 +7,8 @@ import type {
   PongEvent,
   RoomMessage,
   ServerFrame,
-} from '../lambda/core/protocol';
-import { parseClientFrame } from '../lambda/core/protocol';
+} from '../protocol';
+import { API_GATEWAY_LIMITS, parseClientFrame } from '../protocol';
 import { type BackoffOptions, backoffDelay } from './backoff';
 import { type Clock, systemClock } from './clock';
 import { TypedEmitter } from './emitter';
@@ -85,11 +85,11 @@ export interface ConnectOptions {
 
 export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
-const DEFAULTS = {
+const CLIENT_DEFAULTS = {
   reconnect: true,
   keepaliveIntervalMs: 5 * 60_000,
   keepaliveTimeoutMs: 10_000,
-  maxConnectionAgeMs: 2 * 60 * 60_000 - 5 * 60_000,
+  maxConnectionAgeMs: (API_GATEWAY_LIMITS.maxConnectionSeconds - 5 * 60) * 1000,
   maxQueuedFrames: 100,
   requestTimeoutMs: 10_000,
 };
@@ -105,7 +105,7 @@ export function connect(url: string, options: ConnectOptions = {}): SwitchboardC
  * rejoins its rooms, and queues (boundedly) what is sent while it is down.
  */
 export class SwitchboardClient extends TypedEmitter<ClientEvents> {
-  private readonly options: typeof DEFAULTS & ConnectOptions;
+  private readonly options: typeof CLIENT_DEFAULTS & ConnectOptions;
   private readonly url: string;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -128,7 +128,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
 
   constructor(url: string, options: ConnectOptions = {}) {
     super();
-    this.options = { ...DEFAULTS, ...stripUndefined(options) };
+    this.options = { ...CLIENT_DEFAULTS, ...stripUndefined(options) };
     this.url = url;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;

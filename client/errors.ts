@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../lambda/core/protocol';
+import type { ErrorCode } from '../protocol';
 
 /** Codes the client adds to the server's own error codes. */
 export type ClientErrorCode =

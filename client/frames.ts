@@ -1,4 +1,4 @@
-import type { MessageAck, RoomMessage, ServerFrame } from '../lambda/core/protocol';
+import { type MessageAck, type RoomMessage, type ServerFrame, SERVER_EVENTS } from '../protocol';
 
 /** What one incoming text frame turned out to be. */
 export type Incoming =
@@ -7,7 +7,7 @@ export type Incoming =
   | { kind: 'internal-error'; message: string; requestId?: string }
   | { kind: 'invalid'; reason: string };
 
-const SERVER_EVENTS = new Set(['message', 'joined', 'left', 'pong', 'error']);
+const KNOWN_EVENTS: ReadonlySet<string> = new Set(SERVER_EVENTS);
 
 /** Classifies one frame from the server. Never throws. */
 export function parseServerFrame(data: unknown): Incoming {
@@ -22,7 +22,7 @@ export function parseServerFrame(data: unknown): Incoming {
     return { kind: 'invalid', reason: `The server sent a frame that is not a JSON object: ${preview(data)}` };
   }
   const obj = value as Record<string, unknown>;
-  if (typeof obj.event === 'string' && SERVER_EVENTS.has(obj.event)) {
+  if (typeof obj.event === 'string' && KNOWN_EVENTS.has(obj.event)) {
     return { kind: 'frame', frame: obj as unknown as ServerFrame };
   }
   if (obj.event === undefined && typeof obj.message === 'string') {

@@ -7,4 +7,4 @@ export type { BackoffOptions } from './backoff';
 export type { Clock } from './clock';
 export type { SocketFactory, SocketLike } from './transport';
 export { isRoomMessage } from './frames';
-export type { ErrorEvent, JoinedEvent, LeftEvent, MessageAck, PongEvent, RoomMessage } from '../lambda/core/protocol';
+export type { ErrorEvent, JoinedEvent, LeftEvent, MessageAck, PongEvent, RoomMessage } from '../protocol';

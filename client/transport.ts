@@ -1,3 +1,5 @@
+import { TOKEN_QUERY_PARAMETER } from '../protocol';
+
 /** The parts of the WebSocket API the client uses: the browser's WebSocket and `ws` both fit. */
 export interface SocketLike {
   readonly protocol: string;
@@ -25,10 +27,10 @@ export function platformWebSocket(): SocketFactory {
   return require('ws') as SocketFactory;
 }
 
-/** Appends the auth token as the `token` query parameter, keeping any other parameters. */
+/** Appends the auth token as the token query parameter, keeping any other parameters. */
 export function urlWithToken(url: string, token: string | undefined): string {
   if (token === undefined) return url;
   const parsed = new URL(url);
-  parsed.searchParams.set('token', token);
+  parsed.searchParams.set(TOKEN_QUERY_PARAMETER, token);
   return parsed.toString();
 }

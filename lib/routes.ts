@@ -4,10 +4,15 @@ import { ENV } from '../lambda/core/config';
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchWriteItem';
 
 /** One API route and what its function needs. */
-export interface RouteSpec {
+export interface RouteDefinition {
   /** The API Gateway route key. Action routes use the protocol's action name. */
   readonly routeKey: string;
-  /** Handler file in lambda/handlers/, without extension; also names the function construct. */
+  /**
+   * Names the route's constructs (`<id>Handler`, `<id>Integration`). It is a contract with
+   * deployed stacks: changing it replaces the function, so it never follows a file name.
+   */
+  readonly id: string;
+  /** Handler file in lambda/handlers/, without extension. */
   readonly handler: string;
   /** Table actions the handler calls. */
   readonly tableActions: readonly TableAction[];
@@ -20,12 +25,13 @@ export interface RouteSpec {
 }
 
 /** The route table: the one place that says which route runs what, with which permissions. */
-export const ROUTES: readonly RouteSpec[] = [
-  { routeKey: '$connect', handler: 'connect', tableActions: ['PutItem'], manageConnections: false, returnResponse: false },
-  { routeKey: '$disconnect', handler: 'disconnect', tableActions: ['GetItem', 'BatchWriteItem'], manageConnections: false, returnResponse: false },
-  { routeKey: '$default', handler: 'default', tableActions: [], manageConnections: false, returnResponse: true },
+export const ROUTES: readonly RouteDefinition[] = [
+  { routeKey: '$connect', id: 'Connect', handler: 'connect', tableActions: ['PutItem'], manageConnections: false, returnResponse: false },
+  { routeKey: '$disconnect', id: 'Disconnect', handler: 'disconnect', tableActions: ['GetItem', 'BatchWriteItem'], manageConnections: false, returnResponse: false },
+  { routeKey: '$default', id: 'Default', handler: 'default', tableActions: [], manageConnections: false, returnResponse: true },
   {
     routeKey: 'message',
+    id: 'Message',
     handler: 'message',
     // Query reads the room's members; GetItem + BatchWriteItem prune stale ones.
     tableActions: ['GetItem', 'Query', 'BatchWriteItem'],
@@ -36,6 +42,7 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     routeKey: 'join',
+    id: 'Join',
     handler: 'join',
     // Query counts the room's members against its size limit.
     tableActions: ['GetItem', 'Query', 'UpdateItem', 'PutItem'],
@@ -43,6 +50,6 @@ export const ROUTES: readonly RouteSpec[] = [
     returnResponse: true,
     extraEnvironment: [ENV.maxRoomsPerConnection, ENV.maxRoomMembers],
   },
-  { routeKey: 'leave', handler: 'leave', tableActions: ['UpdateItem', 'DeleteItem'], manageConnections: false, returnResponse: true },
-  { routeKey: 'ping', handler: 'ping', tableActions: [], manageConnections: false, returnResponse: true },
+  { routeKey: 'leave', id: 'Leave', handler: 'leave', tableActions: ['UpdateItem', 'DeleteItem'], manageConnections: false, returnResponse: true },
+  { routeKey: 'ping', id: 'Ping', handler: 'ping', tableActions: [], manageConnections: false, returnResponse: true },
 ];

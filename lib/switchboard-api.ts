@@ -6,9 +6,9 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DEFAULTS, ENV } from '../lambda/core/config';
+import { ROOM_DEFAULTS, ENV } from '../lambda/core/config';
 import { TABLE } from '../lambda/core/table-design';
-import { ROUTES, type RouteSpec } from './routes';
+import { ROUTES, type RouteDefinition } from './routes';
 import { SwitchboardAuth, type SwitchboardAuthProps } from './switchboard-auth';
 import { SwitchboardFunction } from './switchboard-function';
 
@@ -72,6 +72,8 @@ export class SwitchboardApi extends Construct {
   public readonly table: dynamodb.Table;
   /** The function behind each route, by route key. */
   public readonly functions: Readonly<Record<string, SwitchboardFunction>>;
+  /** Each route, by route key. */
+  public readonly routes: Readonly<Record<string, apigwv2.WebSocketRoute>>;
   /** `wss://…/<stage>`: where clients connect. */
   public readonly webSocketUrl: string;
   /** `https://…/<stage>`: the `@connections` management endpoint. */
@@ -83,9 +85,9 @@ export class SwitchboardApi extends Construct {
     super(scope, id);
     const stageName = props.stageName ?? 'dev';
     const throttle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
-    const maxRooms = props.maxRoomsPerConnection ?? DEFAULTS.maxRoomsPerConnection;
-    const fanoutConcurrency = props.fanoutConcurrency ?? DEFAULTS.fanoutConcurrency;
-    const maxRoomMembers = props.maxRoomMembers ?? DEFAULTS.maxRoomMembers;
+    const maxRooms = props.maxRoomsPerConnection ?? ROOM_DEFAULTS.maxRoomsPerConnection;
+    const fanoutConcurrency = props.fanoutConcurrency ?? ROOM_DEFAULTS.fanoutConcurrency;
+    const maxRoomMembers = props.maxRoomMembers ?? ROOM_DEFAULTS.maxRoomMembers;
     validateProps(id, { stageName, throttle, maxRooms, maxRoomMembers, fanoutConcurrency });
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
@@ -122,8 +124,9 @@ export class SwitchboardApi extends Construct {
     this.auth = new SwitchboardAuth(this, 'Auth', { functionTimeout: props.functionTimeout, logRetention, ...props.auth });
 
     const functions: Record<string, SwitchboardFunction> = {};
+    const routes: Record<string, apigwv2.WebSocketRoute> = {};
     for (const route of ROUTES) {
-      const fn = new SwitchboardFunction(this, `${pascalCase(route.handler)}Handler`, {
+      const fn = new SwitchboardFunction(this, `${route.id}Handler`, {
         handler: route.handler,
         timeout: props.functionTimeout,
         logRetention,
@@ -131,8 +134,8 @@ export class SwitchboardApi extends Construct {
       });
       if (route.tableActions.length > 0) this.table.grant(fn.function, ...route.tableActions.map((a) => `dynamodb:${a}`));
       if (route.manageConnections) this.stage.grantManagementApiAccess(fn.function);
-      this.api.addRoute(route.routeKey, {
-        integration: new WebSocketLambdaIntegration(`${pascalCase(route.handler)}Integration`, fn.function),
+      routes[route.routeKey] = this.api.addRoute(route.routeKey, {
+        integration: new WebSocketLambdaIntegration(`${route.id}Integration`, fn.function),
         returnResponse: route.returnResponse,
         // API Gateway authorizes WebSocket connections on $connect only.
         authorizer: route.routeKey === '$connect' ? this.auth.authorizer : undefined,
@@ -140,10 +143,11 @@ export class SwitchboardApi extends Construct {
       functions[route.routeKey] = fn;
     }
     this.functions = functions;
+    this.routes = routes;
     this.acknowledgeNagFindings();
   }
 
-  private environmentFor(route: RouteSpec, config: { maxRooms: number; maxRoomMembers: number; fanoutConcurrency: number }): Record<string, string> {
+  private environmentFor(route: RouteDefinition, config: { maxRooms: number; maxRoomMembers: number; fanoutConcurrency: number }): Record<string, string> {
     const env: Record<string, string> = {};
     if (route.tableActions.length > 0) env[ENV.tableName] = this.table.tableName;
     if (route.manageConnections) env[ENV.callbackUrl] = this.stage.callbackUrl;
@@ -175,8 +179,7 @@ export class SwitchboardApi extends Construct {
     for (const route of ROUTES) {
       // $connect carries the authorizer, unless authentication was explicitly turned off.
       if (route.routeKey === '$connect' && this.auth.authorizer) continue;
-      const routeConstruct = this.api.node.findChild(`${route.routeKey}-Route`);
-      Validations.of(routeConstruct).acknowledge({
+      Validations.of(this.routes[route.routeKey]).acknowledge({
         id: 'AwsSolutions::AwsSolutions-APIG4',
         reason:
           route.routeKey === '$connect'
@@ -234,8 +237,4 @@ function validateProps(
   if (!Number.isInteger(p.fanoutConcurrency) || p.fanoutConcurrency < 1 || p.fanoutConcurrency > 256) {
     fail(`fanoutConcurrency must be an integer from 1 to 256; got ${p.fanoutConcurrency}.`);
   }
-}
-
-function pascalCase(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
 }

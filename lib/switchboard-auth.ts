@@ -3,7 +3,7 @@ import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authoriz
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { TOKEN_QUERY_PARAMETER } from '../lambda/core/auth/authorize';
+import { cognitoIssuerUrl, JWKS_PATH_UNDER_ISSUER, TOKEN_QUERY_PARAMETER } from '../protocol';
 import { AUTH_ENV, checkAlgorithms, DEFAULT_ALGORITHMS, type TokenProfile } from '../lambda/core/auth/config';
 import { SwitchboardFunction } from './switchboard-function';
 
@@ -106,8 +106,8 @@ export class SwitchboardAuth extends Construct {
       });
       const stack = Stack.of(this);
       // Built rather than read from the ProviderURL attribute, which has no scheme.
-      this.issuer = `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${this.userPool.userPoolId}`;
-      jwksUrl = `${this.issuer}/.well-known/jwks.json`;
+      this.issuer = cognitoIssuerUrl(stack.region, stack.urlSuffix, this.userPool.userPoolId);
+      jwksUrl = `${this.issuer}${JWKS_PATH_UNDER_ISSUER}`;
       audience = this.userPoolClient.userPoolClientId;
       profile = 'cognito';
     } else {

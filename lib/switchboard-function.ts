@@ -5,9 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/core/metric-names';
 
-/** CloudWatch namespace of the handlers' EMF metrics (see lambda/core/telemetry.ts). */
-export const METRICS_NAMESPACE = 'Switchboard';
 
 /** Where the handlers live. */
 export const HANDLERS_DIR = path.join(__dirname, '..', 'lambda', 'handlers');
@@ -85,7 +84,7 @@ export class SwitchboardFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'switchboard',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         ...props.environment,

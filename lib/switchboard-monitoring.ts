@@ -4,9 +4,8 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { METRIC } from '../lambda/core/telemetry';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/core/metric-names';
 import type { SwitchboardApi } from './switchboard-api';
-import { METRICS_NAMESPACE } from './switchboard-function';
 
 export interface SwitchboardMonitoringProps {
   /** The API to watch. */
@@ -39,7 +38,7 @@ export class SwitchboardMonitoring extends Construct {
         period,
       });
     const appMetric = (metricName: string) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'switchboard' }, statistic: 'Sum', period });
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum', period });
 
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string, threshold = 1) => {
       const created = new cloudwatch.Alarm(this, alarmId, {

@@ -36,7 +36,7 @@ export interface AuthorizerSpec {
   readonly identitySources: readonly string[];
 }
 
-export interface RouteSpec {
+export interface AssemblyRoute {
   readonly routeKey: string;
   /** The integrated function, or undefined when the integration is not a Lambda proxy. */
   readonly functionLogicalId?: string;
@@ -70,7 +70,7 @@ export interface WebSocketAppSpec {
   readonly stage: string;
   readonly stageVariables: Record<string, string>;
   readonly routeSelectionExpression: string;
-  readonly routes: ReadonlyMap<string, RouteSpec>;
+  readonly routes: ReadonlyMap<string, AssemblyRoute>;
   readonly functions: ReadonlyMap<string, FunctionSpec>;
   readonly tables: readonly TableSpec[];
   /** Cognito user pools (local pool id = logical id) and their app client ids, for the local issuer. */
@@ -285,7 +285,7 @@ function readStack(
       .filter(([, r]) => r.Properties?.RouteResponseKey === '$default')
       .map(([, r]) => refTarget(r.Properties?.RouteId)),
   );
-  const routes = new Map<string, RouteSpec>();
+  const routes = new Map<string, AssemblyRoute>();
   for (const [id, r] of ofType('AWS::ApiGatewayV2::Route')) {
     const props = r.Properties ?? {};
     if (refTarget(props.ApiId) !== apiLogicalId) continue;

@@ -6,8 +6,10 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { AssemblyError } from './assembly';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator';
-import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_DURATION_SECONDS } from './limits';
+import { API_GATEWAY_LIMITS, LOCAL_PATHS } from '../protocol';
+import { integerFlag, parseFlags, UsageError } from './flags';
 import { localIssuerDirFor } from './local-issuer';
+import { isLoopback } from './loopback';
 import { parseFaultRates } from './management';
 import { synthesize as synthesizeApp } from './synth';
 
@@ -23,15 +25,14 @@ authorizers, the @connections API and DynamoDB tables (dynalite).
   --dynamodb-port N    DynamoDB (dynalite) port (default: any free port)
   --data-dir DIR       keep tables on disk across restarts (default: in memory), and the
                        local issuer's signing key (default: .switchboard/)
-  --idle-timeout S     idle connection timeout in seconds (default: ${DEFAULT_IDLE_TIMEOUT_SECONDS})
-  --max-duration S     maximum connection duration in seconds (default: ${DEFAULT_MAX_DURATION_SECONDS})
+  --idle-timeout S     idle connection timeout in seconds (default: ${API_GATEWAY_LIMITS.idleTimeoutSeconds})
+  --max-duration S     maximum connection duration in seconds (default: ${API_GATEWAY_LIMITS.maxConnectionSeconds})
   --web DIR            serve a static site from DIR at http://HOST:PORT/
   --fault-rate SPEC    fail that fraction of PostToConnection calls, e.g. 410:0.1,429:0.05,500:0.05
   --quiet              print only the banner and errors
   --help               show this help
 `;
 
-export class UsageError extends Error {}
 
 export interface CliOptions extends Omit<EmulatorOptions, 'assemblyDir'> {
   readonly assemblyDir?: string;
@@ -39,41 +40,13 @@ export interface CliOptions extends Omit<EmulatorOptions, 'assemblyDir'> {
   readonly help: boolean;
 }
 
-const VALUE_FLAGS = new Set([
-  'assembly', 'stack', 'port', 'host', 'dynamodb-port', 'data-dir', 'idle-timeout', 'max-duration', 'web', 'fault-rate',
-]);
-
-function integer(flag: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) {
-    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
-  }
-  return n;
-}
+const VALUE_FLAGS = ['assembly', 'stack', 'port', 'host', 'dynamodb-port', 'data-dir', 'idle-timeout', 'max-duration', 'web', 'fault-rate'];
 
 /** Parses argv (without node and script); throws UsageError naming the bad flag. */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const values = new Map<string, string>();
-  let quiet = false;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new UsageError(`unexpected argument "${arg}" (flags start with --; see --help)`);
-    const [, name, inline] = match;
-    if (name === 'quiet' || name === 'help') {
-      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
-      if (name === 'quiet') quiet = true;
-      else help = true;
-      continue;
-    }
-    if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown flag --${name} (see --help)`);
-    const value = inline ?? argv[++i];
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) {
-      throw new UsageError(`--${name} needs a value`);
-    }
-    values.set(name, value);
-  }
+  const { values, switches } = parseFlags(argv, { values: VALUE_FLAGS, switches: ['quiet', 'help'] });
+  const quiet = switches.has('quiet');
+  const help = switches.has('help');
   const dir = (flag: string) => {
     const value = values.get(flag);
     if (value === undefined) return undefined;
@@ -98,12 +71,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   return {
     assemblyDir,
     stack: values.get('stack'),
-    port: get('port', (v) => integer('port', v, 0, 65535)) ?? 3001,
+    port: get('port', (v) => integerFlag('port', v, 0, 65535)) ?? 3001,
     host: values.get('host') ?? '127.0.0.1',
-    dynamodbPort: get('dynamodb-port', (v) => integer('dynamodb-port', v, 0, 65535)) ?? 0,
+    dynamodbPort: get('dynamodb-port', (v) => integerFlag('dynamodb-port', v, 0, 65535)) ?? 0,
     dataDir: dir('data-dir'),
-    idleTimeoutSeconds: get('idle-timeout', (v) => integer('idle-timeout', v, 1, 86400)),
-    maxDurationSeconds: get('max-duration', (v) => integer('max-duration', v, 1, 86400)),
+    idleTimeoutSeconds: get('idle-timeout', (v) => integerFlag('idle-timeout', v, 1, 86400)),
+    maxDurationSeconds: get('max-duration', (v) => integerFlag('max-duration', v, 1, 86400)),
     webDir: web,
     faultRates,
     quiet,
@@ -142,7 +115,7 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
   if (emu.localIssuer) {
     lines.push(
       `  Issuer        ${emu.localIssuer.issuer} (local stand-in for the Cognito user pool)`,
-      `  Tokens        npm run -s token -- --user NAME${options.dataDir ? ` --data-dir ${options.dataDir}` : ''}, or GET ${emu.httpUrl}/.switchboard/token?user=NAME`,
+      `  Tokens        npm run -s token -- --user NAME${options.dataDir ? ` --data-dir ${options.dataDir}` : ''}, or GET ${emu.httpUrl}${LOCAL_PATHS.token}?user=NAME`,
     );
   }
   lines.push(`  Routes        selected by ${app.routeSelectionExpression}`);
@@ -157,10 +130,6 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
   // Quoted, so the shell leaves the query string alone.
   lines.push(`  Try: npx wscat -c ${options.token ? `"${emu.url}?token=${options.token}"` : emu.url}`, '');
   return lines.join('\n');
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** Runs the CLI; resolves with the exit code once the emulator has stopped. */

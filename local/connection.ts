@@ -11,7 +11,7 @@ export interface ConnectionTimeouts {
   readonly maxDurationMs: number;
 }
 
-export class Connection {
+export class LiveConnection {
   /** Last client message or management POST (GetConnection's LastActiveAt). */
   lastActiveAt: number;
   /** Last message from the client; the idle timeout counts from here. */

@@ -5,9 +5,9 @@
 import * as path from 'node:path';
 import { loadWebSocketApp, type FunctionSpec, type WebSocketAppSpec } from './assembly';
 import { Gateway } from './gateway';
-import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_DURATION_SECONDS } from './limits';
 import type { FaultRates } from './management';
-import { handleIssuerRequest, ISSUER_PATH, LocalIssuer, rewriteIssuerUrls, TOKEN_PATH, type IssuerState } from './local-issuer';
+import { API_GATEWAY_LIMITS, JWKS_PATH_UNDER_ISSUER, LOCAL_PATHS } from '../protocol';
+import { handleIssuerRequest, LocalIssuer, rewriteIssuerUrls, type IssuerState } from './local-issuer';
 import { LambdaRuntime } from './runtime';
 import { startStore } from './store';
 
@@ -134,15 +134,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     app,
     host,
     port: options.port ?? 3001,
-    idleTimeoutSeconds: options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS,
-    maxDurationSeconds: options.maxDurationSeconds ?? DEFAULT_MAX_DURATION_SECONDS,
+    idleTimeoutSeconds: options.idleTimeoutSeconds ?? API_GATEWAY_LIMITS.idleTimeoutSeconds,
+    maxDurationSeconds: options.maxDurationSeconds ?? API_GATEWAY_LIMITS.maxConnectionSeconds,
     webDir: options.webDir,
     faultRates: options.faultRates ?? {},
     random: options.random ?? Math.random,
     invoke: (id, event) => runtime!.invoke(id, event),
     log,
     httpRoutes: async (req, res, url) => (issuerKey && issuerState ? handleIssuerRequest(req, res, url, issuerKey, issuerState) : false),
-    publishedConfig: () => (issuerKey ? { tokenUrl: TOKEN_PATH } : {}),
+    publishedConfig: () => (issuerKey ? { tokenUrl: LOCAL_PATHS.token } : {}),
   });
   let port: number;
   try {
@@ -157,7 +157,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   if (issuerKey) {
     // The audience is the pool's app client, as Cognito puts it in ID tokens.
     const audience = app.userPools.flatMap((p) => p.clientIds)[0] ?? app.userPools[0].poolId;
-    issuerState = { issuer: `http://${localHostPort}${ISSUER_PATH}`, audience };
+    issuerState = { issuer: `http://${localHostPort}${LOCAL_PATHS.issuer}`, audience };
     await issuerKey.saveState(issuerState);
   }
   const rewriteUrls = (value: string): string => {
@@ -212,7 +212,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     gateway,
     localIssuer:
       issuerKey && issuerState
-        ? { ...issuerState, jwksUrl: `${issuerState.issuer}/.well-known/jwks.json`, mint: (user, ttlSeconds) => issuerKey.mint(issuerState!, { user, ttlSeconds }) }
+        ? { ...issuerState, jwksUrl: `${issuerState.issuer}${JWKS_PATH_UNDER_ISSUER}`, mint: (user, ttlSeconds) => issuerKey.mint(issuerState!, { user, ttlSeconds }) }
         : undefined,
     settled: () => gateway.settled(),
     stop() {

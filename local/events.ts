@@ -55,7 +55,7 @@ export interface WebSocketRequestContext {
   authorizer?: Record<string, string>;
 }
 
-export interface WebSocketEvent {
+export interface IntegrationEvent {
   headers?: Record<string, string>;
   multiValueHeaders?: Record<string, string[]>;
   queryStringParameters?: Record<string, string>;
@@ -151,8 +151,8 @@ function queryParameters(query: URLSearchParams): {
 }
 
 /** The $connect event; query parameters appear only when the URL has a query string. */
-export function connectEvent(api: ApiContext, conn: ConnectionContext, req: HandshakeRequest, now = Date.now()): WebSocketEvent {
-  const event: WebSocketEvent = {
+export function connectEvent(api: ApiContext, conn: ConnectionContext, req: HandshakeRequest, now = Date.now()): IntegrationEvent {
+  const event: IntegrationEvent = {
     ...handshakeHeaders(req, conn.sourceIp, now, false),
     requestContext: requestContext(api, conn, '$connect', 'CONNECT', now),
     isBase64Encoded: false,
@@ -162,7 +162,7 @@ export function connectEvent(api: ApiContext, conn: ConnectionContext, req: Hand
 }
 
 /** A MESSAGE event for `routeKey` carrying one text frame. */
-export function messageEvent(api: ApiContext, conn: ConnectionContext, routeKey: string, body: string, now = Date.now()): WebSocketEvent {
+export function messageEvent(api: ApiContext, conn: ConnectionContext, routeKey: string, body: string, now = Date.now()): IntegrationEvent {
   return {
     requestContext: requestContext(api, conn, routeKey, 'MESSAGE', now, { messageId: newEventId() }),
     body,
@@ -177,7 +177,7 @@ export function disconnectEvent(
   statusCode: number,
   reason: string,
   now = Date.now(),
-): WebSocketEvent {
+): IntegrationEvent {
   return {
     headers: { Host: conn.domainName, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' },
     multiValueHeaders: { Host: [conn.domainName], 'x-api-key': [''], 'X-Forwarded-For': [''], 'x-restapi': [''] },

@@ -8,9 +8,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { RouteSpec, WebSocketAppSpec } from './assembly';
+import { API_GATEWAY_LIMITS, LOCAL_PATHS, type PublishedConfig } from '../protocol';
+import type { AssemblyRoute, WebSocketAppSpec } from './assembly';
 import { authorizerDecision } from './authorizer';
-import { Connection } from './connection';
+import { LiveConnection } from './connection';
 import {
   authorizerEvent,
   connectEvent,
@@ -23,7 +24,7 @@ import {
   type HandshakeRequest,
 } from './events';
 import { newEventId } from './ids';
-import { CLOSE, clientCloseCause, FRAME_LIMIT_BYTES, FrameSizeGuard, MESSAGE_LIMIT_BYTES, type CloseCause } from './limits';
+import { CLOSE, clientCloseCause, FrameSizeGuard, type CloseCause } from './limits';
 import { handleManagement, isManagementPath, type FaultRates } from './management';
 import { compileSelectionExpression, selectRoute, type RouteSelector } from './routing';
 import type { InvokeResult } from './runtime';
@@ -54,8 +55,8 @@ export interface GatewayOptions {
   readonly log: (line: string) => void;
   /** Serves extra HTTP paths (the local issuer); resolves true when it answered. @default none */
   readonly httpRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
-  /** Extra fields for `/.switchboard/config.json` (e.g. `tokenUrl`). @default none */
-  readonly publishedConfig?: () => Record<string, unknown>;
+  /** Extra fields for the page's configuration (e.g. `tokenUrl`). @default none */
+  readonly publishedConfig?: () => Partial<PublishedConfig>;
 }
 
 /**
@@ -63,7 +64,7 @@ export interface GatewayOptions {
  * 'disconnect' ({ connectionId, code, reason }) after $disconnect has run.
  */
 export class Gateway extends EventEmitter {
-  readonly connections = new Map<string, Connection>();
+  readonly connections = new Map<string, LiveConnection>();
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly selector: RouteSelector;
@@ -84,7 +85,7 @@ export class Gateway extends EventEmitter {
     this.api = { apiId: app.apiId, stage: app.stage, region: app.region, accountId: app.accountId, stageVariables: app.stageVariables };
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: MESSAGE_LIMIT_BYTES,
+      maxPayload: API_GATEWAY_LIMITS.messageBytes,
       handleProtocols: (_protocols, req) => this.subprotocols.get(req) ?? false,
     });
     this.server = createServer((req, res) => {
@@ -161,10 +162,15 @@ export class Gateway extends EventEmitter {
       });
     }
     if (this.options.httpRoutes && (await this.options.httpRoutes(req, res, url))) return;
-    if (pathname === '/.switchboard/config.json' && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (pathname === LOCAL_PATHS.config && (req.method === 'GET' || req.method === 'HEAD')) {
       const host = req.headers.host ?? `${this.options.host}:${this.listeningPort}`;
+      const config: PublishedConfig = {
+        websocketUrl: `ws://${host}/${this.options.app.stage}`,
+        stage: this.options.app.stage,
+        ...this.options.publishedConfig?.(),
+      };
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' });
-      res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ websocketUrl: `ws://${host}/${this.options.app.stage}`, stage: this.options.app.stage, ...this.options.publishedConfig?.() }));
+      res.end(req.method === 'HEAD' ? undefined : JSON.stringify(config));
       return;
     }
     if (this.options.webDir && (await serveStatic(this.options.webDir, req, res, pathname))) return;
@@ -242,7 +248,7 @@ export class Gateway extends EventEmitter {
       if (ranConnect) this.queueDisconnect(context, undefined, clientCloseCause(1006, ''));
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onOpen(ws, req, context));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onOpen(ws, socket, req, context));
   }
 
   private reject(socket: Socket, status: number, body: string): void {
@@ -250,7 +256,7 @@ export class Gateway extends EventEmitter {
     this.emit('rejected', { status });
   }
 
-  private invokeRoute(route: RouteSpec, event: unknown): Promise<InvokeResult> {
+  private invokeRoute(route: AssemblyRoute, event: unknown): Promise<InvokeResult> {
     if (!route.functionLogicalId) {
       return Promise.resolve({
         ok: false,
@@ -262,15 +268,15 @@ export class Gateway extends EventEmitter {
     return this.options.invoke(route.functionLogicalId, event);
   }
 
-  private onOpen(ws: WebSocket, req: IncomingMessage, context: ConnectionContext): void {
-    const connection = new Connection(context, ws, req.headers['user-agent'] ?? '', {
+  /** `socket` is the upgraded TCP socket, which `ws` reads from; the frame-size guard watches its raw bytes. */
+  private onOpen(ws: WebSocket, socket: Socket, req: IncomingMessage, context: ConnectionContext): void {
+    const connection = new LiveConnection(context, ws, req.headers['user-agent'] ?? '', {
       idleTimeoutMs: this.options.idleTimeoutSeconds * 1000,
       maxDurationMs: this.options.maxDurationSeconds * 1000,
     });
     this.connections.set(context.connectionId, connection);
-    const guard = new FrameSizeGuard(FRAME_LIMIT_BYTES);
-    const raw = (ws as unknown as { _socket: Socket })._socket;
-    raw.prependListener('data', (chunk: Buffer) => {
+    const guard = new FrameSizeGuard(API_GATEWAY_LIMITS.frameBytes);
+    socket.prependListener('data', (chunk: Buffer) => {
       if (!connection.closing && guard.oversized(chunk)) connection.close(CLOSE.tooBig);
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -300,7 +306,7 @@ export class Gateway extends EventEmitter {
     this.emit('open', context.connectionId);
   }
 
-  private queueDisconnect(context: ConnectionContext, connection: Connection | undefined, cause: CloseCause): void {
+  private queueDisconnect(context: ConnectionContext, connection: LiveConnection | undefined, cause: CloseCause): void {
     const previous = connection?.queue ?? Promise.resolve();
     const done = previous.then(() => this.runDisconnect(context, cause));
     this.pendingDisconnects.add(done);
@@ -328,7 +334,7 @@ export class Gateway extends EventEmitter {
     this.emit('disconnect', { connectionId: context.connectionId, code: cause.code, reason: cause.reason });
   }
 
-  private async routeMessage(connection: Connection, body: string): Promise<void> {
+  private async routeMessage(connection: LiveConnection, body: string): Promise<void> {
     const routeKey = selectRoute(this.selector, body, this.routeKeys);
     const connectionId = connection.id;
     if (routeKey === undefined) {
@@ -351,7 +357,7 @@ export class Gateway extends EventEmitter {
     }
   }
 
-  private send(connection: Connection, text: string): void {
+  private send(connection: LiveConnection, text: string): void {
     if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(text);
   }
 }

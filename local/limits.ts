@@ -1,12 +1,7 @@
 /**
- * API Gateway WebSocket limits and close codes, written once (see
- * shared/api-gateway-websocket.md, "Limits").
+ * How the emulator enforces API Gateway's limits: close codes and the frame-size guard. The
+ * limits themselves are in protocol/limits.ts.
  */
-
-export const FRAME_LIMIT_BYTES = 32 * 1024;
-export const MESSAGE_LIMIT_BYTES = 128 * 1024;
-export const DEFAULT_IDLE_TIMEOUT_SECONDS = 600;
-export const DEFAULT_MAX_DURATION_SECONDS = 7200;
 
 /** A close code and the `disconnectReason` API Gateway reports for it. */
 export interface CloseCause {

@@ -9,12 +9,9 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
+import { cognitoIssuerUrl, guestName, JWKS_PATH_UNDER_ISSUER, LOCAL_PATHS } from '../protocol';
 import type { WebSocketAppSpec } from './assembly';
-
-/** Under the emulator's origin. */
-export const ISSUER_PATH = '/.switchboard';
-export const JWKS_PATH = `${ISSUER_PATH}/.well-known/jwks.json`;
-export const TOKEN_PATH = `${ISSUER_PATH}/token`;
+import { isLoopback } from './loopback';
 
 /** File names under the key folder. */
 const KEY_FILE = 'switchboard-local-issuer-key.json';
@@ -43,15 +40,10 @@ export interface LocalUserPool {
   readonly clientIds: readonly string[];
 }
 
-/** The `https://cognito-idp...` issuer URL the template resolves to for a pool. */
-export function cognitoIssuerUrl(app: Pick<WebSocketAppSpec, 'region' | 'urlSuffix'>, poolId: string): string {
-  return `https://cognito-idp.${app.region}.${app.urlSuffix}/${poolId}`;
-}
-
 /** Rewrites every user pool's issuer URL in a value to the local issuer. */
 export function rewriteIssuerUrls(value: string, app: Pick<WebSocketAppSpec, 'region' | 'urlSuffix'>, pools: readonly LocalUserPool[], localIssuer: string): string {
   let out = value;
-  for (const pool of pools) out = out.split(cognitoIssuerUrl(app, pool.poolId)).join(localIssuer);
+  for (const pool of pools) out = out.split(cognitoIssuerUrl(app.region, app.urlSuffix, pool.poolId)).join(localIssuer);
   return out;
 }
 
@@ -145,30 +137,27 @@ function publicPart(jwk: JWK): JWK {
   return { kty, n, e, kid, alg, use };
 }
 
-const isLoopback = (address: string | undefined): boolean =>
-  address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
-
 /**
  * Serves the issuer's endpoints on the gateway: the JWKS and OpenID discovery document, and
  * `GET /.switchboard/token?user=NAME[&ttl=1h]` for the chat page and scripts (loopback clients
  * only; without `user`, a guest name is made up). False when the path is not the issuer's.
  */
 export async function handleIssuerRequest(req: IncomingMessage, res: ServerResponse, url: URL, issuer: LocalIssuer, state: IssuerState): Promise<boolean> {
-  if (!url.pathname.startsWith(`${ISSUER_PATH}/`) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  if (!url.pathname.startsWith(`${LOCAL_PATHS.issuer}/`) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
   const send = (status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
     return true;
   };
-  if (url.pathname === JWKS_PATH) return send(200, issuer.jwks());
-  if (url.pathname === `${ISSUER_PATH}/.well-known/openid-configuration`) {
-    return send(200, { issuer: state.issuer, jwks_uri: `${state.issuer}/.well-known/jwks.json`, id_token_signing_alg_values_supported: [ALG] });
+  if (url.pathname === LOCAL_PATHS.jwks) return send(200, issuer.jwks());
+  if (url.pathname === LOCAL_PATHS.openidConfiguration) {
+    return send(200, { issuer: state.issuer, jwks_uri: `${state.issuer}${JWKS_PATH_UNDER_ISSUER}`, id_token_signing_alg_values_supported: [ALG] });
   }
-  if (url.pathname !== TOKEN_PATH) return false;
+  if (url.pathname !== LOCAL_PATHS.token) return false;
   if (!isLoopback(req.socket.remoteAddress)) {
     return send(403, { message: 'The local token endpoint answers only clients on this machine.' });
   }
-  const user = url.searchParams.get('user') ?? `guest-${randomBytes(3).toString('hex')}`;
+  const user = url.searchParams.get('user') ?? guestName();
   try {
     const ttlSeconds = parseTtl(url.searchParams.get('ttl') ?? String(DEFAULT_TOKEN_TTL_SECONDS));
     return send(200, { token: await issuer.mint(state, { user, ttlSeconds }), user, expiresIn: ttlSeconds });

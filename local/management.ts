@@ -4,8 +4,9 @@
  * SigV4 signatures are accepted without checking.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Connection } from './connection';
-import { CLOSE, MESSAGE_LIMIT_BYTES } from './limits';
+import type { LiveConnection } from './connection';
+import { API_GATEWAY_LIMITS } from '../protocol';
+import { CLOSE } from './limits';
 
 /** HTTP status => fraction of PostToConnection calls that fail with it, e.g. { 410: 0.1 }. */
 export type FaultRates = Readonly<Record<number, number>>;
@@ -50,7 +51,7 @@ export function pickFault(rates: FaultRates, random: () => number): number | und
 
 export interface ManagementDeps {
   readonly stage: string;
-  readonly connections: ReadonlyMap<string, Connection>;
+  readonly connections: ReadonlyMap<string, LiveConnection>;
   readonly faultRates: FaultRates;
   readonly random: () => number;
   /** Logs one management call. */
@@ -82,7 +83,7 @@ export async function handleManagement(req: IncomingMessage, res: ServerResponse
     connectionId = rawId;
   }
   const method = req.method ?? 'GET';
-  const body = await readBody(req, MESSAGE_LIMIT_BYTES);
+  const body = await readBody(req, API_GATEWAY_LIMITS.messageBytes);
   const finish = (status: number) => deps.onCall(method, connectionId, status);
   if (stage !== undefined && stage !== deps.stage) {
     sendError(res, 403, 'Forbidden');
@@ -91,7 +92,7 @@ export async function handleManagement(req: IncomingMessage, res: ServerResponse
   const connection = deps.connections.get(connectionId);
   if (method === 'POST') {
     if (body === undefined) {
-      sendError(res, 413, `Payload exceeds the ${MESSAGE_LIMIT_BYTES}-byte message limit`);
+      sendError(res, 413, `Payload exceeds the ${API_GATEWAY_LIMITS.messageBytes}-byte message limit`);
       return finish(413);
     }
     const fault = pickFault(deps.faultRates, deps.random);

@@ -177,6 +177,7 @@ export class FunctionPool {
     };
     const worker = new Worker(compiledWorkerScript(), {
       workerData: init,
+      // The worker's own module loader reads NODE_PATH (the runtime-provided SDK) from this env.
       env: { ...this.env },
       stdout: true,
       stderr: true,

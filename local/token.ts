@@ -3,6 +3,7 @@
  * emulator's authorizer accepts, signed with the emulator's local issuer key (kept in DIR, or
  * `.switchboard/` without --data-dir) for the issuer and audience of its latest start.
  */
+import { parseFlags, UsageError } from './flags';
 import { checkUserName, DEFAULT_TOKEN_TTL_SECONDS, LocalIssuer, localIssuerDirFor, parseTtl } from './local-issuer';
 
 export const TOKEN_USAGE = `Usage: npm run -s token -- --user NAME [--ttl 1h] [--data-dir DIR]
@@ -23,23 +24,17 @@ interface TokenArgs {
 }
 
 function parseTokenArgs(argv: readonly string[]): TokenArgs {
-  const args: TokenArgs = { ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!match) throw new Error(`unexpected argument "${argv[i]}" (see --help)`);
-    const [, name, inline] = match;
-    if (name === 'help') {
-      args.help = true;
-      continue;
+  const { values, switches } = parseFlags(argv, { values: ['user', 'ttl', 'data-dir'], switches: ['help'] });
+  const ttl = values.get('ttl');
+  let ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS;
+  if (ttl !== undefined) {
+    try {
+      ttlSeconds = parseTtl(ttl);
+    } catch (err: unknown) {
+      throw new UsageError(`--ttl: ${(err as Error).message}`);
     }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new Error(`--${name} needs a value`);
-    if (name === 'user') args.user = value;
-    else if (name === 'ttl') args.ttlSeconds = parseTtl(value);
-    else if (name === 'data-dir') args.dataDir = value;
-    else throw new Error(`unknown flag --${name} (see --help)`);
   }
-  return args;
+  return { user: values.get('user'), ttlSeconds, dataDir: values.get('data-dir'), help: switches.has('help') };
 }
 
 /** Prints the token; resolves with the exit code. */

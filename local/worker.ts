@@ -5,7 +5,6 @@
  *
  * This file is transpiled by runtime.ts and started as a worker; it is not imported.
  */
-import Module from 'node:module';
 import * as path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -126,8 +125,6 @@ function captureOutput(stream: NodeJS.WriteStream): void {
 async function main(): Promise<void> {
   captureOutput(process.stdout);
   captureOutput(process.stderr);
-  // The Lambda runtime provides the AWS SDK on NODE_PATH; make this worker see the new value.
-  (Module as unknown as { _initPaths(): void })._initPaths();
   if (init.enableSourceMaps) process.setSourceMapsEnabled(true);
   let handler: Handler;
   try {

@@ -1,5 +1,5 @@
 import type { ConnectionStore, JoinLimits } from './connection-store';
-import type { WebSocketEvent } from './events';
+import type { RouteEvent } from './events';
 import {
   errorFrame,
   messageAck,
@@ -8,7 +8,7 @@ import {
   type MessageRequest,
   type PingRequest,
   type ServerFrame,
-} from './protocol';
+} from '../../protocol';
 import type { RoomFanout } from './room-fanout';
 
 /**
@@ -17,7 +17,7 @@ import type { RoomFanout } from './room-fanout';
  */
 
 /** $connect: record the connection (and its authenticated user, if any). */
-export async function openConnection(event: WebSocketEvent, store: ConnectionStore): Promise<void> {
+export async function openConnection(event: RouteEvent, store: ConnectionStore): Promise<void> {
   const { connectionId, connectedAt, identity, authorizer } = event.requestContext;
   const userId = authorizer?.userId ?? authorizer?.principalId;
   await store.putConnection({
@@ -29,7 +29,7 @@ export async function openConnection(event: WebSocketEvent, store: ConnectionSto
 }
 
 /** $disconnect: delete the connection and every membership it had. */
-export async function closeConnection(event: WebSocketEvent, store: ConnectionStore): Promise<{ rooms: string[] }> {
+export async function closeConnection(event: RouteEvent, store: ConnectionStore): Promise<{ rooms: string[] }> {
   return store.removeConnection(event.requestContext.connectionId);
 }
 

@@ -8,7 +8,7 @@ export const ENV = {
 } as const;
 
 /** Defaults for the limits above: the stack's props default to these, and so do the handlers. */
-export const DEFAULTS = {
+export const ROOM_DEFAULTS = {
   maxRoomsPerConnection: 20,
   maxRoomMembers: 1000,
   fanoutConcurrency: 32,

@@ -13,7 +13,7 @@ import { expiresAtFor, keys, TABLE } from './table-design';
 import { isTransientAwsError, withRetry, type RetryOptions } from './retry';
 
 /** A stored connection. */
-export interface Connection {
+export interface ConnectionRecord {
   connectionId: string;
   connectedAt: number;
   sourceIp: string;
@@ -75,7 +75,7 @@ export class ConnectionStore {
     await this.send(() => this.db.send(new PutCommand({ TableName: this.tableName, Item: item })));
   }
 
-  async getConnection(connectionId: string): Promise<Connection | undefined> {
+  async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
     const result = await this.send(() =>
       this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ConsistentRead: true })),
     );
@@ -239,7 +239,7 @@ function isConditionalCheckFailure(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { name?: string }).name === 'ConditionalCheckFailedException';
 }
 
-function toConnection(item: Record<string, unknown>): Connection {
+function toConnection(item: Record<string, unknown>): ConnectionRecord {
   const rooms = item.rooms instanceof Set ? [...(item.rooms as Set<string>)] : Array.isArray(item.rooms) ? (item.rooms as string[]) : [];
   return {
     connectionId: String(item.connectionId),

@@ -13,7 +13,7 @@ export interface WebSocketRequestContext extends APIGatewayEventWebsocketRequest
   disconnectReason?: string;
 }
 
-export interface WebSocketEvent extends Omit<APIGatewayProxyWebsocketEventV2, 'requestContext'> {
+export interface RouteEvent extends Omit<APIGatewayProxyWebsocketEventV2, 'requestContext'> {
   requestContext: WebSocketRequestContext;
   headers?: Record<string, string | undefined>;
   multiValueHeaders?: Record<string, string[] | undefined>;

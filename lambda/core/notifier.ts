@@ -1,6 +1,6 @@
 import { GoneException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { isTransientAwsError, withRetry, type RetryOptions } from './retry';
-import type { ServerFrame } from './protocol';
+import type { ServerFrame } from '../../protocol';
 
 export type PostOutcome = 'sent' | 'gone';
 

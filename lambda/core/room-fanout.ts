@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { forEachWithConcurrency } from './concurrency';
 import type { ConnectionStore } from './connection-store';
 import type { Notifier } from './notifier';
-import type { RoomMessage } from './protocol';
+import type { RoomMessage } from '../../protocol';
 
 export interface FanoutResult {
   /** Members that received the message. */

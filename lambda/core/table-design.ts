@@ -1,3 +1,5 @@
+import { API_GATEWAY_LIMITS } from '../../protocol';
+
 /**
  * The single-table design, in one place. The stack builds the table from these
  * names and the store reads and writes with them.
@@ -18,7 +20,7 @@ export const TABLE = {
 } as const;
 
 /** API Gateway closes every connection after 2 hours. */
-export const MAX_CONNECTION_SECONDS = 2 * 60 * 60;
+export const MAX_CONNECTION_SECONDS = API_GATEWAY_LIMITS.maxConnectionSeconds;
 /** Extra time before TTL removes a row whose $disconnect never arrived. */
 export const TTL_MARGIN_SECONDS = 10 * 60;
 

@@ -1,36 +1,24 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import type { RouteResult, WebSocketEvent } from './events';
+import type { RouteResult, RouteEvent } from './events';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from './metric-names';
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'switchboard';
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
 
 /** One structured JSON logger for all handlers. Message bodies are never logged at INFO. */
 export const logger = new Logger({ serviceName });
 
 /** CloudWatch metrics in Embedded Metric Format: printed to stdout, no API calls. */
-export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Switchboard', serviceName });
-
-/** The metric names, in one place for the handlers, alarms and dashboard. */
-export const METRIC = {
-  connectionsOpened: 'ConnectionsOpened',
-  connectionsClosed: 'ConnectionsClosed',
-  messages: 'Messages',
-  framesRejected: 'FramesRejected',
-  fanoutDeliveries: 'FanoutDeliveries',
-  fanoutFailures: 'FanoutFailures',
-  stalePruned: 'StaleConnectionsPruned',
-  errors: 'HandlerErrors',
-} as const;
-
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName });
 
 /** Counts something; the metric is flushed when the invocation ends. */
 export function count(name: MetricName, value = 1): void {
   if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
 }
 
-export type RouteHandler = (event: WebSocketEvent, context: Context) => Promise<RouteResult>;
+export type RouteHandler = (event: RouteEvent, context: Context) => Promise<RouteResult>;
 
 /**
  * Wraps a route handler so every log line carries connectionId, routeKey and

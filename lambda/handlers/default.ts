@@ -1,4 +1,4 @@
-import { errorFrame, parseClientFrame } from '../core/protocol';
+import { errorFrame, parseClientFrame } from '../../protocol';
 import { responseRoute } from './route-kinds';
 
 /**

@@ -1,5 +1,6 @@
 import { closeConnection } from '../core/actions';
-import { count, logger, METRIC, withTelemetry } from '../core/telemetry';
+import { count, logger, withTelemetry } from '../core/telemetry';
+import { METRIC } from '../core/metric-names';
 import { createStore } from './clients';
 
 const store = createStore();

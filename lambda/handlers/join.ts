@@ -1,12 +1,12 @@
 import { joinRoom } from '../core/actions';
-import { DEFAULTS, ENV, positiveIntEnv } from '../core/config';
+import { ROOM_DEFAULTS, ENV, positiveIntEnv } from '../core/config';
 import { createStore } from './clients';
 import { actionRoute } from './route-kinds';
 
 const store = createStore();
 const limits = {
-  maxRoomsPerConnection: positiveIntEnv(ENV.maxRoomsPerConnection, DEFAULTS.maxRoomsPerConnection),
-  maxRoomMembers: positiveIntEnv(ENV.maxRoomMembers, DEFAULTS.maxRoomMembers),
+  maxRoomsPerConnection: positiveIntEnv(ENV.maxRoomsPerConnection, ROOM_DEFAULTS.maxRoomsPerConnection),
+  maxRoomMembers: positiveIntEnv(ENV.maxRoomMembers, ROOM_DEFAULTS.maxRoomMembers),
 };
 
 /** `join`: add the sender to a room, within the per-connection and per-room limits. */

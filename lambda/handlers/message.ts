@@ -1,6 +1,7 @@
 import { sendMessage } from '../core/actions';
-import { DEFAULTS, ENV, positiveIntEnv } from '../core/config';
-import { count, logger, METRIC } from '../core/telemetry';
+import { ROOM_DEFAULTS, ENV, positiveIntEnv } from '../core/config';
+import { count, logger } from '../core/telemetry';
+import { METRIC } from '../core/metric-names';
 import { RoomFanout } from '../core/room-fanout';
 import { createNotifier, createStore } from './clients';
 import { actionRoute } from './route-kinds';
@@ -12,7 +13,7 @@ const fanout = new RoomFanout(store, notifier, logger, (result) => {
   count(METRIC.fanoutFailures, result.failed);
   count(METRIC.stalePruned, result.pruned);
 });
-const fanoutConcurrency = positiveIntEnv(ENV.fanoutConcurrency, DEFAULTS.fanoutConcurrency);
+const fanoutConcurrency = positiveIntEnv(ENV.fanoutConcurrency, ROOM_DEFAULTS.fanoutConcurrency);
 
 /**
  * `message`: echo "Received: <data>" (the route response), and deliver room

@@ -1,7 +1,8 @@
 import type { Context } from 'aws-lambda';
 import type { RouteResult } from '../core/events';
-import { count, logger, METRIC, withTelemetry, type RouteHandler } from '../core/telemetry';
-import { parseClientFrame, serialize, type Action, type ClientFrame, type ServerFrame } from '../core/protocol';
+import { count, logger, withTelemetry, type RouteHandler } from '../core/telemetry';
+import { METRIC } from '../core/metric-names';
+import { parseClientFrame, serialize, type Action, type ClientFrame, type ServerFrame } from '../../protocol';
 
 /*
  * Every route that answers the sender is a two-way route: the handler returns

@@ -3,7 +3,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, Quer
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { WebSocketEvent } from '../../lambda/core/events';
+import type { RouteEvent } from '../../lambda/core/events';
 import { POST_ATTEMPTS } from '../../lambda/core/notifier';
 import { metrics, type RouteHandler } from '../../lambda/core/telemetry';
 
@@ -21,7 +21,7 @@ const handlers = Object.fromEntries(['connect', 'disconnect', 'message', 'join',
 
 const context = { functionName: 'test', awsRequestId: 'req', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
-function event(routeKey: string, body?: string, extra: Partial<WebSocketEvent['requestContext']> = {}): WebSocketEvent {
+function event(routeKey: string, body?: string, extra: Partial<RouteEvent['requestContext']> = {}): RouteEvent {
   return {
     body,
     isBase64Encoded: false,
@@ -33,8 +33,8 @@ function event(routeKey: string, body?: string, extra: Partial<WebSocketEvent['r
       requestId: 'REQ0000000000AA=',
       identity: { sourceIp: '10.0.0.1' },
       ...extra,
-    } as WebSocketEvent['requestContext'],
-  } as WebSocketEvent;
+    } as RouteEvent['requestContext'],
+  } as RouteEvent;
 }
 
 /**

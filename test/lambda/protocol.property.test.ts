@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ping } from '../../lambda/core/actions';
-import { LIMITS, messageAck, parseClientFrame, serialize, type ServerFrame } from '../../lambda/core/protocol';
+import { LIMITS, messageAck, parseClientFrame, serialize, type ServerFrame } from '../../protocol';
 
 /**
  * Whatever bytes a client sends, the parser returns a valid frame or an error

@@ -1,4 +1,4 @@
-import { ACTIONS, LIMITS, messageAck, parseClientFrame, type ParseResult } from '../../lambda/core/protocol';
+import { ACTIONS, LIMITS, messageAck, parseClientFrame, type ParseResult } from '../../protocol';
 
 function errorOf(result: ParseResult) {
   if (result.ok) throw new Error(`expected an error, got ${JSON.stringify(result.frame)}`);

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ConnectionStore } from '../../lambda/core/connection-store';
 import { Notifier } from '../../lambda/core/notifier';
-import type { RoomMessage } from '../../lambda/core/protocol';
+import type { RoomMessage } from '../../protocol';
 import { RoomFanout } from '../../lambda/core/room-fanout';
 
 const ddb = mockClient(DynamoDBDocumentClient);

@@ -1,3 +1,5 @@
+import { guestName, LOCAL_PATHS, type PublishedConfig } from '../../protocol';
+
 /** Where the page connects, and with which token. */
 export interface PageConnection {
   websocketUrl: string;
@@ -5,15 +7,10 @@ export interface PageConnection {
   token?: () => Promise<string>;
 }
 
-/** What the server publishes at CONFIG_PATH (the emulator, or a deployment's static site). */
-interface PublishedConfig {
-  websocketUrl?: unknown;
-  stage?: unknown;
-  /** Where to get a token for the $connect authorizer, when authentication is on. */
-  tokenUrl?: unknown;
-}
+/** What arrived from the server, unchecked: {@link PublishedConfig} once validated. */
+type UncheckedConfig = { readonly [K in keyof PublishedConfig]?: unknown } | null | undefined;
 
-export const CONFIG_PATH = '/.switchboard/config.json';
+const CONFIG_PATH = LOCAL_PATHS.config;
 
 /**
  * Finds the WebSocket URL: the `?ws=` query parameter wins, else the config the
@@ -25,7 +22,7 @@ export async function resolveConnection(pageUrl: string, fetchJson: (url: string
   if (override) return { websocketUrl: override };
 
   const configUrl = new URL(CONFIG_PATH, page).toString();
-  const config = (await fetchJson(configUrl)) as PublishedConfig;
+  const config = (await fetchJson(configUrl)) as UncheckedConfig;
   if (typeof config?.websocketUrl !== 'string') {
     throw new Error(`${CONFIG_PATH} has no "websocketUrl" string; expected {"websocketUrl":"ws://host:port/stage"}.`);
   }
@@ -42,11 +39,6 @@ export async function resolveConnection(pageUrl: string, fetchJson: (url: string
     return issued.token;
   };
   return { websocketUrl: config.websocketUrl, token };
-}
-
-/** A guest name for this page: `guest-` and 6 random hex digits. */
-export function guestName(random: () => number = Math.random): string {
-  return `guest-${Math.floor(random() * 0x1000000).toString(16).padStart(6, '0')}`;
 }
 
 /** GETs JSON, with errors that say which URL failed and how. */

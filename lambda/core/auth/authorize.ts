@@ -1,3 +1,4 @@
+import { TOKEN_QUERY_PARAMETER } from '../../../protocol';
 import type { TokenVerifier } from './jwt-verifier';
 
 /** The REQUEST authorizer event API Gateway sends for `$connect` (the fields used here). */
@@ -18,9 +19,6 @@ export interface AuthorizerResult {
   };
   context?: { userId: string; username: string };
 }
-
-/** Where the token travels: browsers cannot set headers on a WebSocket. The authorizer's identity source names the same. */
-export const TOKEN_QUERY_PARAMETER = 'token';
 
 /** Logs the decision; never the token. */
 export interface AuthorizerLog {

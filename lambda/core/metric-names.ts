@@ -1,0 +1,24 @@
+/**
+ * The handlers' CloudWatch metrics: namespace, service dimension and names, in one place for
+ * the handlers (which emit them), and the alarms and dashboard (which read them). Constants
+ * only: importing this builds no logger or metrics client.
+ */
+
+/** CloudWatch namespace of the handlers' EMF metrics. */
+export const METRICS_NAMESPACE = 'Switchboard';
+
+/** Powertools' service name, also the `service` dimension of every metric. */
+export const SERVICE_NAME = 'switchboard';
+
+export const METRIC = {
+  connectionsOpened: 'ConnectionsOpened',
+  connectionsClosed: 'ConnectionsClosed',
+  messages: 'Messages',
+  framesRejected: 'FramesRejected',
+  fanoutDeliveries: 'FanoutDeliveries',
+  fanoutFailures: 'FanoutFailures',
+  stalePruned: 'StaleConnectionsPruned',
+  errors: 'HandlerErrors',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -1,0 +1,29 @@
+/** How clients present identity on `$connect`, and the token issuers' URL shapes. */
+
+/**
+ * The query parameter that carries the token on `$connect`: browsers cannot set headers on a
+ * WebSocket. The authorizer's identity source names the same parameter.
+ */
+export const TOKEN_QUERY_PARAMETER = 'token';
+
+/** Where an OpenID issuer (Cognito included) publishes its signing keys, under its issuer URL. */
+export const JWKS_PATH_UNDER_ISSUER = '/.well-known/jwks.json';
+
+/** Where an OpenID issuer publishes its discovery document, under its issuer URL. */
+export const OPENID_CONFIGURATION_PATH_UNDER_ISSUER = '/.well-known/openid-configuration';
+
+/** A Cognito user pool's issuer URL, exactly as its tokens carry it in `iss`. */
+export function cognitoIssuerUrl(region: string, urlSuffix: string, userPoolId: string): string {
+  return `https://cognito-idp.${region}.${urlSuffix}/${userPoolId}`;
+}
+
+/** Guest names the local issuer and the chat page make up: `guest-` and 6 hex digits. */
+export const GUEST_NAME_PATTERN = /^guest-[0-9a-f]{6}$/;
+
+/** A guest name: `guest-` and 6 random hex digits. */
+export function guestName(random: () => number = Math.random): string {
+  const digits = Math.floor(random() * 0x1000000)
+    .toString(16)
+    .padStart(6, '0');
+  return `guest-${digits}`;
+}

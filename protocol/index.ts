@@ -1,0 +1,6 @@
+/** The Switchboard protocol: frames, limits, identity and the emulator's paths. No side effects. */
+export * from './auth';
+export * from './frames';
+export * from './limits';
+export * from './local-endpoints';
+export * from './parse';
