@@ -9,6 +9,7 @@ import type { FaultRates } from './management';
 import { API_GATEWAY_LIMITS, JWKS_PATH_UNDER_ISSUER, LOCAL_PATHS } from '../protocol';
 import { handleIssuerRequest, LocalIssuer, rewriteIssuerUrls, type IssuerState } from './local-issuer';
 import { LambdaRuntime } from './runtime';
+import { runtimeMismatchNotes } from './runtime-check';
 import { startStore } from './store';
 
 export interface EmulatorOptions {
@@ -118,6 +119,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const host = options.host ?? '127.0.0.1';
   const app = loadWebSocketApp(options.assemblyDir, options.stack);
   for (const warning of app.warnings) log(`warning: ${warning}`);
+  for (const note of runtimeMismatchNotes([...app.functions.values()].map((f) => f.runtime))) log(note);
   // Made (or loaded) first, so a bad key folder fails before anything listens.
   const issuerKey = app.userPools.length > 0 ? await LocalIssuer.open(options.localIssuerDir) : undefined;
   let issuerState: IssuerState | undefined;
