@@ -1,5 +1,3 @@
-import { build } from 'esbuild';
-import path from 'node:path';
 import WebSocket from 'ws';
 import { platformWebSocket, urlWithToken } from '../../client/transport';
 
@@ -29,22 +27,5 @@ describe('platformWebSocket', () => {
   test('falls back to ws without one', () => {
     delete (globalThis as { WebSocket?: unknown }).WebSocket;
     expect(platformWebSocket()).toBe(WebSocket);
-  });
-});
-
-describe('browser bundle', () => {
-  test('esbuild bundles the client for browsers without any of ws', async () => {
-    const result = await build({
-      entryPoints: [path.join(__dirname, '../../client/index.ts')],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      logLevel: 'silent',
-    });
-    const code = result.outputFiles[0].text;
-    // ws resolves to its browser stub, which only throws; none of its Node code is included.
-    expect(code).toContain('ws does not work in the browser');
-    expect(code).not.toMatch(/permessage-deflate|require\("(net|tls|http|crypto)"\)/);
   });
 });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { addSwitchboard } from '../../lib/switchboard-app';
 import type { SwitchboardStack } from '../../lib/switchboard-stack';
+import { requireIntegrationTest } from '../support/test-tier';
 
 /**
  * Synthesizes the app as `cdk synth` does (cdk-nag included) into a temp dir,
@@ -11,6 +12,7 @@ import type { SwitchboardStack } from '../../lib/switchboard-stack';
  * bundling-stacks context); bundling.test.ts checks the real bundles.
  */
 export function synthSwitchboard(context: Record<string, unknown> = {}): { app: App; stack: SwitchboardStack; outdir: string } {
+  requireIntegrationTest('synthSwitchboard()');
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-synth-'));
   const app = new App({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] } });
   const stack = addSwitchboard(app);
