@@ -40,7 +40,14 @@ export interface CostBreakdown {
   total: number;
 }
 
-function breakdown(apiMessages: number, invocations: number, readUnits: number, writeUnits: number, connectionMinutes: number, a: CostAssumptions): CostBreakdown {
+function breakdown(
+  apiMessages: number,
+  invocations: number,
+  readUnits: number,
+  writeUnits: number,
+  connectionMinutes: number,
+  a: CostAssumptions,
+): CostBreakdown {
   const apiGateway = apiMessages * PRICES.apiMessage + connectionMinutes * PRICES.connectionMinute;
   const lambda = invocations * (PRICES.lambdaRequest + (a.memoryMb / 1024) * (a.lambdaMs / 1000) * PRICES.lambdaGbSecond);
   const dynamodb = readUnits * PRICES.readUnit + writeUnits * PRICES.writeUnit;

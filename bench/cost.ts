@@ -23,18 +23,30 @@ function main(): void {
     if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number >= ${min}; got "${raw}".`);
     return value;
   };
-  const workload = { connections: number('connections', 0), messagesPerMinute: number('messages-per-minute', 0), roomSize: Math.round(number('room-size', 1)) };
+  const workload = {
+    connections: number('connections', 0),
+    messagesPerMinute: number('messages-per-minute', 0),
+    roomSize: Math.round(number('room-size', 1)),
+  };
   const assumptions = { lambdaMs: number('lambda-ms', 1), memoryMb: number('memory-mb', 128) };
 
   const usd = (v: number) => (v === 0 ? '$0' : `$${v < 1 ? v.toFixed(4) : v.toFixed(2)}`);
   const row = (label: string, c: CostBreakdown) =>
     `${label.padEnd(40)} ${usd(c.apiGateway).padStart(12)} ${usd(c.lambda).padStart(12)} ${usd(c.dynamodb).padStart(12)} ${usd(c.total).padStart(12)}`;
-  const scale = (c: CostBreakdown, k: number): CostBreakdown => ({ apiGateway: c.apiGateway * k, lambda: c.lambda * k, dynamodb: c.dynamodb * k, total: c.total * k });
+  const scale = (c: CostBreakdown, k: number): CostBreakdown => ({
+    apiGateway: c.apiGateway * k,
+    lambda: c.lambda * k,
+    dynamodb: c.dynamodb * k,
+    total: c.total * k,
+  });
 
-  console.log(`Assumptions: Lambda bills ${assumptions.lambdaMs} ms at ${assumptions.memoryMb} MB per invocation (not measured: set --lambda-ms from your CloudWatch REPORT lines).`);
+  console.log(
+    `Assumptions: Lambda bills ${assumptions.lambdaMs} ms at ${assumptions.memoryMb} MB per invocation (not measured: set --lambda-ms from your CloudWatch REPORT lines).`,
+  );
   console.log(`${''.padEnd(40)} ${'API Gateway'.padStart(12)} ${'Lambda'.padStart(12)} ${'DynamoDB'.padStart(12)} ${'total'.padStart(12)}`);
   console.log(row('1 million echo messages', scale(echoCost(assumptions), 1e6)));
-  for (const members of [10, 100, 1000]) console.log(row(`1 million messages to ${members}-member rooms`, scale(broadcastCost(members, assumptions), 1e6)));
+  for (const members of [10, 100, 1000])
+    console.log(row(`1 million messages to ${members}-member rooms`, scale(broadcastCost(members, assumptions), 1e6)));
   console.log(row('1 connection-month (idle, 5-min pings)', connectionMonthCost(assumptions)));
   console.log('');
   console.log(

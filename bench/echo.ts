@@ -101,11 +101,24 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   try {
     results.push(await measure({ name: 'plain ws echo', url: plainUrl, frame: payload, isReply: () => true }, clients, messages));
-    results.push(await measure({ name: `emulator: ${routeKey} (${emu.app.routes.get(routeKey)?.hasRouteResponse ? 'route response' : '@connections reply'})`, url: emuUrl, frame: payload, isReply: () => true }, clients, messages));
+    results.push(
+      await measure(
+        {
+          name: `emulator: ${routeKey} (${emu.app.routes.get(routeKey)?.hasRouteResponse ? 'route response' : '@connections reply'})`,
+          url: emuUrl,
+          frame: payload,
+          isReply: () => true,
+        },
+        clients,
+        messages,
+      ),
+    );
     if (!given && emu.app.routes.get('ping')?.hasRouteResponse) {
       // This app's ping is a two-way route: the same path without an SDK call in the handler.
       const ping = (i: number) => JSON.stringify({ action: 'ping', id: String(i) });
-      results.push(await measure({ name: 'emulator: ping (route response)', url: emuUrl, frame: ping, isReply: () => true }, clients, messages));
+      results.push(
+        await measure({ name: 'emulator: ping (route response)', url: emuUrl, frame: ping, isReply: () => true }, clients, messages),
+      );
     }
   } finally {
     await emu.stop();
@@ -125,7 +138,9 @@ async function main(): Promise<void> {
   const [base, ...emulated] = results;
   for (const r of emulated) {
     const ratio = r.roundTrips / r.seconds / (base.roundTrips / base.seconds);
-    console.log(`${r.name} / plain ws: ${(ratio * 100).toFixed(1)}% of the throughput (target >= 30%), p50 ${r.p50.toFixed(2)} ms (target < 2 ms)`);
+    console.log(
+      `${r.name} / plain ws: ${(ratio * 100).toFixed(1)}% of the throughput (target >= 30%), p50 ${r.p50.toFixed(2)} ms (target < 2 ms)`,
+    );
   }
 }
 

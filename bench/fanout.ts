@@ -96,9 +96,11 @@ class MemberThread {
   }
 
   open(count: number): Promise<void> {
-    return this.call({ type: 'open', count }, 'opened', (m) => process.stderr.write(`\r  connected ${String(m.connected)}/${count}`)).then(() => {
-      process.stderr.write('\n');
-    });
+    return this.call({ type: 'open', count }, 'opened', (m) => process.stderr.write(`\r  connected ${String(m.connected)}/${count}`)).then(
+      () => {
+        process.stderr.write('\n');
+      },
+    );
   }
   reset = () => this.call({ type: 'reset' }, 'reset');
   report = () => this.call<Report>({ type: 'report' }, 'report');
@@ -123,10 +125,21 @@ async function openMembers(emu: Emulator, url: string, count: number): Promise<{
 async function seedRoom(db: DynamoDBDocumentClient, table: string, room: string, ids: string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 25) {
     const batch = ids.slice(i, i + 25);
-    await db.send(new BatchWriteCommand({ RequestItems: { [table]: batch.map((id) => ({ PutRequest: { Item: { ...keys.member(room, id), connectionId: id } } })) } }));
+    await db.send(
+      new BatchWriteCommand({
+        RequestItems: { [table]: batch.map((id) => ({ PutRequest: { Item: { ...keys.member(room, id), connectionId: id } } })) },
+      }),
+    );
   }
   for (const id of ids) {
-    await db.send(new UpdateCommand({ TableName: table, Key: keys.connection(id), UpdateExpression: 'ADD rooms :r', ExpressionAttributeValues: { ':r': new Set([room]) } }));
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.connection(id),
+        UpdateExpression: 'ADD rooms :r',
+        ExpressionAttributeValues: { ':r': new Set([room]) },
+      }),
+    );
   }
 }
 
@@ -136,7 +149,14 @@ function diff(after: Readonly<Record<string, number>>, before: Readonly<Record<s
   return out;
 }
 
-async function measureRoom(emu: Emulator, url: string, db: DynamoDBDocumentClient, table: string, size: number, repeat: number): Promise<string[]> {
+async function measureRoom(
+  emu: Emulator,
+  url: string,
+  db: DynamoDBDocumentClient,
+  table: string,
+  size: number,
+  repeat: number,
+): Promise<string[]> {
   const room = `bench-${size}`;
   const { members, ids } = await openMembers(emu, url, size - 1);
   await seedRoom(db, table, room, ids);
@@ -175,7 +195,10 @@ async function measureRoom(emu: Emulator, url: string, db: DynamoDBDocumentClien
     const deadline = Date.now() + 60_000;
     let report = await members.report();
     while (report.firstArrival.filter((t) => t !== undefined).length < report.members) {
-      if (Date.now() > deadline) throw new Error(`Only ${report.firstArrival.filter((t) => t !== undefined).length}/${report.members} members received broadcast ${r}.`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `Only ${report.firstArrival.filter((t) => t !== undefined).length}/${report.members} members received broadcast ${r}.`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 10));
       report = await members.report();
     }
@@ -194,13 +217,21 @@ async function measureRoom(emu: Emulator, url: string, db: DynamoDBDocumentClien
     .map(([op, n]) => `${n} ${op}`)
     .join(', ');
   const handlerMedian = summarize(handlerMs).p50;
-  return [String(size), String(delivered), median.toFixed(0), lastArrival.map((t) => t.toFixed(0)).join(' / '), handlerMedian.toFixed(0), calls];
+  return [
+    String(size),
+    String(delivered),
+    median.toFixed(0),
+    lastArrival.map((t) => t.toFixed(0)).join(' / '),
+    handlerMedian.toFixed(0),
+    calls,
+  ];
 }
 
 async function main(): Promise<void> {
   const sizes = (stringArg('sizes') ?? '100,1000,5000').split(',').map((s) => {
     const n = Number(s);
-    if (!Number.isInteger(n) || n < 2 || n > MAX_ROOM_MEMBERS) throw new UsageError(`--sizes takes room sizes from 2 to ${MAX_ROOM_MEMBERS}; got "${s}".`);
+    if (!Number.isInteger(n) || n < 2 || n > MAX_ROOM_MEMBERS)
+      throw new UsageError(`--sizes takes room sizes from 2 to ${MAX_ROOM_MEMBERS}; got "${s}".`);
     return n;
   });
   const repeat = numberArg('repeat', 3, 1);
@@ -209,7 +240,11 @@ async function main(): Promise<void> {
   const assemblyDir = given ? path.resolve(given) : synthesizeThisApp({ maxRoomMembers: String(MAX_ROOM_MEMBERS) });
   const emu = await startEmulator({ assemblyDir, port: 0, dynamodbPort: 0, log: () => undefined, functionLog: () => undefined });
   const db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: emu.dynamodbEndpoint, region: emu.app.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    new DynamoDBClient({
+      endpoint: emu.dynamodbEndpoint,
+      region: emu.app.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
   );
   const token = emu.localIssuer ? await emu.localIssuer.mint('bench') : undefined;
   const url = token ? `${emu.url}?token=${token}` : emu.url;
@@ -225,7 +260,12 @@ async function main(): Promise<void> {
     if (!given) rmSync(assemblyDir, { recursive: true, force: true });
   }
   console.log(`Fan-out through the emulator, ${repeat} broadcasts per room; ${machine()}`);
-  console.log(markdownTable(['members', 'delivered', 'send to last member, median ms', 'each run ms', 'handler ms, median', 'DynamoDB requests per broadcast'], rows));
+  console.log(
+    markdownTable(
+      ['members', 'delivered', 'send to last member, median ms', 'each run ms', 'handler ms, median', 'DynamoDB requests per broadcast'],
+      rows,
+    ),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -98,7 +98,9 @@ async function runConnection(url: string, index: number, messages: number, windo
 async function spawnEmulator(assemblyDir: string): Promise<{ url: string; child: ChildProcess }> {
   const cli = path.join(__dirname, '..', 'local', 'cli.ts');
   const tsx = require.resolve('tsx/cli');
-  const child = spawn(process.execPath, [tsx, cli, '--assembly', assemblyDir, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [tsx, cli, '--assembly', assemblyDir, '--port', '0', '--quiet'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`The emulator did not print its URL within 60 s:\n${output}`)), 60_000);
@@ -155,13 +157,24 @@ async function main(): Promise<number> {
     ({ url, child: emulator } = await spawnEmulator(assemblyDir));
   }
 
-  const tally: Tally = { connected: 0, connectFailures: 0, acked: 0, duplicates: 0, outOfOrder: 0, errorFrames: 0, unexpected: 0, latencies: [] };
+  const tally: Tally = {
+    connected: 0,
+    connectFailures: 0,
+    acked: 0,
+    duplicates: 0,
+    outOfOrder: 0,
+    errorFrames: 0,
+    unexpected: 0,
+    latencies: [],
+  };
   const total = connections * messages;
   console.error(`Load: ${connections} connections x ${messages} messages (window ${window}) against ${url}`);
   const started = performance.now();
   const progress = setInterval(() => {
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
-    console.error(`  ${seconds}s  connected ${tally.connected}/${connections}  acked ${tally.acked}/${total}  errors ${tally.errorFrames + tally.unexpected}`);
+    console.error(
+      `  ${seconds}s  connected ${tally.connected}/${connections}  acked ${tally.acked}/${total}  errors ${tally.errorFrames + tally.unexpected}`,
+    );
   }, 2000);
   const deadline = Date.now() + timeoutSeconds * 1000;
   try {
@@ -205,8 +218,11 @@ async function main(): Promise<number> {
       ],
     ),
   );
-  console.log(`connect failures: ${tally.connectFailures}; emulator still serving afterwards: ${serving === undefined ? 'NO' : `yes (fresh echo in ${serving.toFixed(0)} ms)`}`);
-  const ok = lost === 0 && tally.duplicates === 0 && tally.outOfOrder === 0 && tally.errorFrames + tally.unexpected === 0 && serving !== undefined;
+  console.log(
+    `connect failures: ${tally.connectFailures}; emulator still serving afterwards: ${serving === undefined ? 'NO' : `yes (fresh echo in ${serving.toFixed(0)} ms)`}`,
+  );
+  const ok =
+    lost === 0 && tally.duplicates === 0 && tally.outOfOrder === 0 && tally.errorFrames + tally.unexpected === 0 && serving !== undefined;
   console.log(ok ? 'PASS: every message got exactly one ack, in order.' : 'FAIL: see the counts above.');
   return ok ? 0 : 1;
 }

@@ -22,7 +22,6 @@ export function stringArg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-
 /** Synthesizes this folder's CDK app into a temp dir (cdk synth, with bundling), with extra context. */
 export function synthesizeThisApp(context: Record<string, string> = {}): string {
   return synthesize({ cwd: process.cwd(), outDir: mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-')), context });
@@ -39,7 +38,8 @@ export interface LatencySummary {
 /** Percentiles of a set of latencies (ms); sorts the array in place. */
 export function summarize(latencies: number[]): LatencySummary {
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => (latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]);
+  const pct = (p: number) =>
+    latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
   return { count: latencies.length, p50: pct(50), p95: pct(95), p99: pct(99), max: latencies[latencies.length - 1] ?? NaN };
 }
 

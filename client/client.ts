@@ -1,13 +1,4 @@
-import type {
-  Action,
-  ClientFrame,
-  JoinedEvent,
-  LeftEvent,
-  MessageAck,
-  PongEvent,
-  RoomMessage,
-  ServerFrame,
-} from '../protocol';
+import type { Action, ClientFrame, JoinedEvent, LeftEvent, MessageAck, PongEvent, RoomMessage, ServerFrame } from '../protocol';
 import { API_GATEWAY_LIMITS, parseClientFrame } from '../protocol';
 import { type BackoffOptions, backoffDelay } from './backoff';
 import { type Clock, systemClock } from './clock';

@@ -22,7 +22,9 @@ export class PendingRequests {
     private readonly onSettled: () => void = () => undefined,
   ) {
     // A random prefix keeps ids from two clients (or two page loads) apart in server logs.
-    this.prefix = Math.floor(random() * 36 ** 6).toString(36).padStart(6, '0');
+    this.prefix = Math.floor(random() * 36 ** 6)
+      .toString(36)
+      .padStart(6, '0');
   }
 
   get size(): number {

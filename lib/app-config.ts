@@ -48,7 +48,9 @@ export function readAppConfig(app: App): AppConfig {
   const string = (key: string): string | undefined => (get(key) === undefined ? undefined : String(get(key)));
   const provider = string(CONTEXT_KEYS.authProvider);
   if (provider !== undefined && !(AUTH_PROVIDERS as readonly string[]).includes(provider)) {
-    throw new Error(`Context value ${CONTEXT_KEYS.authProvider} must be one of ${AUTH_PROVIDERS.join(', ')}; got ${JSON.stringify(provider)}.`);
+    throw new Error(
+      `Context value ${CONTEXT_KEYS.authProvider} must be one of ${AUTH_PROVIDERS.join(', ')}; got ${JSON.stringify(provider)}.`,
+    );
   }
   const algorithms = string(CONTEXT_KEYS.allowedAlgorithms);
   const cacheTtl = number(CONTEXT_KEYS.authResultCacheTtlSeconds);

@@ -27,7 +27,14 @@ export interface RouteDefinition {
 /** The route table: the one place that says which route runs what, with which permissions. */
 export const ROUTES: readonly RouteDefinition[] = [
   { routeKey: '$connect', id: 'Connect', handler: 'connect', tableActions: ['PutItem'], manageConnections: false, returnResponse: false },
-  { routeKey: '$disconnect', id: 'Disconnect', handler: 'disconnect', tableActions: ['GetItem', 'BatchWriteItem'], manageConnections: false, returnResponse: false },
+  {
+    routeKey: '$disconnect',
+    id: 'Disconnect',
+    handler: 'disconnect',
+    tableActions: ['GetItem', 'BatchWriteItem'],
+    manageConnections: false,
+    returnResponse: false,
+  },
   { routeKey: '$default', id: 'Default', handler: 'default', tableActions: [], manageConnections: false, returnResponse: true },
   {
     routeKey: 'message',
@@ -50,6 +57,13 @@ export const ROUTES: readonly RouteDefinition[] = [
     returnResponse: true,
     extraEnvironment: [ENV.maxRoomsPerConnection, ENV.maxRoomMembers],
   },
-  { routeKey: 'leave', id: 'Leave', handler: 'leave', tableActions: ['UpdateItem', 'DeleteItem'], manageConnections: false, returnResponse: true },
+  {
+    routeKey: 'leave',
+    id: 'Leave',
+    handler: 'leave',
+    tableActions: ['UpdateItem', 'DeleteItem'],
+    manageConnections: false,
+    returnResponse: true,
+  },
   { routeKey: 'ping', id: 'Ping', handler: 'ping', tableActions: [], manageConnections: false, returnResponse: true },
 ];

@@ -147,7 +147,10 @@ export class SwitchboardApi extends Construct {
     this.acknowledgeNagFindings();
   }
 
-  private environmentFor(route: RouteDefinition, config: { maxRooms: number; maxRoomMembers: number; fanoutConcurrency: number }): Record<string, string> {
+  private environmentFor(
+    route: RouteDefinition,
+    config: { maxRooms: number; maxRoomMembers: number; fanoutConcurrency: number },
+  ): Record<string, string> {
     const env: Record<string, string> = {};
     if (route.tableActions.length > 0) env[ENV.tableName] = this.table.tableName;
     if (route.manageConnections) env[ENV.callbackUrl] = this.stage.callbackUrl;
@@ -224,7 +227,8 @@ function validateProps(
     throw new Error(`SwitchboardApi ${id}: ${what}`);
   };
   if (!STAGE_NAME.test(p.stageName)) fail(`stageName "${p.stageName}" must be 1-128 characters of A-Z a-z 0-9 _ -.`);
-  if (!(p.throttle.rateLimit > 0)) fail(`throttle.rateLimit must be a positive number of requests per second; got ${p.throttle.rateLimit}.`);
+  if (!(p.throttle.rateLimit > 0))
+    fail(`throttle.rateLimit must be a positive number of requests per second; got ${p.throttle.rateLimit}.`);
   if (!Number.isInteger(p.throttle.burstLimit) || p.throttle.burstLimit < 0) {
     fail(`throttle.burstLimit must be a non-negative integer; got ${p.throttle.burstLimit}.`);
   }

@@ -174,15 +174,21 @@ function validate(scope: Construct, id: string, provider: AuthProvider, props: S
   if (!AUTH_PROVIDERS.includes(provider)) fail(`provider "${provider}" is not one of ${AUTH_PROVIDERS.join(', ')}.`);
   const oidcProps = { oidcIssuer: props.oidcIssuer, oidcJwksUrl: props.oidcJwksUrl, oidcAudience: props.oidcAudience };
   if (provider === 'oidc') {
-    const missing = Object.entries(oidcProps).filter(([, v]) => v === undefined || v === '').map(([k]) => k);
-    if (missing.length > 0) fail(`provider "oidc" needs ${missing.join(', ')}; set all three (the issuer URL, its JWKS URL and the audience).`);
+    const missing = Object.entries(oidcProps)
+      .filter(([, v]) => v === undefined || v === '')
+      .map(([k]) => k);
+    if (missing.length > 0)
+      fail(`provider "oidc" needs ${missing.join(', ')}; set all three (the issuer URL, its JWKS URL and the audience).`);
     for (const key of ['oidcIssuer', 'oidcJwksUrl'] as const) {
       const value = props[key]!;
       if (!Token.isUnresolved(value) && !/^https:\/\/[^\s/]+/.test(value)) fail(`${key} "${value}" must be an https:// URL.`);
     }
   } else {
-    const stray = Object.entries(oidcProps).filter(([, v]) => v !== undefined).map(([k]) => k);
-    if (stray.length > 0) fail(`${stray.join(', ')} apply only to provider "oidc"; the provider is "${provider}". Remove them or set the provider to "oidc".`);
+    const stray = Object.entries(oidcProps)
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => k);
+    if (stray.length > 0)
+      fail(`${stray.join(', ')} apply only to provider "oidc"; the provider is "${provider}". Remove them or set the provider to "oidc".`);
   }
   if (provider === 'none') return;
   try {

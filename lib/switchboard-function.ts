@@ -7,7 +7,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/core/metric-names';
 
-
 /** Where the handlers live. */
 export const HANDLERS_DIR = path.join(__dirname, '..', 'lambda', 'handlers');
 
@@ -59,7 +58,9 @@ export class SwitchboardFunction extends Construct {
     super(scope, id);
     const timeout = props.timeout ?? Duration.seconds(10);
     if (timeout.toMilliseconds() > 29_000) {
-      throw new Error(`SwitchboardFunction ${id}: timeout ${timeout.toSeconds()} s exceeds API Gateway's 29 s integration limit; use at most 29 seconds.`);
+      throw new Error(
+        `SwitchboardFunction ${id}: timeout ${timeout.toSeconds()} s exceeds API Gateway's 29 s integration limit; use at most 29 seconds.`,
+      );
     }
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {

@@ -38,7 +38,13 @@ export class SwitchboardMonitoring extends Construct {
         period,
       });
     const appMetric = (metricName: string) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum', period });
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: 'Sum',
+        period,
+      });
 
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string, threshold = 1) => {
       const created = new cloudwatch.Alarm(this, alarmId, {
@@ -58,13 +64,25 @@ export class SwitchboardMonitoring extends Construct {
       const name = routeKey.replace(/^\$/, '');
       const label = name.charAt(0).toUpperCase() + name.slice(1);
       alarm(`${label}Errors`, fn.function.metricErrors({ period }), `The ${routeKey} handler threw; clients saw "Internal server error".`);
-      alarm(`${label}Throttles`, fn.function.metricThrottles({ period }), `The ${routeKey} handler was throttled (account or reserved concurrency).`);
+      alarm(
+        `${label}Throttles`,
+        fn.function.metricThrottles({ period }),
+        `The ${routeKey} handler was throttled (account or reserved concurrency).`,
+      );
     }
     const authorizer = api.auth.function?.function;
     if (authorizer) {
       // A crashing authorizer turns every handshake into a 500: nobody can connect.
-      alarm('AuthorizerErrors', authorizer.metricErrors({ period }), 'The $connect authorizer threw; every handshake failed with 500 meanwhile.');
-      alarm('AuthorizerThrottles', authorizer.metricThrottles({ period }), 'The $connect authorizer was throttled; handshakes failed meanwhile.');
+      alarm(
+        'AuthorizerErrors',
+        authorizer.metricErrors({ period }),
+        'The $connect authorizer threw; every handshake failed with 500 meanwhile.',
+      );
+      alarm(
+        'AuthorizerThrottles',
+        authorizer.metricThrottles({ period }),
+        'The $connect authorizer was throttled; handshakes failed meanwhile.',
+      );
     }
     alarm('IntegrationErrors', apiMetric('IntegrationError'), 'API Gateway got errors back from the Lambda integrations.', 5);
     alarm('ExecutionErrors', apiMetric('ExecutionError'), 'API Gateway failed to run integrations.');
@@ -80,7 +98,11 @@ export class SwitchboardMonitoring extends Construct {
       period,
     });
     alarm('TableThrottles', tableThrottles, 'DynamoDB throttled Switchboard requests (retried with backoff, but capacity is short).');
-    alarm('UndeliveredRoomMessages', appMetric(METRIC.fanoutFailures), 'Room messages missed members after retries (see the message handler logs).');
+    alarm(
+      'UndeliveredRoomMessages',
+      appMetric(METRIC.fanoutFailures),
+      'Room messages missed members after retries (see the message handler logs).',
+    );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     const allFunctions = [...Object.values(api.functions), ...(api.auth.function ? [api.auth.function] : [])];
@@ -90,7 +112,10 @@ export class SwitchboardMonitoring extends Construct {
         title: 'Connections',
         left: [apiMetric('ConnectCount'), appMetric(METRIC.connectionsOpened), appMetric(METRIC.connectionsClosed)],
       }),
-      new cloudwatch.GraphWidget({ title: 'Messages', left: [apiMetric('MessageCount'), appMetric(METRIC.messages), appMetric(METRIC.framesRejected)] }),
+      new cloudwatch.GraphWidget({
+        title: 'Messages',
+        left: [apiMetric('MessageCount'), appMetric(METRIC.messages), appMetric(METRIC.framesRejected)],
+      }),
       new cloudwatch.GraphWidget({
         title: 'Room fan-out',
         left: [appMetric(METRIC.fanoutDeliveries)],
@@ -98,9 +123,15 @@ export class SwitchboardMonitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'API errors', left: [apiMetric('IntegrationError'), apiMetric('ExecutionError'), apiMetric('ClientError')] }),
+      new cloudwatch.GraphWidget({
+        title: 'API errors',
+        left: [apiMetric('IntegrationError'), apiMetric('ExecutionError'), apiMetric('ClientError')],
+      }),
       new cloudwatch.GraphWidget({ title: 'Handler errors', left: fnMetrics((fn) => fn.function.metricErrors({ period })) }),
-      new cloudwatch.GraphWidget({ title: 'Handler duration p99', left: fnMetrics((fn) => fn.function.metricDuration({ period, statistic: 'p99' })) }),
+      new cloudwatch.GraphWidget({
+        title: 'Handler duration p99',
+        left: fnMetrics((fn) => fn.function.metricDuration({ period, statistic: 'p99' })),
+      }),
       new cloudwatch.GraphWidget({ title: 'DynamoDB throttles', left: [tableThrottles] }),
     );
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));

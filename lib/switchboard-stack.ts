@@ -24,7 +24,10 @@ export class SwitchboardStack extends Stack {
     const { userPool, userPoolClient } = this.switchboard.auth;
     if (userPool && userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId, description: 'The Cognito user pool whose users may connect.' });
-      new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId, description: 'The app client to sign in with (USER_PASSWORD_AUTH or SRP).' });
+      new CfnOutput(this, 'UserPoolClientId', {
+        value: userPoolClient.userPoolClientId,
+        description: 'The app client to sign in with (USER_PASSWORD_AUTH or SRP).',
+      });
     }
   }
 }

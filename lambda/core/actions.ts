@@ -46,7 +46,11 @@ export async function joinRoom(frame: JoinRequest, connectionId: string, store: 
         frame.id,
       );
     case 'room-full':
-      return errorFrame('ROOM_FULL', `Room "${frame.room}" already has ${limits.maxRoomMembers} members, the limit; try another room.`, frame.id);
+      return errorFrame(
+        'ROOM_FULL',
+        `Room "${frame.room}" already has ${limits.maxRoomMembers} members, the limit; try another room.`,
+        frame.id,
+      );
     case 'unknown-connection':
       return errorFrame('INTERNAL_ERROR', 'This connection is not registered; reconnect and try again.', frame.id);
   }

@@ -40,7 +40,9 @@ export function positiveIntEnv(name: string, fallback: number, env: Env = proces
 export function callbackUrlEnv(env: Env = process.env): string {
   const url = requireEnv(ENV.callbackUrl, env);
   if (!/^https?:\/\//.test(url)) {
-    throw new Error(`Environment variable ${ENV.callbackUrl} must be an http(s) URL such as https://abc123.execute-api.us-east-1.amazonaws.com/dev; got "${url}".`);
+    throw new Error(
+      `Environment variable ${ENV.callbackUrl} must be an http(s) URL such as https://abc123.execute-api.us-east-1.amazonaws.com/dev; got "${url}".`,
+    );
   }
   return url.replace(/\/+$/, '');
 }

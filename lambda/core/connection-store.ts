@@ -170,7 +170,10 @@ export class ConnectionStore {
   }
 
   /** Queries a room's partition page by page; never a Scan. */
-  private async *roomPages(room: string, shape: Pick<QueryCommandInput, 'ProjectionExpression' | 'Limit' | 'Select'>): AsyncGenerator<QueryCommandOutput> {
+  private async *roomPages(
+    room: string,
+    shape: Pick<QueryCommandInput, 'ProjectionExpression' | 'Limit' | 'Select'>,
+  ): AsyncGenerator<QueryCommandOutput> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.send(() =>

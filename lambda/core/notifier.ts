@@ -44,5 +44,8 @@ export class Notifier {
 }
 
 export function isGone(err: unknown): boolean {
-  return err instanceof GoneException || (typeof err === 'object' && err !== null && (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410);
+  return (
+    err instanceof GoneException ||
+    (typeof err === 'object' && err !== null && (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410)
+  );
 }

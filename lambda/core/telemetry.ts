@@ -4,7 +4,6 @@ import type { Context } from 'aws-lambda';
 import type { RouteResult, RouteEvent } from './events';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from './metric-names';
 
-
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
 
 /** One structured JSON logger for all handlers. Message bodies are never logged at INFO. */

@@ -7,10 +7,7 @@ import { logger } from '../core/telemetry';
 
 const config = readAuthConfig();
 // Module scope: the key set (fetched on first use, refetched for an unknown kid) outlives invocations.
-const verifier = withResultCache(
-  createJwtVerifier({ ...config, keys: createRemoteJWKSet(config.jwksUrl) }),
-  config.resultCacheTtlSeconds,
-);
+const verifier = withResultCache(createJwtVerifier({ ...config, keys: createRemoteJWKSet(config.jwksUrl) }), config.resultCacheTtlSeconds);
 
 /** The $connect REQUEST authorizer: verifies the `token` query parameter (a JWT). */
 export async function handler(event: ConnectAuthorizerEvent, context: Context): Promise<AuthorizerResult> {

@@ -30,7 +30,9 @@ export function actionRoute<A extends Action>(
 }
 
 /** A two-way route: whatever frame `run` returns is the route response the sender receives. */
-export function responseRoute(run: (body: string | undefined, connectionId: string, context: Context) => Promise<ServerFrame> | ServerFrame): RouteHandler {
+export function responseRoute(
+  run: (body: string | undefined, connectionId: string, context: Context) => Promise<ServerFrame> | ServerFrame,
+): RouteHandler {
   return withTelemetry(async (event, context): Promise<RouteResult> => {
     const result = await run(event.body, event.requestContext.connectionId, context);
     if (result.event === 'error') {

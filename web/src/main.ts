@@ -38,7 +38,10 @@ async function main(): Promise<void> {
   });
   client.on('error', (err) => view.addError(err.code, err.message));
   client.on('dropped', ({ frame, reason }) =>
-    view.addError('DROPPED', `A "${frame.action}" frame was not sent: ${reason === 'queue-full' ? 'too many were waiting for the connection' : 'the client closed'}.`),
+    view.addError(
+      'DROPPED',
+      `A "${frame.action}" frame was not sent: ${reason === 'queue-full' ? 'too many were waiting for the connection' : 'the client closed'}.`,
+    ),
   );
 
   // Server errors arrive as `error` events; only errors raised here, before sending, need showing.

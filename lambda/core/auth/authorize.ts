@@ -31,7 +31,11 @@ export interface AuthorizerLog {
  * throws `Unauthorized` (401), as API Gateway itself answers when the identity
  * source is missing. A failure to verify at all (keys unreachable) propagates (500).
  */
-export async function authorizeConnect(event: ConnectAuthorizerEvent, verifier: TokenVerifier, log: AuthorizerLog): Promise<AuthorizerResult> {
+export async function authorizeConnect(
+  event: ConnectAuthorizerEvent,
+  verifier: TokenVerifier,
+  log: AuthorizerLog,
+): Promise<AuthorizerResult> {
   const token = event.queryStringParameters?.[TOKEN_QUERY_PARAMETER];
   if (token === undefined || token === '') {
     log.info('Connection refused: no token', {});

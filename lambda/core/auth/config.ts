@@ -50,7 +50,9 @@ export function checkAlgorithms(algorithms: readonly string[]): void {
   if (algorithms.length === 0) throw new Error(`The allowed algorithm list is empty; use for example ${DEFAULT_ALGORITHMS.join(',')}.`);
   for (const alg of algorithms) {
     if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
-      throw new Error(`Algorithm "${alg}" is not allowed; use one or more of ${SUPPORTED_ALGORITHMS.join(', ')} (never "none" or an HMAC algorithm).`);
+      throw new Error(
+        `Algorithm "${alg}" is not allowed; use one or more of ${SUPPORTED_ALGORITHMS.join(', ')} (never "none" or an HMAC algorithm).`,
+      );
     }
   }
 }
@@ -67,7 +69,9 @@ export function readAuthConfig(env: Env = process.env): AuthConfig {
   try {
     jwksUrl = new URL(rawJwksUrl);
   } catch {
-    throw new Error(`Environment variable ${AUTH_ENV.jwksUrl} must be a URL such as https://issuer.example.com/.well-known/jwks.json; got "${rawJwksUrl}".`);
+    throw new Error(
+      `Environment variable ${AUTH_ENV.jwksUrl} must be a URL such as https://issuer.example.com/.well-known/jwks.json; got "${rawJwksUrl}".`,
+    );
   }
   const audiences = list(requireEnv(AUTH_ENV.audience, env));
   const algorithms = list(env[AUTH_ENV.allowedAlgorithms]);
@@ -76,7 +80,9 @@ export function readAuthConfig(env: Env = process.env): AuthConfig {
   const rawTtl = env[AUTH_ENV.resultCacheTtlSeconds]?.trim() || '0';
   const resultCacheTtlSeconds = Number(rawTtl);
   if (!Number.isInteger(resultCacheTtlSeconds) || resultCacheTtlSeconds < 0 || resultCacheTtlSeconds > 3600) {
-    throw new Error(`Environment variable ${AUTH_ENV.resultCacheTtlSeconds} must be a whole number of seconds from 0 to 3600; got "${rawTtl}".`);
+    throw new Error(
+      `Environment variable ${AUTH_ENV.resultCacheTtlSeconds} must be a whole number of seconds from 0 to 3600; got "${rawTtl}".`,
+    );
   }
   return { profile, issuer, jwksUrl, audiences, algorithms: chosen, resultCacheTtlSeconds };
 }

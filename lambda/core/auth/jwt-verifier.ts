@@ -70,7 +70,9 @@ function checkAudience(profile: TokenProfile, payload: JWTPayload, audiences: re
     return aud.some((a) => typeof a === 'string' && audiences.includes(a)) ? undefined : 'ERR_JWT_CLAIM_VALIDATION_FAILED (aud)';
   }
   if (tokenUse === 'access') {
-    return typeof payload.client_id === 'string' && audiences.includes(payload.client_id) ? undefined : 'ERR_JWT_CLAIM_VALIDATION_FAILED (client_id)';
+    return typeof payload.client_id === 'string' && audiences.includes(payload.client_id)
+      ? undefined
+      : 'ERR_JWT_CLAIM_VALIDATION_FAILED (client_id)';
   }
   return 'ERR_JWT_CLAIM_VALIDATION_FAILED (token_use)';
 }
@@ -89,7 +91,11 @@ function usernameOf(payload: JWTPayload): string | undefined {
  * token's expiry), keyed by the token's SHA-256. API Gateway offers no result
  * cache for WebSocket authorizers, so this is the only cache there is; 0 turns it off.
  */
-export function withResultCache(verifier: TokenVerifier, ttlSeconds: number, options: { now?: () => number; maxEntries?: number } = {}): TokenVerifier {
+export function withResultCache(
+  verifier: TokenVerifier,
+  ttlSeconds: number,
+  options: { now?: () => number; maxEntries?: number } = {},
+): TokenVerifier {
   if (ttlSeconds <= 0) return verifier;
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 1000;
