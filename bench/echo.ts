@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startEmulator } from '../local/emulator';
 import { UsageError } from '../local/flags';
+import { wsText } from '../local/ws-text';
 import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp } from './support';
 
 interface Scenario {
@@ -48,7 +49,7 @@ async function runClient(scenario: Scenario, count: number, latencies: number[])
   ws.on('error', (err) => fail?.(err));
   ws.on('close', (code) => fail?.(new Error(`${scenario.name}: connection closed with ${code} mid-run`)));
   ws.on('message', (data) => {
-    if (!scenario.isReply(data.toString())) return;
+    if (!scenario.isReply(wsText(data))) return;
     latencies.push(performance.now() - sentAt);
     next?.();
   });
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
   const query = stringArg('query'); // e.g. token=... for an app with a $connect authorizer
 
   const plain = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  plain.on('connection', (ws) => ws.on('message', (data) => ws.send(data.toString())));
+  plain.on('connection', (ws) => ws.on('message', (data) => ws.send(wsText(data))));
   await new Promise((resolve) => plain.once('listening', resolve));
   const plainUrl = `ws://127.0.0.1:${(plain.address() as { port: number }).port}`;
 

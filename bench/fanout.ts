@@ -19,6 +19,7 @@ import WebSocket from 'ws';
 import { keys } from '../lambda/core/table-design';
 import { startEmulator, type Emulator } from '../local/emulator';
 import { UsageError } from '../local/flags';
+import { wsText } from '../local/ws-text';
 import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp } from './support';
 
 const MAX_ROOM_MEMBERS = 10_000;
@@ -164,13 +165,13 @@ async function measureRoom(
   const replies: string[] = [];
   const waiters: Array<() => void> = [];
   sender.on('message', (raw) => {
-    replies.push(raw.toString());
+    replies.push(wsText(raw));
     waiters.shift()?.();
   });
   await new Promise((resolve) => sender.once('open', resolve));
   const nextReply = async () => {
     if (replies.length === 0) await new Promise<void>((resolve) => waiters.push(resolve));
-    return JSON.parse(replies.shift()!);
+    return JSON.parse(replies.shift()!) as { event?: string; delivered?: number };
   };
   sender.send(JSON.stringify({ action: 'join', room }));
   const joined = await nextReply();
@@ -191,7 +192,7 @@ async function measureRoom(
     const sentAt = now();
     sender.send(JSON.stringify({ action: 'message', room, data: `fan-out ${r}` }));
     const ack = await nextReply();
-    delivered = ack.delivered;
+    delivered = ack.delivered ?? 0;
     const deadline = Date.now() + 60_000;
     let report = await members.report();
     while (report.firstArrival.filter((t) => t !== undefined).length < report.members) {

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { UsageError } from '../local/flags';
+import { wsText } from '../local/ws-text';
 import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp } from './support';
 
 interface Tally {
@@ -55,7 +56,7 @@ async function runConnection(url: string, index: number, messages: number, windo
     ws.on('message', (raw) => {
       let frame: { event?: string; data?: string; id?: string };
       try {
-        frame = JSON.parse(raw.toString());
+        frame = JSON.parse(wsText(raw)) as typeof frame;
       } catch {
         tally.unexpected++;
         return;
@@ -104,7 +105,7 @@ async function spawnEmulator(assemblyDir: string): Promise<{ url: string; child:
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`The emulator did not print its URL within 60 s:\n${output}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /Try: npx wscat -c "?(ws:\/\/[^"\s]+)/.exec(output);
       if (match) {
@@ -114,7 +115,7 @@ async function spawnEmulator(assemblyDir: string): Promise<{ url: string; child:
     });
     child.once('exit', (code) => reject(new Error(`The emulator exited (${code}) before it was ready:\n${output}`)));
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   return { url, child };
 }
 
@@ -128,7 +129,7 @@ async function stillServing(url: string): Promise<number | undefined> {
       ws.once('error', () => resolve(undefined));
       ws.once('open', () => ws.send(JSON.stringify({ action: 'message', data: 'still there?' })));
       ws.on('message', (raw) => {
-        if (raw.toString().includes('Received: still there?')) {
+        if (wsText(raw).includes('Received: still there?')) {
           clearTimeout(timer);
           resolve(performance.now() - started);
         }
@@ -182,7 +183,7 @@ async function main(): Promise<number> {
     await Promise.all(
       Array.from({ length: connections }, async (_, i) => {
         await new Promise((resolve) => setTimeout(resolve, Math.floor(i / ramp) * 20));
-        await runConnection(url!, i, messages, window, tally, deadline);
+        await runConnection(url, i, messages, window, tally, deadline);
       }),
     );
   } finally {
@@ -192,7 +193,7 @@ async function main(): Promise<number> {
   const serving = await stillServing(url);
   if (emulator) {
     emulator.kill('SIGINT');
-    await new Promise((resolve) => emulator!.once('exit', resolve));
+    await new Promise((resolve) => emulator.once('exit', resolve));
   }
   if (assemblyDir && !givenAssembly) rmSync(assemblyDir, { recursive: true, force: true });
 

@@ -21,7 +21,7 @@ export interface ReplyOf {
 }
 
 /** `payload` may be left out for actions that have no fields (ping). */
-type PayloadArgs<A extends Action> = {} extends PayloadOf<A> ? [payload?: PayloadOf<A>] : [payload: PayloadOf<A>];
+type PayloadArgs<A extends Action> = Record<string, never> extends PayloadOf<A> ? [payload?: PayloadOf<A>] : [payload: PayloadOf<A>];
 
 /** Why the client is reconnecting. */
 export type ReconnectReason = 'dropped' | 'max-age' | 'keepalive-timeout' | 'token-failed';
@@ -163,7 +163,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     try {
       frame = buildFrame(action, payload ?? {});
     } catch (err: unknown) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     const { id, reply } = this.pending.create<ReplyOf[A]>(timeoutMs);
     this.dispatch({ ...frame, id });

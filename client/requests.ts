@@ -38,7 +38,7 @@ export class PendingRequests {
       const timer = this.clock.setTimeout(() => {
         this.reject(id, new SwitchboardError('TIMEOUT', `No reply to request ${id} within ${timeoutMs} ms.`, id));
       }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (frame: unknown) => void, reject, timer, sent: false });
+      this.pending.set(id, { resolve: resolve, reject, timer, sent: false });
     });
     return { id, reply };
   }

@@ -43,9 +43,14 @@ export function readAppConfig(app: App): AppConfig {
   if ((rate === undefined) !== (burst === undefined)) {
     throw new Error(`Set both ${CONTEXT_KEYS.throttleRateLimit} and ${CONTEXT_KEYS.throttleBurstLimit}, or neither.`);
   }
-  const stageName = get(CONTEXT_KEYS.stageName);
-  const stackName = get(CONTEXT_KEYS.stackName);
-  const string = (key: string): string | undefined => (get(key) === undefined ? undefined : String(get(key)));
+  const string = (key: string): string | undefined => {
+    const raw = get(key);
+    if (raw === undefined || typeof raw === 'string') return raw;
+    if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
+    throw new Error(`Context value ${key} must be a string; got ${JSON.stringify(raw)}.`);
+  };
+  const stageName = string(CONTEXT_KEYS.stageName);
+  const stackName = string(CONTEXT_KEYS.stackName);
   const provider = string(CONTEXT_KEYS.authProvider);
   if (provider !== undefined && !(AUTH_PROVIDERS as readonly string[]).includes(provider)) {
     throw new Error(
@@ -55,9 +60,9 @@ export function readAppConfig(app: App): AppConfig {
   const algorithms = string(CONTEXT_KEYS.allowedAlgorithms);
   const cacheTtl = number(CONTEXT_KEYS.authResultCacheTtlSeconds);
   return {
-    stackName: stackName === undefined ? 'Switchboard' : String(stackName),
+    stackName: stackName ?? 'Switchboard',
     api: {
-      stageName: stageName === undefined ? undefined : String(stageName),
+      stageName,
       throttle: rate === undefined || burst === undefined ? undefined : { rateLimit: rate, burstLimit: burst },
       maxRoomsPerConnection: number(CONTEXT_KEYS.maxRoomsPerConnection),
       maxRoomMembers: number(CONTEXT_KEYS.maxRoomMembers),

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { localApiId } from './ids';
-import { IntrinsicContext, IntrinsicError, pseudoParameters, resolveString, resolveValue } from './intrinsics';
+import { type IntrinsicContext, IntrinsicError, pseudoParameters, resolveString, resolveValue } from './intrinsics';
 
 type Template = { Resources?: Record<string, Resource>; Parameters?: Record<string, { Default?: unknown }> };
 type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
@@ -185,7 +185,7 @@ function readStack(
     pseudo,
     ref(logicalId) {
       const param = template.Parameters?.[logicalId];
-      if (param) return param.Default === undefined ? '' : String(param.Default);
+      if (param) return param.Default === undefined ? '' : scalarText(param.Default);
       if (!(logicalId in resources)) return undefined;
       return physicalNames.get(logicalId) ?? logicalId;
     },
@@ -206,6 +206,8 @@ function readStack(
       return `${name}.${attribute}`;
     },
   };
+  /** A string property, literal or intrinsic, or the fallback when absent. */
+  const stringProp = (value: unknown, fallback: string): string => (value === undefined ? fallback : resolveString(value, ctx));
 
   const apiProps = resources[apiLogicalId].Properties ?? {};
   const stage = stageResource ? resolveString(stageResource[1].Properties?.StageName, ctx) : '$default';
@@ -220,7 +222,7 @@ function readStack(
     if (existing) return existing;
     const r = resources[logicalId];
     const props = r.Properties ?? {};
-    const runtime = String(props.Runtime ?? '');
+    const runtime = stringProp(props.Runtime, '');
     if (!runtime.startsWith('nodejs')) {
       throw new AssemblyError(`function ${logicalId} uses runtime "${runtime}"; the emulator runs only Node.js functions`);
     }
@@ -229,13 +231,15 @@ function readStack(
     const hashFromKey = typeof s3Key === 'string' ? /^([a-f0-9]{64})\.zip$/.exec(s3Key)?.[1] : undefined;
     const assetPath = r.Metadata?.['aws:asset:path'] ?? (hashFromKey ? `asset.${hashFromKey}` : undefined);
     if (typeof assetPath !== 'string') {
-      throw new AssemblyError(`function ${logicalId} has no "aws:asset:path" metadata; only asset-bundled code (e.g. NodejsFunction) can run locally`);
+      throw new AssemblyError(
+        `function ${logicalId} has no "aws:asset:path" metadata; only asset-bundled code (e.g. NodejsFunction) can run locally`,
+      );
     }
     const codeDir = path.resolve(assemblyDir, assetPath);
     if (!existsSync(codeDir) || !statSync(codeDir).isDirectory()) {
       throw new AssemblyError(`function ${logicalId}: asset ${codeDir} is not a folder (zip assets are not supported)`);
     }
-    const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
+    const variables = (props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     const environment: Record<string, string> = {};
     for (const [key, value] of Object.entries(variables)) {
       try {
@@ -250,7 +254,7 @@ function readStack(
       logicalId,
       functionName: physicalNames.get(logicalId) ?? logicalId,
       codeDir,
-      handler: String(props.Handler ?? 'index.handler'),
+      handler: stringProp(props.Handler, 'index.handler'),
       runtime,
       timeoutSeconds: Number(props.Timeout ?? 3),
       memorySize: Number(props.MemorySize ?? 128),
@@ -261,8 +265,7 @@ function readStack(
   };
 
   /** The Lambda function an integration or authorizer URI points at. */
-  const functionOfUri = (uri: unknown): string | undefined =>
-    findGetAtt(uri, (id) => resources[id]?.Type === 'AWS::Lambda::Function');
+  const functionOfUri = (uri: unknown): string | undefined => findGetAtt(uri, (id) => resources[id]?.Type === 'AWS::Lambda::Function');
 
   const authorizers = new Map<string, AuthorizerSpec>();
   for (const [id, r] of ofType('AWS::ApiGatewayV2::Authorizer')) {
@@ -274,7 +277,7 @@ function readStack(
     const sources = props.IdentitySource;
     authorizers.set(id, {
       logicalId: id,
-      name: String(props.Name ?? id),
+      name: stringProp(props.Name, id),
       functionLogicalId,
       identitySources: Array.isArray(sources) ? sources.map((s) => resolveString(s, ctx)) : [],
     });
@@ -291,7 +294,7 @@ function readStack(
     if (refTarget(props.ApiId) !== apiLogicalId) continue;
     const routeKey = resolveString(props.RouteKey, ctx);
     const integrationId = findRef(props.Target, (t) => resources[t]?.Type === 'AWS::ApiGatewayV2::Integration');
-    const integration = integrationId ? resources[integrationId].Properties ?? {} : {};
+    const integration = integrationId ? (resources[integrationId].Properties ?? {}) : {};
     const functionLogicalId = integration.IntegrationType === 'AWS_PROXY' ? functionOfUri(integration.IntegrationUri) : undefined;
     if (functionLogicalId) readFunction(functionLogicalId);
     else warnings.push(`route ${routeKey} has no Lambda proxy integration; it answers "Internal server error"`);
@@ -334,11 +337,11 @@ function readStack(
     accountId,
     urlSuffix: pseudo['AWS::URLSuffix'],
     apiLogicalId,
-    apiName: String(apiProps.Name ?? apiLogicalId),
+    apiName: stringProp(apiProps.Name, apiLogicalId),
     apiId,
     stage,
     stageVariables,
-    routeSelectionExpression: String(apiProps.RouteSelectionExpression ?? '$request.body.action'),
+    routeSelectionExpression: stringProp(apiProps.RouteSelectionExpression, '$request.body.action'),
     routes,
     functions,
     tables,
@@ -347,9 +350,16 @@ function readStack(
   };
 }
 
+/** A template scalar (a parameter default) as text; lists and objects as JSON. */
+function scalarText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
 /** The logical id of a plain `{ Ref: id }`. */
 function refTarget(value: unknown): string | undefined {
-  if (value && typeof value === 'object' && 'Ref' in value) return String((value as { Ref: unknown }).Ref);
+  if (value && typeof value === 'object' && 'Ref' in value) return String(value.Ref);
   return undefined;
 }
 

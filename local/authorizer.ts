@@ -16,7 +16,10 @@ interface PolicyStatement {
 
 /** `*` and `?` wildcards as IAM matches them. */
 function globMatches(pattern: string, value: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${regex}$`).test(value);
 }
 
@@ -41,11 +44,12 @@ export function authorizerDecision(result: InvokeResult, methodArn: string): Aut
   const context: Record<string, string> = {};
   if (output.context && typeof output.context === 'object') {
     for (const [key, value] of Object.entries(output.context as Record<string, unknown>)) {
-      if (value === null || typeof value === 'object') {
-        return { allow: false, status: 500, message: 'Internal server error' }; // API Gateway rejects nested context
+      // API Gateway accepts only string, number and boolean context values.
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+        return { allow: false, status: 500, message: 'Internal server error' };
       }
       context[key] = String(value);
     }
   }
-  return { allow: true, principalId: String(output.principalId ?? ''), context };
+  return { allow: true, principalId: typeof output.principalId === 'string' ? output.principalId : '', context };
 }

@@ -33,7 +33,6 @@ authorizers, the @connections API and DynamoDB tables (dynalite).
   --help               show this help
 `;
 
-
 export interface CliOptions extends Omit<EmulatorOptions, 'assemblyDir'> {
   readonly assemblyDir?: string;
   readonly quiet: boolean;
@@ -101,7 +100,7 @@ function synthesize(cwd: string, log: (line: string) => void): string {
 /** The start banner: endpoints and the route table. */
 export function banner(emu: Emulator, options: { dataDir?: string; webDir?: string; token?: string }): string {
   const { app } = emu;
-  const fn = (id?: string) => (id ? app.functions.get(id)?.logicalId ?? id : '(no Lambda integration)');
+  const fn = (id?: string) => (id ? (app.functions.get(id)?.logicalId ?? id) : '(no Lambda integration)');
   const lines = [
     `Switchboard local: stack ${app.stackName}, API ${app.apiName} (${app.apiId}), stage ${app.stage}, region ${app.region}`,
     `  WebSocket     ${emu.url}`,
@@ -192,5 +191,5 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -69,7 +69,7 @@ function resolveFunction(name: string, arg: unknown, ctx: IntrinsicContext): unk
     case 'Ref':
       return resolveRef(String(arg), ctx);
     case 'Fn::GetAtt': {
-      const [logicalId, attribute] = Array.isArray(arg) ? arg : String(arg).split(/\.(.+)/);
+      const [logicalId, attribute] = Array.isArray(arg) ? (arg as unknown[]) : String(arg).split(/\.(.+)/);
       return resolveGetAtt(String(logicalId), resolveString(attribute, ctx), ctx);
     }
     case 'Fn::Join': {
@@ -99,7 +99,7 @@ function resolveFunction(name: string, arg: unknown, ctx: IntrinsicContext): unk
 }
 
 function resolveSub(arg: unknown, ctx: IntrinsicContext): string {
-  const [template, variables] = Array.isArray(arg) ? arg : [arg, {}];
+  const [template, variables] = Array.isArray(arg) ? (arg as unknown[]) : [arg, {}];
   const vars = (variables ?? {}) as Record<string, unknown>;
   return String(template).replace(/\$\{(!?)([^}]*)\}/g, (_match, bang: string, expr: string) => {
     if (bang) return `\${${expr}}`; // ${!Literal} escapes a literal ${Literal}

@@ -41,7 +41,12 @@ export interface LocalUserPool {
 }
 
 /** Rewrites every user pool's issuer URL in a value to the local issuer. */
-export function rewriteIssuerUrls(value: string, app: Pick<WebSocketAppSpec, 'region' | 'urlSuffix'>, pools: readonly LocalUserPool[], localIssuer: string): string {
+export function rewriteIssuerUrls(
+  value: string,
+  app: Pick<WebSocketAppSpec, 'region' | 'urlSuffix'>,
+  pools: readonly LocalUserPool[],
+  localIssuer: string,
+): string {
   let out = value;
   for (const pool of pools) out = out.split(cognitoIssuerUrl(app.region, app.urlSuffix, pool.poolId)).join(localIssuer);
   return out;
@@ -142,7 +147,13 @@ function publicPart(jwk: JWK): JWK {
  * `GET /.switchboard/token?user=NAME[&ttl=1h]` for the chat page and scripts (loopback clients
  * only; without `user`, a guest name is made up). False when the path is not the issuer's.
  */
-export async function handleIssuerRequest(req: IncomingMessage, res: ServerResponse, url: URL, issuer: LocalIssuer, state: IssuerState): Promise<boolean> {
+export async function handleIssuerRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  issuer: LocalIssuer,
+  state: IssuerState,
+): Promise<boolean> {
   if (!url.pathname.startsWith(`${LOCAL_PATHS.issuer}/`) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
   const send = (status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -151,7 +162,11 @@ export async function handleIssuerRequest(req: IncomingMessage, res: ServerRespo
   };
   if (url.pathname === LOCAL_PATHS.jwks) return send(200, issuer.jwks());
   if (url.pathname === LOCAL_PATHS.openidConfiguration) {
-    return send(200, { issuer: state.issuer, jwks_uri: `${state.issuer}${JWKS_PATH_UNDER_ISSUER}`, id_token_signing_alg_values_supported: [ALG] });
+    return send(200, {
+      issuer: state.issuer,
+      jwks_uri: `${state.issuer}${JWKS_PATH_UNDER_ISSUER}`,
+      id_token_signing_alg_values_supported: [ALG],
+    });
   }
   if (url.pathname !== LOCAL_PATHS.token) return false;
   if (!isLoopback(req.socket.remoteAddress)) {

@@ -16,7 +16,9 @@ export function runtimeMismatchNotes(runtimes: Iterable<string>, nodeVersion: st
   for (const runtime of [...new Set(runtimes)].sort()) {
     const major = nodeRuntimeMajor(runtime);
     if (major !== undefined && major !== localMajor) {
-      notes.push(`note: functions on ${runtime} run here on Node ${nodeVersion}; behaviour that differs between Node ${major} and ${localMajor} may differ locally`);
+      notes.push(
+        `note: functions on ${runtime} run here on Node ${nodeVersion}; behaviour that differs between Node ${major} and ${localMajor} may differ locally`,
+      );
     }
   }
   return notes;

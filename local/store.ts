@@ -5,10 +5,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { TableSpec } from './assembly';
-
 
 export interface StoreOptions {
   readonly host: string;
@@ -58,7 +63,9 @@ export async function startStore(tables: readonly TableSpec[], options: StoreOpt
   const counts: Record<string, number> = {};
   server.on('request', (req: { headers: Record<string, string | string[] | undefined> }) => {
     // X-Amz-Target is "DynamoDB_20120810.<Operation>".
-    const operation = String(req.headers['x-amz-target'] ?? 'unknown').split('.').pop()!;
+    const operation = String(req.headers['x-amz-target'] ?? 'unknown')
+      .split('.')
+      .pop()!;
     counts[operation] = (counts[operation] ?? 0) + 1;
   });
   await new Promise<void>((resolve, reject) => {

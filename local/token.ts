@@ -38,7 +38,11 @@ function parseTokenArgs(argv: readonly string[]): TokenArgs {
 }
 
 /** Prints the token; resolves with the exit code. */
-export async function main(argv: readonly string[], out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: (text: string) => void = (t) => process.stdout.write(t),
+  err: (text: string) => void = (t) => process.stderr.write(t),
+): Promise<number> {
   try {
     const args = parseTokenArgs(argv);
     if (args.help) {
@@ -50,7 +54,9 @@ export async function main(argv: readonly string[], out: (text: string) => void 
     const keyDir = localIssuerDirFor(args.dataDir);
     const state = await LocalIssuer.readState(keyDir);
     if (!state || !(await LocalIssuer.hasKey(keyDir))) {
-      throw new Error(`no local issuer in ${keyDir}: start the emulator first (npm start${args.dataDir ? ` -- --data-dir ${args.dataDir}` : ''}); it makes the key there`);
+      throw new Error(
+        `no local issuer in ${keyDir}: start the emulator first (npm start${args.dataDir ? ` -- --data-dir ${args.dataDir}` : ''}); it makes the key there`,
+      );
     }
     const issuer = await LocalIssuer.open(keyDir);
     out(`${await issuer.mint(state, { user: args.user, ttlSeconds: args.ttlSeconds })}\n`);
@@ -62,5 +68,5 @@ export async function main(argv: readonly string[], out: (text: string) => void 
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
 }

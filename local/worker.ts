@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InvokeRequest, WorkerInit, WorkerReply, SerializedError } from './worker-protocol';
@@ -36,7 +37,7 @@ async function loadHandler(): Promise<Handler> {
   if (file.endsWith('.mjs') || (file.endsWith('.js') && isEsmPackage(path.dirname(file)))) {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } else {
-    mod = require(file) as Record<string, unknown>;
+    mod = createRequire(file)(file) as Record<string, unknown>;
   }
   let fn: unknown = mod;
   for (const key of exportPath) fn = (fn as Record<string, unknown> | undefined)?.[key];
@@ -76,6 +77,8 @@ function lambdaContext(req: InvokeRequest) {
 /** Runs one invocation, accepting async handlers and callback-style ones. */
 function runHandler(handler: Handler, req: InvokeRequest): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    // Lambda passes on whatever a callback-style handler fails with; serializeError copes with non-Errors.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- see above
     const callback = (err?: unknown, result?: unknown) => (err ? reject(err) : resolve(result));
     const returned = handler(req.event, lambdaContext(req), callback);
     if (returned && typeof (returned as Promise<unknown>).then === 'function') {
@@ -110,16 +113,16 @@ function takeOutput(): string | undefined {
 }
 
 function captureOutput(stream: NodeJS.WriteStream): void {
-  stream.write = ((chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown): boolean => {
+  stream.write = (chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown): boolean => {
     pendingOutput.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flushOutput);
     }
     const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
-    if (typeof done === 'function') process.nextTick(done as () => void);
+    if (typeof done === 'function') process.nextTick(done);
     return true;
-  }) as typeof stream.write;
+  };
 }
 
 async function main(): Promise<void> {

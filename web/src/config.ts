@@ -47,7 +47,7 @@ export async function fetchJson(url: string): Promise<unknown> {
   try {
     response = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
   } catch (err: unknown) {
-    throw new Error(`Could not reach ${url}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`Could not reach ${url}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (!response.ok) {
     throw new Error(
