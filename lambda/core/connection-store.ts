@@ -9,7 +9,8 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { expiresAtFor, keys, TABLE } from './table-design';
+import { forEachWithConcurrency } from './concurrency';
+import { expiresAtFor, isExpired, keys, TABLE } from './table-design';
 import { isTransientAwsError, withRetry, type RetryOptions } from './retry';
 
 /** A stored connection. */
@@ -39,12 +40,24 @@ export interface JoinLimits {
 }
 export type LeaveOutcome = 'left' | 'not-member';
 
+/** One page of a room's member rows, split by their TTL. */
+export interface RoomMemberPage {
+  /** Members whose rows have not expired. */
+  live: string[];
+  /** Members whose rows are past `expiresAt`: their connections are gone, whatever TTL has not deleted yet. */
+  expired: string[];
+}
+
 /** DynamoDB allows 25 requests per BatchWriteItem. */
 const BATCH_WRITE_LIMIT = 25;
+/** BatchWriteItem requests in flight at once when pruning expired members. */
+const PRUNE_CONCURRENCY = 4;
 
 export interface ConnectionStoreOptions {
   /** Retry policy for throttling and 5xx; the default suits a Lambda with seconds to spare. */
   retry?: Partial<RetryOptions>;
+  /** The time rows are compared with their TTL, in ms since the epoch. @default Date.now */
+  now?: () => number;
 }
 
 /**
@@ -53,6 +66,7 @@ export interface ConnectionStoreOptions {
  */
 export class ConnectionStore {
   private readonly retry: RetryOptions;
+  private readonly now: () => number;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -60,6 +74,7 @@ export class ConnectionStore {
     options: ConnectionStoreOptions = {},
   ) {
     this.retry = { maxAttempts: 5, baseDelayMs: 25, maxDelayMs: 1000, isRetryable: isTransientAwsError, ...options.retry };
+    this.now = options.now ?? Date.now;
   }
 
   /** Records a new connection, with a TTL so it expires even if $disconnect never arrives. */
@@ -155,24 +170,49 @@ export class ConnectionStore {
     return 'left';
   }
 
-  /** The room's member connection ids, one page per Query, following pagination to the end. */
-  async *roomMembers(room: string, pageSize?: number): AsyncGenerator<string[]> {
-    for await (const page of this.roomPages(room, { ProjectionExpression: 'connectionId', Limit: pageSize })) {
-      yield (page.Items ?? []).map((item) => String(item.connectionId));
+  /**
+   * The room's member connection ids, one page per Query, following pagination to the end, each
+   * page split into live and expired rows. No FilterExpression here: it would hide exactly the
+   * rows the fan-out must delete, and it would not save a read unit, as DynamoDB bills a Query
+   * for the items it reads before filtering.
+   */
+  async *roomMembers(room: string, pageSize?: number): AsyncGenerator<RoomMemberPage> {
+    const projection = { ProjectionExpression: 'connectionId, #ttl', ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute } };
+    for await (const page of this.roomPages(room, { ...projection, Limit: pageSize })) {
+      const nowSeconds = this.nowSeconds();
+      const split: RoomMemberPage = { live: [], expired: [] };
+      for (const item of page.Items ?? []) {
+        (isExpired(item[TABLE.ttlAttribute], nowSeconds) ? split.expired : split.live).push(String(item.connectionId));
+      }
+      yield split;
     }
   }
 
-  /** How many members a room has: a paginated Query that counts without reading items out. */
+  /**
+   * How many live members a room has: a paginated Query that counts without reading items out.
+   * Rows past `expiresAt` are filtered out, so members that vanished without a $disconnect
+   * never fill a room; the filtered rows are still read, and billed, by the Query.
+   */
   async countMembers(room: string): Promise<number> {
     let count = 0;
-    for await (const page of this.roomPages(room, { Select: 'COUNT' })) count += page.Count ?? 0;
+    const live = {
+      Select: 'COUNT' as const,
+      // The negation of isExpired (table-design.ts): no TTL, or a TTL that has not passed.
+      FilterExpression: 'attribute_not_exists(#ttl) OR #ttl >= :now',
+      ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
+      ExpressionAttributeValues: { ':now': this.nowSeconds() },
+    };
+    for await (const page of this.roomPages(room, live)) count += page.Count ?? 0;
     return count;
   }
 
   /** Queries a room's partition page by page; never a Scan. */
   private async *roomPages(
     room: string,
-    shape: Pick<QueryCommandInput, 'ProjectionExpression' | 'Limit' | 'Select'>,
+    shape: Pick<
+      QueryCommandInput,
+      'ProjectionExpression' | 'Limit' | 'Select' | 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
   ): AsyncGenerator<QueryCommandOutput> {
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -181,15 +221,27 @@ export class ConnectionStore {
           new QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': keys.roomPartition(room) },
             ExclusiveStartKey: startKey,
             ...shape,
+            ExpressionAttributeValues: { ...shape.ExpressionAttributeValues, ':pk': keys.roomPartition(room) },
           }),
         ),
       );
       yield page;
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  /**
+   * Deletes the rows of members whose TTL has passed: each one's member row in `room` and its
+   * connection row (which expired with it). Batched, 25 deletes per BatchWriteItem, a few in
+   * flight; no reads. Its memberships in other rooms are left to those rooms' fan-outs and TTL.
+   */
+  async removeExpiredMembers(room: string, connectionIds: readonly string[]): Promise<void> {
+    const deletes = connectionIds.flatMap((id) => [keys.member(room, id), keys.connection(id)]);
+    const batches: Array<Array<Record<string, string>>> = [];
+    for (let i = 0; i < deletes.length; i += BATCH_WRITE_LIMIT) batches.push(deletes.slice(i, i + BATCH_WRITE_LIMIT));
+    await forEachWithConcurrency(batches, PRUNE_CONCURRENCY, (batch) => this.batchDelete(batch));
   }
 
   /**
@@ -218,7 +270,7 @@ export class ConnectionStore {
         const result = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
         const unprocessed = result.UnprocessedItems?.[this.tableName] ?? [];
         if (unprocessed.length > 0) {
-          pending = unprocessed as Record<string, unknown>[];
+          pending = unprocessed;
           throw new UnprocessedItemsError(unprocessed.length);
         }
       },
@@ -228,6 +280,10 @@ export class ConnectionStore {
 
   private send<T>(operation: () => Promise<T>): Promise<T> {
     return withRetry(operation, this.retry);
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
   }
 }
 
@@ -247,7 +303,7 @@ function toConnection(item: Record<string, unknown>): ConnectionRecord {
   return {
     connectionId: String(item.connectionId),
     connectedAt: Number(item.connectedAt),
-    sourceIp: String(item.sourceIp ?? ''),
+    sourceIp: typeof item.sourceIp === 'string' ? item.sourceIp : '',
     ...(typeof item.userId === 'string' ? { userId: item.userId } : {}),
     rooms: rooms.sort(),
     expiresAt: Number(item[TABLE.ttlAttribute]),

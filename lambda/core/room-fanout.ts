@@ -9,8 +9,10 @@ export interface FanoutResult {
   delivered: number;
   /** Members that could not be reached after retries. */
   failed: number;
-  /** Stale members (410) removed from the table. */
+  /** Stale members removed from the table: posts that answered 410, and rows past their TTL. */
   pruned: number;
+  /** Of `pruned`, members whose rows were past their TTL: removed without a post. */
+  expired: number;
   /** Of `failed`, members not even tried because the function's time was running out. */
   skipped: number;
 }
@@ -28,7 +30,8 @@ export interface RoomFanoutOptions {
 /**
  * Delivers one room message to every member but the sender: members come from
  * a paginated Query, posts go out with bounded concurrency, and a 410 prunes
- * the stale recipient (never the sender).
+ * the stale recipient (never the sender). Rows past their TTL get no post: they
+ * are deleted in batches, as TTL itself may take days to.
  */
 export class RoomFanout {
   constructor(
@@ -40,14 +43,15 @@ export class RoomFanout {
   ) {}
 
   async broadcast(message: RoomMessage, senderConnectionId: string, options: RoomFanoutOptions): Promise<FanoutResult> {
-    const result: FanoutResult = { delivered: 0, failed: 0, pruned: 0, skipped: 0 };
+    const result: FanoutResult = { delivered: 0, failed: 0, pruned: 0, expired: 0, skipped: 0 };
     const payload = JSON.stringify(message); // serialized once for every member
+    const outOfTime = () => options.remainingMs !== undefined && options.remainingMs() < FANOUT_RESERVE_MS;
     for await (const page of this.store.roomMembers(message.room)) {
-      const recipients = page.filter((id) => id !== senderConnectionId);
+      const recipients = page.live.filter((id) => id !== senderConnectionId);
       await forEachWithConcurrency(recipients, options.concurrency, async (recipient) => {
         // Past the budget, stop posting and report the rest as failed, so the sender
         // still gets an honest ack instead of a timeout.
-        if (options.remainingMs && options.remainingMs() < FANOUT_RESERVE_MS) {
+        if (outOfTime()) {
           result.failed++;
           result.skipped++;
           return;
@@ -71,10 +75,29 @@ export class RoomFanout {
           this.logger.error('Could not prune stale member; its TTL will remove it', { room: message.room, recipient, error: err as Error });
         }
       });
+      await this.pruneExpired(
+        message.room,
+        page.expired.filter((id) => id !== senderConnectionId),
+        result,
+        outOfTime,
+      );
     }
-    if (result.pruned > 0) this.logger.warn('Pruned stale room members', { room: message.room, pruned: result.pruned });
+    if (result.pruned > 0)
+      this.logger.warn('Pruned stale room members', { room: message.room, pruned: result.pruned, expired: result.expired });
     if (result.skipped > 0) this.logger.error('Fan-out stopped at the time budget', { room: message.room, skipped: result.skipped });
     this.onBroadcast(result);
     return result;
+  }
+
+  /** Deletes a page's expired member rows, unless the time left is the sender's ack's: unpruned, they still get no posts. */
+  private async pruneExpired(room: string, expired: string[], result: FanoutResult, outOfTime: () => boolean): Promise<void> {
+    if (expired.length === 0 || outOfTime()) return;
+    try {
+      await this.store.removeExpiredMembers(room, expired);
+      result.pruned += expired.length;
+      result.expired += expired.length;
+    } catch (err: unknown) {
+      this.logger.error('Could not prune expired members; TTL will remove them', { room, count: expired.length, error: err as Error });
+    }
   }
 }

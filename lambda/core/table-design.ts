@@ -34,3 +34,12 @@ export const keys = {
 export function expiresAtFor(connectedAtMs: number): number {
   return Math.floor(connectedAtMs / 1000) + MAX_CONNECTION_SECONDS + TTL_MARGIN_SECONDS;
 }
+
+/**
+ * DynamoDB's TTL rule: an item expires once its TTL attribute, a Number of epoch seconds, is less
+ * than the current time; an item without one (or with a non-number) never expires. Expired items
+ * stay readable until TTL deletes them, typically within days, so reads skip them themselves.
+ */
+export function isExpired(ttl: unknown, nowSeconds: number): boolean {
+  return typeof ttl === 'number' && ttl < nowSeconds;
+}

@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { ConnectionStore } from '../../lambda/core/connection-store';
-import { TABLE } from '../../lambda/core/table-design';
+import { ConnectionStore, type RoomMemberPage } from '../../lambda/core/connection-store';
+import { keys, TABLE } from '../../lambda/core/table-design';
 
 /**
  * The store against a real DynamoDB API (dynalite), so the condition and
@@ -17,7 +17,11 @@ const tableName = 'switchboard-store-test';
 beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -95,10 +99,39 @@ describe('ConnectionStore on dynalite', () => {
       await store.joinRoom(id, 'big', { maxRoomsPerConnection: 20 });
     }
     const pages: string[][] = [];
-    for await (const page of store.roomMembers('big', 50)) pages.push(page);
+    for await (const page of store.roomMembers('big', 50)) pages.push(page.live);
     expect(pages.map((p) => p.length)).toEqual([50, 50, 20]);
     expect(pages.flat().sort()).toEqual(ids);
     for (const id of ids) await store.removeConnection(id);
+    await expect(allItems()).resolves.toEqual([]);
+  });
+
+  it('lets a join into a room full of expired rows through, and deletes those rows on request', async () => {
+    const limits = { maxRoomsPerConnection: 20, maxRoomMembers: 3 };
+    const anHourAgo = Math.floor(Date.now() / 1000) - 3600;
+    const stale = ['s1', 's2', 's3'];
+    // Members that vanished without a $disconnect, their TTL passed but not yet applied.
+    for (const id of stale) {
+      await db.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...keys.connection(id), connectionId: id, rooms: new Set(['stale']), expiresAt: anHourAgo },
+        }),
+      );
+      await db.send(
+        new PutCommand({ TableName: tableName, Item: { ...keys.member('stale', id), connectionId: id, expiresAt: anHourAgo } }),
+      );
+    }
+    await expect(store.countMembers('stale')).resolves.toBe(0);
+    await store.putConnection({ connectionId: 'fresh', connectedAt: Date.now(), sourceIp: '127.0.0.1' });
+    await expect(store.joinRoom('fresh', 'stale', limits)).resolves.toBe('joined');
+    await expect(store.countMembers('stale')).resolves.toBe(1);
+
+    const pages: RoomMemberPage[] = [];
+    for await (const page of store.roomMembers('stale')) pages.push(page);
+    expect(pages).toEqual([{ live: ['fresh'], expired: stale }]);
+    await store.removeExpiredMembers('stale', stale);
+    await store.removeConnection('fresh');
     await expect(allItems()).resolves.toEqual([]);
   });
 });

@@ -1,12 +1,20 @@
 import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ConnectionStore } from '../../lambda/core/connection-store';
+import { ConnectionStore, type RoomMemberPage } from '../../lambda/core/connection-store';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const noWait = { retry: { sleep: async () => undefined } };
+const noWait = { retry: { sleep: () => Promise.resolve() } };
 const store = new ConnectionStore(client, 'T', noWait);
 
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
@@ -20,18 +28,30 @@ describe('ConnectionStore', () => {
     await store.putConnection({ connectionId: 'c1', connectedAt: 1_700_000_000_123, sourceIp: '1.2.3.4', userId: 'alice' });
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       TableName: 'T',
-      Item: { pk: 'CONN#c1', sk: 'META', connectionId: 'c1', connectedAt: 1_700_000_000_123, sourceIp: '1.2.3.4', userId: 'alice', expiresAt: 1_700_000_000 + 7800 },
+      Item: {
+        pk: 'CONN#c1',
+        sk: 'META',
+        connectionId: 'c1',
+        connectedAt: 1_700_000_000_123,
+        sourceIp: '1.2.3.4',
+        userId: 'alice',
+        expiresAt: 1_700_000_000 + 7800,
+      },
     });
   });
 
   it('joins a room: conditional update of the rooms set, then the member row', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { connectionId: 'c1', connectedAt: 1, expiresAt: 99, userId: 'u1', rooms: new Set(['other']) } });
+    ddb
+      .on(UpdateCommand)
+      .resolves({ Attributes: { connectionId: 'c1', connectedAt: 1, expiresAt: 99, userId: 'u1', rooms: new Set(['other']) } });
     ddb.on(PutCommand).resolves({});
     await expect(store.joinRoom('c1', 'lobby', { maxRoomsPerConnection: 20 })).resolves.toBe('joined');
     const update = ddb.commandCalls(UpdateCommand)[0].args[0].input;
     expect(update.ConditionExpression).toContain('size(rooms) < :max');
     expect(update.ExpressionAttributeValues).toEqual({ ':room': new Set(['lobby']), ':name': 'lobby', ':max': 20 });
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, { Item: { pk: 'ROOM#lobby', sk: 'CONN#c1', connectionId: 'c1', userId: 'u1', expiresAt: 99 } });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: { pk: 'ROOM#lobby', sk: 'CONN#c1', connectionId: 'c1', userId: 'u1', expiresAt: 99 },
+    });
   });
 
   it('reports too-many-rooms when the condition fails and the room is new', async () => {
@@ -48,7 +68,10 @@ describe('ConnectionStore', () => {
   });
 
   it('retries DynamoDB throttling during a join', async () => {
-    ddb.on(UpdateCommand).rejectsOnce(throttled()).resolves({ Attributes: { connectionId: 'c1', expiresAt: 5 } });
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(throttled())
+      .resolves({ Attributes: { connectionId: 'c1', expiresAt: 5 } });
     ddb.on(PutCommand).rejectsOnce(throttled()).resolves({});
     await expect(store.joinRoom('c1', 'lobby', { maxRoomsPerConnection: 20 })).resolves.toBe('joined');
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
@@ -69,11 +92,76 @@ describe('ConnectionStore', () => {
       .on(QueryCommand)
       .resolvesOnce({ Items: [{ connectionId: 'a' }, { connectionId: 'b' }], LastEvaluatedKey: { pk: 'ROOM#r', sk: 'CONN#b' } })
       .resolvesOnce({ Items: [{ connectionId: 'c' }] });
-    const pages: string[][] = [];
+    const pages: RoomMemberPage[] = [];
     for await (const page of store.roomMembers('r')) pages.push(page);
-    expect(pages).toEqual([['a', 'b'], ['c']]);
+    expect(pages).toEqual([
+      { live: ['a', 'b'], expired: [] },
+      { live: ['c'], expired: [] },
+    ]);
     expect(ddb.commandCalls(QueryCommand)[1].args[0].input.ExclusiveStartKey).toEqual({ pk: 'ROOM#r', sk: 'CONN#b' });
-    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ROOM#r' } });
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'ROOM#r' },
+    });
+  });
+
+  it('splits room members by TTL: a row expires once its expiresAt (seconds) is before now', async () => {
+    const now = 1_700_000_000_500; // ms; 1_700_000_000 in epoch seconds
+    const clocked = new ConnectionStore(client, 'T', { ...noWait, now: () => now });
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { connectionId: 'past', expiresAt: 1_699_999_999 },
+        { connectionId: 'this-second', expiresAt: 1_700_000_000 },
+        { connectionId: 'future', expiresAt: 1_700_007_800 },
+        { connectionId: 'no-ttl' },
+      ],
+    });
+    const pages: RoomMemberPage[] = [];
+    for await (const page of clocked.roomMembers('r')) pages.push(page);
+    expect(pages).toEqual([{ live: ['this-second', 'future', 'no-ttl'], expired: ['past'] }]);
+  });
+
+  it('counts only live members: a FilterExpression on the room Query, never a Scan', async () => {
+    const clocked = new ConnectionStore(client, 'T', { ...noWait, now: () => 1_700_000_000_999 });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Count: 2, ScannedCount: 900, LastEvaluatedKey: { pk: 'ROOM#r', sk: 'CONN#x' } })
+      .resolvesOnce({ Count: 1, ScannedCount: 100 });
+    await expect(clocked.countMembers('r')).resolves.toBe(3);
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toEqual({
+      TableName: 'T',
+      KeyConditionExpression: 'pk = :pk',
+      Select: 'COUNT',
+      FilterExpression: 'attribute_not_exists(#ttl) OR #ttl >= :now',
+      ExpressionAttributeNames: { '#ttl': 'expiresAt' },
+      ExpressionAttributeValues: { ':pk': 'ROOM#r', ':now': 1_700_000_000 },
+      ExclusiveStartKey: undefined,
+    });
+    expect(ddb.commandCalls(QueryCommand)[1].args[0].input.ExclusiveStartKey).toEqual({ pk: 'ROOM#r', sk: 'CONN#x' });
+  });
+
+  it('joins a room full of expired rows: only live members count against maxRoomMembers', async () => {
+    ddb.on(QueryCommand).resolves({ Count: 0, ScannedCount: 1000 });
+    ddb.on(UpdateCommand).resolves({ Attributes: { connectionId: 'c1', expiresAt: 99, rooms: new Set<string>() } });
+    ddb.on(PutCommand).resolves({});
+    await expect(store.joinRoom('c1', 'stale', { maxRoomsPerConnection: 20, maxRoomMembers: 1000 })).resolves.toBe('joined');
+    expect(ddb.commandCalls(QueryCommand)[0].args[0].input.FilterExpression).toBe('attribute_not_exists(#ttl) OR #ttl >= :now');
+  });
+
+  it("deletes expired members' room and connection rows in batches of 25, without reading them", async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+    await store.removeExpiredMembers('lobby', ['a', 'b']);
+    expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, {
+      RequestItems: {
+        T: [
+          { DeleteRequest: { Key: { pk: 'ROOM#lobby', sk: 'CONN#a' } } },
+          { DeleteRequest: { Key: { pk: 'CONN#a', sk: 'META' } } },
+          { DeleteRequest: { Key: { pk: 'ROOM#lobby', sk: 'CONN#b' } } },
+          { DeleteRequest: { Key: { pk: 'CONN#b', sk: 'META' } } },
+        ],
+      },
+    });
+    expect(ddb).not.toHaveReceivedCommand(GetCommand);
   });
 
   it('removes a connection and every membership in batches of 25', async () => {
@@ -90,7 +178,10 @@ describe('ConnectionStore', () => {
   it('re-sends BatchWrite UnprocessedItems until none remain', async () => {
     ddb.on(GetCommand).resolves({ Item: { connectionId: 'c1', rooms: new Set(['a', 'b']) } });
     const leftover = [{ DeleteRequest: { Key: { pk: 'ROOM#b', sk: 'CONN#c1' } } }];
-    ddb.on(BatchWriteCommand).resolvesOnce({ UnprocessedItems: { T: leftover } }).resolves({});
+    ddb
+      .on(BatchWriteCommand)
+      .resolvesOnce({ UnprocessedItems: { T: leftover } })
+      .resolves({});
     await store.removeConnection('c1');
     const calls = ddb.commandCalls(BatchWriteCommand);
     expect(calls).toHaveLength(2);
