@@ -8,11 +8,13 @@ import { appAssembly } from '../support/app-assembly';
 // The bundles `npx cdk synth` made (NodejsFunction + the local esbuild): jest's globalSetup
 // synthesizes the app once for every test that needs the real assembly.
 const outdir = appAssembly();
-const template = Template.fromJSON(JSON.parse(fs.readFileSync(path.join(outdir, 'Switchboard.template.json'), 'utf8')));
+const template = Template.fromJSON(
+  JSON.parse(fs.readFileSync(path.join(outdir, 'Switchboard.template.json'), 'utf8')) as Record<string, unknown>,
+);
 
 const functions = Object.entries(template.findResources('AWS::Lambda::Function')).map(([logicalId, fn]) => ({
   logicalId,
-  assetDir: path.join(outdir, fn.Metadata['aws:asset:path'] as string),
+  assetDir: path.join(outdir, (fn as { Metadata: Record<string, string> }).Metadata['aws:asset:path']),
 }));
 
 /**
@@ -46,15 +48,18 @@ describe('handler bundles', () => {
     expect(functions).toHaveLength(ROUTES.length + 1);
   });
 
-  it.each(functions.map((f) => [f.logicalId, f.assetDir]))('%s: a minified bundle with a source map that loads and exports handler', (_id, assetDir) => {
-    const files = fs.readdirSync(assetDir).sort();
-    expect(files).toEqual(['index.js', 'index.js.map']);
-    const code = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
-    expect(code.split('\n').length).toBeLessThan(20); // minified
-    // The AWS SDK stays external (the runtime provides it); bundled, it alone would be several hundred KB.
-    expect(fs.statSync(path.join(assetDir, 'index.js')).size).toBeLessThan(200 * 1024);
-    expect(loadBundle(assetDir, "process.stdout.write(typeof require('./index.js').handler)")).toBe('function');
-  });
+  it.each(functions.map((f) => [f.logicalId, f.assetDir]))(
+    '%s: a minified bundle with a source map that loads and exports handler',
+    (_id, assetDir) => {
+      const files = fs.readdirSync(assetDir).sort();
+      expect(files).toEqual(['index.js', 'index.js.map']);
+      const code = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+      expect(code.split('\n').length).toBeLessThan(20); // minified
+      // The AWS SDK stays external (the runtime provides it); bundled, it alone would be several hundred KB.
+      expect(fs.statSync(path.join(assetDir, 'index.js')).size).toBeLessThan(200 * 1024);
+      expect(loadBundle(assetDir, "process.stdout.write(typeof require('./index.js').handler)")).toBe('function');
+    },
+  );
 
   it('runs the ping bundle end to end', () => {
     const ping = functions.find((f) => f.logicalId.startsWith('SwitchboardPingHandler'))!;

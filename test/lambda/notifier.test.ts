@@ -10,7 +10,9 @@ import 'aws-sdk-client-mock-jest';
 import { Notifier, POST_ATTEMPTS } from '../../lambda/core/notifier';
 
 const api = mockClient(ApiGatewayManagementApiClient);
-const notifier = new Notifier(new ApiGatewayManagementApiClient({ endpoint: 'http://127.0.0.1:1' }), { retry: { sleep: async () => undefined } });
+const notifier = new Notifier(new ApiGatewayManagementApiClient({ endpoint: 'http://127.0.0.1:1' }), {
+  retry: { sleep: async () => undefined },
+});
 const gone = () => new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } });
 
 beforeEach(() => api.reset());

@@ -88,6 +88,11 @@ describe('messageAck', () => {
     expect(messageAck('Hello')).toEqual({ event: 'message', data: 'Received: Hello' });
   });
   it('adds only the fields that are set', () => {
-    expect(messageAck('Hi', { id: 'a', delivered: 2, failed: undefined })).toEqual({ event: 'message', data: 'Received: Hi', id: 'a', delivered: 2 });
+    expect(messageAck('Hi', { id: 'a', delivered: 2, failed: undefined })).toEqual({
+      event: 'message',
+      data: 'Received: Hi',
+      id: 'a',
+      delivered: 2,
+    });
   });
 });

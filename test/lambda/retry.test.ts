@@ -7,7 +7,11 @@ describe('withRetry', () => {
   const noWait = { sleep: async () => undefined, random: () => 0.5, baseDelayMs: 10, maxDelayMs: 100 };
 
   it('retries transient errors until success', async () => {
-    const op = jest.fn().mockRejectedValueOnce(awsError('LimitExceededException', 429)).mockRejectedValueOnce(awsError('InternalServerError', 500)).mockResolvedValue('ok');
+    const op = jest
+      .fn()
+      .mockRejectedValueOnce(awsError('LimitExceededException', 429))
+      .mockRejectedValueOnce(awsError('InternalServerError', 500))
+      .mockResolvedValue('ok');
     await expect(withRetry(op, { ...noWait, maxAttempts: 5, isRetryable: isTransientAwsError })).resolves.toBe('ok');
     expect(op).toHaveBeenCalledTimes(3);
   });
@@ -28,7 +32,14 @@ describe('withRetry', () => {
     const waits: number[] = [];
     const op = jest.fn().mockRejectedValue(awsError('ThrottlingException'));
     await expect(
-      withRetry(op, { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 50, random: () => 0.999, sleep: async (ms) => void waits.push(ms), isRetryable: () => true }),
+      withRetry(op, {
+        maxAttempts: 5,
+        baseDelayMs: 10,
+        maxDelayMs: 50,
+        random: () => 0.999,
+        sleep: async (ms) => void waits.push(ms),
+        isRetryable: () => true,
+      }),
     ).rejects.toThrow();
     expect(waits).toEqual([19, 39, 49, 49]);
   });
@@ -58,13 +69,17 @@ describe('forEachWithConcurrency', () => {
     let inFlight = 0;
     let peak = 0;
     const seen: number[] = [];
-    await forEachWithConcurrency(Array.from({ length: 50 }, (_, i) => i), 4, async (i) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setImmediate(resolve));
-      seen.push(i);
-      inFlight--;
-    });
+    await forEachWithConcurrency(
+      Array.from({ length: 50 }, (_, i) => i),
+      4,
+      async (i) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        seen.push(i);
+        inFlight--;
+      },
+    );
     expect(peak).toBe(4);
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });

@@ -16,14 +16,21 @@ describe('reading an assembly', () => {
     const app = loadWebSocketApp(writeHandAssembly(path.join(tmp, 'a')));
     expect(app).toMatchObject({ stackName: 'Hand', stage: 'v1', routeSelectionExpression: '$request.body.op', region: 'us-east-1' });
     expect(app.routes.get('$default')).toMatchObject({ functionLogicalId: 'EchoFn', hasRouteResponse: true });
-    expect(app.functions.get('EchoFn')).toMatchObject({ handler: 'index.handler', timeoutSeconds: 3, memorySize: 128, functionName: 'Hand-EchoFn' });
+    expect(app.functions.get('EchoFn')).toMatchObject({
+      handler: 'index.handler',
+      timeoutSeconds: 3,
+      memorySize: 128,
+      functionName: 'Hand-EchoFn',
+    });
   });
 
   test('without asset metadata, the asset folder is found from the S3 key hash', () => {
     const dir = writeHandAssembly(path.join(tmp, 'b'));
     const hash = 'a'.repeat(64);
     const templatePath = path.join(dir, 'Hand.template.json');
-    const template = JSON.parse(readFileSync(templatePath, 'utf8'));
+    const template = JSON.parse(readFileSync(templatePath, 'utf8')) as {
+      Resources: { EchoFn: { Metadata?: unknown; Properties: { Code: { S3Key: string } } } };
+    };
     delete template.Resources.EchoFn.Metadata;
     template.Resources.EchoFn.Properties.Code.S3Key = `${hash}.zip`;
     writeFileSync(templatePath, JSON.stringify(template));
@@ -38,8 +45,12 @@ describe('reading an assembly', () => {
 
   test('the API endpoint and callback URL are rewritten to the local origin', () => {
     const app = { apiId: 'abc123', region: 'eu-west-1', urlSuffix: 'amazonaws.com' };
-    expect(rewriteApiUrls('https://abc123.execute-api.eu-west-1.amazonaws.com/dev', app, '127.0.0.1:3001')).toBe('http://127.0.0.1:3001/dev');
+    expect(rewriteApiUrls('https://abc123.execute-api.eu-west-1.amazonaws.com/dev', app, '127.0.0.1:3001')).toBe(
+      'http://127.0.0.1:3001/dev',
+    );
     expect(rewriteApiUrls('wss://abc123.execute-api.eu-west-1.amazonaws.com', app, '127.0.0.1:3001')).toBe('ws://127.0.0.1:3001');
-    expect(rewriteApiUrls('https://other.execute-api.eu-west-1.amazonaws.com/dev', app, '127.0.0.1:3001')).toBe('https://other.execute-api.eu-west-1.amazonaws.com/dev');
+    expect(rewriteApiUrls('https://other.execute-api.eu-west-1.amazonaws.com/dev', app, '127.0.0.1:3001')).toBe(
+      'https://other.execute-api.eu-west-1.amazonaws.com/dev',
+    );
   });
 });

@@ -10,18 +10,30 @@ import {
   type HandshakeRequest,
 } from '../../local/events';
 import { RECORDED, sorted } from './fixtures/recorded-events';
+import { summarizeEmf } from '../../local/emulator';
 
 const api: ApiContext = { apiId: 'abcdef1234', stage: 'dev', region: 'us-east-1', accountId: '123456789012', stageVariables: {} };
-const conn: ConnectionContext = { connectionId: 'BFaT_fALIAMCKug=', connectedAt: 1731332735513, sourceIp: '127.0.0.1', domainName: '127.0.0.1:3001' };
+const conn: ConnectionContext = {
+  connectionId: 'BFaT_fALIAMCKug=',
+  connectedAt: 1731332735513,
+  sourceIp: '127.0.0.1',
+  domainName: '127.0.0.1:3001',
+};
 // What the ws client library sends on upgrade.
 const handshake = (query = ''): HandshakeRequest => ({
   rawHeaders: [
-    'Sec-WebSocket-Version', '13',
-    'Sec-WebSocket-Key', '+W5xw47OHh3OTFsWKjGu9Q==',
-    'Connection', 'Upgrade',
-    'Upgrade', 'websocket',
-    'Sec-WebSocket-Extensions', 'permessage-deflate; client_max_window_bits',
-    'Host', '127.0.0.1:3001',
+    'Sec-WebSocket-Version',
+    '13',
+    'Sec-WebSocket-Key',
+    '+W5xw47OHh3OTFsWKjGu9Q==',
+    'Connection',
+    'Upgrade',
+    'Upgrade',
+    'websocket',
+    'Sec-WebSocket-Extensions',
+    'permessage-deflate; client_max_window_bits',
+    'Host',
+    '127.0.0.1:3001',
   ],
   query: new URLSearchParams(query),
   localPort: 3001,
@@ -98,12 +110,21 @@ describe('event builders', () => {
 });
 
 describe('summarizeEmf', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { summarizeEmf } = require('../../local/emulator') as typeof import('../../local/emulator');
-
   it('shortens a Powertools EMF line to its metrics', () => {
     const line = JSON.stringify({
-      _aws: { Timestamp: 1, CloudWatchMetrics: [{ Namespace: 'Switchboard', Dimensions: [['service']], Metrics: [{ Name: 'Messages', Unit: 'Count' }, { Name: 'FanoutDeliveries', Unit: 'Count' }] }] },
+      _aws: {
+        Timestamp: 1,
+        CloudWatchMetrics: [
+          {
+            Namespace: 'Switchboard',
+            Dimensions: [['service']],
+            Metrics: [
+              { Name: 'Messages', Unit: 'Count' },
+              { Name: 'FanoutDeliveries', Unit: 'Count' },
+            ],
+          },
+        ],
+      },
       service: 'switchboard',
       Messages: 1,
       FanoutDeliveries: 3,

@@ -1,6 +1,7 @@
 /** Test helpers: real ws clients that queue what they receive, and event waiting. */
 import type { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
+import { wsText } from '../../local/ws-text';
 
 export interface TestClient {
   readonly ws: WebSocket;
@@ -19,12 +20,14 @@ export function connect(url: string, protocols?: string[]): Promise<TestClient> 
     const frames: string[] = [];
     const waiters: Array<(frame: string) => void> = [];
     ws.on('message', (data) => {
-      const text = data.toString();
+      const text = wsText(data);
       const waiter = waiters.shift();
       if (waiter) waiter(text);
       else frames.push(text);
     });
-    const closed = new Promise<{ code: number; reason: string }>((r) => ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
     ws.once('unexpected-response', (_req, res) => {
       reject(Object.assign(new Error(`handshake refused with ${res.statusCode}`), { status: res.statusCode }));
       ws.terminate();

@@ -1,8 +1,8 @@
-import { IntrinsicContext, pseudoParameters, resolveString, resolveValue } from '../../local/intrinsics';
+import { type IntrinsicContext, pseudoParameters, resolveString, resolveValue } from '../../local/intrinsics';
 
 const ctx: IntrinsicContext = {
   pseudo: pseudoParameters('eu-west-1', '111122223333', 'MyStack'),
-  ref: (id) => ({ Api: 'abc123', Stage: 'dev', Table: 'MyStack-Table', Param: 'p-default' } as Record<string, string>)[id],
+  ref: (id) => (({ Api: 'abc123', Stage: 'dev', Table: 'MyStack-Table', Param: 'p-default' }) as Record<string, string>)[id],
   getAtt: (id, attr) => (id === 'Table' && attr === 'Arn' ? 'arn:aws:dynamodb:eu-west-1:111122223333:table/MyStack-Table' : undefined),
 };
 
@@ -17,7 +17,10 @@ describe('intrinsics', () => {
 
   test('Fn::Join builds the WebSocketStage.callbackUrl', () => {
     const callbackUrl = {
-      'Fn::Join': ['', ['https://', { Ref: 'Api' }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: 'Stage' }]],
+      'Fn::Join': [
+        '',
+        ['https://', { Ref: 'Api' }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: 'Stage' }],
+      ],
     };
     expect(resolveString(callbackUrl, ctx)).toBe('https://abc123.execute-api.eu-west-1.amazonaws.com/dev');
   });

@@ -40,7 +40,8 @@ export async function findChromium(): Promise<BrowserSource> {
   if (system) return { executablePath: system, args: QUIET_FLAGS, origin: 'system' };
   // The package is ES modules only, which jest's module loader cannot import: ask a plain node
   // process for the path (it unpacks the browser into the temp folder once) and the flags.
-  const script = "const { default: c } = await import('@sparticuz/chromium'); console.log(JSON.stringify({ path: await c.executablePath(), args: c.args }));";
+  const script =
+    "const { default: c } = await import('@sparticuz/chromium'); console.log(JSON.stringify({ path: await c.executablePath(), args: c.args }));";
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: __dirname });
   const { path: executablePath, args } = JSON.parse(out) as { path: string; args: string[] };
   return { executablePath, args: [...new Set([...args, ...QUIET_FLAGS])], origin: '@sparticuz/chromium' };

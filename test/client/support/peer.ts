@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { AsyncQueue } from './async-queue';
+import { wsText } from '../../../local/ws-text';
 
 export interface PeerConnection {
   socket: WebSocket;
@@ -32,7 +33,7 @@ export class TestPeer {
       );
       const connection: PeerConnection = { socket, request, frames, closed };
       socket.on('message', (data) => {
-        const frame = JSON.parse(data.toString()) as Record<string, unknown>;
+        const frame = JSON.parse(wsText(data)) as Record<string, unknown>;
         frames.push(frame);
         this.respond(frame, connection);
       });
