@@ -37,6 +37,9 @@ const DEFAULT_MAX_CONCURRENCY = Math.max(2, os.availableParallelism());
 
 let workerScript: string | undefined;
 
+/** Beside this file: plain JavaScript, loaded as is by the worker's module loader. */
+const SDK_HOOKS_FILE = path.join(__dirname, 'runtime-sdk-hooks.mjs');
+
 /** worker.ts compiled once per process to a file, so workers start without a TS loader. */
 function compiledWorkerScript(): string {
   if (workerScript) return workerScript;
@@ -174,6 +177,7 @@ export class FunctionPool {
       memorySize: spec.memorySize,
       logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${newEventId().slice(0, 8)}`,
       enableSourceMaps: /--enable-source-maps/.test(this.env.NODE_OPTIONS ?? ''),
+      sdkHooksFile: SDK_HOOKS_FILE,
     };
     const worker = new Worker(compiledWorkerScript(), {
       workerData: init,
@@ -218,7 +222,9 @@ export class FunctionPool {
       crash({ errorType: `Runtime.${err.name || 'Error'}`, errorMessage: err.message, trace: (err.stack ?? '').split('\n') }),
     );
     // Also after terminate(): an invocation or init still waiting on this worker must not hang.
-    worker.on('exit', (code) => crash({ errorType: 'Runtime.ExitError', errorMessage: `the function's process exited with code ${code}`, trace: [] }));
+    worker.on('exit', (code) =>
+      crash({ errorType: 'Runtime.ExitError', errorMessage: `the function's process exited with code ${code}`, trace: [] }),
+    );
     this.all.add(environment);
     return environment;
   }
@@ -244,11 +250,7 @@ function forwardLines(stream: NodeJS.ReadableStream, onLine: (line: string) => v
 export class LambdaRuntime {
   private readonly pools = new Map<string, FunctionPool>();
 
-  constructor(
-    functions: Iterable<FunctionSpec>,
-    environmentOf: (spec: FunctionSpec) => Record<string, string>,
-    options: RuntimeOptions,
-  ) {
+  constructor(functions: Iterable<FunctionSpec>, environmentOf: (spec: FunctionSpec) => Record<string, string>, options: RuntimeOptions) {
     for (const spec of functions) {
       const env = { ...options.baseEnvironment, ...environmentOf(spec) };
       this.pools.set(spec.logicalId, new FunctionPool(spec, env, options));

@@ -9,6 +9,8 @@ export interface WorkerInit {
   readonly memorySize: number;
   readonly logStreamName: string;
   readonly enableSourceMaps: boolean;
+  /** The ES module resolve hooks that make runtime-provided packages (NODE_PATH) importable. */
+  readonly sdkHooksFile: string;
 }
 
 export interface InvokeRequest {

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InvokeRequest, WorkerInit, WorkerReply, SerializedError } from './worker-protocol';
@@ -34,10 +34,15 @@ async function loadHandler(): Promise<Handler> {
   const file = candidates.find((f) => existsSync(f));
   if (!file) throw Object.assign(new Error(`Cannot find module '${moduleName}' in ${init.codeDir}`), { name: 'Runtime.ImportModuleError' });
   let mod: Record<string, unknown>;
-  if (file.endsWith('.mjs') || (file.endsWith('.js') && isEsmPackage(path.dirname(file)))) {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } else {
-    mod = createRequire(file)(file) as Record<string, unknown>;
+  try {
+    if (file.endsWith('.mjs') || (file.endsWith('.js') && isEsmPackage(path.dirname(file), init.codeDir))) {
+      provideSdkToEsModules();
+      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    } else {
+      mod = createRequire(file)(file) as Record<string, unknown>;
+    }
+  } catch (err: unknown) {
+    throw withSdkHint(err);
   }
   let fn: unknown = mod;
   for (const key of exportPath) fn = (fn as Record<string, unknown> | undefined)?.[key];
@@ -47,13 +52,55 @@ async function loadHandler(): Promise<Handler> {
   return fn as Handler;
 }
 
-function isEsmPackage(dir: string): boolean {
-  const pkg = path.join(dir, 'package.json');
-  if (!existsSync(pkg)) return false;
-  try {
-    return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type === 'module';
-  } catch {
-    return false;
+/**
+ * The Lambda runtime provides AWS SDK v3 to ES modules as well as to CommonJS; NODE_PATH serves
+ * only CommonJS, so ES module resolution falls back to the same folders through a resolve hook.
+ */
+function provideSdkToEsModules(): void {
+  const folders = (process.env.NODE_PATH ?? '').split(path.delimiter).filter((dir) => dir !== '');
+  if (folders.length === 0) return;
+  const providedFolders = folders.map((dir) => pathToFileURL(path.resolve(dir) + path.sep).href);
+  register(pathToFileURL(init.sdkHooksFile).href, { data: { providedFolders } });
+}
+
+/** The AWS SDK v3 package a "cannot find" error names, if any. */
+function missingSdkPackage(message: string): string | undefined {
+  return /Cannot find (?:package|module) '(@aws-sdk\/[^/']+)/.exec(message)?.[1];
+}
+
+/**
+ * A handler that imports an SDK v3 client this project has not installed: Lambda would provide
+ * it, the emulator provides only what is installed here, so say which package to add.
+ */
+function withSdkHint(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const pkg = missingSdkPackage(err.message);
+  if (!pkg) return err;
+  return Object.assign(
+    new Error(
+      `Cannot find package '${pkg}'. The Lambda runtime provides AWS SDK v3 clients, but the emulator provides only those installed in this project; add it with: npm install --save-dev ${pkg}`,
+      { cause: err },
+    ),
+    { name: 'Runtime.ImportModuleError' },
+  );
+}
+
+/**
+ * Node's rule: a .js file is an ES module when the nearest package.json above it says
+ * "type": "module". The search stops at the code folder, which is /var/task in Lambda.
+ */
+function isEsmPackage(dir: string, codeDir: string): boolean {
+  const root = path.resolve(codeDir);
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const pkg = path.join(current, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (current === root || path.dirname(current) === current) return false;
   }
 }
 

@@ -1,0 +1,91 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FunctionSpec } from '../../local/assembly';
+import { FunctionPool } from '../../local/runtime';
+
+/** Where the emulator finds the runtime-provided SDK: this project's own node_modules. */
+const SDK_FOLDER = path.resolve(__dirname, '../../node_modules');
+
+let tmp: string;
+const pools: FunctionPool[] = [];
+
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'switchboard-runtime-'));
+});
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.stop()));
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A function whose asset folder holds `files`, run the way the emulator runs it. */
+function functionWith(name: string, handler: string, files: Record<string, string>): FunctionPool {
+  const codeDir = path.join(tmp, name);
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(codeDir, file)), { recursive: true });
+    writeFileSync(path.join(codeDir, file), text);
+  }
+  const spec: FunctionSpec = {
+    logicalId: name,
+    functionName: name,
+    codeDir,
+    handler,
+    runtime: 'nodejs24.x',
+    timeoutSeconds: 10,
+    memorySize: 128,
+    environment: {},
+  };
+  const pool = new FunctionPool(
+    spec,
+    { NODE_PATH: SDK_FOLDER, AWS_REGION: 'us-east-1' },
+    { region: 'us-east-1', accountId: '123456789012' },
+  );
+  pools.push(pool);
+  return pool;
+}
+
+// AWS's own samples import SDK v3 from ES modules and bundle nothing: the runtime provides it.
+const IMPORTS_SDK = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+export const handler = async () => ({ statusCode: 200, body: typeof DynamoDBClient });`;
+
+describe('function runtime', () => {
+  test('an .mjs handler imports the runtime-provided SDK v3', async () => {
+    const result = await functionWith('esm-mjs', 'index.handler', { 'index.mjs': IMPORTS_SDK }).invoke({});
+    expect(result).toMatchObject({ ok: true, result: { statusCode: 200, body: 'function' } });
+  });
+
+  test('a .js handler under "type": "module" imports it too', async () => {
+    const pool = functionWith('esm-js', 'src/app.handler', { 'package.json': '{"type":"module"}', 'src/app.js': IMPORTS_SDK });
+    expect(await pool.invoke({})).toMatchObject({ ok: true, result: { body: 'function' } });
+  });
+
+  test('a CommonJS handler requires it through NODE_PATH', async () => {
+    const pool = functionWith('cjs', 'index.handler', {
+      'index.js': `const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
+exports.handler = async () => ({ statusCode: 200, body: typeof DynamoDBClient });`,
+    });
+    expect(await pool.invoke({})).toMatchObject({ ok: true, result: { body: 'function' } });
+  });
+
+  test.each([
+    ['ES module', 'index.mjs', "import { SNSClient } from '@aws-sdk/client-sns'; export const handler = async () => typeof SNSClient;"],
+    ['CommonJS', 'index.js', "const { SNSClient } = require('@aws-sdk/client-sns'); exports.handler = async () => typeof SNSClient;"],
+  ])('a %s handler importing an SDK client this project lacks gets an error naming the package', async (_kind, file, source) => {
+    const result = await functionWith(`missing-${file}`, 'index.handler', { [file]: source }).invoke({});
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.errorType).toBe('Runtime.ImportModuleError');
+    expect(result.error.errorMessage).toContain("Cannot find package '@aws-sdk/client-sns'");
+    expect(result.error.errorMessage).toContain('npm install --save-dev @aws-sdk/client-sns');
+  });
+
+  test('a package that is nowhere keeps its own error', async () => {
+    const result = await functionWith('missing-other', 'index.handler', {
+      'index.mjs': "import 'left-pad-not-installed'; export const handler = async () => 1;",
+    }).invoke({});
+    expect(result).toMatchObject({
+      ok: false,
+      error: { errorMessage: expect.stringContaining("Cannot find package 'left-pad-not-installed'") },
+    });
+  });
+});
