@@ -25,6 +25,8 @@ export interface FunctionSpec {
   readonly memorySize: number;
   /** Environment variables with intrinsics resolved (callback URLs not yet rewritten). */
   readonly environment: Record<string, string>;
+  /** Why the emulator cannot run this function (a runtime other than Node.js); its invocations fail with 500. */
+  readonly unsupported?: string;
 }
 
 /** A Lambda REQUEST authorizer attached to a route. */
@@ -224,7 +226,20 @@ function readStack(
     const props = r.Properties ?? {};
     const runtime = stringProp(props.Runtime, '');
     if (!runtime.startsWith('nodejs')) {
-      throw new AssemblyError(`function ${logicalId} uses runtime "${runtime}"; the emulator runs only Node.js functions`);
+      // Listed at start and answered with 500, never a reason to refuse the whole app.
+      const spec: FunctionSpec = {
+        logicalId,
+        functionName: physicalNames.get(logicalId) ?? logicalId,
+        codeDir: '',
+        handler: stringProp(props.Handler, ''),
+        runtime,
+        timeoutSeconds: Number(props.Timeout ?? 3),
+        memorySize: Number(props.MemorySize ?? 128),
+        environment: {},
+        unsupported: `runtime "${runtime || '(none)'}" is not a Node.js runtime; the emulator runs only Node.js functions`,
+      };
+      functions.set(logicalId, spec);
+      return spec;
     }
     // Asset metadata is on by default in the CDK CLI; without it, the S3 key names the asset hash.
     const s3Key = (props.Code as { S3Key?: unknown } | undefined)?.S3Key;

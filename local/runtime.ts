@@ -89,6 +89,7 @@ export class FunctionPool {
       error,
     });
     if (this.stopped) return fail({ errorType: 'Runtime.Stopped', errorMessage: 'the emulator is shutting down', trace: [] });
+    if (this.spec.unsupported) return fail({ errorType: 'Runtime.Unsupported', errorMessage: this.spec.unsupported, trace: [] });
     let environment: Environment;
     try {
       environment = await this.acquire();

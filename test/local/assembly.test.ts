@@ -37,6 +37,20 @@ describe('reading an assembly', () => {
     expect(() => loadWebSocketApp(dir)).toThrow(`asset.${hash}`); // named, though absent
   });
 
+  test('a function on a runtime other than Node.js is loaded as one the emulator cannot run, not refused', () => {
+    const dir = writeHandAssembly(path.join(tmp, 'python'));
+    const templatePath = path.join(dir, 'Hand.template.json');
+    const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: { EchoFn: { Properties: { Runtime: string } } } };
+    template.Resources.EchoFn.Properties.Runtime = 'python3.13';
+    writeFileSync(templatePath, JSON.stringify(template));
+    const app = loadWebSocketApp(dir);
+    expect(app.routes.get('$default')).toMatchObject({ functionLogicalId: 'EchoFn' });
+    expect(app.functions.get('EchoFn')).toMatchObject({
+      runtime: 'python3.13',
+      unsupported: 'runtime "python3.13" is not a Node.js runtime; the emulator runs only Node.js functions',
+    });
+  });
+
   test('clear errors: no manifest, unknown stack, no WebSocket API', () => {
     expect(() => loadWebSocketApp(path.join(tmp, 'missing'))).toThrow('is not a cloud assembly');
     expect(() => loadWebSocketApp(writeHandAssembly(path.join(tmp, 'c')), 'Nope')).toThrow('stack "Nope" has no WebSocket API');

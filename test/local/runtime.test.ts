@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 /** A function whose asset folder holds `files`, run the way the emulator runs it. */
-function functionWith(name: string, handler: string, files: Record<string, string>): FunctionPool {
+function functionWith(name: string, handler: string, files: Record<string, string>, extra: Partial<FunctionSpec> = {}): FunctionPool {
   const codeDir = path.join(tmp, name);
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(codeDir, file)), { recursive: true });
@@ -34,11 +34,12 @@ function functionWith(name: string, handler: string, files: Record<string, strin
     timeoutSeconds: 10,
     memorySize: 128,
     environment: {},
+    ...extra,
   };
   const pool = new FunctionPool(
     spec,
     { NODE_PATH: SDK_FOLDER, AWS_REGION: 'us-east-1' },
-    { region: 'us-east-1', accountId: '123456789012' },
+    { baseEnvironment: {}, region: 'us-east-1', accountId: '123456789012' },
   );
   pools.push(pool);
   return pool;
@@ -86,6 +87,19 @@ exports.handler = async () => ({ statusCode: 200, body: typeof DynamoDBClient })
     expect(result).toMatchObject({
       ok: false,
       error: { errorMessage: expect.stringContaining("Cannot find package 'left-pad-not-installed'") },
+    });
+  });
+
+  test('a function the emulator cannot run answers every invocation with an error saying why', async () => {
+    const pool = functionWith(
+      'python',
+      'app.handler',
+      {},
+      { runtime: 'python3.13', unsupported: 'runtime "python3.13" is not a Node.js runtime' },
+    );
+    expect(await pool.invoke({})).toMatchObject({
+      ok: false,
+      error: { errorType: 'Runtime.Unsupported', errorMessage: 'runtime "python3.13" is not a Node.js runtime' },
     });
   });
 });
