@@ -1,4 +1,7 @@
-import { ENV } from '../lambda/core/config';
+import { ENV, RATE_LIMIT_ENV } from '../lambda/core/config';
+
+/** Every route a client sends frames to reads the per-connection frame limit. */
+const FRAME_LIMIT_ENV = [RATE_LIMIT_ENV.frames.perSecond, RATE_LIMIT_ENV.frames.burst];
 
 /** DynamoDB actions a route's function may call; nothing broader is granted. */
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchWriteItem';
@@ -35,17 +38,26 @@ export const ROUTES: readonly RouteDefinition[] = [
     manageConnections: false,
     returnResponse: false,
   },
-  { routeKey: '$default', id: 'Default', handler: 'default', tableActions: [], manageConnections: false, returnResponse: true },
+  {
+    routeKey: '$default',
+    id: 'Default',
+    handler: 'default',
+    tableActions: [],
+    manageConnections: false,
+    returnResponse: true,
+    extraEnvironment: FRAME_LIMIT_ENV,
+  },
   {
     routeKey: 'message',
     id: 'Message',
     handler: 'message',
-    // Query reads the room's members; GetItem + BatchWriteItem prune stale ones.
-    tableActions: ['GetItem', 'Query', 'BatchWriteItem'],
+    // Query reads the room's members; GetItem + BatchWriteItem prune stale ones; GetItem + UpdateItem
+    // keep the sender's room-message rate limit in its row.
+    tableActions: ['GetItem', 'Query', 'UpdateItem', 'BatchWriteItem'],
     // Fan-out posts to the other members; the sender's ack is the route response.
     manageConnections: true,
     returnResponse: true,
-    extraEnvironment: [ENV.fanoutConcurrency],
+    extraEnvironment: [ENV.fanoutConcurrency, RATE_LIMIT_ENV.roomMessages.perSecond, RATE_LIMIT_ENV.roomMessages.burst, ...FRAME_LIMIT_ENV],
   },
   {
     routeKey: 'join',
@@ -55,7 +67,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     tableActions: ['GetItem', 'Query', 'UpdateItem', 'PutItem'],
     manageConnections: false,
     returnResponse: true,
-    extraEnvironment: [ENV.maxRoomsPerConnection, ENV.maxRoomMembers],
+    extraEnvironment: [ENV.maxRoomsPerConnection, ENV.maxRoomMembers, ...FRAME_LIMIT_ENV],
   },
   {
     routeKey: 'leave',
@@ -64,6 +76,15 @@ export const ROUTES: readonly RouteDefinition[] = [
     tableActions: ['UpdateItem', 'DeleteItem'],
     manageConnections: false,
     returnResponse: true,
+    extraEnvironment: FRAME_LIMIT_ENV,
   },
-  { routeKey: 'ping', id: 'Ping', handler: 'ping', tableActions: [], manageConnections: false, returnResponse: true },
+  {
+    routeKey: 'ping',
+    id: 'Ping',
+    handler: 'ping',
+    tableActions: [],
+    manageConnections: false,
+    returnResponse: true,
+    extraEnvironment: FRAME_LIMIT_ENV,
+  },
 ];

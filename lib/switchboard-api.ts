@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -6,7 +6,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROOM_DEFAULTS, ENV } from '../lambda/core/config';
+import { ROOM_DEFAULTS, ENV, RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV } from '../lambda/core/config';
 import { TABLE } from '../lambda/core/table-design';
 import { ROUTES, type RouteDefinition } from './routes';
 import { SwitchboardAuth, type SwitchboardAuthProps } from './switchboard-auth';
@@ -18,6 +18,14 @@ export interface ThrottleProps {
   readonly rateLimit: number;
   /** Burst bucket size. */
   readonly burstLimit: number;
+}
+
+/** A per-connection token bucket: `perSecond` tokens refill each second, up to `burst`. */
+export interface RateLimitProps {
+  /** Sustained rate, per connection. */
+  readonly perSecond: number;
+  /** Most in a burst, per connection (the bucket's size). */
+  readonly burst: number;
 }
 
 export interface SwitchboardApiProps {
@@ -35,6 +43,20 @@ export interface SwitchboardApiProps {
   readonly maxRoomMembers?: number;
   /** Posts in flight at once during a room fan-out. @default 32 */
   readonly fanoutConcurrency?: number;
+  /**
+   * Room messages one connection may send; past it they get RATE_LIMITED. Each one fans out
+   * to up to `maxRoomMembers` posts, so this limit is exact: its bucket is in the connection's
+   * table row (one conditional write per room message).
+   * @default { perSecond: 10, burst: 20 }
+   */
+  readonly roomMessageRateLimit?: RateLimitProps;
+  /**
+   * Frames of any kind one connection may send; past it they get RATE_LIMITED. Kept in each
+   * Lambda execution environment's memory (no table call), so a connection whose frames land on
+   * N environments gets up to N times this. It cannot be lower than the room-message limit.
+   * @default { perSecond: 50, burst: 100 }
+   */
+  readonly frameRateLimit?: RateLimitProps;
   /** Handler timeout, within API Gateway's 29 s integration limit. @default 10 seconds */
   readonly functionTimeout?: Duration;
   /** Retention of function and access logs. @default logs.RetentionDays.ONE_MONTH */
@@ -88,7 +110,10 @@ export class SwitchboardApi extends Construct {
     const maxRooms = props.maxRoomsPerConnection ?? ROOM_DEFAULTS.maxRoomsPerConnection;
     const fanoutConcurrency = props.fanoutConcurrency ?? ROOM_DEFAULTS.fanoutConcurrency;
     const maxRoomMembers = props.maxRoomMembers ?? ROOM_DEFAULTS.maxRoomMembers;
+    const roomMessageRateLimit = props.roomMessageRateLimit ?? RATE_LIMIT_DEFAULTS.roomMessages;
+    const frameRateLimit = props.frameRateLimit ?? RATE_LIMIT_DEFAULTS.frames;
     validateProps(id, { stageName, throttle, maxRooms, maxRoomMembers, fanoutConcurrency });
+    validateRateLimits(id, roomMessageRateLimit, frameRateLimit);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     this.table = new dynamodb.Table(this, 'Connections', {
@@ -130,7 +155,15 @@ export class SwitchboardApi extends Construct {
         handler: route.handler,
         timeout: props.functionTimeout,
         logRetention,
-        environment: this.environmentFor(route, { maxRooms, maxRoomMembers, fanoutConcurrency }),
+        environment: this.environmentFor(route, {
+          [ENV.maxRoomsPerConnection]: maxRooms,
+          [ENV.maxRoomMembers]: maxRoomMembers,
+          [ENV.fanoutConcurrency]: fanoutConcurrency,
+          [RATE_LIMIT_ENV.roomMessages.perSecond]: roomMessageRateLimit.perSecond,
+          [RATE_LIMIT_ENV.roomMessages.burst]: roomMessageRateLimit.burst,
+          [RATE_LIMIT_ENV.frames.perSecond]: frameRateLimit.perSecond,
+          [RATE_LIMIT_ENV.frames.burst]: frameRateLimit.burst,
+        }),
       });
       if (route.tableActions.length > 0) this.table.grant(fn.function, ...route.tableActions.map((a) => `dynamodb:${a}`));
       if (route.manageConnections) this.stage.grantManagementApiAccess(fn.function);
@@ -147,18 +180,14 @@ export class SwitchboardApi extends Construct {
     this.acknowledgeNagFindings();
   }
 
-  private environmentFor(
-    route: RouteDefinition,
-    config: { maxRooms: number; maxRoomMembers: number; fanoutConcurrency: number },
-  ): Record<string, string> {
+  /** The variables a route's function reads: table, callback URL, and the configuration it asks for by name. */
+  private environmentFor(route: RouteDefinition, config: Readonly<Record<string, number>>): Record<string, string> {
     const env: Record<string, string> = {};
     if (route.tableActions.length > 0) env[ENV.tableName] = this.table.tableName;
     if (route.manageConnections) env[ENV.callbackUrl] = this.stage.callbackUrl;
     for (const name of route.extraEnvironment ?? []) {
-      if (name === ENV.maxRoomsPerConnection) env[name] = String(config.maxRooms);
-      else if (name === ENV.maxRoomMembers) env[name] = String(config.maxRoomMembers);
-      else if (name === ENV.fanoutConcurrency) env[name] = String(config.fanoutConcurrency);
-      else throw new Error(`Route ${route.routeKey} asks for ${name}, which SwitchboardApi does not know how to set.`);
+      if (!(name in config)) throw new Error(`Route ${route.routeKey} asks for ${name}, which SwitchboardApi does not know how to set.`);
+      env[name] = String(config[name]);
     }
     return env;
   }
@@ -240,5 +269,24 @@ function validateProps(
   }
   if (!Number.isInteger(p.fanoutConcurrency) || p.fanoutConcurrency < 1 || p.fanoutConcurrency > 256) {
     fail(`fanoutConcurrency must be an integer from 1 to 256; got ${p.fanoutConcurrency}.`);
+  }
+}
+
+function validateRateLimits(id: string, roomMessages: RateLimitProps, frames: RateLimitProps): void {
+  const check = (name: string, limit: RateLimitProps) => {
+    if (!Number.isFinite(limit.perSecond) || limit.perSecond <= 0 || limit.perSecond > 10_000) {
+      throw new Error(`SwitchboardApi ${id}: ${name}.perSecond must be a number above 0 and at most 10000; got ${limit.perSecond}.`);
+    }
+    if (!Number.isInteger(limit.burst) || limit.burst < 1 || limit.burst > 100_000) {
+      throw new Error(`SwitchboardApi ${id}: ${name}.burst must be an integer from 1 to 100000; got ${limit.burst}.`);
+    }
+  };
+  check('roomMessageRateLimit', roomMessages);
+  check('frameRateLimit', frames);
+  // Every room message is also a frame: a looser room limit would never be reached.
+  if (roomMessages.perSecond > frames.perSecond || roomMessages.burst > frames.burst) {
+    throw new Error(
+      `SwitchboardApi ${id}: roomMessageRateLimit (${roomMessages.perSecond}/s, burst ${roomMessages.burst}) exceeds frameRateLimit (${frames.perSecond}/s, burst ${frames.burst}); every room message is also a frame, so raise frameRateLimit too.`,
+    );
   }
 }

@@ -9,7 +9,16 @@ export const ACTIONS = ['message', 'join', 'leave', 'ping'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** The codes of `error` frames. */
-export const ERROR_CODES = ['BAD_REQUEST', 'UNKNOWN_ACTION', 'NOT_IN_ROOM', 'TOO_MANY_ROOMS', 'ROOM_FULL', 'INTERNAL_ERROR'] as const;
+export const ERROR_CODES = [
+  'BAD_REQUEST',
+  'UNKNOWN_ACTION',
+  'NOT_IN_ROOM',
+  'TOO_MANY_ROOMS',
+  'ROOM_FULL',
+  /** The connection is over a per-connection rate limit; the frame was dropped, the connection stays open. */
+  'RATE_LIMITED',
+  'INTERNAL_ERROR',
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The `event` of every frame the server sends. */

@@ -6,10 +6,13 @@ import {
   type JoinRequest,
   type LeaveRequest,
   type MessageRequest,
+  type ErrorEvent,
   type PingRequest,
   type ServerFrame,
 } from '../../protocol';
 import type { RoomFanout } from './room-fanout';
+import type { RoomMessageLimiter } from './room-message-limiter';
+import type { RateLimit } from './token-bucket';
 
 /**
  * The core of each route, free of Lambda and AWS wiring: every collaborator
@@ -67,6 +70,8 @@ export async function leaveRoom(frame: LeaveRequest, connectionId: string, store
 export interface MessageDeps {
   store: ConnectionStore;
   fanout: RoomFanout;
+  /** The per-connection limit on room messages. */
+  roomLimiter: RoomMessageLimiter;
   fanoutConcurrency: number;
   now: () => number;
   remainingMs?: () => number;
@@ -80,6 +85,8 @@ export async function sendMessage(frame: MessageRequest, connectionId: string, d
   if (!sender || !sender.rooms.includes(frame.room)) {
     return errorFrame('NOT_IN_ROOM', `This connection is not in room "${frame.room}"; join it before sending to it.`, frame.id);
   }
+  const token = await deps.roomLimiter.take(sender);
+  if (!token.allowed) return rateLimited('room messages', deps.roomLimiter.limit, token.retryAfterMs, frame.id);
   const result = await deps.fanout.broadcast(
     { event: 'message', room: frame.room, from: sender.userId ?? connectionId, data: frame.data, ts: deps.now() },
     connectionId,
@@ -90,6 +97,15 @@ export async function sendMessage(frame: MessageRequest, connectionId: string, d
 
 export function ping(frame: PingRequest): ServerFrame {
   return withId({ event: 'pong' as const }, frame.id);
+}
+
+/** The RATE_LIMITED error for a frame over a per-connection limit; the connection stays open. */
+export function rateLimited(what: string, limit: RateLimit, retryAfterMs: number, id: string | undefined): ErrorEvent {
+  return errorFrame(
+    'RATE_LIMITED',
+    `Too many ${what}: this connection may send ${limit.perSecond} per second, in bursts of up to ${limit.burst}; this one was not processed, retry in ${retryAfterMs} ms.`,
+    id,
+  );
 }
 
 function withId<T extends ServerFrame>(frame: T, id: string | undefined): T {

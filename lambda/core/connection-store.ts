@@ -12,6 +12,7 @@ import {
 import { forEachWithConcurrency } from './concurrency';
 import { expiresAtFor, isExpired, keys, TABLE } from './table-design';
 import { isTransientAwsError, withRetry, type RetryOptions } from './retry';
+import type { BucketState } from './token-bucket';
 
 /** A stored connection. */
 export interface ConnectionRecord {
@@ -22,6 +23,8 @@ export interface ConnectionRecord {
   userId?: string;
   rooms: string[];
   expiresAt: number;
+  /** The room-message rate limit's bucket, once the connection has sent a room message. */
+  roomBucket?: BucketState;
 }
 
 export type JoinOutcome = 'joined' | 'already-member' | 'too-many-rooms' | 'room-full' | 'unknown-connection';
@@ -171,6 +174,37 @@ export class ConnectionStore {
   }
 
   /**
+   * Saves the connection's room-message bucket, if it is still `previous` (compare-and-set on
+   * its two attributes): one conditional UpdateItem. False when another frame of this connection
+   * saved first, or the connection row is gone; the caller reads again and decides again.
+   */
+  async saveRoomBucket(connectionId: string, previous: BucketState | undefined, next: BucketState): Promise<boolean> {
+    const unchanged =
+      previous === undefined ? 'attribute_not_exists(roomTokensAt)' : 'roomTokens = :previousTokens AND roomTokensAt = :previousAt';
+    try {
+      await this.send(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.connection(connectionId),
+            UpdateExpression: 'SET roomTokens = :tokens, roomTokensAt = :at',
+            ConditionExpression: `attribute_exists(pk) AND ${unchanged}`,
+            ExpressionAttributeValues: {
+              ':tokens': next.tokens,
+              ':at': next.at,
+              ...(previous === undefined ? {} : { ':previousTokens': previous.tokens, ':previousAt': previous.at }),
+            },
+          }),
+        ),
+      );
+      return true;
+    } catch (err: unknown) {
+      if (isConditionalCheckFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
    * The room's member connection ids, one page per Query, following pagination to the end, each
    * page split into live and expired rows. No FilterExpression here: it would hide exactly the
    * rows the fan-out must delete, and it would not save a read unit, as DynamoDB bills a Query
@@ -307,5 +341,8 @@ function toConnection(item: Record<string, unknown>): ConnectionRecord {
     ...(typeof item.userId === 'string' ? { userId: item.userId } : {}),
     rooms: rooms.sort(),
     expiresAt: Number(item[TABLE.ttlAttribute]),
+    ...(typeof item.roomTokens === 'number' && typeof item.roomTokensAt === 'number'
+      ? { roomBucket: { tokens: item.roomTokens, at: item.roomTokensAt } }
+      : {}),
   };
 }

@@ -5,7 +5,8 @@ import { API_GATEWAY_LIMITS } from '../../protocol';
  * names and the store reads and writes with them.
  *
  *   pk            sk            what
- *   CONN#<id>     META          a connection: connectedAt, sourceIp, userId?, rooms (string set), expiresAt
+ *   CONN#<id>     META          a connection: connectedAt, sourceIp, userId?, rooms (string set), expiresAt,
+ *                               roomTokens? and roomTokensAt? (its room-message rate limit's bucket)
  *   ROOM#<room>   CONN#<id>     a room member: connectionId, userId?, expiresAt
  *
  * A room's members are one Query on its partition; a connection's rooms are

@@ -1,5 +1,8 @@
 import type { Context } from 'aws-lambda';
+import { rateLimited } from '../core/actions';
+import { RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV, rateLimitEnv } from '../core/config';
 import type { RouteResult } from '../core/events';
+import { FrameLimiter } from '../core/frame-limiter';
 import { count, logger, withTelemetry, type RouteHandler } from '../core/telemetry';
 import { METRIC } from '../core/metric-names';
 import { parseClientFrame, serialize, type Action, type ClientFrame, type ServerFrame } from '../../protocol';
@@ -13,6 +16,9 @@ import { parseClientFrame, serialize, type Action, type ClientFrame, type Server
  */
 
 type FrameFor<A extends Action> = Extract<ClientFrame, { action: A }>;
+
+// Module scope: one bucket per connection for as long as this execution environment lives.
+const frameLimiter = new FrameLimiter(rateLimitEnv(RATE_LIMIT_ENV.frames, RATE_LIMIT_DEFAULTS.frames), Date.now);
 
 /** The route for one action: parse and validate the frame, run the action, return its reply (or the error frame). */
 export function actionRoute<A extends Action>(
@@ -29,16 +35,31 @@ export function actionRoute<A extends Action>(
   });
 }
 
-/** A two-way route: whatever frame `run` returns is the route response the sender receives. */
+/**
+ * A two-way route: whatever frame `run` returns is the route response the sender receives. Every
+ * frame first takes a token from its connection's frame limit; over it, the frame is answered
+ * RATE_LIMITED and not run.
+ */
 export function responseRoute(
   run: (body: string | undefined, connectionId: string, context: Context) => Promise<ServerFrame> | ServerFrame,
+  limiter: FrameLimiter = frameLimiter,
 ): RouteHandler {
   return withTelemetry(async (event, context): Promise<RouteResult> => {
-    const result = await run(event.body, event.requestContext.connectionId, context);
+    const { connectionId } = event.requestContext;
+    const token = limiter.take(connectionId);
+    const result = token.allowed
+      ? await run(event.body, connectionId, context)
+      : rateLimited('frames', limiter.limit, token.retryAfterMs, idOf(event.body));
     if (result.event === 'error') {
       count(METRIC.framesRejected);
       logger.info('Frame rejected', { code: result.error.code });
     }
     return { statusCode: 200, body: serialize(result) };
   });
+}
+
+/** The frame's `id`, when it carries a valid one, so that even a refused frame's error correlates. */
+function idOf(body: string | undefined): string | undefined {
+  const parsed = parseClientFrame(body);
+  return parsed.ok ? parsed.frame.id : parsed.error.id;
 }

@@ -134,4 +134,19 @@ describe('ConnectionStore on dynalite', () => {
     await store.removeConnection('fresh');
     await expect(allItems()).resolves.toEqual([]);
   });
+
+  it('compare-and-sets the room-message bucket on the connection row', async () => {
+    await store.putConnection({ connectionId: 'rl', connectedAt: Date.now(), sourceIp: '127.0.0.1' });
+    const first = { tokens: 19, at: 1_700_000_000_000 };
+    await expect(store.saveRoomBucket('rl', undefined, first)).resolves.toBe(true);
+    await expect(store.saveRoomBucket('rl', undefined, first)).resolves.toBe(false); // someone saved first
+    // Fractional tokens survive the round trip exactly, so the next compare matches.
+    const second = { tokens: 18 + 1 / 7, at: 1_700_000_000_087 };
+    await expect(store.saveRoomBucket('rl', first, second)).resolves.toBe(true);
+    await expect(store.getConnection('rl')).resolves.toMatchObject({ roomBucket: second });
+    await expect(store.saveRoomBucket('rl', first, { tokens: 17, at: 1_700_000_000_090 })).resolves.toBe(false); // stale
+    await expect(store.saveRoomBucket('gone', undefined, first)).resolves.toBe(false);
+    await store.removeConnection('rl');
+    await expect(allItems()).resolves.toEqual([]);
+  });
 });

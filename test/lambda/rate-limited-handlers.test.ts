@@ -1,0 +1,135 @@
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { ENV } from '../../lambda/core/config';
+import type { RouteEvent } from '../../lambda/core/events';
+import type { RouteHandler } from '../../lambda/core/telemetry';
+
+/**
+ * The per-connection limits as the handlers apply them, configured through the environment as
+ * the stack sets it: 3 frames (refilling 1/s) and 1 room message (refilling 1/s) per connection.
+ */
+process.env[ENV.tableName] = 'Connections';
+process.env[ENV.callbackUrl] = 'https://abc123.execute-api.us-east-1.amazonaws.com/dev';
+process.env[ENV.framesPerSecond] = '1';
+process.env[ENV.frameBurst] = '3';
+process.env[ENV.roomMessagesPerSecond] = '1';
+process.env[ENV.roomMessageBurst] = '1';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const api = mockClient(ApiGatewayManagementApiClient);
+const context = { functionName: 'test', awsRequestId: 'req', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+// Loaded once, after the environment above, as Lambda loads them at cold start. The handlers of this
+// file share one module registry, so their frame limit is one memory here: each test uses its own connections.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- configuration is read at import, so the import must follow it
+const load = (name: string): RouteHandler => (require(`../../lambda/handlers/${name}`) as { handler: RouteHandler }).handler;
+
+function frame(routeKey: string, connectionId: string, body: string): RouteEvent {
+  return {
+    body,
+    isBase64Encoded: false,
+    requestContext: { routeKey, eventType: 'MESSAGE', connectionId, requestId: 'REQ0000000000AA=', identity: { sourceIp: '10.0.0.1' } },
+  } as RouteEvent;
+}
+
+const reply = (result: { body?: string }) => JSON.parse(result.body!) as Record<string, unknown>;
+
+beforeEach(() => {
+  ddb.reset();
+  api.reset();
+  api.on(PostToConnectionCommand).resolves({});
+});
+
+describe('the frame limit (in each environment\u2019s memory)', () => {
+  it('answers RATE_LIMITED, with the frame\u2019s id, past the burst; other connections are unaffected', async () => {
+    const ping = load('ping');
+    const replies = [];
+    for (let i = 0; i < 5; i++)
+      replies.push(reply(await ping(frame('ping', 'FLOODER0000000A=', `{"action":"ping","id":"p${i}"}`), context)));
+    expect(replies.map((r) => r.event)).toEqual(['pong', 'pong', 'pong', 'error', 'error']);
+    expect(replies[3]).toEqual({
+      event: 'error',
+      error: {
+        code: 'RATE_LIMITED',
+        message: expect.stringMatching(
+          /^Too many frames: this connection may send 1 per second, in bursts of up to 3; .* retry in \d+ ms\.$/,
+        ),
+      },
+      id: 'p3',
+    });
+    expect(reply(await ping(frame('ping', 'QUIET00000000AA=', '{"action":"ping","id":"q"}'), context))).toEqual({ event: 'pong', id: 'q' });
+  });
+
+  it('counts frames the route cannot parse too, and refuses them before any table call', async () => {
+    const fallback = load('default');
+    for (let i = 0; i < 3; i++) {
+      expect(reply(await fallback(frame('$default', 'GARBLER000000AA=', 'not json'), context))).toMatchObject({
+        error: { code: 'BAD_REQUEST' },
+      });
+    }
+    expect(reply(await fallback(frame('$default', 'GARBLER000000AA=', 'not json'), context))).toMatchObject({
+      error: { code: 'RATE_LIMITED' },
+    });
+    const join = load('join');
+    for (let i = 0; i < 3; i++) await join(frame('join', 'JOINER0000000AA=', '{"action":"join","room":"bad room!"}'), context);
+    expect(reply(await join(frame('join', 'JOINER0000000AA=', '{"action":"join","room":"lobby","id":"j"}'), context))).toMatchObject({
+      error: { code: 'RATE_LIMITED' },
+      id: 'j',
+    });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('the room-message limit (in the connection\u2019s row)', () => {
+  const member = { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']), expiresAt: 4_000_000_000 };
+
+  it('takes a token with a conditional UpdateItem before the fan-out', async () => {
+    const message = load('message');
+    ddb.on(GetCommand).resolves({ Item: member });
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'SENDER00000000A=' }, { connectionId: 'OTHER000000000A=' }] });
+    const result = await message(
+      frame('message', 'SENDER00000000A=', '{"action":"message","room":"lobby","data":"hi","id":"m1"}'),
+      context,
+    );
+    expect(reply(result)).toEqual({ event: 'message', data: 'Received: hi', id: 'm1', delivered: 1 });
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'Connections',
+      Key: { pk: 'CONN#SENDER00000000A=', sk: 'META' },
+      UpdateExpression: 'SET roomTokens = :tokens, roomTokensAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(roomTokensAt)',
+    });
+  });
+
+  it('answers RATE_LIMITED with the id and fans nothing out when the bucket is empty', async () => {
+    const message = load('message');
+    ddb.on(GetCommand).resolves({ Item: { ...member, roomTokens: 0, roomTokensAt: Date.now() } });
+    const result = await message(
+      frame('message', 'SENDER00000000A=', '{"action":"message","room":"lobby","data":"hi","id":"m2"}'),
+      context,
+    );
+    expect(reply(result)).toEqual({
+      event: 'error',
+      error: {
+        code: 'RATE_LIMITED',
+        message: expect.stringMatching(/^Too many room messages: this connection may send 1 per second, in bursts of up to 1; /),
+      },
+      id: 'm2',
+    });
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
+    expect(api).not.toHaveReceivedCommand(PostToConnectionCommand);
+  });
+
+  it('leaves echo messages (no room) to the frame limit alone: no table call', async () => {
+    const message = load('message');
+    expect(reply(await message(frame('message', 'SENDER00000000A=', '{"action":"message","data":"echo"}'), context))).toEqual({
+      event: 'message',
+      data: 'Received: echo',
+    });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
