@@ -72,6 +72,7 @@ describe('rate limits', () => {
 
   it.each<[string, SwitchboardApiProps, string]>([
     [
+      'a zero room-message rate',
       { roomMessageRateLimit: { perSecond: 0, burst: 20 } },
       'roomMessageRateLimit.perSecond must be a number above 0 and at most 10000; got 0.',
     ],
@@ -81,6 +82,7 @@ describe('rate limits', () => {
       'roomMessageRateLimit.burst must be an integer from 1 to 100000; got 2.5.',
     ],
     [
+      'a frame rate that is not a number',
       { frameRateLimit: { perSecond: Number.NaN, burst: 100 } },
       'frameRateLimit.perSecond must be a number above 0 and at most 10000; got NaN.',
     ],
