@@ -1,3 +1,6 @@
+import { RATE_LIMIT_DEFAULTS } from '../lambda/core/config';
+import type { RateLimit } from '../lambda/core/token-bucket';
+
 /**
  * Switchboard's cost model, from AWS list prices (us-east-1, late 2025; see
  * ../shared/api-gateway-websocket.md). Only the price table is data: every
@@ -62,12 +65,44 @@ export function echoCost(a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdow
 /**
  * One message to a room of `members` (sender included): frame in, ack out,
  * one post per other member, one invocation; a consistent GetItem of the
- * sender and an eventually consistent Query of the member rows.
+ * sender, one conditional UpdateItem of its room-message rate limit's bucket
+ * (in its row), and an eventually consistent Query of the member rows.
+ * `staleRows` are member rows past their TTL not yet pruned: they get no post,
+ * but the Query reads (and bills) them all the same, filtered or not.
  */
-export function broadcastCost(members: number, a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdown {
+export function broadcastCost(members: number, a: CostAssumptions = DEFAULT_ASSUMPTIONS, staleRows = 0): CostBreakdown {
   if (!Number.isInteger(members) || members < 1) throw new Error(`Room size must be a positive integer; got ${members}.`);
-  const queryUnits = Math.max(1, Math.ceil((members * MEMBER_ROW_BYTES) / 8192));
-  return breakdown(2 + (members - 1), 1, 1 + queryUnits, 0, 0, a);
+  const queryUnits = Math.max(1, Math.ceil(((members + staleRows) * MEMBER_ROW_BYTES) / 8192));
+  return breakdown(2 + (members - 1), 1, 1 + queryUnits, 1, 0, a);
+}
+
+/**
+ * One frame refused with RATE_LIMITED: the frame in and the error out are still billed, and so
+ * is the invocation. Past the frame limit (kept in memory) that is all; past the room-message
+ * limit the sender's row was read first (1 read unit) and nothing is written.
+ */
+export function refusedFrameCost(limit: 'frames' | 'roomMessages', a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdown {
+  return breakdown(2, 1, limit === 'roomMessages' ? 1 : 0, 0, 0, a);
+}
+
+/**
+ * One connection sending room messages into a room of `members` at `sentPerSecond` for
+ * `seconds`: with the room-message limit, at most burst + perSecond x seconds are broadcast and
+ * the rest refused; with none (`'unlimited'`), every one is.
+ */
+export function floodCost(
+  members: number,
+  sentPerSecond: number,
+  seconds: number,
+  limit: RateLimit | 'unlimited' = RATE_LIMIT_DEFAULTS.roomMessages,
+  a: CostAssumptions = DEFAULT_ASSUMPTIONS,
+): CostBreakdown {
+  const sent = Math.floor(sentPerSecond * seconds);
+  const broadcast = limit === 'unlimited' ? sent : Math.min(sent, Math.floor(limit.burst + limit.perSecond * seconds));
+  const one = broadcastCost(members, a);
+  const refused = refusedFrameCost('roomMessages', a);
+  const sum = (k: keyof CostBreakdown) => broadcast * one[k] + (sent - broadcast) * refused[k];
+  return { apiGateway: sum('apiGateway'), lambda: sum('lambda'), dynamodb: sum('dynamodb'), total: sum('total') };
 }
 
 /**

@@ -1,5 +1,15 @@
 import { parseArgs } from 'node:util';
-import { broadcastCost, connectionMonthCost, DEFAULT_ASSUMPTIONS, echoCost, monthlyCost, type CostBreakdown } from './cost-model';
+import { RATE_LIMIT_DEFAULTS } from '../lambda/core/config';
+import {
+  broadcastCost,
+  connectionMonthCost,
+  DEFAULT_ASSUMPTIONS,
+  echoCost,
+  floodCost,
+  monthlyCost,
+  refusedFrameCost,
+  type CostBreakdown,
+} from './cost-model';
 
 /** `npm run cost -- --connections N --messages-per-minute M --room-size R`: prints the cost model. */
 function main(): void {
@@ -47,7 +57,15 @@ function main(): void {
   console.log(row('1 million echo messages', scale(echoCost(assumptions), 1e6)));
   for (const members of [10, 100, 1000])
     console.log(row(`1 million messages to ${members}-member rooms`, scale(broadcastCost(members, assumptions), 1e6)));
+  console.log(row('1 million to 2 members + 1000 stale rows', scale(broadcastCost(2, assumptions, 1000), 1e6)));
   console.log(row('1 connection-month (idle, 5-min pings)', connectionMonthCost(assumptions)));
+  console.log(row('1 million frames refused (frame limit)', scale(refusedFrameCost('frames', assumptions), 1e6)));
+  console.log(row('1 million room messages refused', scale(refusedFrameCost('roomMessages', assumptions), 1e6)));
+  const { perSecond, burst } = RATE_LIMIT_DEFAULTS.roomMessages;
+  console.log('');
+  console.log(`One connection flooding a 1000-member room with 100 room messages/s for an hour (limit: ${perSecond}/s, burst ${burst}):`);
+  console.log(row('without a room-message limit', floodCost(1000, 100, 3600, 'unlimited', assumptions)));
+  console.log(row('with the default limit', floodCost(1000, 100, 3600, RATE_LIMIT_DEFAULTS.roomMessages, assumptions)));
   console.log('');
   console.log(
     `Your workload: ${workload.connections} connections, ${workload.messagesPerMinute} messages/minute each, ` +

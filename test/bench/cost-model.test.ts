@@ -1,4 +1,4 @@
-import { broadcastCost, connectionMonthCost, echoCost, monthlyCost, PRICES } from '../../bench/cost-model';
+import { broadcastCost, connectionMonthCost, echoCost, floodCost, monthlyCost, PRICES, refusedFrameCost } from '../../bench/cost-model';
 
 const a = { lambdaMs: 20, memoryMb: 256 };
 
@@ -15,6 +15,35 @@ describe('cost model', () => {
     expect(broadcastCost(100, a).apiGateway).toBeCloseTo(101 * PRICES.apiMessage, 12);
     expect(broadcastCost(1000, a).total).toBeGreaterThan(broadcastCost(100, a).total);
     expect(() => broadcastCost(0, a)).toThrow('Room size must be a positive integer; got 0');
+  });
+
+  it('charges a room message one write unit for its rate-limit bucket, beside the reads', () => {
+    // GetItem of the sender (1 read unit), Query of 100 rows (1 read unit), the bucket's UpdateItem (1 write unit).
+    expect(broadcastCost(100, a).dynamodb).toBeCloseTo(2 * PRICES.readUnit + PRICES.writeUnit, 12);
+  });
+
+  it('bills the Query for stale rows it reads, though no post goes to them', () => {
+    const clean = broadcastCost(2, a);
+    const stale = broadcastCost(2, a, 1000);
+    expect(stale.apiGateway).toBe(clean.apiGateway);
+    // 1,002 rows of about 80 bytes: 10 read units instead of 1.
+    expect(stale.dynamodb - clean.dynamodb).toBeCloseTo(9 * PRICES.readUnit, 12);
+  });
+
+  it('prices a refused frame: in and out, one invocation, one read unit for a room message, no write', () => {
+    expect(refusedFrameCost('frames', a)).toEqual(echoCost(a));
+    expect(refusedFrameCost('roomMessages', a).dynamodb).toBeCloseTo(PRICES.readUnit, 12);
+  });
+
+  it('caps what a flood of room messages costs at burst + rate x time broadcasts', () => {
+    const limit = { perSecond: 10, burst: 20 };
+    const limited = floodCost(1000, 100, 3600, limit, a);
+    const broadcasts = 20 + 10 * 3600;
+    const expected = broadcasts * broadcastCost(1000, a).total + (360_000 - broadcasts) * refusedFrameCost('roomMessages', a).total;
+    expect(limited.total).toBeCloseTo(expected, 6);
+    expect(floodCost(1000, 100, 3600, 'unlimited', a).total).toBeCloseTo(360_000 * broadcastCost(1000, a).total, 6);
+    // Under the limit, nothing is refused.
+    expect(floodCost(10, 5, 60, limit, a).total).toBeCloseTo(300 * broadcastCost(10, a).total, 9);
   });
 
   it('prices a connection-month mostly in connection-minutes', () => {
