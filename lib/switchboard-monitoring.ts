@@ -83,6 +83,12 @@ export class SwitchboardMonitoring extends Construct {
         authorizer.metricThrottles({ period }),
         'The $connect authorizer was throttled; handshakes failed meanwhile.',
       );
+      // The cause behind most authorizer errors during an identity provider incident, named as such.
+      alarm(
+        'AuthorizerKeyFetchFailures',
+        appMetric(METRIC.authorizerKeyFetchFailures),
+        "The $connect authorizer could not get the issuer's signing keys (JWKS unreachable, not 200, not JSON, no usable key, or too slow); handshakes failed with 500 meanwhile. The authorizer logs name the reason.",
+      );
     }
     alarm('IntegrationErrors', apiMetric('IntegrationError'), 'API Gateway got errors back from the Lambda integrations.', 5);
     alarm('ExecutionErrors', apiMetric('ExecutionError'), 'API Gateway failed to run integrations.');

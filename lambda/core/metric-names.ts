@@ -19,6 +19,8 @@ export const METRIC = {
   fanoutFailures: 'FanoutFailures',
   stalePruned: 'StaleConnectionsPruned',
   errors: 'HandlerErrors',
+  /** The authorizer could not get the issuer's signing keys, so a handshake failed with 500. */
+  authorizerKeyFetchFailures: 'AuthorizerKeyFetchFailures',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -1,13 +1,14 @@
 import type { Context } from 'aws-lambda';
-import { createRemoteJWKSet } from 'jose';
 import { authorizeConnect, type AuthorizerResult, type ConnectAuthorizerEvent } from '../core/auth/authorize';
 import { readAuthConfig } from '../core/auth/config';
+import { createIssuerKeys, KeyFetchError } from '../core/auth/issuer-keys';
 import { createJwtVerifier, withResultCache } from '../core/auth/jwt-verifier';
-import { logger } from '../core/telemetry';
+import { count, logger, metrics } from '../core/telemetry';
 
 const config = readAuthConfig();
 // Module scope: the key set (fetched on first use, refetched for an unknown kid) outlives invocations.
-const verifier = withResultCache(createJwtVerifier({ ...config, keys: createRemoteJWKSet(config.jwksUrl) }), config.resultCacheTtlSeconds);
+const keys = createIssuerKeys({ url: config.jwksUrl, algorithms: config.algorithms });
+const verifier = withResultCache(createJwtVerifier({ ...config, keys }), config.resultCacheTtlSeconds);
 
 /** The $connect REQUEST authorizer: verifies the `token` query parameter (a JWT). */
 export async function handler(event: ConnectAuthorizerEvent, context: Context): Promise<AuthorizerResult> {
@@ -15,9 +16,13 @@ export async function handler(event: ConnectAuthorizerEvent, context: Context): 
   logger.addContext(context);
   logger.appendKeys({ connectionId: event.requestContext?.connectionId, routeKey: '$connect', requestId: event.requestContext?.requestId });
   try {
-    return await authorizeConnect(event, verifier, logger);
+    return await authorizeConnect(event, verifier, logger, count);
   } catch (err: unknown) {
-    if (!(err instanceof Error && err.message === 'Unauthorized')) logger.error('Authorizer failed', err as Error);
+    // A missing token (401) is not a failure; a key fetch failure is already logged with its reason.
+    const expected = err instanceof KeyFetchError || (err instanceof Error && err.message === 'Unauthorized');
+    if (!expected) logger.error('Authorizer failed', err as Error);
     throw err;
+  } finally {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AUTH_ENV } from '../../lambda/core/auth/config';
+import { METRIC } from '../../lambda/core/metric-names';
 import { ROUTES } from '../../lib/routes';
 import { SwitchboardAuth } from '../../lib/switchboard-auth';
 import { synthSwitchboard } from './synth';
@@ -16,16 +17,32 @@ function synth(context: Record<string, unknown> = {}) {
 }
 
 function authorizerEnvironment(template: Template): Record<string, unknown> {
-  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { [AUTH_ENV.issuer]: Match.anyValue() } } } });
+  const fns = template.findResources('AWS::Lambda::Function', {
+    Properties: { Environment: { Variables: { [AUTH_ENV.issuer]: Match.anyValue() } } },
+  });
   expect(Object.keys(fns)).toHaveLength(1);
-  return Object.values(fns)[0].Properties.Environment.Variables;
+  return (Object.values(fns)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment
+    .Variables;
+}
+
+/** The alarms on the authorizer's key fetch failures, by logical id. */
+function keyFetchAlarms(template: Template): Record<string, unknown> {
+  return template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: METRIC.authorizerKeyFetchFailures } });
+}
+
+/** The parts of cdk's validation-report.json read here. */
+interface ValidationReport {
+  pluginReports: Array<{
+    pluginName: string;
+    suppressedViolations: Array<{ ruleName: string; reason: string; violatingConstructs: Array<{ constructPath: string }> }>;
+  }>;
 }
 
 function nagSuppressions(outdir: string): Array<{ ruleName: string; constructPath: string; reason: string }> {
-  const report = JSON.parse(fs.readFileSync(`${outdir}/validation-report.json`, 'utf8'));
-  const nag = report.pluginReports.find((r: { pluginName: string }) => r.pluginName === 'AwsSolutions');
+  const report = JSON.parse(fs.readFileSync(`${outdir}/validation-report.json`, 'utf8')) as ValidationReport;
+  const nag = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
   expect(nag).toMatchObject({ conclusion: 'success', violations: [] });
-  return nag.suppressedViolations.flatMap((v: { ruleName: string; reason: string; violatingConstructs: Array<{ constructPath: string }> }) =>
+  return (nag?.suppressedViolations ?? []).flatMap((v) =>
     v.violatingConstructs.map((c) => ({ ruleName: v.ruleName, constructPath: c.constructPath, reason: v.reason })),
   );
 }
@@ -39,18 +56,31 @@ describe('authentication, default provider (Cognito)', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',
       IdentitySource: ['route.request.querystring.token'],
-      AuthorizerUri: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('^SwitchboardAuthAuthorizerHandlerFunction'), 'Arn'] })])] }),
+      AuthorizerUri: Match.objectLike({
+        'Fn::Join': [
+          '',
+          Match.arrayWith([
+            Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('^SwitchboardAuthAuthorizerHandlerFunction'), 'Arn'] }),
+          ]),
+        ],
+      }),
     });
     // No cache setting: API Gateway supports authorizer result caching for HTTP APIs only.
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerResultTtlInSeconds: Match.absent() });
   });
 
   it('attaches it to $connect only', () => {
-    const routes = template.findResources('AWS::ApiGatewayV2::Route');
+    const routes = template.findResources('AWS::ApiGatewayV2::Route') as Record<
+      string,
+      { Properties: { RouteKey: string; AuthorizationType: string; AuthorizerId?: unknown } }
+    >;
     expect(Object.keys(routes)).toHaveLength(ROUTES.length);
     for (const route of Object.values(routes)) {
       if (route.Properties.RouteKey === '$connect') {
-        expect(route.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: expect.stringMatching(/ConnectAuthorizer/) } });
+        expect(route.Properties).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: expect.stringMatching(/ConnectAuthorizer/) },
+        });
       } else {
         expect(route.Properties.AuthorizationType).toBe('NONE');
         expect(route.Properties.AuthorizerId).toBeUndefined();
@@ -71,7 +101,9 @@ describe('authentication, default provider (Cognito)', () => {
     template.resourceCountIs('AWS::Cognito::UserPool', 1);
     template.hasResourceProperties('AWS::Cognito::UserPool', {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
-      Policies: { PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true } },
+      Policies: {
+        PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true },
+      },
       MfaConfiguration: 'OPTIONAL',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
     });
@@ -90,7 +122,26 @@ describe('authentication, default provider (Cognito)', () => {
     expect(env[AUTH_ENV.issuer]).toEqual({ 'Fn::Join': ['', issuerParts] });
     expect(env[AUTH_ENV.jwksUrl]).toEqual({ 'Fn::Join': ['', [...issuerParts, '/.well-known/jwks.json']] });
     expect(env[AUTH_ENV.audience]).toEqual({ Ref: expect.stringMatching(/^SwitchboardAuthUserPoolAppClient/) });
-    expect(env).toMatchObject({ [AUTH_ENV.profile]: 'cognito', [AUTH_ENV.allowedAlgorithms]: 'RS256', [AUTH_ENV.resultCacheTtlSeconds]: '0' });
+    expect(env).toMatchObject({
+      [AUTH_ENV.profile]: 'cognito',
+      [AUTH_ENV.allowedAlgorithms]: 'RS256',
+      [AUTH_ENV.resultCacheTtlSeconds]: '0',
+    });
+  });
+
+  it('alarms on the first failure to get the signing keys, the metric the authorizer counts', () => {
+    const alarms = keyFetchAlarms(template);
+    expect(Object.keys(alarms)).toEqual([expect.stringMatching(/^MonitoringAuthorizerKeyFetchFailures/)]);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Switchboard',
+      MetricName: 'AuthorizerKeyFetchFailures',
+      Dimensions: [{ Name: 'service', Value: 'switchboard' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp("could not get the issuer's signing keys"),
+    });
   });
 
   it('exports the user pool and app client ids', () => {
@@ -101,14 +152,19 @@ describe('authentication, default provider (Cognito)', () => {
   it('acknowledges APIG4 only on the routes that cannot carry an authorizer', () => {
     const apig4 = nagSuppressions(outdir).filter((s) => s.ruleName === 'AwsSolutions-APIG4');
     const routeKeys = apig4.map((s) => /\/Api\/(.+)-Route\//.exec(s.constructPath)?.[1]).sort();
-    expect(routeKeys).toEqual(ROUTES.map((r) => r.routeKey).filter((k) => k !== '$connect').sort());
+    expect(routeKeys).toEqual(
+      ROUTES.map((r) => r.routeKey)
+        .filter((k) => k !== '$connect')
+        .sort(),
+    );
   });
 });
 
 describe('authentication, provider none', () => {
   const { stack, template, outdir } = synth({ authProvider: 'none' });
 
-  it('has no authorizer and no user pool', () => {
+  it('has no authorizer, no user pool and no key fetch alarm', () => {
+    expect(keyFetchAlarms(template)).toEqual({});
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     template.resourceCountIs('AWS::Cognito::UserPool', 0);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$connect', AuthorizationType: 'NONE' });
@@ -116,11 +172,16 @@ describe('authentication, provider none', () => {
   });
 
   it('warns at synth that anyone can connect', () => {
-    Annotations.fromStack(stack).hasWarning('/Switchboard/Switchboard/Auth', Match.stringLikeRegexp('Authentication is off .*anyone who knows the URL can connect'));
+    Annotations.fromStack(stack).hasWarning(
+      '/Switchboard/Switchboard/Auth',
+      Match.stringLikeRegexp('Authentication is off .*anyone who knows the URL can connect'),
+    );
   });
 
   it('acknowledges APIG4 on $connect as a deliberate opt-out', () => {
-    const connect = nagSuppressions(outdir).filter((s) => s.ruleName === 'AwsSolutions-APIG4' && s.constructPath.includes('$connect-Route'));
+    const connect = nagSuppressions(outdir).filter(
+      (s) => s.ruleName === 'AwsSolutions-APIG4' && s.constructPath.includes('$connect-Route'),
+    );
     expect(connect).toHaveLength(1);
     expect(connect[0].reason).toContain('turned off on purpose');
   });
@@ -135,7 +196,12 @@ describe('authentication, provider oidc', () => {
   };
 
   it('verifies tokens against the given issuer, JWKS and audience, with the given algorithms and cache', () => {
-    const { template } = synth({ ...oidc, allowedAlgorithms: 'RS256,ES256', authResultCacheTtlSeconds: '60' });
+    const { template } = synth({
+      ...oidc,
+      allowedAlgorithms: 'RS256,ES256',
+      authResultCacheTtlSeconds: '60',
+      authMaxTokenAgeSeconds: '900',
+    });
     template.resourceCountIs('AWS::Cognito::UserPool', 0);
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
     expect(authorizerEnvironment(template)).toMatchObject({
@@ -146,6 +212,7 @@ describe('authentication, provider oidc', () => {
       [AUTH_ENV.allowedAlgorithms]: 'RS256,ES256',
       [AUTH_ENV.resultCacheTtlSeconds]: '60',
     });
+    expect(Object.keys(keyFetchAlarms(template))).toHaveLength(1);
   });
 
   it.each([
@@ -156,11 +223,21 @@ describe('authentication, provider oidc', () => {
     [{ authProvider: 'saml' }, 'Context value authProvider must be one of cognito, oidc, none; got "saml"'],
     [{ allowedAlgorithms: 'RS256,none' }, 'allowedAlgorithms: Algorithm "none" is not allowed'],
     [{ authResultCacheTtlSeconds: '7200' }, 'resultCacheTtl must be a whole number of seconds from 0 to 3600; got 7200'],
+    [
+      { authMaxTokenAgeSeconds: '30' },
+      'Context value authMaxTokenAgeSeconds must be a whole number of seconds from 60 to 86400 (one day); got 30',
+    ],
+    [
+      { authMaxTokenAgeSeconds: '-5' },
+      'Context value authMaxTokenAgeSeconds must be a whole number of seconds from 60 to 86400 (one day); got -5',
+    ],
   ])('rejects %p at synth with a clear message', (context, message) => {
     expect(() => synthSwitchboard(context)).toThrow(message);
   });
 
   it('names the construct in its errors when composed directly', () => {
-    expect(() => new SwitchboardAuth(new Stack(new App(), 'S'), 'Auth', { provider: 'oidc' })).toThrow(/^SwitchboardAuth S\/Auth: provider "oidc" needs oidcIssuer/);
+    expect(() => new SwitchboardAuth(new Stack(new App(), 'S'), 'Auth', { provider: 'oidc' })).toThrow(
+      /^SwitchboardAuth S\/Auth: provider "oidc" needs oidcIssuer/,
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { TOKEN_QUERY_PARAMETER } from '../../../protocol';
-import type { TokenVerifier } from './jwt-verifier';
+import { METRIC, type MetricName } from '../metric-names';
+import { KeyFetchError } from './issuer-keys';
+import type { TokenVerifier, Verification } from './jwt-verifier';
 
 /** The REQUEST authorizer event API Gateway sends for `$connect` (the fields used here). */
 export interface ConnectAuthorizerEvent {
@@ -23,25 +25,38 @@ export interface AuthorizerResult {
 /** Logs the decision; never the token. */
 export interface AuthorizerLog {
   info(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
 }
 
 /**
  * Decides a `$connect`: Allow with the user's identity, or Deny (API Gateway
  * answers 403) for a token that is present but not valid. A missing token
  * throws `Unauthorized` (401), as API Gateway itself answers when the identity
- * source is missing. A failure to verify at all (keys unreachable) propagates (500).
+ * source is missing. A failure to verify at all
+ * propagates (500); when the issuer's keys could not be had, it is logged with
+ * its reason and counted first.
  */
 export async function authorizeConnect(
   event: ConnectAuthorizerEvent,
   verifier: TokenVerifier,
   log: AuthorizerLog,
+  count: (metric: MetricName) => void,
 ): Promise<AuthorizerResult> {
   const token = event.queryStringParameters?.[TOKEN_QUERY_PARAMETER];
   if (token === undefined || token === '') {
     log.info('Connection refused: no token', {});
     throw new Error('Unauthorized');
   }
-  const result = await verifier.verify(token);
+  let result: Verification;
+  try {
+    result = await verifier.verify(token);
+  } catch (err: unknown) {
+    if (err instanceof KeyFetchError) {
+      count(METRIC.authorizerKeyFetchFailures);
+      log.error("Connection failed: the issuer's signing keys could not be fetched", { reason: err.reason, error: err.message });
+    }
+    throw err;
+  }
   if (!result.ok) {
     log.info('Connection denied: invalid token', { reason: result.reason });
     return policy('unauthenticated', 'Deny', event.methodArn);

@@ -18,14 +18,32 @@ export interface TokenVerifier {
 }
 
 export interface JwtVerifierOptions extends Pick<AuthConfig, 'profile' | 'issuer' | 'audiences' | 'algorithms'> {
-  /** The issuer's keys: `createRemoteJWKSet(url)` in Lambda (it caches them in module scope), a local set in tests. */
+  /**
+   * The issuer's keys: `createIssuerKeys(...)` (it caches them in module scope, and throws
+   * `KeyFetchError` when they cannot be had), or a local set in tests.
+   */
   readonly keys: JWTVerifyGetKey;
   /** @default the system clock */
   readonly now?: () => Date;
 }
 
-/** Failures that say nothing about the token, only that its keys could not be had: these are errors (500), not denials. */
-const INFRASTRUCTURE_ERRORS = new Set([errors.JWKSTimeout.code, errors.JWKSInvalid.code]);
+/**
+ * The jose errors that are a verdict on the token itself (malformed, wrong signature, wrong claims,
+ * an algorithm or key id the issuer does not use). Anything else jose or the key source throws
+ * (KeyFetchError, a timeout, a network error) says only that the token could not be checked:
+ * the verifier throws it, and the authorizer fails (500) rather than deny.
+ */
+const TOKEN_VERDICTS: ReadonlySet<string> = new Set([
+  errors.JWTClaimValidationFailed.code,
+  errors.JWTExpired.code,
+  errors.JWTInvalid.code,
+  errors.JWSInvalid.code,
+  errors.JWSSignatureVerificationFailed.code,
+  errors.JOSEAlgNotAllowed.code,
+  errors.JOSENotSupported.code,
+  errors.JWKSNoMatchingKey.code,
+  errors.JWKSMultipleMatchingKeys.code,
+]);
 
 /**
  * A JWT verifier (jose): signature against the issuer's JWKS, allowed
@@ -48,7 +66,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
           ...(options.profile === 'oidc' ? { audience: [...options.audiences] } : {}),
         }));
       } catch (err: unknown) {
-        if (err instanceof errors.JOSEError && !INFRASTRUCTURE_ERRORS.has(err.code)) {
+        if (err instanceof errors.JOSEError && TOKEN_VERDICTS.has(err.code)) {
           const claim = err instanceof errors.JWTClaimValidationFailed ? ` (${err.claim})` : '';
           return { ok: false, reason: `${err.code}${claim}` };
         }

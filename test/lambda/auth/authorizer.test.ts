@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRemoteJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
 import { authorizeConnect, type ConnectAuthorizerEvent } from '../../../lambda/core/auth/authorize';
-import { createJwtVerifier, type TokenVerifier } from '../../../lambda/core/auth/jwt-verifier';
+import { createIssuerKeys, KeyFetchError } from '../../../lambda/core/auth/issuer-keys';
+import { createJwtVerifier, type JwtVerifierOptions, type TokenVerifier } from '../../../lambda/core/auth/jwt-verifier';
+import { METRIC } from '../../../lambda/core/metric-names';
 
 // GIVEN an issuer whose JWKS is served over HTTP on 127.0.0.1, as Cognito serves its own.
 const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool';
@@ -31,7 +33,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   jwksUrl = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`);
-  verifier = createJwtVerifier({ profile: 'cognito', issuer: ISSUER, audiences: [CLIENT_ID], algorithms: ['RS256'], keys: createRemoteJWKSet(jwksUrl), now: () => NOW });
+  verifier = cognitoVerifier();
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -48,7 +50,22 @@ function idToken(claims: JWTPayload = {}, options: { key?: KeyLike; kid?: string
     ...claims,
   };
   for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
-  return new SignJWT(payload).setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'key-1', typ: 'JWT' }).sign(options.key ?? signingKey);
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'key-1', typ: 'JWT' })
+    .sign(options.key ?? signingKey);
+}
+
+/** A verifier for the test pool's tokens, over a fresh key cache; `options` override any setting. */
+function cognitoVerifier(options: Partial<JwtVerifierOptions> = {}): TokenVerifier {
+  return createJwtVerifier({
+    profile: 'cognito',
+    issuer: ISSUER,
+    audiences: [CLIENT_ID],
+    algorithms: ['RS256'],
+    keys: createIssuerKeys({ url: jwksUrl, algorithms: ['RS256'] }),
+    now: () => NOW,
+    ...options,
+  });
 }
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -58,10 +75,11 @@ const event = (token?: string): ConnectAuthorizerEvent => ({
   queryStringParameters: token === undefined ? undefined : { token },
   requestContext: { connectionId: 'BFaT_fALIAMCKug=', requestId: 'r1' },
 });
-const log = { info: jest.fn() };
+const log = { info: jest.fn<void, [string, Record<string, unknown>]>(), error: jest.fn<void, [string, Record<string, unknown>]>() };
+const count = jest.fn();
 
-async function decide(token?: string) {
-  return authorizeConnect(event(token), verifier, log);
+async function decide(token?: string, using: TokenVerifier = verifier) {
+  return authorizeConnect(event(token), using, log, count);
 }
 
 function expectDeny(result: Awaited<ReturnType<typeof decide>>): void {
@@ -70,7 +88,11 @@ function expectDeny(result: Awaited<ReturnType<typeof decide>>): void {
 }
 
 describe('$connect authorizer', () => {
-  beforeEach(() => log.info.mockClear());
+  beforeEach(() => {
+    log.info.mockClear();
+    log.error.mockClear();
+    count.mockClear();
+  });
 
   it('allows a valid ID token, with the user in principalId and context', async () => {
     const result = await decide(await idToken());
@@ -82,7 +104,13 @@ describe('$connect authorizer', () => {
   });
 
   it('allows a Cognito access token, whose client id is in client_id and which has no aud', async () => {
-    const token = await idToken({ aud: undefined, token_use: 'access', client_id: CLIENT_ID, 'cognito:username': undefined, username: 'alice' });
+    const token = await idToken({
+      aud: undefined,
+      token_use: 'access',
+      client_id: CLIENT_ID,
+      'cognito:username': undefined,
+      username: 'alice',
+    });
     expect(await decide(token)).toMatchObject({ principalId: 'user-123', context: { userId: 'user-123', username: 'alice' } });
   });
 
@@ -99,19 +127,39 @@ describe('$connect authorizer', () => {
     ['an expired token', () => idToken({ exp: nowSeconds - 1, iat: nowSeconds - 3600 }), /ERR_JWT_EXPIRED/],
     ['a token signed by another key under the same kid', () => idToken({}, { key: otherKey }), /ERR_JWS_SIGNATURE_VERIFICATION_FAILED/],
     ['a token for another app client (aud)', () => idToken({ aud: 'someone-else' }), /\(aud\)/],
-    ['an access token for another app client (client_id)', () => idToken({ aud: undefined, token_use: 'access', client_id: 'someone-else' }), /\(client_id\)/],
+    [
+      'an access token for another app client (client_id)',
+      () => idToken({ aud: undefined, token_use: 'access', client_id: 'someone-else' }),
+      /\(client_id\)/,
+    ],
     ['a Cognito token without token_use', () => idToken({ token_use: undefined }), /\(token_use\)/],
     ['a token from another issuer', () => idToken({ iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other' }), /\(iss\)/],
     ['a token without sub', () => idToken({ sub: undefined }), /\(sub\)/],
     ['a token without exp', () => idToken({ exp: undefined }), /\(exp\)/],
-    ['an unsigned token (alg: none)', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'user-123', aud: CLIENT_ID, iss: ISSUER, token_use: 'id', exp: nowSeconds + 60 })}.`, /ERR_JOSE_ALG_NOT_ALLOWED/],
-    ['an HMAC token (alg not allowed)', () => new SignJWT({ sub: 'x', aud: CLIENT_ID, iss: ISSUER, token_use: 'id', exp: nowSeconds + 60 }).setProtectedHeader({ alg: 'HS256', kid: 'key-1' }).sign(new TextEncoder().encode('secret-secret-secret-secret-secret')), /ERR_JOSE_ALG_NOT_ALLOWED/],
+    [
+      'an unsigned token (alg: none)',
+      async () =>
+        `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'user-123', aud: CLIENT_ID, iss: ISSUER, token_use: 'id', exp: nowSeconds + 60 })}.`,
+      /ERR_JOSE_ALG_NOT_ALLOWED/,
+    ],
+    [
+      'an HMAC token (alg not allowed)',
+      () =>
+        new SignJWT({ sub: 'x', aud: CLIENT_ID, iss: ISSUER, token_use: 'id', exp: nowSeconds + 60 })
+          .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
+          .sign(new TextEncoder().encode('secret-secret-secret-secret-secret')),
+      /ERR_JOSE_ALG_NOT_ALLOWED/,
+    ],
     ['a token whose kid is not in the JWKS', () => idToken({}, { kid: 'unknown-kid' }), /ERR_JWKS_NO_MATCHING_KEY/],
     ['a malformed token', async () => 'not-a-jwt', /ERR_JWS_INVALID|ERR_JWT_INVALID/],
-    ['a token with a tampered payload', async () => {
-      const [header, , signature] = (await idToken()).split('.');
-      return `${header}.${b64({ sub: 'mallory', aud: CLIENT_ID, iss: ISSUER, token_use: 'id', exp: nowSeconds + 3600 })}.${signature}`;
-    }, /ERR_JWS_SIGNATURE_VERIFICATION_FAILED/],
+    [
+      'a token with a tampered payload',
+      async () => {
+        const [header, , signature] = (await idToken()).split('.');
+        return `${header}.${b64({ sub: 'mallory', aud: CLIENT_ID, iss: ISSUER, token_use: 'id', exp: nowSeconds + 3600 })}.${signature}`;
+      },
+      /ERR_JWS_SIGNATURE_VERIFICATION_FAILED/,
+    ],
   ])('denies %s (403), logging why but never the token', async (_name, makeToken, reason) => {
     const token = await makeToken();
     expectDeny(await decide(token));
@@ -120,27 +168,27 @@ describe('$connect authorizer', () => {
   });
 
   it('checks aud with jose for an OIDC issuer', async () => {
-    const oidc = createJwtVerifier({ profile: 'oidc', issuer: ISSUER, audiences: ['api://switchboard'], algorithms: ['RS256'], keys: createRemoteJWKSet(jwksUrl), now: () => NOW });
-    const allowed = await authorizeConnect(event(await idToken({ aud: 'api://switchboard', token_use: undefined, preferred_username: 'ally', 'cognito:username': undefined })), oidc, log);
+    const oidc = cognitoVerifier({ profile: 'oidc', audiences: ['api://switchboard'] });
+    const allowed = await decide(
+      await idToken({ aud: 'api://switchboard', token_use: undefined, preferred_username: 'ally', 'cognito:username': undefined }),
+      oidc,
+    );
     expect(allowed.context).toEqual({ userId: 'user-123', username: 'ally' });
-    expectDeny(await authorizeConnect(event(await idToken({ aud: CLIENT_ID })), oidc, log));
+    expectDeny(await decide(await idToken({ aud: CLIENT_ID }), oidc));
   });
 
-  it('fails (500), rather than denying, when the JWKS cannot be fetched', async () => {
-    const unreachable = createJwtVerifier({
-      profile: 'cognito',
-      issuer: ISSUER,
-      audiences: [CLIENT_ID],
-      algorithms: ['RS256'],
-      keys: createRemoteJWKSet(new URL('http://127.0.0.1:1/.well-known/jwks.json')),
-      now: () => NOW,
+  it('fails (500), rather than denying, when the JWKS cannot be fetched, and counts it', async () => {
+    const unreachable = cognitoVerifier({
+      keys: createIssuerKeys({ url: new URL('http://127.0.0.1:1/.well-known/jwks.json'), algorithms: ['RS256'] }),
     });
-    await expect(authorizeConnect(event(await idToken()), unreachable, log)).rejects.toThrow();
+    await expect(decide(await idToken(), unreachable)).rejects.toThrow(KeyFetchError);
+    expect(count.mock.calls).toEqual([[METRIC.authorizerKeyFetchFailures]]);
+    expect(log.error).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ reason: 'unreachable' }));
   });
 
   it('fetches the JWKS once and reuses it across verifications', async () => {
     const before = jwksRequests;
-    const fresh = createJwtVerifier({ profile: 'cognito', issuer: ISSUER, audiences: [CLIENT_ID], algorithms: ['RS256'], keys: createRemoteJWKSet(jwksUrl), now: () => NOW });
+    const fresh = cognitoVerifier();
     for (let i = 0; i < 3; i++) expect((await fresh.verify(await idToken())).ok).toBe(true);
     expect(jwksRequests - before).toBe(1);
   });
