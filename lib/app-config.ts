@@ -1,4 +1,5 @@
 import { Duration, type App } from 'aws-cdk-lib';
+import { checkMaxTokenAgeSeconds } from '../lambda/core/auth/config';
 import { AUTH_PROVIDERS, type AuthProvider } from './switchboard-auth';
 import type { SwitchboardApiProps } from './switchboard-api';
 
@@ -20,6 +21,7 @@ export const CONTEXT_KEYS = {
   oidcAudience: 'oidcAudience',
   allowedAlgorithms: 'allowedAlgorithms',
   authResultCacheTtlSeconds: 'authResultCacheTtlSeconds',
+  authMaxTokenAgeSeconds: 'authMaxTokenAgeSeconds',
 } as const;
 
 export interface AppConfig {
@@ -59,6 +61,9 @@ export function readAppConfig(app: App): AppConfig {
   }
   const algorithms = string(CONTEXT_KEYS.allowedAlgorithms);
   const cacheTtl = number(CONTEXT_KEYS.authResultCacheTtlSeconds);
+  const maxTokenAge = number(CONTEXT_KEYS.authMaxTokenAgeSeconds);
+  // Checked here too, so that a negative value gets this message rather than Duration's.
+  if (maxTokenAge !== undefined) checkMaxTokenAgeSeconds(maxTokenAge, `Context value ${CONTEXT_KEYS.authMaxTokenAgeSeconds}`);
   return {
     stackName: stackName ?? 'Switchboard',
     api: {
@@ -74,6 +79,7 @@ export function readAppConfig(app: App): AppConfig {
         oidcAudience: string(CONTEXT_KEYS.oidcAudience),
         allowedAlgorithms: algorithms?.split(',').map((a) => a.trim()),
         resultCacheTtl: cacheTtl === undefined ? undefined : Duration.seconds(cacheTtl),
+        maxTokenAge: maxTokenAge === undefined ? undefined : Duration.seconds(maxTokenAge),
       },
     },
   };

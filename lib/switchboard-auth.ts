@@ -4,7 +4,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { cognitoIssuerUrl, JWKS_PATH_UNDER_ISSUER, TOKEN_QUERY_PARAMETER } from '../protocol';
-import { AUTH_ENV, checkAlgorithms, DEFAULT_ALGORITHMS, type TokenProfile } from '../lambda/core/auth/config';
+import { AUTH_ENV, checkAlgorithms, checkMaxTokenAgeSeconds, DEFAULT_ALGORITHMS, type TokenProfile } from '../lambda/core/auth/config';
 import { SwitchboardFunction } from './switchboard-function';
 
 /** Who issues the tokens clients present on `$connect`. */
@@ -41,6 +41,13 @@ export interface SwitchboardAuthProps {
    * @default Duration.seconds(0)
    */
   readonly resultCacheTtl?: Duration;
+  /**
+   * Deny tokens issued (`iat`) longer ago than this, and tokens without `iat`, even when they have
+   * not expired: a bound on how long a leaked token is good for, whatever lifetime the issuer
+   * gives its tokens. Whole seconds, from 1 minute to 1 day.
+   * @default no limit beyond the token's own `exp`
+   */
+  readonly maxTokenAge?: Duration;
   /**
    * MFA for the user pool (provider `cognito`). OPTIONAL offers TOTP to users
    * who set it up; REQUIRED makes every user enrol at first sign-in.
@@ -128,6 +135,7 @@ export class SwitchboardAuth extends Construct {
         [AUTH_ENV.audience]: audience,
         [AUTH_ENV.allowedAlgorithms]: (props.allowedAlgorithms ?? DEFAULT_ALGORITHMS).join(','),
         [AUTH_ENV.resultCacheTtlSeconds]: String((props.resultCacheTtl ?? Duration.seconds(0)).toSeconds()),
+        ...(props.maxTokenAge ? { [AUTH_ENV.maxTokenAgeSeconds]: String(props.maxTokenAge.toSeconds()) } : {}),
       },
     });
     this.authorizer = new WebSocketLambdaAuthorizer('ConnectAuthorizer', this.function.function, {
@@ -198,4 +206,11 @@ function validate(scope: Construct, id: string, provider: AuthProvider, props: S
   }
   const ttl = (props.resultCacheTtl ?? Duration.seconds(0)).toSeconds();
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > 3600) fail(`resultCacheTtl must be a whole number of seconds from 0 to 3600; got ${ttl}.`);
+  if (props.maxTokenAge) {
+    try {
+      checkMaxTokenAgeSeconds(props.maxTokenAge.toSeconds({ integral: false }), 'maxTokenAge');
+    } catch (err: unknown) {
+      fail((err as Error).message);
+    }
+  }
 }

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AUTH_ENV } from '../../lambda/core/auth/config';
 import { METRIC } from '../../lambda/core/metric-names';
@@ -127,6 +127,8 @@ describe('authentication, default provider (Cognito)', () => {
       [AUTH_ENV.allowedAlgorithms]: 'RS256',
       [AUTH_ENV.resultCacheTtlSeconds]: '0',
     });
+    // No maximum token age unless one is configured: a token is good until its exp.
+    expect(env[AUTH_ENV.maxTokenAgeSeconds]).toBeUndefined();
   });
 
   it('alarms on the first failure to get the signing keys, the metric the authorizer counts', () => {
@@ -211,6 +213,7 @@ describe('authentication, provider oidc', () => {
       [AUTH_ENV.audience]: 'api://switchboard',
       [AUTH_ENV.allowedAlgorithms]: 'RS256,ES256',
       [AUTH_ENV.resultCacheTtlSeconds]: '60',
+      [AUTH_ENV.maxTokenAgeSeconds]: '900',
     });
     expect(Object.keys(keyFetchAlarms(template))).toHaveLength(1);
   });
@@ -231,6 +234,7 @@ describe('authentication, provider oidc', () => {
       { authMaxTokenAgeSeconds: '-5' },
       'Context value authMaxTokenAgeSeconds must be a whole number of seconds from 60 to 86400 (one day); got -5',
     ],
+    [{ authMaxTokenAgeSeconds: 'an hour' }, 'Context value authMaxTokenAgeSeconds must be a number; got "an hour"'],
   ])('rejects %p at synth with a clear message', (context, message) => {
     expect(() => synthSwitchboard(context)).toThrow(message);
   });
@@ -238,6 +242,15 @@ describe('authentication, provider oidc', () => {
   it('names the construct in its errors when composed directly', () => {
     expect(() => new SwitchboardAuth(new Stack(new App(), 'S'), 'Auth', { provider: 'oidc' })).toThrow(
       /^SwitchboardAuth S\/Auth: provider "oidc" needs oidcIssuer/,
+    );
+  });
+
+  it.each([
+    [Duration.millis(1500), 'got 1.5'],
+    [Duration.days(2), 'got 172800'],
+  ])('rejects maxTokenAge %s at synth, naming the prop and the range', (maxTokenAge, got) => {
+    expect(() => new SwitchboardAuth(new Stack(new App(), 'S'), 'Auth', { maxTokenAge })).toThrow(
+      `SwitchboardAuth S/Auth: maxTokenAge must be a whole number of seconds from 60 to 86400 (one day); ${got}.`,
     );
   });
 });

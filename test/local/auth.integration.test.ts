@@ -12,6 +12,7 @@ import { startEmulator, type Emulator } from '../../local/emulator';
 import type { InvocationRecord } from '../../local/gateway';
 import { LocalIssuer } from '../../local/local-issuer';
 import { main as tokenMain } from '../../local/token';
+import { wsText } from '../../local/ws-text';
 import { appAssembly } from '../support/app-assembly';
 
 interface Client {
@@ -27,7 +28,7 @@ function open(url: string): Promise<Client> {
     const frames: Record<string, unknown>[] = [];
     const waiters: Array<{ accept: (f: Record<string, unknown>) => boolean; resolve: (f: Record<string, unknown>) => void }> = [];
     ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as Record<string, unknown>;
+      const frame = JSON.parse(wsText(data)) as Record<string, unknown>;
       const i = waiters.findIndex((w) => w.accept(frame));
       if (i >= 0) waiters.splice(i, 1)[0].resolve(frame);
       else frames.push(frame);
@@ -71,7 +72,14 @@ describe('authentication in the emulator', () => {
 
   beforeAll(async () => {
     keyDir = await mkdtemp(path.join(tmpdir(), 'switchboard-issuer-'));
-    emu = await startEmulator({ assemblyDir: appAssembly(), port: 0, dynamodbPort: 0, localIssuerDir: keyDir, log: () => undefined, functionLog: () => undefined });
+    emu = await startEmulator({
+      assemblyDir: appAssembly(),
+      port: 0,
+      dynamodbPort: 0,
+      localIssuerDir: keyDir,
+      log: () => undefined,
+      functionLog: () => undefined,
+    });
     emu.gateway.on('invocation', (record: InvocationRecord) => invocations.push(record));
   }, 60_000);
 
@@ -102,6 +110,14 @@ describe('authentication in the emulator', () => {
     const stranger = await LocalIssuer.open();
     const token = await stranger.mint({ issuer: emu.localIssuer!.issuer, audience: emu.localIssuer!.audience }, { user: 'alice' });
     expect(await statusOf(withToken(token))).toBe(403);
+  });
+
+  it('answers two token parameters 403, even when both are valid: the authorizer sees every value', async () => {
+    const [alice, bob] = [await emu.localIssuer!.mint('alice'), await emu.localIssuer!.mint('bob')];
+    expect(await statusOf(`${withToken(alice)}&token=${encodeURIComponent(bob)}`)).toBe(403);
+    const record = invocations.at(-1)!;
+    expect(record).toMatchObject({ eventType: 'AUTHORIZER', status: 403 });
+    expect((record.event as { multiValueQueryStringParameters: unknown }).multiValueQueryStringParameters).toEqual({ token: [alice, bob] });
   });
 
   it('lets a minted token in; the user id is in every event and is the sender of room messages', async () => {
@@ -164,7 +180,13 @@ describe('authentication in the emulator', () => {
     expect(await tokenMain(['--user', 'dave', '--ttl', '15m', '--data-dir', keyDir], (t) => (printed += t))).toBe(0);
     expect(await statusOf(withToken(printed.trim()))).toBe(101);
     const errors: string[] = [];
-    expect(await tokenMain(['--user', 'dave', '--data-dir', path.join(keyDir, 'nowhere')], () => undefined, (t) => errors.push(t))).toBe(2);
+    expect(
+      await tokenMain(
+        ['--user', 'dave', '--data-dir', path.join(keyDir, 'nowhere')],
+        () => undefined,
+        (t) => errors.push(t),
+      ),
+    ).toBe(2);
     expect(errors.join('')).toContain('start the emulator first');
   });
 });

@@ -100,6 +100,12 @@ describe('event builders', () => {
     expect(sorted(Object.keys(event.requestContext))).toEqual(sorted(RECORDED.connect.requestContext));
   });
 
+  test('the REQUEST authorizer event has every value of a repeated query parameter, as API Gateway sends it', () => {
+    const event = authorizerEvent(api, conn, handshake('token=first&token=second'));
+    expect(event.multiValueQueryStringParameters).toEqual({ token: ['first', 'second'] });
+    expect(event.queryStringParameters).toEqual({ token: 'second' });
+  });
+
   test('identity sources read headers case-insensitively and query parameters', () => {
     const req = { ...handshake('token=t1'), rawHeaders: ['Authorization', 'Bearer x'] };
     expect(identitySourceValue('route.request.header.authorization', req)).toBe('Bearer x');

@@ -9,6 +9,8 @@ export interface ConnectAuthorizerEvent {
   /** `arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/$connect` */
   readonly methodArn: string;
   readonly queryStringParameters?: Record<string, string | undefined> | null;
+  /** Every value of each query parameter, in order; `queryStringParameters` keeps only the last. */
+  readonly multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
   readonly requestContext?: { readonly connectionId?: string; readonly requestId?: string };
 }
 
@@ -30,9 +32,9 @@ export interface AuthorizerLog {
 
 /**
  * Decides a `$connect`: Allow with the user's identity, or Deny (API Gateway
- * answers 403) for a token that is present but not valid. A missing token
- * throws `Unauthorized` (401), as API Gateway itself answers when the identity
- * source is missing. A failure to verify at all
+ * answers 403) for a token that is present but not valid, or present more than
+ * once. A missing token throws `Unauthorized` (401), as API Gateway itself
+ * answers when the identity source is missing. A failure to verify at all
  * propagates (500); when the issuer's keys could not be had, it is logged with
  * its reason and counted first.
  */
@@ -42,6 +44,12 @@ export async function authorizeConnect(
   log: AuthorizerLog,
   count: (metric: MetricName) => void,
 ): Promise<AuthorizerResult> {
+  // Which of several tokens API Gateway or a proxy would pick is not ours to guess.
+  const tokens = event.multiValueQueryStringParameters?.[TOKEN_QUERY_PARAMETER] ?? [];
+  if (tokens.length > 1) {
+    log.info('Connection denied: several token parameters', { count: tokens.length });
+    return policy('unauthenticated', 'Deny', event.methodArn);
+  }
   const token = event.queryStringParameters?.[TOKEN_QUERY_PARAMETER];
   if (token === undefined || token === '') {
     log.info('Connection refused: no token', {});

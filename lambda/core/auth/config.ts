@@ -14,6 +14,8 @@ export const AUTH_ENV = {
   allowedAlgorithms: 'ALLOWED_ALGORITHMS',
   /** How long a verified token's result is kept in the function's memory; 0 turns it off. */
   resultCacheTtlSeconds: 'RESULT_CACHE_TTL_SECONDS',
+  /** Tokens issued (`iat`) longer ago than this many seconds are denied; unset turns the check off. */
+  maxTokenAgeSeconds: 'MAX_TOKEN_AGE_SECONDS',
 } as const;
 
 /**
@@ -35,6 +37,19 @@ export interface AuthConfig {
   readonly audiences: readonly string[];
   readonly algorithms: readonly string[];
   readonly resultCacheTtlSeconds: number;
+  /** Deny tokens issued longer ago than this; undefined: no limit beyond `exp`. */
+  readonly maxTokenAgeSeconds?: number;
+}
+
+/** The range a maximum token age may take: a minute (the `iat` clock skew) to a day. */
+export const MAX_TOKEN_AGE_RANGE_SECONDS = { min: 60, max: 86_400 } as const;
+
+/** Checks a maximum token age; throws naming `what` and the bad value. Shared by the stack (at synth) and the authorizer (at cold start). */
+export function checkMaxTokenAgeSeconds(seconds: number, what: string, raw: string | number = seconds): void {
+  const { min, max } = MAX_TOKEN_AGE_RANGE_SECONDS;
+  if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
+    throw new Error(`${what} must be a whole number of seconds from ${min} to ${max} (one day); got ${JSON.stringify(raw)}.`);
+  }
 }
 
 type Env = Record<string, string | undefined>;
@@ -84,5 +99,9 @@ export function readAuthConfig(env: Env = process.env): AuthConfig {
       `Environment variable ${AUTH_ENV.resultCacheTtlSeconds} must be a whole number of seconds from 0 to 3600; got "${rawTtl}".`,
     );
   }
-  return { profile, issuer, jwksUrl, audiences, algorithms: chosen, resultCacheTtlSeconds };
+  const rawMaxAge = env[AUTH_ENV.maxTokenAgeSeconds]?.trim();
+  const maxTokenAgeSeconds = rawMaxAge ? Number(rawMaxAge) : undefined;
+  if (maxTokenAgeSeconds !== undefined)
+    checkMaxTokenAgeSeconds(maxTokenAgeSeconds, `Environment variable ${AUTH_ENV.maxTokenAgeSeconds}`, rawMaxAge);
+  return { profile, issuer, jwksUrl, audiences, algorithms: chosen, resultCacheTtlSeconds, maxTokenAgeSeconds };
 }

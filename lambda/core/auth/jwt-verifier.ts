@@ -6,7 +6,7 @@ import type { AuthConfig, TokenProfile } from './config';
 export interface TokenIdentity {
   readonly userId: string;
   readonly username: string;
-  /** The token's expiry, epoch seconds. */
+  /** When the token stops being accepted, epoch seconds: its expiry, or sooner under a maximum token age. */
   readonly expiresAt: number;
 }
 
@@ -17,7 +17,7 @@ export interface TokenVerifier {
   verify(token: string): Promise<Verification>;
 }
 
-export interface JwtVerifierOptions extends Pick<AuthConfig, 'profile' | 'issuer' | 'audiences' | 'algorithms'> {
+export interface JwtVerifierOptions extends Pick<AuthConfig, 'profile' | 'issuer' | 'audiences' | 'algorithms' | 'maxTokenAgeSeconds'> {
   /**
    * The issuer's keys: `createIssuerKeys(...)` (it caches them in module scope, and throws
    * `KeyFetchError` when they cannot be had), or a local set in tests.
@@ -26,6 +26,9 @@ export interface JwtVerifierOptions extends Pick<AuthConfig, 'profile' | 'issuer
   /** @default the system clock */
   readonly now?: () => Date;
 }
+
+/** How far in the future a token's `iat` may be: clocks of issuers and Lambda differ a little, never by minutes. */
+export const IAT_CLOCK_SKEW_SECONDS = 60;
 
 /**
  * The jose errors that are a verdict on the token itself (malformed, wrong signature, wrong claims,
@@ -47,8 +50,9 @@ const TOKEN_VERDICTS: ReadonlySet<string> = new Set([
 
 /**
  * A JWT verifier (jose): signature against the issuer's JWKS, allowed
- * algorithms only, issuer, expiry, and the audience as the token profile
- * names it.
+ * algorithms only, issuer, expiry, a non-empty string `sub`, an `iat` not in
+ * the future (and not older than `maxTokenAgeSeconds` when set), and the
+ * audience as the token profile names it.
  */
 export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const algorithms = [...options.algorithms];
@@ -56,12 +60,14 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   return {
     async verify(token) {
       let payload: JWTPayload;
+      const currentDate = now();
+      const nowSeconds = Math.floor(currentDate.getTime() / 1000);
       try {
         ({ payload } = await jwtVerify(token, options.keys, {
           issuer: options.issuer,
           algorithms,
           requiredClaims: ['sub', 'exp'],
-          currentDate: now(),
+          currentDate,
           // Cognito access tokens have no `aud`; the profile check below covers both kinds.
           ...(options.profile === 'oidc' ? { audience: [...options.audiences] } : {}),
         }));
@@ -72,12 +78,35 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
         }
         throw err;
       }
-      const audienceProblem = checkAudience(options.profile, payload, options.audiences);
-      if (audienceProblem) return { ok: false, reason: audienceProblem };
+      const problem =
+        checkSubject(payload) ??
+        checkIssuedAt(payload, nowSeconds, options.maxTokenAgeSeconds) ??
+        checkAudience(options.profile, payload, options.audiences);
+      if (problem) return { ok: false, reason: problem };
       const sub = payload.sub!;
-      return { ok: true, identity: { userId: sub, username: usernameOf(payload) ?? sub, expiresAt: payload.exp! } };
+      const { maxTokenAgeSeconds } = options;
+      // The result cache keeps a success no longer than this.
+      const expiresAt = maxTokenAgeSeconds === undefined ? payload.exp! : Math.min(payload.exp!, payload.iat! + maxTokenAgeSeconds);
+      return { ok: true, identity: { userId: sub, username: usernameOf(payload) ?? sub, expiresAt } };
     },
   };
+}
+
+/** `sub` becomes the connection's user id: a number or an empty string would name nobody, or everybody. */
+function checkSubject(payload: JWTPayload): string | undefined {
+  return typeof payload.sub === 'string' && payload.sub.length > 0 ? undefined : 'ERR_JWT_CLAIM_VALIDATION_FAILED (sub)';
+}
+
+/**
+ * jose checks only that `iat` is a number; its own maxTokenAge option would also check the time,
+ * but through clockTolerance, which would loosen `exp` as well. So the times are checked here.
+ */
+function checkIssuedAt(payload: JWTPayload, nowSeconds: number, maxTokenAgeSeconds: number | undefined): string | undefined {
+  if (payload.iat === undefined) return maxTokenAgeSeconds === undefined ? undefined : 'ERR_JWT_CLAIM_VALIDATION_FAILED (iat missing)';
+  if (payload.iat > nowSeconds + IAT_CLOCK_SKEW_SECONDS) return 'ERR_JWT_CLAIM_VALIDATION_FAILED (iat in the future)';
+  if (maxTokenAgeSeconds !== undefined && nowSeconds - payload.iat > maxTokenAgeSeconds)
+    return 'ERR_JWT_EXPIRED (iat older than the maximum token age)';
+  return undefined;
 }
 
 function checkAudience(profile: TokenProfile, payload: JWTPayload, audiences: readonly string[]): string | undefined {

@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
 import { authorizeConnect, type ConnectAuthorizerEvent } from '../../../lambda/core/auth/authorize';
 import { createIssuerKeys, KeyFetchError } from '../../../lambda/core/auth/issuer-keys';
-import { createJwtVerifier, type JwtVerifierOptions, type TokenVerifier } from '../../../lambda/core/auth/jwt-verifier';
+import {
+  createJwtVerifier,
+  IAT_CLOCK_SKEW_SECONDS,
+  type JwtVerifierOptions,
+  type TokenVerifier,
+} from '../../../lambda/core/auth/jwt-verifier';
 import { METRIC } from '../../../lambda/core/metric-names';
 
 // GIVEN an issuer whose JWKS is served over HTTP on 127.0.0.1, as Cognito serves its own.
@@ -73,6 +78,7 @@ const event = (token?: string): ConnectAuthorizerEvent => ({
   type: 'REQUEST',
   methodArn: METHOD_ARN,
   queryStringParameters: token === undefined ? undefined : { token },
+  multiValueQueryStringParameters: token === undefined ? undefined : { token: [token] },
   requestContext: { connectionId: 'BFaT_fALIAMCKug=', requestId: 'r1' },
 });
 const log = { info: jest.fn<void, [string, Record<string, unknown>]>(), error: jest.fn<void, [string, Record<string, unknown>]>() };
@@ -191,5 +197,73 @@ describe('$connect authorizer', () => {
     const fresh = cognitoVerifier();
     for (let i = 0; i < 3; i++) expect((await fresh.verify(await idToken())).ok).toBe(true);
     expect(jwksRequests - before).toBe(1);
+  });
+});
+
+describe('stricter tokens', () => {
+  beforeEach(() => log.info.mockClear());
+
+  const reasonOf = async (token: string, using: TokenVerifier = verifier) => {
+    expectDeny(await decide(token, using));
+    return log.info.mock.calls.at(-1)?.[1];
+  };
+
+  it.each<[string, JWTPayload]>([
+    ['a numeric sub', { sub: 123 as unknown as string }],
+    ['an empty sub', { sub: '' }],
+  ])('denies %s', async (_name, claims) => {
+    expect(await reasonOf(await idToken(claims))).toEqual({ reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED (sub)' });
+  });
+
+  it(`denies an iat more than ${IAT_CLOCK_SKEW_SECONDS} s in the future, and allows one within that skew`, async () => {
+    expect(await reasonOf(await idToken({ iat: nowSeconds + IAT_CLOCK_SKEW_SECONDS + 1 }))).toEqual({
+      reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED (iat in the future)',
+    });
+    expect((await decide(await idToken({ iat: nowSeconds + IAT_CLOCK_SKEW_SECONDS }))).context).toBeDefined();
+  });
+
+  it('measures the skew on the injected clock, not the system clock', async () => {
+    const later = cognitoVerifier({ now: () => new Date(NOW.getTime() + 3600_000) });
+    const issuedInAnHour = await idToken({ iat: nowSeconds + 3600, exp: nowSeconds + 7200 });
+    expect((await decide(issuedInAnHour, later)).context).toBeDefined();
+    expect(await reasonOf(issuedInAnHour)).toEqual({ reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED (iat in the future)' });
+  });
+
+  it('with maxTokenAgeSeconds, denies a token issued longer ago, or without iat', async () => {
+    const strict = cognitoVerifier({ maxTokenAgeSeconds: 300 });
+    expect((await decide(await idToken({ iat: nowSeconds - 300 }), strict)).context).toBeDefined();
+    expect(await reasonOf(await idToken({ iat: nowSeconds - 301 }), strict)).toEqual({
+      reason: 'ERR_JWT_EXPIRED (iat older than the maximum token age)',
+    });
+    expect(await reasonOf(await idToken({ iat: undefined }), strict)).toEqual({ reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED (iat missing)' });
+  });
+
+  it('with maxTokenAgeSeconds, stops accepting a token (and caching its result) when it reaches that age', async () => {
+    const strict = cognitoVerifier({ maxTokenAgeSeconds: 300 });
+    expect(await strict.verify(await idToken({ iat: nowSeconds - 60 }))).toMatchObject({
+      ok: true,
+      identity: { expiresAt: nowSeconds + 240 },
+    });
+    expect(await verifier.verify(await idToken({ iat: nowSeconds - 60 }))).toMatchObject({
+      ok: true,
+      identity: { expiresAt: nowSeconds + 3600 },
+    });
+  });
+
+  it('without maxTokenAgeSeconds, allows an old token that has not expired, and one without iat', async () => {
+    expect((await decide(await idToken({ iat: nowSeconds - 86_400 * 30 }))).context).toBeDefined();
+    expect((await decide(await idToken({ iat: undefined }))).context).toBeDefined();
+  });
+
+  it('denies several token parameters (403), even when one of them is valid, without verifying any', async () => {
+    const valid = await idToken();
+    const verify = jest.fn((token: string) => verifier.verify(token));
+    const spy: TokenVerifier = { verify };
+    const twice: ConnectAuthorizerEvent = { ...event(valid), multiValueQueryStringParameters: { token: ['not-a-jwt', valid] } };
+    expectDeny(await authorizeConnect(twice, spy, log, count));
+    expect(log.info).toHaveBeenCalledWith('Connection denied: several token parameters', { count: 2 });
+    expect(verify).not.toHaveBeenCalled();
+    const same: ConnectAuthorizerEvent = { ...event(valid), multiValueQueryStringParameters: { token: [valid, valid] } };
+    expectDeny(await authorizeConnect(same, spy, log, count));
   });
 });

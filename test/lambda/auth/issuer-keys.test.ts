@@ -104,6 +104,7 @@ async function connect(keys: ReturnType<typeof createIssuerKeys>, presented: str
     type: 'REQUEST',
     methodArn: METHOD_ARN,
     queryStringParameters: { token: presented },
+    multiValueQueryStringParameters: { token: [presented] },
   };
   const outcome = authorizeConnect(event, verifier, log, count).then(
     (result) => ({ result, error: undefined }),

@@ -5,11 +5,12 @@ const ok = (expiresAt: number): Verification => ({ ok: true, identity: { userId:
 
 describe('withResultCache', () => {
   it('is off at 0: every connect is verified', async () => {
-    const inner: TokenVerifier = { verify: jest.fn(async () => ok(2_000_000_000)) };
+    const verify = jest.fn(async () => ok(2_000_000_000));
+    const inner: TokenVerifier = { verify };
     const cached = withResultCache(inner, 0);
     await cached.verify('t');
     await cached.verify('t');
-    expect(inner.verify).toHaveBeenCalledTimes(2);
+    expect(verify).toHaveBeenCalledTimes(2);
   });
 
   it('keeps a success for the TTL, never past the token expiry, and never keeps a failure', async () => {
@@ -42,7 +43,18 @@ describe('readAuthConfig', () => {
   };
 
   it('reads the issuer, audiences, RS256 by default and no result cache', () => {
-    expect(readAuthConfig(base)).toMatchObject({ profile: 'cognito', audiences: ['client-a', 'client-b'], algorithms: ['RS256'], resultCacheTtlSeconds: 0 });
+    expect(readAuthConfig(base)).toMatchObject({
+      profile: 'cognito',
+      audiences: ['client-a', 'client-b'],
+      algorithms: ['RS256'],
+      resultCacheTtlSeconds: 0,
+    });
+  });
+
+  it('has no maximum token age unless MAX_TOKEN_AGE_SECONDS is set', () => {
+    expect(readAuthConfig(base).maxTokenAgeSeconds).toBeUndefined();
+    expect(readAuthConfig({ ...base, [AUTH_ENV.maxTokenAgeSeconds]: '' }).maxTokenAgeSeconds).toBeUndefined();
+    expect(readAuthConfig({ ...base, [AUTH_ENV.maxTokenAgeSeconds]: '900' }).maxTokenAgeSeconds).toBe(900);
   });
 
   it.each([
@@ -52,6 +64,14 @@ describe('readAuthConfig', () => {
     [{ [AUTH_ENV.jwksUrl]: 'jwks.json' }, 'JWKS_URL must be a URL'],
     [{ [AUTH_ENV.audience]: '' }, 'Environment variable AUDIENCE is not set'],
     [{ [AUTH_ENV.resultCacheTtlSeconds]: '-5' }, 'RESULT_CACHE_TTL_SECONDS must be a whole number of seconds from 0 to 3600; got "-5"'],
+    [
+      { [AUTH_ENV.maxTokenAgeSeconds]: '30' },
+      'MAX_TOKEN_AGE_SECONDS must be a whole number of seconds from 60 to 86400 (one day); got "30"',
+    ],
+    [
+      { [AUTH_ENV.maxTokenAgeSeconds]: '1h' },
+      'MAX_TOKEN_AGE_SECONDS must be a whole number of seconds from 60 to 86400 (one day); got "1h"',
+    ],
   ])('rejects %p at cold start', (override, message) => {
     expect(() => readAuthConfig({ ...base, ...override })).toThrow(message);
   });
