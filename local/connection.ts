@@ -3,12 +3,15 @@
  * queue that keeps its messages in order.
  */
 import type { WebSocket } from 'ws';
+import type { Clock } from './clock';
 import type { ConnectionContext } from './events';
 import { CLOSE, type CloseCause } from './limits';
 
 export interface ConnectionTimeouts {
   readonly idleTimeoutMs: number;
   readonly maxDurationMs: number;
+  /** What they are measured on: the gateway's clock, which also gave `connectedAt`. */
+  readonly clock: Clock;
 }
 
 export class LiveConnection {
@@ -20,8 +23,10 @@ export class LiveConnection {
   serverClose?: CloseCause;
   /** Message and $disconnect invocations run one after another, in arrival order. */
   queue: Promise<void> = Promise.resolve();
-  private idleTimer?: NodeJS.Timeout;
-  private maxTimer?: NodeJS.Timeout;
+  private idleTimer?: unknown;
+  private maxTimer?: unknown;
+  private dropTimer?: unknown;
+  private readonly clock: Clock;
 
   constructor(
     readonly context: ConnectionContext,
@@ -29,10 +34,11 @@ export class LiveConnection {
     readonly userAgent: string,
     timeouts: ConnectionTimeouts,
   ) {
+    this.clock = timeouts.clock;
     this.lastActiveAt = context.connectedAt;
     this.lastInboundAt = context.connectedAt;
     this.scheduleIdle(timeouts.idleTimeoutMs);
-    this.maxTimer = setTimeout(() => this.close(CLOSE.goingAway), timeouts.maxDurationMs);
+    this.maxTimer = this.clock.setTimeout(() => this.close(CLOSE.goingAway), timeouts.maxDurationMs);
   }
 
   get id(): string {
@@ -44,9 +50,14 @@ export class LiveConnection {
   }
 
   /** Records a client message. */
-  touchInbound(now = Date.now()): void {
-    this.lastInboundAt = now;
-    this.lastActiveAt = now;
+  touchInbound(): void {
+    this.lastInboundAt = this.clock.now();
+    this.lastActiveAt = this.lastInboundAt;
+  }
+
+  /** Records a management POST to this connection: activity, but not the client's, so no idle reset. */
+  touchOutbound(): void {
+    this.lastActiveAt = this.clock.now();
   }
 
   /** Closes from the gateway's side with `cause`, which $disconnect will report. */
@@ -55,21 +66,23 @@ export class LiveConnection {
     this.serverClose = cause;
     this.socket.close(cause.code, sendReason ? cause.reason : undefined);
     // A client that never answers the close frame is dropped, as API Gateway does.
-    setTimeout(() => this.socket.terminate(), 1000).unref();
+    this.dropTimer = this.clock.setTimeout(() => this.socket.terminate(), 1000);
   }
 
   /** Stops the timers once the connection is gone. */
   dispose(): void {
-    clearTimeout(this.idleTimer);
-    clearTimeout(this.maxTimer);
+    this.clock.clearTimeout(this.idleTimer);
+    this.clock.clearTimeout(this.maxTimer);
+    this.clock.clearTimeout(this.dropTimer);
   }
 
   // One timer per idle period, re-armed lazily, so busy connections cost no timer churn.
   private scheduleIdle(idleTimeoutMs: number): void {
-    const due = this.lastInboundAt + idleTimeoutMs - Date.now();
-    this.idleTimer = setTimeout(() => {
-      if (Date.now() - this.lastInboundAt >= idleTimeoutMs) this.close(CLOSE.goingAway);
+    const due = this.lastInboundAt + idleTimeoutMs - this.clock.now();
+    const expire = (): void => {
+      if (this.clock.now() - this.lastInboundAt >= idleTimeoutMs) this.close(CLOSE.goingAway);
       else this.scheduleIdle(idleTimeoutMs);
-    }, Math.max(0, due));
+    };
+    this.idleTimer = this.clock.setTimeout(expire, Math.max(0, due));
   }
 }

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { loadWebSocketApp, type FunctionSpec, type WebSocketAppSpec } from './assembly';
+import { systemClock, type Clock } from './clock';
 import { Gateway } from './gateway';
 import type { FaultRates } from './management';
 import { API_GATEWAY_LIMITS, JWKS_PATH_UNDER_ISSUER, LOCAL_PATHS } from '../protocol';
@@ -33,6 +34,8 @@ export interface EmulatorOptions {
   readonly faultRates?: FaultRates;
   /** Random source for fault injection (tests make it deterministic). @default Math.random */
   readonly random?: () => number;
+  /** Times the idle timeout and maximum duration (tests pass a manual clock). @default the system clock */
+  readonly clock?: Clock;
   /** Serve this folder at `/`. @default no static site */
   readonly webDir?: string;
   /** Execution environments per function; more concurrent invocations wait. @default the number of CPUs, at least 2 */
@@ -141,6 +144,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     webDir: options.webDir,
     faultRates: options.faultRates ?? {},
     random: options.random ?? Math.random,
+    clock: options.clock ?? systemClock,
     invoke: (id, event) => runtime!.invoke(id, event),
     log,
     httpRoutes: async (req, res, url) => (issuerKey && issuerState ? handleIssuerRequest(req, res, url, issuerKey, issuerState) : false),

@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { API_GATEWAY_LIMITS, LOCAL_PATHS, type PublishedConfig } from '../protocol';
 import type { AssemblyRoute, WebSocketAppSpec } from './assembly';
 import { authorizerDecision } from './authorizer';
+import type { Clock } from './clock';
 import { LiveConnection } from './connection';
 import {
   authorizerEvent,
@@ -51,6 +52,8 @@ export interface GatewayOptions {
   readonly webDir?: string;
   readonly faultRates: FaultRates;
   readonly random: () => number;
+  /** Times connections: `connectedAt`, the idle timeout, the maximum duration. */
+  readonly clock: Clock;
   readonly invoke: (functionLogicalId: string, event: unknown) => Promise<InvokeResult>;
   readonly log: (line: string) => void;
   /** Serves extra HTTP paths (the local issuer); resolves true when it answered. @default none */
@@ -202,7 +205,7 @@ export class Gateway extends EventEmitter {
     const url = new URL(req.url ?? '/', 'http://local');
     if (!this.isWebSocketPath(url.pathname)) return rejectUpgrade(socket, 404, JSON.stringify({ message: 'Not Found' }));
     if (this.stopping) return rejectUpgrade(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
-    const now = Date.now();
+    const now = this.options.clock.now();
     const context: ConnectionContext = {
       connectionId: newEventId(),
       connectedAt: now,
@@ -273,6 +276,7 @@ export class Gateway extends EventEmitter {
     const connection = new LiveConnection(context, ws, req.headers['user-agent'] ?? '', {
       idleTimeoutMs: this.options.idleTimeoutSeconds * 1000,
       maxDurationMs: this.options.maxDurationSeconds * 1000,
+      clock: this.options.clock,
     });
     this.connections.set(context.connectionId, connection);
     const guard = new FrameSizeGuard(API_GATEWAY_LIMITS.frameBytes);

@@ -107,7 +107,7 @@ export async function handleManagement(req: IncomingMessage, res: ServerResponse
   }
   switch (method) {
     case 'POST':
-      connection.lastActiveAt = Date.now();
+      connection.touchOutbound();
       connection.socket.send(body!.toString('utf8'));
       res.writeHead(200, { 'content-type': 'application/json' }).end();
       return finish(200);

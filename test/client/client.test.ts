@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { type ClientEvents, type ConnectOptions, SwitchboardClient, SwitchboardError, connect } from '../../client';
-import { ManualClock } from './support/manual-clock';
+import { ManualClock } from '../support/manual-clock';
 import { type PeerConnection, TestPeer, reply } from './support/peer';
 
 function next<K extends keyof ClientEvents>(client: SwitchboardClient, event: K): Promise<ClientEvents[K]> {

@@ -2,7 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type ClientEvents, type ConnectOptions, type SwitchboardClient, connect } from '../../client';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../local/emulator';
+import { API_GATEWAY_LIMITS } from '../../protocol';
 import { appAssembly } from '../support/app-assembly';
+import { ManualClock } from '../support/manual-clock';
 
 /** The typed client against the local emulator running the real app's handlers. */
 describe('SwitchboardClient against the emulator', () => {
@@ -76,20 +78,25 @@ describe('SwitchboardClient against the emulator', () => {
   });
 
   test('keepalive pings hold a connection open past the idle timeout; without them it is closed', async () => {
-    const emu = await start({ idleTimeoutSeconds: 2 });
-    // The idle clock starts when the handshake does, so a cold $connect (over 1 s on a busy
-    // machine) would eat into it.
-    await warmUp(emu);
-    const idle = open(emu.url, { keepaliveIntervalMs: 0, reconnect: false });
-    const kept = open(emu.url, { keepaliveIntervalMs: 300 });
+    // One manual clock for the client's keepalive and the gateway's 10-minute idle timeout.
+    const clock = new ManualClock(Date.now());
+    const emu = await start({ clock });
+    const idleMs = API_GATEWAY_LIMITS.idleTimeoutSeconds * 1000;
+    const idle = open(emu.url, { clock, keepaliveIntervalMs: 0, reconnect: false });
+    const keepaliveMs = idleMs / 2;
+    const kept = open(emu.url, { clock, keepaliveIntervalMs: keepaliveMs });
     const keptClosed = jest.fn();
     kept.on('close', keptClosed);
-
     const idleClosed = next(idle, 'close');
     await Promise.all([idle.whenOpen(), kept.whenOpen()]);
+
+    // Three idle timeouts pass, a keepalive interval at a time; each ping is answered before time moves on.
+    for (let elapsed = 0; elapsed < 3 * idleMs; elapsed += keepaliveMs) {
+      const pong = next(kept, 'pong');
+      clock.advance(keepaliveMs);
+      await pong;
+    }
     expect(await idleClosed).toMatchObject({ code: 1001 });
-    // The idle one was closed after 2 s; the other has kept pinging (about 7 pongs by then) and stays open.
-    for (let pongs = 0; pongs < 8; pongs++) await next(kept, 'pong');
     expect(keptClosed).not.toHaveBeenCalled();
     expect(kept.state).toBe('open');
   });

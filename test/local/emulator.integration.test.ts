@@ -18,6 +18,8 @@ import {
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startEmulator, type Emulator } from '../../local/emulator';
+import { API_GATEWAY_LIMITS } from '../../protocol';
+import { ManualClock } from '../support/manual-clock';
 import type { InvocationRecord } from '../../local/gateway';
 import { FIXTURE_STAGE, synthFixture } from './fixtures/rooms-app/app';
 import { RECORDED, sorted } from './fixtures/recorded-events';
@@ -259,26 +261,52 @@ describe('timeouts, faults, persistence and the static site', () => {
   });
   afterAll(() => rmSync(tmpData, { recursive: true, force: true }));
 
-  test('idle timeout and maximum duration close with 1001 "Going away"', async () => {
-    const short = await startEmulator({ assemblyDir, port: 0, idleTimeoutSeconds: 1, maxDurationSeconds: 2, ...quiet });
+  test('idle timeout (10 min) and maximum duration (2 h) close with 1001 "Going away", in simulated time', async () => {
+    const clock = new ManualClock(Date.now());
+    const idleMs = API_GATEWAY_LIMITS.idleTimeoutSeconds * 1000;
+    const maxMs = API_GATEWAY_LIMITS.maxConnectionSeconds * 1000;
+    const timed = await startEmulator({ assemblyDir, port: 0, clock, ...quiet });
+    /** Connects a real client; the gateway's record of it tells whether the gateway has started closing it. */
+    const openOn = async () => {
+      const opened = waitFor<string>(timed.gateway, 'open');
+      const client = await connect(`${timed.url}?token=allow`);
+      const id = await opened;
+      const gone = waitFor<{ connectionId: string; code: number; reason: string }>(
+        timed.gateway,
+        'disconnect',
+        (d) => d.connectionId === id,
+      );
+      return { client, gone, closing: () => timed.gateway.connections.get(id)?.closing ?? true };
+    };
     try {
-      const idleOpened = waitFor<string>(short.gateway, 'open');
-      const idle = await connect(`${short.url}?token=allow`);
-      const idleId = await idleOpened;
-      const idleGone = waitFor<{ connectionId: string; code: number; reason: string }>(short.gateway, 'disconnect', (d) => d.connectionId === idleId);
-      expect(await idle.closed).toEqual({ code: 1001, reason: 'Going away' });
-      expect(await idleGone).toMatchObject({ code: 1001, reason: 'Going away' });
+      // A quiet connection lives exactly the idle timeout.
+      const idle = await openOn();
+      clock.advance(idleMs - 1);
+      expect(idle.closing()).toBe(false);
+      clock.advance(1);
+      expect(idle.closing()).toBe(true);
+      expect(await idle.client.closed).toEqual({ code: 1001, reason: 'Going away' });
+      expect(await idle.gone).toMatchObject({ code: 1001, reason: 'Going away' });
 
-      // Busy, but past the maximum duration.
-      const busy = await connect(`${short.url}?token=allow`);
-      const started = Date.now();
-      const timer = setInterval(() => busy.ws.send('{"type":"unknown"}'), 300);
-      const closed = await busy.closed;
-      clearInterval(timer);
-      expect(closed.code).toBe(1001);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+      // A busy one outlives the idle timeout (each message restarts it), but not the maximum duration.
+      const busy = await openOn();
+      const step = idleMs - 60_000;
+      let elapsed = 0;
+      for (; elapsed + step < maxMs; elapsed += step) {
+        clock.advance(step);
+        expect(busy.closing()).toBe(false);
+        busy.client.ws.send('{"type":"unknown"}');
+        await busy.client.next(); // the $default route's response: the gateway has seen the message
+      }
+      expect(elapsed).toBeGreaterThan(idleMs);
+      clock.advance(maxMs - elapsed - 1);
+      expect(busy.closing()).toBe(false);
+      clock.advance(1);
+      expect(busy.closing()).toBe(true);
+      expect(await busy.client.closed).toEqual({ code: 1001, reason: 'Going away' });
+      expect(await busy.gone).toMatchObject({ code: 1001, reason: 'Going away' });
     } finally {
-      await short.stop();
+      await timed.stop();
     }
   });
 

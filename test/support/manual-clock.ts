@@ -1,10 +1,15 @@
-import type { Clock } from '../../../client/clock';
+import type { Clock as ClientClock } from '../../client/clock';
+import type { Clock as EmulatorClock } from '../../local/clock';
 
-/** A clock whose timers fire only when the test advances it. */
-export class ManualClock implements Clock {
-  private time = 0;
+const MAX_FIRINGS = 10_000;
+
+/** A clock whose timers fire only when the test advances it; drives the client and the emulator alike. */
+export class ManualClock implements ClientClock, EmulatorClock {
   private nextHandle = 1;
   private readonly timers = new Map<number, { at: number; callback: () => void }>();
+
+  /** Starts at `time` ms since the epoch. @default 0 */
+  constructor(private time = 0) {}
 
   now(): number {
     return this.time;
@@ -28,9 +33,11 @@ export class ManualClock implements Clock {
   /** Moves time forward, firing every timer that falls due, in order. */
   advance(ms: number): void {
     const target = this.time + ms;
-    for (;;) {
+    for (let fired = 0; ; fired++) {
       const due = [...this.timers.entries()].filter(([, t]) => t.at <= target).sort((a, b) => a[1].at - b[1].at)[0];
       if (!due) break;
+      // A timer that re-arms itself for the same instant would spin here forever: fail instead of hanging.
+      if (fired === MAX_FIRINGS) throw new Error(`advance(${ms}) fired ${MAX_FIRINGS} timers: one keeps re-arming without time passing`);
       this.timers.delete(due[0]);
       this.time = due[1].at;
       due[1].callback();
