@@ -3,12 +3,31 @@
  * app is synthesized once instead of on every test run (and, later, every `npm start`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { synthesize, type SynthOptions } from './synth';
 
 /** Files synthesis reads besides the app's sources: CDK settings, dependency versions, compiler settings. */
-const TOOLCHAIN_FILES = ['cdk.json', 'cdk.context.json', 'package.json', 'package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'tsconfig.json'];
+const TOOLCHAIN_FILES = [
+  'cdk.json',
+  'cdk.context.json',
+  'package.json',
+  'package-lock.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'tsconfig.json',
+];
 /** Never inputs, at any depth: dependencies, synth output, version control. */
 const NEVER = new Set(['node_modules', 'cdk.out', '.git']);
 /** Bumped when the assembly's layout or the key's recipe changes, so old entries are not reused. */
@@ -53,12 +72,18 @@ export function synthInputs(cwd: string): string[] {
   const cdkJson = path.join(cwd, 'cdk.json');
   const config = existsSync(cdkJson) ? (JSON.parse(readFileSync(cdkJson, 'utf8')) as { watch?: { include?: unknown } }) : {};
   const include = config.watch?.include;
-  const patterns = Array.isArray(include) ? include.filter((p): p is string => typeof p === 'string') : typeof include === 'string' ? [include] : ['**'];
+  const patterns = Array.isArray(include)
+    ? include.filter((p): p is string => typeof p === 'string')
+    : typeof include === 'string'
+      ? [include]
+      : ['**'];
   const folders = patterns.map((pattern) => {
-    const literal = pattern.split(/[*?[{]/)[0];
-    return /[*?[{]/.test(pattern) ? path.posix.dirname(`${literal}x`) : pattern.replace(/\/+$/, '');
+    const wildcard = pattern.search(/[*?[{]/);
+    if (wildcard < 0) return pattern.replace(/\/+$/, '');
+    // The folder before the first wildcard: 'lib/**/*.ts' -> 'lib', '**' -> '' (the whole app).
+    return pattern.slice(0, wildcard).replace(/\/?[^/]*$/, '');
   });
-  return [...new Set([...folders.map((f) => (f === '.' ? '' : f)), ...TOOLCHAIN_FILES])].sort();
+  return [...new Set([...folders, ...TOOLCHAIN_FILES])].sort();
 }
 
 /** A hash of the contents (not the times) of every file synthesis reads, and of the context. */

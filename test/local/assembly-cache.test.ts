@@ -32,7 +32,14 @@ describe('assemblyKey', () => {
     ['a file is added to a watched folder', () => write('lib/nested/more.ts', '')],
     ['a plain path in watch.include changes', () => write('shared/limits.ts', 'export const LIMIT = 2;')],
     ['the lock file changes', () => write('package-lock.json', '{"lockfileVersion":3,"packages":{}}')],
-    ['cdk.json changes', () => write('cdk.json', JSON.stringify({ app: 'npx tsx bin/app.ts', watch: { include: ['bin/**', 'lib/**/*.ts', 'shared'] }, context: { a: 1 } }))],
+    [
+      'cdk.json changes',
+      () =>
+        write(
+          'cdk.json',
+          JSON.stringify({ app: 'npx tsx bin/app.ts', watch: { include: ['bin/**', 'lib/**/*.ts', 'shared'] }, context: { a: 1 } }),
+        ),
+    ],
     ['cdk.context.json appears', () => write('cdk.context.json', '{}')],
     ['tsconfig.json appears', () => write('tsconfig.json', '{}')],
   ])('changes when %s', (_what, change) => {
@@ -45,15 +52,21 @@ describe('assemblyKey', () => {
     ['a test changes', () => write('test/stack.test.ts', 'test.skip()')],
     ['the README changes', () => write('README.md', '# App, renamed')],
     ['a file appears outside the inputs', () => write('docs/notes.md', '')],
-    ['cdk.out and node_modules inside a watched folder change', () => {
-      write('lib/cdk.out/x.json', '{}');
-      write('lib/node_modules/y.js', '');
-    }],
-    ['a source is rewritten with the same content (only its time changes)', () => {
-      const file = path.join(app, 'lib/stack.ts');
-      writeFileSync(file, readFileSync(file));
-      utimesSync(file, new Date(2000, 0, 1), new Date(2000, 0, 1));
-    }],
+    [
+      'cdk.out and node_modules inside a watched folder change',
+      () => {
+        write('lib/cdk.out/x.json', '{}');
+        write('lib/node_modules/y.js', '');
+      },
+    ],
+    [
+      'a source is rewritten with the same content (only its time changes)',
+      () => {
+        const file = path.join(app, 'lib/stack.ts');
+        writeFileSync(file, readFileSync(file));
+        utimesSync(file, new Date(2000, 0, 1), new Date(2000, 0, 1));
+      },
+    ],
   ])('stays the same when %s', (_what, change) => {
     const before = assemblyKey({ cwd: app });
     change();
@@ -63,6 +76,11 @@ describe('assemblyKey', () => {
   test('depends on the context, not on its order', () => {
     expect(assemblyKey({ cwd: app, context: { a: '1' } })).not.toBe(assemblyKey({ cwd: app }));
     expect(assemblyKey({ cwd: app, context: { a: '1', b: '2' } })).toBe(assemblyKey({ cwd: app, context: { b: '2', a: '1' } }));
+  });
+
+  test("reads the folders from cdk.json's watch.include, each glob cut to the folder before its first wildcard", () => {
+    expect(synthInputs(app)).toEqual(expect.arrayContaining(['bin', 'lib', 'shared', 'cdk.json', 'package-lock.json', 'tsconfig.json']));
+    expect(synthInputs(app).filter((input) => !input.includes('.'))).toEqual(['bin', 'lib', 'shared']);
   });
 
   test('covers the whole folder when cdk.json has no watch.include', () => {
@@ -80,13 +98,19 @@ describe('cachedAssembly', () => {
   /** Stands in for `cdk synth`: writes a manifest, as the real one would. */
   const fakeSynth = (options: SynthOptions): void => {
     synths.push(options.outDir);
-    writeFileSync(path.join(options.outDir, 'manifest.json'), JSON.stringify({ source: readFileSync(path.join(app, 'lib/stack.ts'), 'utf8') }));
+    writeFileSync(
+      path.join(options.outDir, 'manifest.json'),
+      JSON.stringify({ source: readFileSync(path.join(app, 'lib/stack.ts'), 'utf8') }),
+    );
   };
   beforeEach(() => {
     cacheDir = path.join(app, 'node_modules', '.cache', 'switchboard');
     synths = [];
   });
-  const assemblies = () => readdirSync(cacheDir).filter((name) => name.startsWith('assembly-')).sort();
+  const assemblies = () =>
+    readdirSync(cacheDir)
+      .filter((name) => name.startsWith('assembly-'))
+      .sort();
 
   test('synthesizes once, then reuses the assembly until a source changes', () => {
     const first = cachedAssembly({ cwd: app, synth: fakeSynth });
@@ -99,7 +123,8 @@ describe('cachedAssembly', () => {
     const second = cachedAssembly({ cwd: app, synth: fakeSynth });
     expect(second.synthesized).toBe(true);
     expect(second.dir).not.toBe(first.dir);
-    expect(JSON.parse(readFileSync(path.join(second.dir, 'manifest.json'), 'utf8')).source).toContain('changed');
+    const manifest = JSON.parse(readFileSync(path.join(second.dir, 'manifest.json'), 'utf8')) as { source: string };
+    expect(manifest.source).toContain('changed');
   });
 
   test('synthesizes into a temp folder and renames it into place, leaving no temp folder', () => {
@@ -184,8 +209,11 @@ describe("this app's synth inputs", () => {
   }
 
   test('cover every module the app and its handlers import (else add its folder to watch.include in cdk.json)', () => {
-    const appEntry = /\S+\.ts\b/.exec(JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).app as string)![0];
-    const handlers = readdirSync(HANDLERS_DIR).filter((f) => f.endsWith('.ts')).map((f) => path.join(HANDLERS_DIR, f));
+    const { app: command } = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { app: string };
+    const appEntry = /\S+\.ts\b/.exec(command)![0];
+    const handlers = readdirSync(HANDLERS_DIR)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => path.join(HANDLERS_DIR, f));
     const modules = localModules([path.join(ROOT, appEntry), ...handlers]);
     // The walk reaches past bin/ and lib/, so this check has teeth.
     expect([...modules].some((m) => m.startsWith('lambda/core/'))).toBe(true);
