@@ -7,9 +7,8 @@ export const APP_ASSEMBLY_ENV = 'SWITCHBOARD_TEST_ASSEMBLY';
 export function appAssembly(): string {
   requireIntegrationTest('appAssembly()');
   const dir = process.env[APP_ASSEMBLY_ENV];
-  if (!dir)
-    throw new Error(
-      `${APP_ASSEMBLY_ENV} is not set: run the tests through jest, whose integration project's globalSetup synthesizes the app.`,
-    );
+  if (!dir) {
+    throw new Error(`${APP_ASSEMBLY_ENV} is not set: run the tests with jest; its integration project's globalSetup makes the assembly.`);
+  }
   return dir;
 }
