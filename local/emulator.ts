@@ -10,7 +10,7 @@ import type { FaultRates } from './management';
 import { API_GATEWAY_LIMITS, JWKS_PATH_UNDER_ISSUER, LOCAL_PATHS } from '../protocol';
 import { handleIssuerRequest, LocalIssuer, rewriteIssuerUrls, type IssuerState } from './local-issuer';
 import { LambdaRuntime } from './runtime';
-import { runtimeMismatchNotes } from './runtime-check';
+import { runtimeNotes } from './runtime-check';
 import { startStore } from './store';
 
 export interface EmulatorOptions {
@@ -84,6 +84,16 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
+/** Whether AWS SDK v2 is installed where functions get the SDK from. */
+function sdkV2Installed(): boolean {
+  try {
+    require.resolve('aws-sdk/package.json', { paths: [sdkNodePath()] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The folder that holds the emulator's own node_modules, given to functions as NODE_PATH. */
 function sdkNodePath(): string {
   const pkg = require.resolve('@aws-sdk/client-dynamodb/package.json');
@@ -122,7 +132,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const host = options.host ?? '127.0.0.1';
   const app = loadWebSocketApp(options.assemblyDir, options.stack);
   for (const warning of app.warnings) log(`warning: ${warning}`);
-  for (const note of runtimeMismatchNotes([...app.functions.values()].map((f) => f.runtime))) log(note);
+  for (const note of runtimeNotes(app.functions.values(), { sdkV2Installed: sdkV2Installed() })) log(note);
   // Made (or loaded) first, so a bad key folder fails before anything listens.
   const issuerKey = app.userPools.length > 0 ? await LocalIssuer.open(options.localIssuerDir) : undefined;
   let issuerState: IssuerState | undefined;

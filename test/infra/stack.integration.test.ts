@@ -37,9 +37,22 @@ describe('SwitchboardStack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
   });
 
-  it.each(ROUTES.map((r) => [r.routeKey, r.handler]))('wires route %s to the %s handler', (routeKey, handler) => {
-    const fnId = functionLogicalIdFor(routeKey);
-    expect(fnId).toMatch(new RegExp(`^Switchboard${handler.charAt(0).toUpperCase()}${handler.slice(1)}HandlerFunction`));
+  // Logical ids are a contract with deployed stacks: they come from each route's fixed id, never
+  // from a handler's file name, so they are written out here in full.
+  it.each([
+    ['$connect', 'SwitchboardConnectHandlerFunction'],
+    ['$disconnect', 'SwitchboardDisconnectHandlerFunction'],
+    ['$default', 'SwitchboardDefaultHandlerFunction'],
+    ['message', 'SwitchboardMessageHandlerFunction'],
+    ['join', 'SwitchboardJoinHandlerFunction'],
+    ['leave', 'SwitchboardLeaveHandlerFunction'],
+    ['ping', 'SwitchboardPingHandlerFunction'],
+  ])('wires route %s to its function, %s', (routeKey, logicalIdPrefix) => {
+    expect(functionLogicalIdFor(routeKey)).toMatch(new RegExp(`^${logicalIdPrefix}[0-9A-F]{8}$`));
+  });
+
+  it('names every route in the route table', () => {
+    expect(ROUTES.map((r) => r.routeKey).sort()).toEqual(['$connect', '$default', '$disconnect', 'join', 'leave', 'message', 'ping']);
   });
 
   it('answers the sender through route responses on every message route, never on $connect/$disconnect', () => {
