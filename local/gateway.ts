@@ -225,7 +225,15 @@ export class Gateway extends EventEmitter {
       const result = await this.options.invoke(authorizer.functionLogicalId, event);
       const decision = authorizerDecision(result, event.methodArn);
       const status = decision.allow ? 200 : decision.status;
-      this.record({ routeKey: '$connect', eventType: 'AUTHORIZER', connectionId: context.connectionId, status, durationMs: result.durationMs, event, result });
+      this.record({
+        routeKey: '$connect',
+        eventType: 'AUTHORIZER',
+        connectionId: context.connectionId,
+        status,
+        durationMs: result.durationMs,
+        event,
+        result,
+      });
       if (!decision.allow) return this.reject(socket, decision.status, JSON.stringify({ message: decision.message }));
       context.authorizer = { ...decision.context, principalId: decision.principalId };
     }
@@ -235,10 +243,24 @@ export class Gateway extends EventEmitter {
       const event = connectEvent(this.api, context, handshake, now);
       const result = await this.invokeRoute(connectRoute, event);
       const status = this.invocationStatus(result);
-      this.record({ routeKey: '$connect', eventType: 'CONNECT', connectionId: context.connectionId, status, durationMs: result.durationMs, event, result });
+      this.record({
+        routeKey: '$connect',
+        eventType: 'CONNECT',
+        connectionId: context.connectionId,
+        status,
+        durationMs: result.durationMs,
+        event,
+        result,
+      });
       if (status < 200 || status > 299) {
         const body = result.ok ? (result.result as { body?: unknown }).body : undefined;
-        return this.reject(socket, status, typeof body === 'string' ? body : JSON.stringify({ message: result.ok ? STATUS_CODES[status] ?? 'Error' : 'Internal server error' }));
+        return this.reject(
+          socket,
+          status,
+          typeof body === 'string'
+            ? body
+            : JSON.stringify({ message: result.ok ? (STATUS_CODES[status] ?? 'Error') : 'Internal server error' }),
+        );
       }
       const protocol = headerValue(result.ok ? result.result : undefined, 'sec-websocket-protocol');
       if (protocol) this.subprotocols.set(req, protocol.split(',')[0].trim());
@@ -291,7 +313,9 @@ export class Gateway extends EventEmitter {
       // One failure must not stall the connection's later messages (or its $disconnect).
       connection.queue = connection.queue
         .then(() => this.routeMessage(connection, body))
-        .catch((err: unknown) => this.options.log(`error routing a message on ${connection.id}: ${err instanceof Error ? err.message : String(err)}`));
+        .catch((err: unknown) =>
+          this.options.log(`error routing a message on ${connection.id}: ${err instanceof Error ? err.message : String(err)}`),
+        );
     });
     ws.on('error', (err: Error & { code?: string }) => {
       // ws closes the socket itself on protocol errors; record why for $disconnect.

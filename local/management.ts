@@ -23,7 +23,10 @@ const ERROR_TYPES: Record<number, string> = {
 /** Parses `410:0.1,429:0.05`; throws a message naming the bad part. */
 export function parseFaultRates(spec: string): FaultRates {
   const rates: Record<number, number> = {};
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^(\d{3}):(\d*\.?\d+)$/.exec(part);
     const status = match ? Number(match[1]) : NaN;
     const rate = match ? Number(match[2]) : NaN;

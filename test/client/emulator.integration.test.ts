@@ -16,7 +16,13 @@ describe('SwitchboardClient against the emulator', () => {
 
   async function start(options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
     emulatorLog = [];
-    emulator = await startEmulator({ assemblyDir: appAssembly(), port: 0, dynamodbPort: 0, log: (line) => emulatorLog.push(line), ...options });
+    emulator = await startEmulator({
+      assemblyDir: appAssembly(),
+      port: 0,
+      dynamodbPort: 0,
+      log: (line) => emulatorLog.push(line),
+      ...options,
+    });
     tokens = { alice: await emulator.localIssuer!.mint('alice'), bob: await emulator.localIssuer!.mint('bob') };
     return emulator;
   }

@@ -32,10 +32,21 @@ function checkReply(body: string): void {
 }
 
 const action = fc.oneof(fc.constantFrom('message', 'join', 'leave', 'ping'), fc.string(), fc.integer(), fc.constant(null));
-const anyValue = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 100 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }));
+const anyValue = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 100 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+);
 const roomName = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/), fc.string({ maxLength: 80 }));
 const frameLike = fc.record(
-  { action, data: fc.oneof(fc.string({ unit: 'binary', maxLength: 2000 }), anyValue), room: fc.oneof(roomName, anyValue), id: fc.oneof(fc.string({ maxLength: 80 }), anyValue) },
+  {
+    action,
+    data: fc.oneof(fc.string({ unit: 'binary', maxLength: 2000 }), anyValue),
+    room: fc.oneof(roomName, anyValue),
+    id: fc.oneof(fc.string({ maxLength: 80 }), anyValue),
+  },
   { requiredKeys: [] },
 );
 
@@ -45,22 +56,33 @@ describe('parseClientFrame, property-based', () => {
   });
 
   it('handles any bytes decoded as text without throwing', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 5000 }), (bytes) => checkReply(Buffer.from(bytes).toString('utf8'))), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 5000 }), (bytes) => checkReply(Buffer.from(bytes).toString('utf8'))),
+      { numRuns: 1000 },
+    );
   });
 
   it('handles any JSON value without throwing', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => checkReply(JSON.stringify(value) ?? '')), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => checkReply(JSON.stringify(value) ?? '')),
+      { numRuns: 2000 },
+    );
   });
 
   it('handles frame-shaped objects, valid or not, without throwing', () => {
-    fc.assert(fc.property(frameLike, (frame) => checkReply(JSON.stringify(frame))), { numRuns: 3000 });
+    fc.assert(
+      fc.property(frameLike, (frame) => checkReply(JSON.stringify(frame))),
+      { numRuns: 3000 },
+    );
   });
 
   it('keeps replies under 128 KB for data at the size limit, whatever it is made of', () => {
     // Characters that expand most when JSON-encoded: control characters (6 bytes) and 4-byte UTF-8.
     const heavyChar = fc.constantFrom('\u0000', '\u001f', '"', '\\', '😀', '\u2028', 'é', 'a', '\ud800');
     fc.assert(
-      fc.property(fc.array(heavyChar, { minLength: 5000, maxLength: 40_000 }), (chars) => checkReply(JSON.stringify({ action: 'message', data: chars.join(''), id: 'x'.repeat(64) }))),
+      fc.property(fc.array(heavyChar, { minLength: 5000, maxLength: 40_000 }), (chars) =>
+        checkReply(JSON.stringify({ action: 'message', data: chars.join(''), id: 'x'.repeat(64) })),
+      ),
       { numRuns: 50 },
     );
   });

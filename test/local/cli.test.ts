@@ -74,12 +74,38 @@ describe('parseArgs', () => {
 
   test('every flag, in both --flag value and --flag=value forms', () => {
     const options = parseArgs([
-      '--assembly', tmp, '--stack', 'S', '--port=0', '--host', '0.0.0.0', '--dynamodb-port', '8000', '--data-dir', 'd',
-      '--idle-timeout', '5', '--max-duration=60', '--web', tmp, '--fault-rate', '410:0.1', '--quiet',
+      '--assembly',
+      tmp,
+      '--stack',
+      'S',
+      '--port=0',
+      '--host',
+      '0.0.0.0',
+      '--dynamodb-port',
+      '8000',
+      '--data-dir',
+      'd',
+      '--idle-timeout',
+      '5',
+      '--max-duration=60',
+      '--web',
+      tmp,
+      '--fault-rate',
+      '410:0.1',
+      '--quiet',
     ]);
     expect(options).toMatchObject({
-      assemblyDir: tmp, stack: 'S', port: 0, host: '0.0.0.0', dynamodbPort: 8000, dataDir: path.resolve('d'),
-      idleTimeoutSeconds: 5, maxDurationSeconds: 60, webDir: tmp, faultRates: { 410: 0.1 }, quiet: true,
+      assemblyDir: tmp,
+      stack: 'S',
+      port: 0,
+      host: '0.0.0.0',
+      dynamodbPort: 8000,
+      dataDir: path.resolve('d'),
+      idleTimeoutSeconds: 5,
+      maxDurationSeconds: 60,
+      webDir: tmp,
+      faultRates: { 410: 0.1 },
+      quiet: true,
     });
   });
 

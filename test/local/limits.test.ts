@@ -78,7 +78,12 @@ describe('authorizer decisions', () => {
   });
 
   test('an Unauthorized error is 401, other failures 500', () => {
-    const failed = (errorMessage: string): InvokeResult => ({ ok: false, requestId: 'r', durationMs: 1, error: { errorType: 'Error', errorMessage, trace: [] } });
+    const failed = (errorMessage: string): InvokeResult => ({
+      ok: false,
+      requestId: 'r',
+      durationMs: 1,
+      error: { errorType: 'Error', errorMessage, trace: [] },
+    });
     expect(authorizerDecision(failed('Unauthorized'), arn)).toMatchObject({ status: 401 });
     expect(authorizerDecision(failed('boom'), arn)).toMatchObject({ status: 500 });
     expect(authorizerDecision(ok({ principalId: 'p' }), arn)).toMatchObject({ status: 500 });

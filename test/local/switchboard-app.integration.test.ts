@@ -38,7 +38,8 @@ async function open(user: string): Promise<{ client: TestClient; id: string }> {
   return { client, id: await opened };
 }
 
-const disconnectOf = (id: string) => waitFor<{ connectionId: string; code: number }>(emu.gateway, 'disconnect', (d) => d.connectionId === id);
+const disconnectOf = (id: string) =>
+  waitFor<{ connectionId: string; code: number }>(emu.gateway, 'disconnect', (d) => d.connectionId === id);
 const send = (client: TestClient, frame: unknown) => client.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
 
 test('echo: a message is acknowledged with "Received: <data>"', async () => {
@@ -106,7 +107,12 @@ test('every bad input gets its error frame', async () => {
 test('a 410 from @connections prunes the stale member from the table', async () => {
   // GIVEN a member whose $disconnect never ran: its rows exist, its connection does not.
   const ghost = 'Z2hvc3RnaG9zdGc=';
-  await db.send(new PutCommand({ TableName: table, Item: { ...keys.connection(ghost), connectionId: ghost, connectedAt: Date.now(), rooms: new Set(['haunted']) } }));
+  await db.send(
+    new PutCommand({
+      TableName: table,
+      Item: { ...keys.connection(ghost), connectionId: ghost, connectedAt: Date.now(), rooms: new Set(['haunted']) },
+    }),
+  );
   await db.send(new PutCommand({ TableName: table, Item: { ...keys.member('haunted', ghost), connectionId: ghost } }));
   const alice = await open('alice');
   send(alice.client, { action: 'join', room: 'haunted' });
@@ -134,7 +140,11 @@ test('an abrupt disconnect runs $disconnect, which cleans the connection and its
   expect((await gone).code).toBe(1006);
   expect((await db.send(new GetCommand({ TableName: table, Key: keys.connection(id) }))).Item).toBeUndefined();
   const members = await db.send(
-    new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.roomPartition('cleanup') } }),
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.roomPartition('cleanup') },
+    }),
   );
   expect(members.Items).toEqual([]);
 });
