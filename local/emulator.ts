@@ -152,6 +152,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     idleTimeoutSeconds: options.idleTimeoutSeconds ?? API_GATEWAY_LIMITS.idleTimeoutSeconds,
     maxDurationSeconds: options.maxDurationSeconds ?? API_GATEWAY_LIMITS.maxConnectionSeconds,
     webDir: options.webDir,
+    // Never served as part of the site, even when it sits inside it: table data, the issuer's signing key.
+    webExclude: [options.dataDir, options.localIssuerDir].filter((dir): dir is string => dir !== undefined),
     faultRates: options.faultRates ?? {},
     random: options.random ?? Math.random,
     clock: options.clock ?? systemClock,

@@ -29,6 +29,7 @@ import { CLOSE, clientCloseCause, FrameSizeGuard, type CloseCause } from './limi
 import { handleManagement, isManagementPath, type FaultRates } from './management';
 import { compileSelectionExpression, selectRoute, type RouteSelector } from './routing';
 import type { InvokeResult } from './runtime';
+import { localEndpointRefusal, type LocalEndpoint } from './request-guard';
 import { serveStatic } from './static-site';
 
 /** One finished integration call, for logs and tests. */
@@ -58,6 +59,8 @@ export interface GatewayOptions {
   readonly log: (line: string) => void;
   /** Serves extra HTTP paths (the local issuer); resolves true when it answered. @default none */
   readonly httpRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  /** Folders inside `webDir` never served (the data dir, the local issuer's key folder). @default none */
+  readonly webExclude?: readonly string[];
   /** Extra fields for the page's configuration (e.g. `tokenUrl`). @default none */
   readonly publishedConfig?: () => Partial<PublishedConfig>;
 }
@@ -155,6 +158,14 @@ export class Gateway extends EventEmitter {
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const { pathname } = url;
+    const endpoint = localEndpointOf(pathname);
+    const refusal = endpoint && localEndpointRefusal(endpoint, req.headers, this.options.host);
+    if (refusal) {
+      this.options.log(`HTTP ${req.method} ${pathname} 403 (${refusal})`);
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: refusal }));
+      return;
+    }
     if (isManagementPath(pathname)) {
       return handleManagement(req, res, pathname, {
         stage: this.options.app.stage,
@@ -176,7 +187,7 @@ export class Gateway extends EventEmitter {
       res.end(req.method === 'HEAD' ? undefined : JSON.stringify(config));
       return;
     }
-    if (this.options.webDir && (await serveStatic(this.options.webDir, req, res, pathname))) return;
+    if (this.options.webDir && (await serveStatic(this.options.webDir, req, res, pathname, this.options.webExclude))) return;
     if (this.isWebSocketPath(pathname)) {
       res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
       res.end(JSON.stringify({ message: 'Upgrade Required: connect with a WebSocket client' }));
@@ -388,6 +399,14 @@ export class Gateway extends EventEmitter {
   private send(connection: LiveConnection, text: string): void {
     if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(text);
   }
+}
+
+/** Which guarded local endpoint a path is, if any. */
+function localEndpointOf(pathname: string): LocalEndpoint | undefined {
+  if (isManagementPath(pathname)) return 'management';
+  if (pathname === LOCAL_PATHS.token) return 'token';
+  if (pathname === LOCAL_PATHS.config || pathname.startsWith(`${LOCAL_PATHS.base}/`)) return 'local';
+  return undefined;
 }
 
 /** A header from a Lambda proxy result, matched case-insensitively. */

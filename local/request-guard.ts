@@ -29,3 +29,27 @@ export function hostAllowed(hostHeader: string | undefined, listenHost: string):
 export function fromBrowser(headers: IncomingHttpHeaders): boolean {
   return headers.origin !== undefined || headers['sec-fetch-site'] !== undefined;
 }
+
+/** The emulator's unauthenticated endpoints, by how much they must be guarded. */
+export type LocalEndpoint =
+  /** `@connections`: posts to, reads and closes any connection. */
+  | 'management'
+  /** The local issuer's token minter. */
+  | 'token'
+  /** The page's configuration and the issuer's public keys. */
+  | 'local';
+
+/** Why a request to a local endpoint is refused (answered 403), or undefined when it may proceed. */
+export function localEndpointRefusal(endpoint: LocalEndpoint, headers: IncomingHttpHeaders, listenHost: string): string | undefined {
+  if (!hostAllowed(headers.host, listenHost)) {
+    return `Host "${headers.host ?? ''}" does not name this machine; the emulator answers this path only for 127.0.0.1, localhost or the address it listens on.`;
+  }
+  if (endpoint === 'management' && fromBrowser(headers)) {
+    return 'The local @connections API does not answer web pages; call it from a backend, the AWS SDK or curl.';
+  }
+  const site = headers['sec-fetch-site'];
+  if (endpoint === 'token' && site !== undefined && site !== 'same-origin' && site !== 'none') {
+    return "The local token endpoint answers only the emulator's own pages and programs on this machine.";
+  }
+  return undefined;
+}
