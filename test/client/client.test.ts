@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { type ClientEvents, type ConnectOptions, SwitchboardClient, SwitchboardError, connect } from '../../client';
+import { type ClientEvents, type ConnectOptions, type SwitchboardClient, SwitchboardError, connect } from '../../client';
 import { ManualClock } from '../support/manual-clock';
 import { type PeerConnection, TestPeer, reply } from './support/peer';
 
@@ -44,7 +44,9 @@ describe('SwitchboardClient against a plain ws peer', () => {
     const first = await peer.connections.next();
     expect(new URL(first.request.url ?? '', 'ws://x').searchParams.get('token')).toBe('first-token');
     await client.whenOpen();
-    const { delayMs } = await Promise.all([next(client, 'reconnecting'), first.socket.terminate()]).then(([event]) => event);
+    const reconnecting = next(client, 'reconnecting');
+    first.socket.terminate();
+    const { delayMs } = await reconnecting;
     clock.advance(delayMs);
     const second = await peer.connections.next();
     expect(new URL(second.request.url ?? '', 'ws://x').searchParams.get('token')).toBe('second-token');

@@ -14,27 +14,77 @@ const { stack, outdir } = synthSwitchboard({});
 const template = Template.fromStack(stack);
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
+/** One resource of the synthesized template, as CloudFormation JSON; `P` is the shape of its properties. */
+interface TemplateResource<P = Record<string, unknown>> {
+  Type: string;
+  Properties: P;
+  Metadata?: Record<string, unknown>;
+}
+
+interface TemplateJson {
+  Resources: Record<string, TemplateResource>;
+}
+
+/** The properties of an AWS::Lambda::Function that these tests read. */
+interface LambdaFunctionProperties {
+  Role: { 'Fn::GetAtt': [string, string] };
+  Timeout: number;
+  Environment: { Variables: Record<string, unknown> };
+  FunctionName?: string;
+}
+
+interface PolicyStatement {
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** cdk-nag's entry in validation-report.json. */
+interface NagPluginReport {
+  pluginName: string;
+  conclusion: string;
+  violations: unknown[];
+  suppressedViolations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
+}
+
+// The assertions library hands the template back as `any`; these give it a shape where it enters.
+function resourcesOfType<P = Record<string, unknown>>(type: string, props?: Record<string, unknown>): Record<string, TemplateResource<P>> {
+  return template.findResources(type, props) as Record<string, TemplateResource<P>>;
+}
+
+function resourceById<P = Record<string, unknown>>(logicalId: string): TemplateResource<P> {
+  const resource = (template.toJSON() as TemplateJson).Resources[logicalId];
+  expect(resource).toBeDefined();
+  return resource as TemplateResource<P>;
+}
+
 function functionLogicalIdFor(routeKey: string): string {
-  const route = template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } });
+  const route = resourcesOfType<{ Target: { 'Fn::Join': [string, unknown[]] } }>('AWS::ApiGatewayV2::Route', {
+    Properties: { RouteKey: routeKey },
+  });
   expect(Object.keys(route)).toHaveLength(1);
-  const integrationRef = (Object.values(route)[0].Properties.Target as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1] as { Ref: string };
-  const integration = template.toJSON().Resources[integrationRef.Ref];
+  const integrationRef = Object.values(route)[0].Properties.Target['Fn::Join'][1][1] as { Ref: string };
+  const integration = resourceById<{ IntegrationUri: unknown }>(integrationRef.Ref);
   const uri = JSON.stringify(integration.Properties.IntegrationUri);
-  const fns = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => uri.includes(`"${id}"`));
+  const fns = Object.keys(resourcesOfType('AWS::Lambda::Function')).filter((id) => uri.includes(`"${id}"`));
   expect(fns).toHaveLength(1);
   return fns[0];
 }
 
-function policyStatementsOf(functionLogicalId: string): Array<{ Action: string | string[]; Resource: unknown }> {
-  const fn = template.toJSON().Resources[functionLogicalId];
+function policyStatementsOf(functionLogicalId: string): PolicyStatement[] {
+  const fn = resourceById<LambdaFunctionProperties>(functionLogicalId);
   const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
+  const policies = resourcesOfType<{ PolicyDocument: { Statement: PolicyStatement[] } }>('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: roleId }] },
+  });
   return Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
 
 describe('SwitchboardStack', () => {
   it('routes by $request.body.action', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
   });
 
   // Logical ids are a contract with deployed stacks: they come from each route's fixed id, never
@@ -92,7 +142,7 @@ describe('SwitchboardStack', () => {
   });
 
   it('runs every function on nodejs24.x, arm64, with source maps and a timeout under 29 s', () => {
-    const fns = Object.values(template.findResources('AWS::Lambda::Function'));
+    const fns = Object.values(resourcesOfType<LambdaFunctionProperties>('AWS::Lambda::Function'));
     expect(fns).toHaveLength(ROUTES.length + 1); // and the $connect authorizer
     for (const fn of fns) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
@@ -102,26 +152,34 @@ describe('SwitchboardStack', () => {
     }
   });
 
-  it.each(ROUTES.map((r) => [r.routeKey, r]))('grants %s only the table actions it uses, and @connections on this stage only', (routeKey, route) => {
-    const statements = policyStatementsOf(functionLogicalIdFor(routeKey));
-    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-    const dynamoActions = actions.filter((a) => a.startsWith('dynamodb:')).sort();
-    expect(dynamoActions).toEqual(route.tableActions.map((a) => `dynamodb:${a}`).sort());
-    expect(actions).not.toContain('dynamodb:Scan');
-    expect(actions.filter((a) => a.startsWith('logs:')).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  it.each(ROUTES.map((r) => [r.routeKey, r]))(
+    'grants %s only the table actions it uses, and @connections on this stage only',
+    (routeKey, route) => {
+      const statements = policyStatementsOf(functionLogicalIdFor(routeKey));
+      const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+      const dynamoActions = actions.filter((a) => a.startsWith('dynamodb:')).sort();
+      expect(dynamoActions).toEqual(route.tableActions.map((a) => `dynamodb:${a}`).sort());
+      expect(actions).not.toContain('dynamodb:Scan');
+      expect(actions.filter((a) => a.startsWith('logs:')).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
 
-    const manage = statements.filter((s) => s.Action === 'execute-api:ManageConnections');
-    expect(manage).toHaveLength(route.manageConnections ? 1 : 0);
-    for (const statement of manage) {
-      const arn = JSON.stringify(statement.Resource);
-      expect(arn).toContain('/dev/*/@connections/*');
-      expect(arn).not.toContain('*/*/@connections');
-    }
-  });
+      const manage = statements.filter((s) => s.Action === 'execute-api:ManageConnections');
+      expect(manage).toHaveLength(route.manageConnections ? 1 : 0);
+      for (const statement of manage) {
+        const arn = JSON.stringify(statement.Resource);
+        expect(arn).toContain('/dev/*/@connections/*');
+        expect(arn).not.toContain('*/*/@connections');
+      }
+    },
+  );
 
   it('gives functions the configuration they read', () => {
-    const env = (routeKey: string) => template.toJSON().Resources[functionLogicalIdFor(routeKey)].Properties.Environment.Variables;
-    expect(env('join')).toMatchObject({ [ENV.tableName]: { Ref: expect.any(String) }, [ENV.maxRoomsPerConnection]: '20', [ENV.maxRoomMembers]: '1000' });
+    const env = (routeKey: string) =>
+      resourceById<LambdaFunctionProperties>(functionLogicalIdFor(routeKey)).Properties.Environment.Variables;
+    expect(env('join')).toMatchObject({
+      [ENV.tableName]: { Ref: expect.any(String) },
+      [ENV.maxRoomsPerConnection]: '20',
+      [ENV.maxRoomMembers]: '1000',
+    });
     expect(env('join')[ENV.callbackUrl]).toBeUndefined();
     expect(JSON.stringify(env('message')[ENV.callbackUrl])).toContain('/dev');
     expect(env('ping')[ENV.tableName]).toBeUndefined();
@@ -162,23 +220,40 @@ describe('monitoring', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('\\+') })]),
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Switchboard', MetricName: 'FanoutFailures', Dimensions: [{ Name: 'service', Value: 'switchboard' }] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Switchboard',
+      MetricName: 'FanoutFailures',
+      Dimensions: [{ Name: 'service', Value: 'switchboard' }],
+    });
   });
 
   it('has a dashboard with the app metrics', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
-    for (const metric of ['ConnectionsOpened', 'FanoutDeliveries', 'StaleConnectionsPruned', 'MessageCount']) expect(body).toContain(metric);
+    const body = JSON.stringify(
+      Object.values(resourcesOfType<{ DashboardBody: unknown }>('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody,
+    );
+    for (const metric of ['ConnectionsOpened', 'FanoutDeliveries', 'StaleConnectionsPruned', 'MessageCount'])
+      expect(body).toContain(metric);
     template.hasOutput('DashboardName', {});
   });
 });
 
 describe('configuration', () => {
   it('takes stage name, throttling and room limit from context', () => {
-    const { stack: configured, outdir: dir } = synthSwitchboard({ stageName: 'prod', throttleRateLimit: '50', throttleBurstLimit: '100', maxRoomsPerConnection: '5' });
+    const { stack: configured, outdir: dir } = synthSwitchboard({
+      stageName: 'prod',
+      throttleRateLimit: '50',
+      throttleBurstLimit: '100',
+      maxRoomsPerConnection: '5',
+    });
     const t = Template.fromStack(configured);
-    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: 'prod', DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 } });
-    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ [ENV.maxRoomsPerConnection]: '5' }) } });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: 'prod',
+      DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.maxRoomsPerConnection]: '5' }) },
+    });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -201,20 +276,24 @@ describe('configuration', () => {
 
 describe('cdk-nag', () => {
   it('reports no unacknowledged AwsSolutions finding for Switchboard (synth above would have thrown)', () => {
-    const report = JSON.parse(fs.readFileSync(`${outdir}/validation-report.json`, 'utf8'));
-    const nag = report.pluginReports.find((r: { pluginName: string }) => r.pluginName === 'AwsSolutions');
+    const report = JSON.parse(fs.readFileSync(`${outdir}/validation-report.json`, 'utf8')) as { pluginReports: NagPluginReport[] };
+    const nag = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
     expect(nag).toMatchObject({ conclusion: 'success', violations: [] });
     // Every acknowledgement carries a specific reason.
-    const suppressed = nag.suppressedViolations as Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
+    const suppressed = nag!.suppressedViolations;
     const rules = suppressed.map((v) => v.ruleName.replace(/\[.*$/, ''));
     // APIG4 once per route but $connect, which carries the authorizer; IAM4 for the account logging
     // role; IAM5 once per function that posts; COG2 (MFA optional) and COG8 (no Plus plan) on the user pool.
-    const apig4 = suppressed.filter((v) => v.ruleName === 'AwsSolutions-APIG4').flatMap((v) => v.violatingConstructs.map((c) => c.constructPath));
+    const apig4 = suppressed
+      .filter((v) => v.ruleName === 'AwsSolutions-APIG4')
+      .flatMap((v) => v.violatingConstructs.map((c) => c.constructPath));
     expect(apig4).toHaveLength(ROUTES.length - 1);
     expect(apig4.some((p) => p.includes('$connect'))).toBe(false);
     expect(rules.filter((r) => r === 'AwsSolutions-IAM4')).toHaveLength(1);
     expect(rules.filter((r) => r === 'AwsSolutions-IAM5')).toHaveLength(ROUTES.filter((r) => r.manageConnections).length);
-    expect(new Set(rules)).toEqual(new Set(['AwsSolutions-APIG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-COG2', 'AwsSolutions-COG8']));
+    expect(new Set(rules)).toEqual(
+      new Set(['AwsSolutions-APIG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-COG2', 'AwsSolutions-COG8']),
+    );
     const iam5 = suppressed.filter((v) => v.ruleName.startsWith('AwsSolutions-IAM5'));
     for (const finding of iam5) {
       expect(finding.ruleName).toContain('/dev/*/@connections/*]');

@@ -1,4 +1,9 @@
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  ApiGatewayManagementApiClient,
+  GoneException,
+  PostToConnectionCommand,
+  type PostToConnectionCommandInput,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -15,8 +20,9 @@ process.env.MAX_ROOMS_PER_CONNECTION = '2';
 const ddb = mockClient(DynamoDBDocumentClient);
 const api = mockClient(ApiGatewayManagementApiClient);
 
+// A handler module exports `handler`; require (not import) so the environment above is set first.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const load = (name: string): RouteHandler => require(`../../lambda/handlers/${name}`).handler;
+const load = (name: string): RouteHandler => (require(`../../lambda/handlers/${name}`) as { handler: RouteHandler }).handler;
 const handlers = Object.fromEntries(['connect', 'disconnect', 'message', 'join', 'leave', 'ping', 'default'].map((n) => [n, load(n)]));
 
 const context = { functionName: 'test', awsRequestId: 'req', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
@@ -34,7 +40,7 @@ function event(routeKey: string, body?: string, extra: Partial<RouteEvent['reque
       identity: { sourceIp: '10.0.0.1' },
       ...extra,
     } as RouteEvent['requestContext'],
-  } as RouteEvent;
+  };
 }
 
 /**
@@ -45,6 +51,13 @@ function replyFrame(result: { statusCode: number; body?: string }): unknown {
   expect(result.statusCode).toBe(200);
   expect(api.commandCalls(PostToConnectionCommand).filter((c) => c.args[0].input.ConnectionId === 'SENDER00000000A=')).toHaveLength(0);
   return JSON.parse(result.body!);
+}
+
+/** The text of a posted frame: the notifier posts a string, but the SDK types `Data` as any blob. */
+function postedText(data: PostToConnectionCommandInput['Data']): string {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return new TextDecoder().decode(data);
+  throw new Error('expected the posted Data to be a string or bytes, not a stream or Blob');
 }
 
 beforeEach(() => {
@@ -96,7 +109,13 @@ describe('message', () => {
     const result = await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby","id":"m1"}'), context);
     expect(replyFrame(result)).toEqual({ event: 'message', data: 'Received: Hi', id: 'm1', delivered: 1 });
     const delivered = api.commandCalls(PostToConnectionCommand, { ConnectionId: 'OTHER000000000A=' });
-    expect(JSON.parse(String(delivered[0].args[0].input.Data))).toEqual({ event: 'message', room: 'lobby', from: 'alice', data: 'Hi', ts: expect.any(Number) });
+    expect(JSON.parse(postedText(delivered[0].args[0].input.Data))).toEqual({
+      event: 'message',
+      room: 'lobby',
+      from: 'alice',
+      data: 'Hi',
+      ts: expect.any(Number),
+    });
   });
 
   it('counts messages, deliveries and pruned members as metrics', async () => {
@@ -104,7 +123,9 @@ describe('message', () => {
     ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']) } });
     ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'A' }, { connectionId: 'B' }, { connectionId: 'STALE' }] });
     ddb.on(BatchWriteCommand).resolves({});
-    api.on(PostToConnectionCommand, { ConnectionId: 'STALE' }).rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
+    api
+      .on(PostToConnectionCommand, { ConnectionId: 'STALE' })
+      .rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
     await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby"}'), context);
     const counted = Object.fromEntries(addMetric.mock.calls.map(([name, , value]) => [name, value]));
     expect(counted).toEqual({ Messages: 1, FanoutDeliveries: 2, StaleConnectionsPruned: 1 });
@@ -137,7 +158,6 @@ describe('message', () => {
     const result = await handlers.message(event('message', body), context);
     expect(replyFrame(result)).toMatchObject({ event: 'error', error: { code } });
   });
-
 });
 
 describe('join and leave', () => {
@@ -155,14 +175,21 @@ describe('join and leave', () => {
     ddb.on(UpdateCommand).rejects(Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' }));
     ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['a', 'b']) } });
     const result = await handlers.join(event('join', '{"action":"join","room":"c"}'), context);
-    expect(replyFrame(result)).toMatchObject({ event: 'error', error: { code: 'TOO_MANY_ROOMS', message: expect.stringContaining('2 rooms') } });
+    expect(replyFrame(result)).toMatchObject({
+      event: 'error',
+      error: { code: 'TOO_MANY_ROOMS', message: expect.stringContaining('2 rooms') },
+    });
   });
 
   it('answers ROOM_FULL when the room has reached its member limit', async () => {
     ddb.on(QueryCommand).resolves({ Count: 1000 });
     ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set() } });
     const result = await handlers.join(event('join', '{"action":"join","room":"crowded","id":"f"}'), context);
-    expect(replyFrame(result)).toMatchObject({ event: 'error', error: { code: 'ROOM_FULL', message: expect.stringContaining('1000 members') }, id: 'f' });
+    expect(replyFrame(result)).toMatchObject({
+      event: 'error',
+      error: { code: 'ROOM_FULL', message: expect.stringContaining('1000 members') },
+      id: 'f',
+    });
     expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
   });
 
@@ -181,7 +208,10 @@ describe('join and leave', () => {
 
 describe('two-way routes', () => {
   it('ping returns pong as the route response, echoing the id', async () => {
-    await expect(handlers.ping(event('ping', '{"action":"ping","id":"p1"}'), context)).resolves.toEqual({ statusCode: 200, body: '{"event":"pong","id":"p1"}' });
+    await expect(handlers.ping(event('ping', '{"action":"ping","id":"p1"}'), context)).resolves.toEqual({
+      statusCode: 200,
+      body: '{"event":"pong","id":"p1"}',
+    });
     expect(ddb.calls()).toHaveLength(0);
     expect(api.calls()).toHaveLength(0);
   });

@@ -59,7 +59,21 @@ async function open(query?: string, protocols?: string[]): Promise<{ client: Tes
   return { client, id: await opened };
 }
 
-const disconnectOf = (id: string) => waitFor<{ connectionId: string; code: number; reason: string }>(emu.gateway, 'disconnect', (d) => d.connectionId === id);
+/** A Lambda event as the fixture's $connect and $disconnect handlers store it (JSON in `event`). */
+interface StoredEvent {
+  headers: Record<string, string>;
+  queryStringParameters?: Record<string, string>;
+  requestContext: Record<string, unknown>;
+}
+
+function storedEvent(item: Record<string, unknown> | undefined): StoredEvent {
+  const json = item?.event;
+  if (typeof json !== 'string') throw new Error(`expected a stored item with the event as a JSON string; got ${JSON.stringify(item)}`);
+  return JSON.parse(json) as StoredEvent;
+}
+
+const disconnectOf = (id: string) =>
+  waitFor<{ connectionId: string; code: number; reason: string }>(emu.gateway, 'disconnect', (d) => d.connectionId === id);
 
 describe('the fixture app', () => {
   test('the assembly is read: stage, selection expression, routes, authorizer, route responses, table', () => {
@@ -76,7 +90,15 @@ describe('the fixture app', () => {
   test('a two-way route answers with the handler body; the event and context are Lambda-shaped', async () => {
     const { client, id } = await open();
     client.ws.send(JSON.stringify({ type: 'shout', text: 'hello' }));
-    const first = await client.nextJson<{ text: string; invocations: number; awsRequestId: string; functionName: string; remainingMs: number; env: { callbackUrl: string; region: string }; event: { requestContext: Record<string, unknown>; body: string } }>();
+    const first = await client.nextJson<{
+      text: string;
+      invocations: number;
+      awsRequestId: string;
+      functionName: string;
+      remainingMs: number;
+      env: { callbackUrl: string; region: string };
+      event: { requestContext: Record<string, unknown>; body: string };
+    }>();
     expect(first.text).toBe('HELLO');
     expect(first.awsRequestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(first.functionName).toMatch(/^RoomsFixture-Router/);
@@ -110,7 +132,7 @@ describe('the fixture app', () => {
     client.ws.close();
     expect(await gone).toMatchObject({ code: 1005, reason: 'Client-side close frame status not set' });
     const connectItem = await db.send(new GetCommand({ TableName: tableName(), Key: { pk: id, sk: 'connect' } }));
-    const connectEvent = JSON.parse(connectItem.Item!.event as string);
+    const connectEvent = storedEvent(connectItem.Item);
     expect(sorted(Object.keys(connectEvent))).toEqual(
       sorted([...RECORDED.connect.topLevel, 'queryStringParameters', 'multiValueQueryStringParameters']),
     );
@@ -119,10 +141,14 @@ describe('the fixture app', () => {
     expect(connectEvent.queryStringParameters).toEqual({ token: 'allow' });
     // The GSI from the template exists and is queryable.
     const byKind = await db.send(
-      new QueryCommand({ TableName: tableName(), IndexName: 'byKind', KeyConditionExpression: 'kind = :k', ExpressionAttributeValues: { ':k': 'disconnect' } }),
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: 'byKind',
+        KeyConditionExpression: 'kind = :k',
+        ExpressionAttributeValues: { ':k': 'disconnect' },
+      }),
     );
-    const item = byKind.Items!.find((i) => i.pk === id)!;
-    const disconnectEvent = JSON.parse(item.event as string);
+    const disconnectEvent = storedEvent(byKind.Items!.find((i) => i.pk === id));
     expect(sorted(Object.keys(disconnectEvent))).toEqual(sorted(RECORDED.disconnect.topLevel));
     expect(sorted(Object.keys(disconnectEvent.requestContext))).toEqual(sorted([...RECORDED.disconnect.requestContext, 'authorizer']));
     expect(disconnectEvent.requestContext).toMatchObject({ disconnectStatusCode: 1005, eventType: 'DISCONNECT' });
@@ -166,7 +192,10 @@ describe('the fixture app', () => {
     expect(await client.nextJson()).toMatchObject({ message: 'Internal server error' });
     const { result } = await record;
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.error).toMatchObject({ errorType: 'Sandbox.Timedout', errorMessage: expect.stringContaining('Task timed out after 1.00 seconds') });
+    expect(!result.ok && result.error).toMatchObject({
+      errorType: 'Sandbox.Timedout',
+      errorMessage: expect.stringContaining('Task timed out after 1.00 seconds'),
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(Date.now() - started).toBeLessThan(4000);
     client.ws.close();
@@ -200,7 +229,9 @@ describe('the fixture app', () => {
     await management.send(new PostToConnectionCommand({ ConnectionId: id, Data: '{"hello":"there"}' }));
     expect(await client.next()).toBe('{"hello":"there"}');
 
-    await expect(management.send(new PostToConnectionCommand({ ConnectionId: 'AAAAAAAAAAAAAAA=', Data: 'x' }))).rejects.toBeInstanceOf(GoneException);
+    await expect(management.send(new PostToConnectionCommand({ ConnectionId: 'AAAAAAAAAAAAAAA=', Data: 'x' }))).rejects.toBeInstanceOf(
+      GoneException,
+    );
     await expect(management.send(new GetConnectionCommand({ ConnectionId: 'AAAAAAAAAAAAAAA=' }))).rejects.toBeInstanceOf(GoneException);
 
     const gone = disconnectOf(id);
@@ -230,7 +261,7 @@ describe('the fixture app', () => {
     client.ws.send('{"type":"unknown","pad":"', { fin: false });
     for (let i = 0; i < 3; i++) client.ws.send(part, { fin: false });
     client.ws.send('"}', { fin: true });
-    expect(((await client.nextJson()) as { received: string }).received).toHaveLength(3 * 25 * 1024 + 27);
+    expect((await client.nextJson<{ received: string }>()).received).toHaveLength(3 * 25 * 1024 + 27);
 
     const gone = disconnectOf(id);
     client.ws.send('y'.repeat(33 * 1024));
@@ -312,7 +343,13 @@ describe('timeouts, faults, persistence and the static site', () => {
 
   test('fault injection makes PostToConnection throw the matching SDK errors', async () => {
     let n = 0;
-    const faulty = await startEmulator({ assemblyDir, port: 0, faultRates: { 429: 0.5, 410: 0.5 }, random: () => [0.1, 0.9][n++ % 2], ...quiet });
+    const faulty = await startEmulator({
+      assemblyDir,
+      port: 0,
+      faultRates: { 429: 0.5, 410: 0.5 },
+      random: () => [0.1, 0.9][n++ % 2],
+      ...quiet,
+    });
     const client = new ApiGatewayManagementApiClient({ endpoint: faulty.managementEndpoint, region: 'eu-west-1', maxAttempts: 1 });
     try {
       const opened = waitFor<string>(faulty.gateway, 'open');
@@ -320,7 +357,9 @@ describe('timeouts, faults, persistence and the static site', () => {
       const id = await opened;
       // random() gives 0.1 (inside 410's half), then 0.9 (inside 429's half).
       await expect(client.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'x' }))).rejects.toBeInstanceOf(GoneException);
-      await expect(client.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'x' }))).rejects.toBeInstanceOf(LimitExceededException);
+      await expect(client.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'x' }))).rejects.toBeInstanceOf(
+        LimitExceededException,
+      );
       ws.ws.close();
     } finally {
       client.destroy();
