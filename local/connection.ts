@@ -49,6 +49,16 @@ export class LiveConnection {
     return this.serverClose !== undefined || this.socket.readyState !== this.socket.OPEN;
   }
 
+  /** Bytes queued for the client and not yet written to its socket (ws `bufferedAmount`). */
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  /** Sends one text frame, if the socket is still open. */
+  send(text: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
+  }
+
   /** Records a client message. */
   touchInbound(): void {
     this.lastInboundAt = this.clock.now();

@@ -26,7 +26,7 @@ import {
 } from './events';
 import { newEventId } from './ids';
 import { CLOSE, clientCloseCause, FrameSizeGuard, type CloseCause } from './limits';
-import { handleManagement, isManagementPath, type FaultRates } from './management';
+import { handleManagement, isManagementPath, OUTBOUND_HIGH_WATER_BYTES, type FaultRates } from './management';
 import { compileSelectionExpression, selectRoute, type RouteSelector } from './routing';
 import type { InvokeResult } from './runtime';
 import { localEndpointRefusal, type LocalEndpoint } from './request-guard';
@@ -396,8 +396,15 @@ export class Gateway extends EventEmitter {
     }
   }
 
+  /** Sends a route response or error frame; past the high-water mark it is dropped (and logged) so memory stays bounded. */
   private send(connection: LiveConnection, text: string): void {
-    if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(text);
+    if (connection.bufferedBytes > OUTBOUND_HIGH_WATER_BYTES) {
+      this.options.log(
+        `DROPPED    ${''.padEnd(12)} ${connection.id} reply of ${Buffer.byteLength(text)} bytes: the client's buffer is full`,
+      );
+      return;
+    }
+    connection.send(text);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The @connections management API (PostToConnection, GetConnection, DeleteConnection) as the
- * AWS SDK's ApiGatewayManagementApiClient expects it, with optional injected faults.
- * SigV4 signatures are accepted without checking.
+ * AWS SDK's ApiGatewayManagementApiClient expects it, with optional injected faults and
+ * backpressure. SigV4 signatures are accepted without checking.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LiveConnection } from './connection';
@@ -40,6 +40,49 @@ export function parseFaultRates(spec: string): FaultRates {
   const total = Object.values(rates).reduce((a, b) => a + b, 0);
   if (total > 1) throw new Error(`fault rates add up to ${total}; their sum must be at most 1`);
   return rates;
+}
+
+/**
+ * Bytes queued for one client (ws `bufferedAmount`) past which PostToConnection answers 429
+ * LimitExceededException, as API Gateway does when the client's buffer is full. It bounds what
+ * the emulator holds for a client that does not read: at most this plus one 128 KB message.
+ */
+export const OUTBOUND_HIGH_WATER_BYTES = 1024 * 1024;
+
+/** What one PostToConnection does; decided by {@link decidePost}. */
+export type PostDecision =
+  /** Send the frame and answer 200. */
+  | { readonly action: 'send' }
+  /** Answer with `status`, send nothing; `close` also closes the connection (an injected 410: it is gone). */
+  | { readonly action: 'refuse'; readonly status: number; readonly message: string; readonly close?: boolean };
+
+/** What {@link decidePost} needs to know about the target connection. */
+export interface PostTarget {
+  /** Open and not closing. */
+  readonly live: boolean;
+  /** Bytes queued for the client and not yet written to its socket. */
+  readonly bufferedBytes: number;
+}
+
+/**
+ * Decides one POST: a connection that is not live is gone (410, no fault drawn); an injected
+ * fault never also delivers, and an injected 410 closes the live connection it names, so the
+ * app's prune matches a connection that really went; a full buffer is refused with 429.
+ */
+export function decidePost(connectionId: string, target: PostTarget, fault: () => number | undefined): PostDecision {
+  if (!target.live) return { action: 'refuse', status: 410, message: `Connection ${connectionId} is gone` };
+  const injected = fault();
+  if (injected === 410)
+    return { action: 'refuse', status: 410, message: 'Injected fault 410 (--fault-rate): the connection is closed', close: true };
+  if (injected !== undefined) return { action: 'refuse', status: injected, message: `Injected fault ${injected} (--fault-rate)` };
+  if (target.bufferedBytes > OUTBOUND_HIGH_WATER_BYTES) {
+    return {
+      action: 'refuse',
+      status: 429,
+      message: `The client's buffer is full: ${target.bufferedBytes} bytes are waiting for connection ${connectionId} to read them (limit ${OUTBOUND_HIGH_WATER_BYTES})`,
+    };
+  }
+  return { action: 'send' };
 }
 
 /** Picks the injected failure for one POST, if any. */
@@ -98,22 +141,26 @@ export async function handleManagement(req: IncomingMessage, res: ServerResponse
       sendError(res, 413, `Payload exceeds the ${API_GATEWAY_LIMITS.messageBytes}-byte message limit`);
       return finish(413);
     }
-    const fault = pickFault(deps.faultRates, deps.random);
-    if (fault !== undefined) {
-      sendError(res, fault, `Injected fault ${fault} (--fault-rate)`);
-      return finish(fault);
+    const live = connection !== undefined && !connection.closing;
+    const decision = decidePost(connectionId, { live, bufferedBytes: connection?.bufferedBytes ?? 0 }, () =>
+      pickFault(deps.faultRates, deps.random),
+    );
+    if (decision.action === 'refuse') {
+      // Closed before the answer, so the app never prunes a connection that is still open.
+      if (decision.close) connection?.close(CLOSE.goingAway);
+      sendError(res, decision.status, decision.message);
+      return finish(decision.status);
     }
+    connection!.touchOutbound();
+    connection!.send(body.toString('utf8'));
+    res.writeHead(200, { 'content-type': 'application/json' }).end();
+    return finish(200);
   }
   if (!connection || connection.closing) {
     sendError(res, 410, `Connection ${connectionId} is gone`);
     return finish(410);
   }
   switch (method) {
-    case 'POST':
-      connection.touchOutbound();
-      connection.socket.send(body!.toString('utf8'));
-      res.writeHead(200, { 'content-type': 'application/json' }).end();
-      return finish(200);
     case 'GET':
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
