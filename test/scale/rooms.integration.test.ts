@@ -1,13 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../local/emulator';
-import { keys } from '../../lambda/core/table-design';
-import { appAssembly } from '../support/app-assembly';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Emulator } from '../../local/emulator';
+import { expiresAtFor, keys } from '../../lambda/core/table-design';
 import type { InvocationRecord } from '../../local/gateway';
-import { connect, waitFor, type TestClient } from '../local/helpers';
+import { waitFor, type TestClient } from '../local/helpers';
+import { memberIds, openMembers, recorder, request, start, waitUntil } from './support';
 
 /**
  * Rooms at scale, with real ws clients against the emulator running this app:
@@ -15,65 +14,6 @@ import { connect, waitFor, type TestClient } from '../local/helpers';
  * without a $disconnect, injected @connections faults, and --data-dir.
  */
 jest.setTimeout(120_000);
-
-const quiet = { log: () => undefined, functionLog: () => undefined };
-
-async function start(options: Partial<EmulatorOptions> = {}): Promise<{ emu: Emulator; db: DynamoDBDocumentClient; table: string }> {
-  const emu = await startEmulator({ assemblyDir: appAssembly(), port: 0, dynamodbPort: 0, ...quiet, ...options });
-  const db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: emu.dynamodbEndpoint, region: emu.app.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
-  const [table] = Object.values(emu.tables);
-  return { emu, db, table };
-}
-
-/** Sends a frame and waits for the reply that carries its id (other frames are kept in order). */
-async function request(client: TestClient, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const id = `r${Math.random().toString(36).slice(2)}`;
-  client.ws.send(JSON.stringify({ ...frame, id }));
-  for (;;) {
-    const reply = await client.nextJson();
-    if (reply.id === id) return reply;
-  }
-}
-
-/** The app's $connect needs a token: the emulator's local issuer mints one. */
-async function authenticatedUrl(emu: Emulator): Promise<string> {
-  if (!emu.localIssuer) return emu.url;
-  return `${emu.url}?token=${await emu.localIssuer.mint('scale-tester')}`;
-}
-
-async function openMembers(emu: Emulator, room: string, count: number): Promise<TestClient[]> {
-  const url = await authenticatedUrl(emu);
-  const members: TestClient[] = [];
-  // Bounded: 20 handshakes and joins in flight at a time.
-  for (let i = 0; i < count; i += 20) {
-    const batch = await Promise.all(Array.from({ length: Math.min(20, count - i) }, () => connect(url)));
-    await Promise.all(batch.map(async (m) => expect(await request(m, { action: 'join', room })).toMatchObject({ event: 'joined', room })));
-    members.push(...batch);
-  }
-  return members;
-}
-
-/** Collects every frame a client receives from now on. */
-function recorder(client: TestClient): string[] {
-  const frames: string[] = [];
-  client.ws.on('message', (data) => frames.push(data.toString()));
-  return frames;
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function memberIds(db: DynamoDBDocumentClient, table: string, room: string): Promise<string[]> {
-  const result = await db.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `ROOM#${room}` } }));
-  return (result.Items ?? []).map((i) => String(i.connectionId)).sort();
-}
 
 /** Resolves once the gateway has seen `count` more connections close. */
 function disconnects(emu: Emulator, count: number): Promise<void> {
@@ -129,7 +69,13 @@ describe('rooms on the emulator', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     for (const frames of received) {
       expect(frames).toHaveLength(1);
-      expect(JSON.parse(frames[0])).toEqual({ event: 'message', room: 'two-hundred', from: expect.any(String), data: 'to all', ts: expect.any(Number) });
+      expect(JSON.parse(frames[0])).toEqual({
+        event: 'message',
+        room: 'two-hundred',
+        from: expect.any(String),
+        data: 'to all',
+        ts: expect.any(Number),
+      });
     }
   });
 
@@ -147,10 +93,24 @@ describe('rooms on the emulator', () => {
     const after = new Set(await memberIds(db, table, 'dropping'));
     const vanished = [...before].filter((id) => !after.has(id));
     expect(vanished).toHaveLength(10);
-    // ... then put their rows back: on AWS, $disconnect is best-effort and may never arrive.
+    // ... then put their rows back: on AWS, $disconnect is best-effort and may never arrive. Their
+    // TTL has not passed (that case is the stale-members test's), so the fan-out posts and gets 410.
+    const expiresAt = expiresAtFor(Date.now());
     for (const id of vanished) {
-      await db.send(new PutCommand({ TableName: table, Item: { ...keys.connection(id), connectionId: id, connectedAt: Date.now(), sourceIp: '127.0.0.1', rooms: new Set(['dropping']), expiresAt: 1 } }));
-      await db.send(new PutCommand({ TableName: table, Item: { ...keys.member('dropping', id), connectionId: id, expiresAt: 1 } }));
+      await db.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            ...keys.connection(id),
+            connectionId: id,
+            connectedAt: Date.now(),
+            sourceIp: '127.0.0.1',
+            rooms: new Set(['dropping']),
+            expiresAt,
+          },
+        }),
+      );
+      await db.send(new PutCommand({ TableName: table, Item: { ...keys.member('dropping', id), connectionId: id, expiresAt } }));
     }
     expect(await memberIds(db, table, 'dropping')).toHaveLength(50);
 
@@ -188,7 +148,15 @@ describe('fault injection on @connections', () => {
         expect(ack).toMatchObject({ delivered: 39 });
       }
       await waitUntil(() => received.every((frames) => frames.length >= 5));
-      for (const frames of received) expect(frames.map((f) => JSON.parse(f).data)).toEqual(['burst 0', 'burst 1', 'burst 2', 'burst 3', 'burst 4']);
+      for (const frames of received) {
+        expect(frames.map((f) => (JSON.parse(f) as { data: string }).data)).toEqual([
+          'burst 0',
+          'burst 1',
+          'burst 2',
+          'burst 3',
+          'burst 4',
+        ]);
+      }
       // Faults were really injected, and each was retried into a delivery.
       const faulted = log.filter((line) => /@connections POST\s+\S+ (429|500)$/.test(line));
       expect(faulted.length).toBeGreaterThan(10);
@@ -235,7 +203,9 @@ describe('--data-dir', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-data-'));
     try {
       const first = await start({ dataDir });
-      await first.db.send(new PutCommand({ TableName: first.table, Item: { ...keys.member('kept', 'SOMEONE000000AA='), connectionId: 'SOMEONE000000AA=' } }));
+      await first.db.send(
+        new PutCommand({ TableName: first.table, Item: { ...keys.member('kept', 'SOMEONE000000AA='), connectionId: 'SOMEONE000000AA=' } }),
+      );
       first.db.destroy();
       await first.emu.stop();
 
