@@ -54,7 +54,7 @@ export interface TableSpec {
   readonly attributeDefinitions: unknown[];
   readonly globalSecondaryIndexes: unknown[];
   readonly localSecondaryIndexes: unknown[];
-  /** The TTL attribute, recorded for the banner; dynalite does not expire items. */
+  /** The TTL attribute: dynalite does not expire items, so the store's TTL sweeper deletes those past it. */
   readonly ttlAttribute?: string;
 }
 

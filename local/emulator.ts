@@ -34,7 +34,7 @@ export interface EmulatorOptions {
   readonly faultRates?: FaultRates;
   /** Random source for fault injection (tests make it deterministic). @default Math.random */
   readonly random?: () => number;
-  /** Times the idle timeout and maximum duration (tests pass a manual clock). @default the system clock */
+  /** Times the idle timeout, the maximum duration and TTL expiry (tests pass a manual clock). @default the system clock */
   readonly clock?: Clock;
   /** Serve this folder at `/`. @default no static site */
   readonly webDir?: string;
@@ -101,7 +101,11 @@ function sdkNodePath(): string {
 }
 
 /** Rewrites the API's real endpoints (https/wss) in a value to the local origin (http/ws). */
-export function rewriteApiUrls(value: string, app: Pick<WebSocketAppSpec, 'apiId' | 'region' | 'urlSuffix'>, localHostPort: string): string {
+export function rewriteApiUrls(
+  value: string,
+  app: Pick<WebSocketAppSpec, 'apiId' | 'region' | 'urlSuffix'>,
+  localHostPort: string,
+): string {
   const domain = `${app.apiId}.execute-api.${app.region}.${app.urlSuffix}`;
   return value.split(`https://${domain}`).join(`http://${localHostPort}`).split(`wss://${domain}`).join(`ws://${localHostPort}`);
 }
@@ -116,7 +120,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export function summarizeEmf(line: string): string | undefined {
   if (!line.startsWith('{"_aws":')) return undefined;
   try {
-    const emf = JSON.parse(line) as { _aws?: { CloudWatchMetrics?: Array<{ Namespace?: string; Metrics?: Array<{ Name: string }> }> } } & Record<string, unknown>;
+    const emf = JSON.parse(line) as {
+      _aws?: { CloudWatchMetrics?: Array<{ Namespace?: string; Metrics?: Array<{ Name: string }> }> };
+    } & Record<string, unknown>;
     const directives = emf._aws?.CloudWatchMetrics ?? [];
     const values = directives.flatMap((d) => (d.Metrics ?? []).map((m) => `${m.Name}=${JSON.stringify(emf[m.Name])}`));
     if (values.length === 0) return undefined;
@@ -142,9 +148,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     port: options.dynamodbPort ?? 0,
     dataDir: options.dataDir,
     region: app.region,
+    // TTL: expired items are deleted at start and every minute, measured on the emulator's clock.
+    clock: options.clock ?? systemClock,
+    log,
   });
 
-  let runtime: LambdaRuntime | undefined;
   const gateway = new Gateway({
     app,
     host,
@@ -157,7 +165,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     faultRates: options.faultRates ?? {},
     random: options.random ?? Math.random,
     clock: options.clock ?? systemClock,
-    invoke: (id, event) => runtime!.invoke(id, event),
+    // Built below, once the gateway's port is known; callers learn the URL only after that.
+    invoke: (id, event) => runtime.invoke(id, event),
     log,
     httpRoutes: async (req, res, url) => (issuerKey && issuerState ? handleIssuerRequest(req, res, url, issuerKey, issuerState) : false),
     publishedConfig: () => (issuerKey ? { tokenUrl: LOCAL_PATHS.token } : {}),
@@ -197,7 +206,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     for (const [key, value] of Object.entries(spec.environment)) env[key] = rewriteUrls(value);
     return env;
   };
-  runtime = new LambdaRuntime(app.functions.values(), environmentOf, {
+  const runtime = new LambdaRuntime(app.functions.values(), environmentOf, {
     region: app.region,
     accountId: app.accountId,
     maxConcurrency: options.maxConcurrency,
@@ -230,13 +239,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     gateway,
     localIssuer:
       issuerKey && issuerState
-        ? { ...issuerState, jwksUrl: `${issuerState.issuer}${JWKS_PATH_UNDER_ISSUER}`, mint: (user, ttlSeconds) => issuerKey.mint(issuerState!, { user, ttlSeconds }) }
+        ? {
+            ...issuerState,
+            jwksUrl: `${issuerState.issuer}${JWKS_PATH_UNDER_ISSUER}`,
+            mint: (user, ttlSeconds) => issuerKey.mint(issuerState, { user, ttlSeconds }),
+          }
         : undefined,
     settled: () => gateway.settled(),
     stop() {
       stopped ??= (async () => {
         await gateway.stop();
-        await runtime!.stop();
+        await runtime.stop();
         await store.stop();
       })();
       return stopped;

@@ -1,6 +1,6 @@
 /**
  * The DynamoDB-compatible store: dynalite in this process, in memory or on LevelDB under a
- * data dir, with the template's tables created at start.
+ * data dir, with the template's tables created at start and their TTL applied by a sweeper.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +14,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { TableSpec } from './assembly';
+import { systemClock, type Clock } from './clock';
+import { TtlSweeper, type TtlTable } from './ttl-sweeper';
 
 export interface StoreOptions {
   readonly host: string;
@@ -22,6 +24,12 @@ export interface StoreOptions {
   /** LevelDB folder; in memory when undefined. */
   readonly dataDir?: string;
   readonly region: string;
+  /** What TTL is measured on, and when it is applied. @default the system clock */
+  readonly clock?: Clock;
+  /** How often expired items are deleted. @default TTL_SWEEP_INTERVAL_MS (a minute) */
+  readonly ttlSweepIntervalMs?: number;
+  /** Receives the TTL sweeper's lines (how many items each sweep expired). @default none */
+  readonly log?: (line: string) => void;
 }
 
 export interface RunningStore {
@@ -30,8 +38,28 @@ export interface RunningStore {
   readonly created: readonly string[];
   /** DynamoDB requests served since start, by operation (GetItem, Query, ...), for benchmarks. */
   requestCounts(): Readonly<Record<string, number>>;
+  /** Deletes every item past its table's TTL now, as the sweeper does every interval; resolves with how many. */
+  expireNow(): Promise<number>;
   stop(): Promise<void>;
 }
+
+/** The tables whose TTL the sweeper applies, with the key attributes its deletes need. */
+export function ttlTables(tables: readonly TableSpec[]): TtlTable[] {
+  return tables.flatMap((t) =>
+    t.ttlAttribute === undefined
+      ? []
+      : [
+          {
+            tableName: t.tableName,
+            ttlAttribute: t.ttlAttribute,
+            keyAttributes: (t.keySchema as Array<{ AttributeName: string }>).map((k) => k.AttributeName),
+          },
+        ],
+  );
+}
+
+/** Marks the TTL sweeper's requests, which are the emulator's own work, not the handlers'. */
+const SWEEPER_USER_AGENT = 'switchboard-local-ttl';
 
 /** The CreateTable input for a template table. Provisioned throughput is irrelevant locally. */
 export function createTableInput(table: TableSpec): CreateTableCommandInput {
@@ -62,6 +90,7 @@ export async function startStore(tables: readonly TableSpec[], options: StoreOpt
   const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const counts: Record<string, number> = {};
   server.on('request', (req: { headers: Record<string, string | string[] | undefined> }) => {
+    if (String(req.headers['user-agent'] ?? '').includes(SWEEPER_USER_AGENT)) return;
     // X-Amz-Target is "DynamoDB_20120810.<Operation>".
     const operation = String(req.headers['x-amz-target'] ?? 'unknown')
       .split('.')
@@ -102,7 +131,33 @@ export async function startStore(tables: readonly TableSpec[], options: StoreOpt
   } finally {
     client.destroy();
   }
-  return { endpoint, created, requestCounts: () => ({ ...counts }), stop: () => closeServer(server) };
+  // Its own client, marked so that its Scans and deletes stay out of the handlers' request counts.
+  const sweeperClient = new DynamoDBClient({
+    endpoint,
+    region: options.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    customUserAgent: SWEEPER_USER_AGENT,
+  });
+  const sweeper = new TtlSweeper({
+    client: sweeperClient,
+    tables: ttlTables(tables),
+    clock: options.clock ?? systemClock,
+    intervalMs: options.ttlSweepIntervalMs,
+    log: options.log ?? (() => undefined),
+  });
+  // Tables kept in --data-dir may hold items that expired while the emulator was not running.
+  await sweeper.start();
+  return {
+    endpoint,
+    created,
+    requestCounts: () => ({ ...counts }),
+    expireNow: () => sweeper.sweep(),
+    async stop() {
+      await sweeper.stop();
+      sweeperClient.destroy();
+      await closeServer(server);
+    },
+  };
 }
 
 async function waitUntilActive(client: DynamoDBClient, tableName: string, timeoutMs = 10_000): Promise<void> {
