@@ -4,12 +4,13 @@
  * concurrent invocations up to a limit, and a timeout enforced by terminating the worker.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { transformSync } from 'esbuild';
+import { buildSync } from 'esbuild';
 import type { FunctionSpec } from './assembly';
+import type { LocalAwsServices } from './aws-endpoints';
 import { newEventId } from './ids';
 import type { InvokeRequest, SerializedError, WorkerInit, WorkerReply } from './worker-protocol';
 
@@ -20,6 +21,14 @@ export type InvokeResult =
 export interface RuntimeOptions {
   /** Environment variables every function gets before its own (region, credentials, endpoints). */
   readonly baseEnvironment: Readonly<Record<string, string>>;
+  /**
+   * Variables set after the function's own, which its configuration cannot change (as Lambda
+   * reserves AWS_REGION or the credentials): the local fake credentials and where to find them.
+   * @default none
+   */
+  readonly reservedEnvironment?: Readonly<Record<string, string>>;
+  /** The local services the functions' AWS requests go to. @default none: every AWS endpoint is refused */
+  readonly localAws?: LocalAwsServices;
   /**
    * Most execution environments per function; more concurrent invocations wait for one.
    * Each environment is a V8 isolate that warms its own JIT, so more environments than
@@ -40,11 +49,22 @@ let workerScript: string | undefined;
 /** Beside this file: plain JavaScript, loaded as is by the worker's module loader. */
 const SDK_HOOKS_FILE = path.join(__dirname, 'runtime-sdk-hooks.mjs');
 
-/** worker.ts compiled once per process to a file, so workers start without a TS loader. */
+/**
+ * worker.ts and the modules it imports bundled once per process to a file, so workers start
+ * without a TS loader; Node built-ins stay imports, and the bundle may not use any package.
+ */
 function compiledWorkerScript(): string {
   if (workerScript) return workerScript;
-  const source = readFileSync(path.join(__dirname, 'worker.ts'), 'utf8');
-  const { code } = transformSync(source, { loader: 'ts', format: 'cjs', target: 'node20', sourcefile: 'worker.ts' });
+  const { outputFiles } = buildSync({
+    entryPoints: [path.join(__dirname, 'worker.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    write: false,
+  });
+  const code = outputFiles[0].text;
   const dir = path.join(os.tmpdir(), 'switchboard-local');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `worker-${createHash('sha256').update(code).digest('hex').slice(0, 12)}.js`);
@@ -179,6 +199,7 @@ export class FunctionPool {
       logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${newEventId().slice(0, 8)}`,
       enableSourceMaps: /--enable-source-maps/.test(this.env.NODE_OPTIONS ?? ''),
       sdkHooksFile: SDK_HOOKS_FILE,
+      localAws: this.options.localAws ?? null,
     };
     const worker = new Worker(compiledWorkerScript(), {
       workerData: init,
@@ -253,7 +274,7 @@ export class LambdaRuntime {
 
   constructor(functions: Iterable<FunctionSpec>, environmentOf: (spec: FunctionSpec) => Record<string, string>, options: RuntimeOptions) {
     for (const spec of functions) {
-      const env = { ...options.baseEnvironment, ...environmentOf(spec) };
+      const env = { ...options.baseEnvironment, ...environmentOf(spec), ...options.reservedEnvironment };
       this.pools.set(spec.logicalId, new FunctionPool(spec, env, options));
     }
   }

@@ -1,4 +1,5 @@
 /** Messages between the runtime and its Lambda worker threads. */
+import type { LocalAwsServices } from './aws-endpoints';
 
 /** What a worker needs to become one function's execution environment. */
 export interface WorkerInit {
@@ -11,6 +12,8 @@ export interface WorkerInit {
   readonly enableSourceMaps: boolean;
   /** The ES module resolve hooks that make runtime-provided packages (NODE_PATH) importable. */
   readonly sdkHooksFile: string;
+  /** The local services AWS requests go to; every other AWS endpoint is refused. null: refuse them all. */
+  readonly localAws: LocalAwsServices | null;
 }
 
 export interface InvokeRequest {

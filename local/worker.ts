@@ -3,7 +3,8 @@
  * variables and module state, loads the bundle's handler once (the init phase), then serves
  * one invocation at a time for as long as the runtime keeps it warm.
  *
- * This file is transpiled by runtime.ts and started as a worker; it is not imported.
+ * This file is bundled by runtime.ts (with worker-network.ts, Node built-ins left external) and
+ * started as a worker; it is not imported.
  */
 import * as path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,10 +12,13 @@ import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InvokeRequest, WorkerInit, WorkerReply, SerializedError } from './worker-protocol';
+import { installAwsNetworkGuard } from './worker-network';
 
 type Handler = (event: unknown, context: unknown, callback?: (err?: unknown, result?: unknown) => void) => unknown;
 
 const init = workerData as WorkerInit;
+/** No local services: every AWS endpoint is refused (an API id and ports nothing can match). */
+const NO_LOCAL_AWS = { region: 'none', urlSuffix: 'invalid', apiId: 'none', gateway: '127.0.0.1:0', dynamodb: '127.0.0.1:0' };
 const port = parentPort!;
 
 function serializeError(err: unknown): SerializedError {
@@ -176,6 +180,8 @@ async function main(): Promise<void> {
   captureOutput(process.stdout);
   captureOutput(process.stderr);
   if (init.enableSourceMaps) process.setSourceMapsEnabled(true);
+  // Before the handler's modules load, so module-scope clients and their agents see it too.
+  installAwsNetworkGuard(init.localAws ?? NO_LOCAL_AWS);
   let handler: Handler;
   try {
     handler = await loadHandler();
