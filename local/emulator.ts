@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { loadWebSocketApp, type FunctionSpec, type WebSocketAppSpec } from './assembly';
 import { systemClock, type Clock } from './clock';
+import { awsProfileNames, FAKE_CREDENTIALS, writeFakeAwsHome } from './credential-isolation';
 import { Gateway } from './gateway';
 import type { FaultRates } from './management';
 import { API_GATEWAY_LIMITS, JWKS_PATH_UNDER_ISSUER, LOCAL_PATHS } from '../protocol';
@@ -206,17 +207,32 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     for (const [key, value] of Object.entries(spec.environment)) env[key] = rewriteUrls(value);
     return env;
   };
+  // Every credential source a function's SDK may try resolves to fake keys: the environment, and
+  // shared files with each profile name the developer uses (names only) in a HOME of our own.
+  const appProfiles = [...app.functions.values()].map((f) => f.environment.AWS_PROFILE ?? '');
+  const fakeHome = writeFakeAwsHome(app.region, [...awsProfileNames(), ...appProfiles]);
+  // Built from these lists only, never from process.env: the developer's AWS_* variables stay out.
   const runtime = new LambdaRuntime(app.functions.values(), environmentOf, {
     region: app.region,
     accountId: app.accountId,
     maxConcurrency: options.maxConcurrency,
     onOutput: functionLog,
+    localAws: {
+      region: app.region,
+      urlSuffix: app.urlSuffix,
+      apiId: app.apiId,
+      gateway: localHostPort,
+      dynamodb: new URL(store.endpoint).host,
+    },
+    reservedEnvironment: {
+      AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+      ...fakeHome.environment,
+    },
     baseEnvironment: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       AWS_REGION: app.region,
       AWS_DEFAULT_REGION: app.region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: store.endpoint,
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -251,6 +267,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         await gateway.stop();
         await runtime.stop();
         await store.stop();
+        fakeHome.remove();
       })();
       return stopped;
     },
