@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { AssemblyError } from './assembly';
+import { argsForAssembly, reexecWithoutCredentials } from './credential-isolation';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator';
 import { API_GATEWAY_LIMITS, LOCAL_PATHS } from '../protocol';
 import { integerFlag, parseFlags, UsageError } from './flags';
@@ -149,6 +150,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   let emu: Emulator;
   try {
     const assemblyDir = options.assemblyDir ?? synthesize(process.cwd(), log);
+    // Synthesized with the developer's credentials; functions run in a process started without them.
+    const restarted = reexecWithoutCredentials(options.assemblyDir ? argv : argsForAssembly(argv, assemblyDir));
+    if (restarted) return await restarted;
     emu = await startEmulator({ ...options, assemblyDir, log, localIssuerDir: localIssuerDirFor(options.dataDir) });
   } catch (err: unknown) {
     const code = (err as { code?: string }).code;

@@ -12,6 +12,18 @@ export interface ApiContext {
   readonly region: string;
   readonly accountId: string;
   readonly stageVariables: Readonly<Record<string, string>>;
+  /** The partition's domain (AWS::URLSuffix). @default amazonaws.com, amazonaws.com.cn in cn- regions */
+  readonly urlSuffix?: string;
+}
+
+/**
+ * The API's own host name, `<apiId>.execute-api.<region>.amazonaws.com`, which API Gateway puts in
+ * `requestContext.domainName`: handlers build their callback URL from it (`https://${domainName}/${stage}`),
+ * and the function's network guard routes that host to the local gateway.
+ */
+export function apiDomainName(api: Pick<ApiContext, 'apiId' | 'region' | 'urlSuffix'>): string {
+  const suffix = api.urlSuffix ?? (api.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com');
+  return `${api.apiId}.execute-api.${api.region}.${suffix}`;
 }
 
 /** What API Gateway knows about one connection. */
@@ -19,7 +31,7 @@ export interface ConnectionContext {
   readonly connectionId: string;
   readonly connectedAt: number;
   readonly sourceIp: string;
-  /** The Host the client connected to; becomes `domainName`. */
+  /** The Host the client connected to (locally 127.0.0.1:PORT); events carry the API's domain instead (apiDomainName). */
   readonly domainName: string;
   /** `principalId` and context from the $connect authorizer, values as strings. */
   authorizer?: Readonly<Record<string, string>>;
@@ -99,7 +111,7 @@ function requestContext(
     requestTimeEpoch: now,
     identity: { sourceIp: conn.sourceIp },
     requestId,
-    domainName: conn.domainName,
+    domainName: apiDomainName(api),
     connectionId: conn.connectionId,
     apiId: api.apiId,
   };
@@ -178,9 +190,10 @@ export function disconnectEvent(
   reason: string,
   now = Date.now(),
 ): IntegrationEvent {
+  const host = apiDomainName(api);
   return {
-    headers: { Host: conn.domainName, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' },
-    multiValueHeaders: { Host: [conn.domainName], 'x-api-key': [''], 'X-Forwarded-For': [''], 'x-restapi': [''] },
+    headers: { Host: host, 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' },
+    multiValueHeaders: { Host: [host], 'x-api-key': [''], 'X-Forwarded-For': [''], 'x-restapi': [''] },
     requestContext: requestContext(api, conn, '$disconnect', 'DISCONNECT', now, {
       disconnectStatusCode: statusCode,
       disconnectReason: reason,

@@ -80,8 +80,26 @@ describe('event builders', () => {
     expect(sorted(Object.keys(event))).toEqual(sorted(RECORDED.disconnect.topLevel));
     expect(sorted(Object.keys(event.headers!))).toEqual(sorted(RECORDED.disconnect.headers));
     expect(sorted(Object.keys(event.requestContext))).toEqual(sorted(RECORDED.disconnect.requestContext));
-    expect(event.headers).toEqual({ Host: '127.0.0.1:3001', 'x-api-key': '', 'X-Forwarded-For': '', 'x-restapi': '' });
+    expect(event.headers).toEqual({
+      Host: 'abcdef1234.execute-api.us-east-1.amazonaws.com',
+      'x-api-key': '',
+      'X-Forwarded-For': '',
+      'x-restapi': '',
+    });
     expect(event.requestContext).toMatchObject({ disconnectStatusCode: 1005, disconnectReason: 'Client-side close frame status not set' });
+  });
+
+  test("domainName is the API's AWS host name, as in AWS, whatever Host the client used", () => {
+    for (const event of [
+      connectEvent(api, conn, handshake()),
+      messageEvent(api, conn, 'chat', 'x'),
+      disconnectEvent(api, conn, 1000, 'x'),
+    ]) {
+      expect(event.requestContext.domainName).toBe('abcdef1234.execute-api.us-east-1.amazonaws.com');
+    }
+    expect(messageEvent({ ...api, region: 'cn-north-1' }, conn, 'chat', 'x').requestContext.domainName).toBe(
+      'abcdef1234.execute-api.cn-north-1.amazonaws.com.cn',
+    );
   });
 
   test('the authorizer context appears on events of an authorized connection', () => {
