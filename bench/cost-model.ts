@@ -79,7 +79,8 @@ export function broadcastCost(members: number, a: CostAssumptions = DEFAULT_ASSU
 /**
  * One frame refused with RATE_LIMITED: the frame in and the error out are still billed, and so
  * is the invocation. Past the frame limit (kept in memory) that is all; past the room-message
- * limit the sender's row was read first (1 read unit) and nothing is written.
+ * limit, at most the sender's row was read (1 read unit; none while the environment already knows
+ * the bucket is empty) and nothing is written.
  */
 export function refusedFrameCost(limit: 'frames' | 'roomMessages', a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdown {
   return breakdown(2, 1, limit === 'roomMessages' ? 1 : 0, 0, 0, a);

@@ -52,7 +52,9 @@ export function responseRoute(
       : rateLimited('frames', limiter.limit, token.retryAfterMs, idOf(event.body));
     if (result.event === 'error') {
       count(METRIC.framesRejected);
-      logger.info('Frame rejected', { code: result.error.code });
+      // A flood would make one INFO line per refused frame, a log bill of its own: the metric counts them.
+      if (result.error.code === 'RATE_LIMITED') logger.debug('Frame rate-limited');
+      else logger.info('Frame rejected', { code: result.error.code });
     }
     return { statusCode: 200, body: serialize(result) };
   });

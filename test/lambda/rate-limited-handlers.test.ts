@@ -122,11 +122,16 @@ describe('the room-message limit (in the connection\u2019s row)', () => {
     expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
     expect(ddb).not.toHaveReceivedCommand(QueryCommand);
     expect(api).not.toHaveReceivedCommand(PostToConnectionCommand);
+    // The environment now knows the bucket is empty: the next room message is refused before any read.
+    ddb.resetHistory();
+    const again = await message(frame('message', 'SENDER00000000A=', '{"action":"message","room":"lobby","data":"hi","id":"m3"}'), context);
+    expect(reply(again)).toMatchObject({ error: { code: 'RATE_LIMITED' }, id: 'm3' });
+    expect(ddb.calls()).toHaveLength(0);
   });
 
   it('leaves echo messages (no room) to the frame limit alone: no table call', async () => {
     const message = load('message');
-    expect(reply(await message(frame('message', 'SENDER00000000A=', '{"action":"message","data":"echo"}'), context))).toEqual({
+    expect(reply(await message(frame('message', 'ECHOER00000000A=', '{"action":"message","data":"echo"}'), context))).toEqual({
       event: 'message',
       data: 'Received: echo',
     });

@@ -85,4 +85,32 @@ describe('RoomMessageLimiter', () => {
     }
     expect(allowed).toBe(20 + 19); // 20 at once, then one per 100 ms for 1.998 s
   });
+
+  it('refuses from memory, with no table call, while the bucket it last saw is still empty', async () => {
+    const fresh = new RoomMessageLimiter(store, { perSecond: 10, burst: 20 }, () => now, 2);
+    expect(fresh.refuseFromMemory('c1')).toBeUndefined(); // never seen: must read
+    await expect(fresh.take({ ...sender, roomBucket: { tokens: 0, at: now } })).resolves.toEqual({ allowed: false, retryAfterMs: 100 });
+    expect(fresh.refuseFromMemory('c1')).toEqual({ allowed: false, retryAfterMs: 100 });
+    now += 50;
+    expect(fresh.refuseFromMemory('c1')).toEqual({ allowed: false, retryAfterMs: 50 });
+    now += 50; // a token's worth has flowed in: only the table can tell whether another environment took it
+    expect(fresh.refuseFromMemory('c1')).toBeUndefined();
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('never refuses from memory what the table would allow: a bucket it saved with tokens left means read', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    const fresh = new RoomMessageLimiter(store, { perSecond: 10, burst: 20 }, () => now);
+    await expect(fresh.take(sender)).resolves.toEqual({ allowed: true });
+    expect(fresh.refuseFromMemory('c1')).toBeUndefined();
+  });
+
+  it('remembers at most maxConnections buckets, forgetting the least recently used', async () => {
+    const fresh = new RoomMessageLimiter(store, { perSecond: 10, burst: 20 }, () => now, 2);
+    const empty = { tokens: 0, at: now };
+    for (const id of ['a', 'b', 'c']) await fresh.take({ ...sender, connectionId: id, roomBucket: empty });
+    expect(fresh.refuseFromMemory('a')).toBeUndefined(); // forgotten
+    expect(fresh.refuseFromMemory('b')).toMatchObject({ allowed: false });
+    expect(fresh.refuseFromMemory('c')).toMatchObject({ allowed: false });
+  });
 });
