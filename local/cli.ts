@@ -4,22 +4,25 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { createServer } from 'node:net';
 import { AssemblyError } from './assembly';
 import { argsForAssembly, reexecWithoutCredentials } from './credential-isolation';
+import { cachedAssembly } from './assembly-cache';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator';
 import { API_GATEWAY_LIMITS, LOCAL_PATHS } from '../protocol';
 import { integerFlag, parseFlags, UsageError } from './flags';
 import { localIssuerDirFor } from './local-issuer';
 import { isLoopback } from './loopback';
 import { parseFaultRates } from './management';
-import { synthesize as synthesizeApp } from './synth';
 
 export const USAGE = `Usage: switchboard-local [flags]
 
 Runs an AWS CDK app's API Gateway WebSocket API locally: routes, Lambda functions,
 authorizers, the @connections API and DynamoDB tables (dynalite).
 
-  --assembly DIR       an already synthesized cloud assembly (default: synthesize the app in this folder)
+  --assembly DIR       an already synthesized cloud assembly (default: synthesize the app in this
+                       folder, or reuse its last synthesis when no source changed)
+  -c, --context K=V    context for the synth, as cdk synth -c (repeatable)
   --stack NAME         which stack to run (default: the one stack with a WebSocket API)
   --port N             gateway port; 0 picks a free one (default: 3001)
   --host HOST          address to listen on (default: 127.0.0.1)
@@ -36,6 +39,8 @@ authorizers, the @connections API and DynamoDB tables (dynalite).
 
 export interface CliOptions extends Omit<EmulatorOptions, 'assemblyDir'> {
   readonly assemblyDir?: string;
+  /** Context for the synth (`-c key=value`). */
+  readonly context: Readonly<Record<string, string>>;
   readonly quiet: boolean;
   readonly help: boolean;
 }
@@ -44,7 +49,18 @@ const VALUE_FLAGS = ['assembly', 'stack', 'port', 'host', 'dynamodb-port', 'data
 
 /** Parses argv (without node and script); throws UsageError naming the bad flag. */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const { values, switches } = parseFlags(argv, { values: VALUE_FLAGS, switches: ['quiet', 'help'] });
+  const { values, lists, switches } = parseFlags(argv, {
+    values: VALUE_FLAGS,
+    switches: ['quiet', 'help'],
+    repeatable: ['context'],
+    aliases: { c: 'context' },
+  });
+  const context: Record<string, string> = {};
+  for (const pair of lists.get('context') ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`-c/--context takes key=value, as cdk synth -c does; got "${pair}"`);
+    context[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
   const quiet = switches.has('quiet');
   const help = switches.has('help');
   const dir = (flag: string) => {
@@ -56,6 +72,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (web && !existsSync(web)) throw new UsageError(`--web ${web} does not exist`);
   const assemblyDir = dir('assembly');
   if (assemblyDir && !existsSync(assemblyDir)) throw new UsageError(`--assembly ${assemblyDir} does not exist`);
+  if (assemblyDir && Object.keys(context).length > 0) {
+    throw new UsageError(
+      '-c/--context applies to the synth; with --assembly nothing is synthesized (synthesize with cdk synth -c instead)',
+    );
+  }
   let faultRates;
   if (values.has('fault-rate')) {
     try {
@@ -70,6 +91,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   };
   return {
     assemblyDir,
+    context,
     stack: values.get('stack'),
     port: get('port', (v) => integerFlag('port', v, 0, 65535)) ?? 3001,
     host: values.get('host') ?? '127.0.0.1',
@@ -84,18 +106,31 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   };
 }
 
-/** Runs `cdk synth` for the app in `cwd` and returns the assembly folder. */
-function synthesize(cwd: string, log: (line: string) => void): string {
+/**
+ * The app's cloud assembly: `cdk synth` of the app in `cwd`, reused from the last start (or test
+ * run) when no file it is made from has changed.
+ */
+function synthesize(cwd: string, context: Readonly<Record<string, string>>, log: (line: string) => void): string {
   if (!existsSync(path.join(cwd, 'cdk.json'))) {
     throw new UsageError(`no --assembly given and no cdk.json in ${cwd}: run from a CDK app folder or pass --assembly DIR`);
   }
-  const out = path.join(cwd, 'cdk.out');
-  log(`Synthesizing the CDK app in ${cwd} (cdk synth -o ${path.relative(cwd, out)}) ...`);
   try {
-    return synthesizeApp({ cwd, outDir: out, verbose: true });
+    const assembly = cachedAssembly({ cwd, context, verbose: true, log });
+    if (!assembly.synthesized) log(`Using the app's last synthesis (${path.relative(cwd, assembly.dir)}): no source changed since.`);
+    return assembly.dir;
   } catch (err: unknown) {
     throw new UsageError(`${(err as Error).message}; fix the app or pass --assembly DIR`);
   }
+}
+
+/** Fails with EADDRINUSE now, before a synth of many seconds, when the port is taken. */
+async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
 }
 
 /** The start banner: endpoints and the route table. */
@@ -110,7 +145,7 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
   ];
   if (options.webDir) lines.push(`  Web           ${emu.httpUrl}/ (from ${options.webDir})`);
   for (const t of app.tables) {
-    lines.push(`  Table         ${t.tableName}${t.ttlAttribute ? ` (TTL on ${t.ttlAttribute}: expired items deleted every minute)` : ''}`);
+    lines.push(`  Table         ${t.tableName}${t.ttlAttribute ? ` (TTL on ${t.ttlAttribute} is not enforced locally)` : ''}`);
   }
   if (emu.localIssuer) {
     lines.push(
@@ -149,7 +184,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const log = options.quiet ? () => undefined : (line: string) => console.log(line);
   let emu: Emulator;
   try {
-    const assemblyDir = options.assemblyDir ?? synthesize(process.cwd(), log);
+    await checkPortFree(options.host ?? '127.0.0.1', options.port ?? 3001);
+    const assemblyDir = options.assemblyDir ?? synthesize(process.cwd(), options.context, log);
     // Synthesized with the developer's credentials; functions run in a process started without them.
     const restarted = reexecWithoutCredentials(options.assemblyDir ? argv : argsForAssembly(argv, assemblyDir));
     if (restarted) return await restarted;

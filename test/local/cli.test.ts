@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from '../../local/cli';
@@ -117,5 +118,37 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--assembly', path.join(tmp, 'missing')])).toThrow('does not exist');
     expect(() => parseArgs(['--fault-rate', '410'])).toThrow('--fault-rate: bad fault rate "410"');
     expect(() => parseArgs(['stray'])).toThrow('unexpected argument "stray"');
+    expect(() => parseArgs(['-c', 'novalue'])).toThrow('-c/--context takes key=value');
+    expect(() => parseArgs(['-x'])).toThrow('unknown flag -x');
+    expect(() => parseArgs(['--assembly', tmp, '-c', 'a=b'])).toThrow('with --assembly nothing is synthesized');
+  });
+
+  test('-c key=value (repeatable) passes context through to the synth, as cdk synth -c does', () => {
+    expect(parseArgs(['-c', 'authProvider=none', '--context', 'stageName=v2', '-c', 'x=a=b']).context).toEqual({
+      authProvider: 'none',
+      stageName: 'v2',
+      x: 'a=b',
+    });
+    expect(parseArgs([]).context).toEqual({});
+  });
+});
+
+describe('before synthesizing', () => {
+  test('a busy port is reported at once, not after a synth', async () => {
+    // GIVEN a taken port, and an app folder whose synth would fail if it ever ran.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const app = mkdtempSync(path.join(os.tmpdir(), 'switchboard-busy-'));
+    writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({ app: 'node -e "process.exit(3)"' }));
+    try {
+      const { code, stderr } = await run(['--port', String(port)], app);
+      expect(code).toBe(1);
+      expect(stderr).toContain('that port is in use');
+      expect(stderr).not.toContain('cdk synth failed');
+    } finally {
+      taken.close();
+      rmSync(app, { recursive: true, force: true });
+    }
   });
 });
