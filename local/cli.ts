@@ -145,7 +145,7 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
   ];
   if (options.webDir) lines.push(`  Web           ${emu.httpUrl}/ (from ${options.webDir})`);
   for (const t of app.tables) {
-    lines.push(`  Table         ${t.tableName}${t.ttlAttribute ? ` (TTL on ${t.ttlAttribute} is not enforced locally)` : ''}`);
+    lines.push(`  Table         ${t.tableName}${t.ttlAttribute ? ` (TTL on ${t.ttlAttribute}: expired items deleted every minute)` : ''}`);
   }
   if (emu.localIssuer) {
     lines.push(
