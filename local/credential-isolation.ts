@@ -79,7 +79,11 @@ export function writeFakeAwsHome(region: string, profileNames: Iterable<string>)
   };
 }
 
-/** AWS variables that only name things the emulator reads (region, profile names, file paths), not secrets. */
+/**
+ * AWS variables that hold no secret: the region, profile names, file locations the emulator reads
+ * profile names from, and SDK settings. Functions get none of them either way (their environment
+ * is built from a fixed list); keeping them only spares a restart.
+ */
 const KEPT_AWS_VARIABLES = new Set([
   'AWS_REGION',
   'AWS_DEFAULT_REGION',
@@ -87,6 +91,10 @@ const KEPT_AWS_VARIABLES = new Set([
   'AWS_DEFAULT_PROFILE',
   'AWS_CONFIG_FILE',
   'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CA_BUNDLE',
+  'AWS_SDK_LOAD_CONFIG',
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
+  'AWS_NODEJS_CONNECTION_REUSE_ENABLED',
 ]);
 
 /** Marks the re-executed emulator, so it never re-executes again. */
@@ -151,5 +159,7 @@ export function reexecWithoutCredentials(args: readonly string[]): Promise<numbe
 function stopWithParent(): void {
   if (!process.channel) return;
   process.channel.unref();
-  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  const stop = () => process.kill(process.pid, 'SIGTERM');
+  if (process.connected) process.once('disconnect', stop);
+  else stop();
 }

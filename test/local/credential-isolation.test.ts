@@ -47,7 +47,7 @@ describe('writeFakeAwsHome', () => {
 });
 
 describe('credentialVariables', () => {
-  test('every AWS_* variable but the region, profile names and file locations', () => {
+  test('every AWS_* variable but the region, profile names, file locations and SDK settings', () => {
     const env = {
       AWS_ACCESS_KEY_ID: 'x',
       AWS_SECRET_ACCESS_KEY: 'x',
@@ -57,6 +57,7 @@ describe('credentialVariables', () => {
       AWS_REGION: 'x',
       AWS_PROFILE: 'x',
       AWS_CONFIG_FILE: 'x',
+      AWS_CA_BUNDLE: 'x',
       HOME: 'x',
     };
     expect(credentialVariables(env).sort()).toEqual([
