@@ -1,7 +1,8 @@
 import { Duration, type App } from 'aws-cdk-lib';
 import { checkMaxTokenAgeSeconds } from '../lambda/core/auth/config';
+import { RATE_LIMIT_DEFAULTS } from '../lambda/core/config';
 import { AUTH_PROVIDERS, type AuthProvider } from './switchboard-auth';
-import type { SwitchboardApiProps } from './switchboard-api';
+import type { RateLimitProps, SwitchboardApiProps } from './switchboard-api';
 
 /**
  * Context keys that configure the app: `npx cdk deploy -c stageName=prod`.
@@ -15,6 +16,10 @@ export const CONTEXT_KEYS = {
   maxRoomsPerConnection: 'maxRoomsPerConnection',
   maxRoomMembers: 'maxRoomMembers',
   fanoutConcurrency: 'fanoutConcurrency',
+  roomMessagesPerSecond: 'roomMessagesPerSecond',
+  roomMessageBurst: 'roomMessageBurst',
+  framesPerSecond: 'framesPerSecond',
+  frameBurst: 'frameBurst',
   authProvider: 'authProvider',
   oidcIssuer: 'oidcIssuer',
   oidcJwksUrl: 'oidcJwksUrl',
@@ -39,6 +44,13 @@ export function readAppConfig(app: App): AppConfig {
       throw new Error(`Context value ${key} must be a number; got ${JSON.stringify(raw)}.`);
     }
     return value;
+  };
+  /** A rate limit from its two keys; either alone keeps the other's default. */
+  const rateLimit = (perSecondKey: string, burstKey: string, defaults: RateLimitProps): RateLimitProps | undefined => {
+    const perSecond = number(perSecondKey);
+    const burst = number(burstKey);
+    if (perSecond === undefined && burst === undefined) return undefined;
+    return { perSecond: perSecond ?? defaults.perSecond, burst: burst ?? defaults.burst };
   };
   const rate = number(CONTEXT_KEYS.throttleRateLimit);
   const burst = number(CONTEXT_KEYS.throttleBurstLimit);
@@ -72,6 +84,8 @@ export function readAppConfig(app: App): AppConfig {
       maxRoomsPerConnection: number(CONTEXT_KEYS.maxRoomsPerConnection),
       maxRoomMembers: number(CONTEXT_KEYS.maxRoomMembers),
       fanoutConcurrency: number(CONTEXT_KEYS.fanoutConcurrency),
+      roomMessageRateLimit: rateLimit(CONTEXT_KEYS.roomMessagesPerSecond, CONTEXT_KEYS.roomMessageBurst, RATE_LIMIT_DEFAULTS.roomMessages),
+      frameRateLimit: rateLimit(CONTEXT_KEYS.framesPerSecond, CONTEXT_KEYS.frameBurst, RATE_LIMIT_DEFAULTS.frames),
       auth: {
         provider: provider as AuthProvider | undefined,
         oidcIssuer: string(CONTEXT_KEYS.oidcIssuer),

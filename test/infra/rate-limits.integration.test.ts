@@ -70,6 +70,21 @@ describe('rate limits', () => {
     expect(environmentOf(t, 'Ping')).toMatchObject({ [ENV.framesPerSecond]: '20', [ENV.frameBurst]: '40' });
   });
 
+  it('takes them from context too, a key alone keeping the other default', () => {
+    const { stack: configured, outdir: dir } = synthSwitchboard({ roomMessagesPerSecond: '2', frameBurst: '60' });
+    try {
+      expect(environmentOf(Template.fromStack(configured), 'Message')).toMatchObject({
+        [ENV.roomMessagesPerSecond]: '2',
+        [ENV.roomMessageBurst]: '20',
+        [ENV.framesPerSecond]: '50',
+        [ENV.frameBurst]: '60',
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => synthSwitchboard({ framesPerSecond: 'lots' })).toThrow('Context value framesPerSecond must be a number; got "lots".');
+  });
+
   it.each<[string, SwitchboardApiProps, string]>([
     [
       'a zero room-message rate',
