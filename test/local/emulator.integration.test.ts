@@ -341,13 +341,13 @@ describe('timeouts, faults, persistence and the static site', () => {
     }
   });
 
-  test('fault injection makes PostToConnection throw the matching SDK errors', async () => {
+  test('fault injection makes PostToConnection throw the matching SDK errors; an injected 410 closes the connection', async () => {
     let n = 0;
     const faulty = await startEmulator({
       assemblyDir,
       port: 0,
       faultRates: { 429: 0.5, 410: 0.5 },
-      random: () => [0.1, 0.9][n++ % 2],
+      random: () => [0.9, 0.1][n++ % 2],
       ...quiet,
     });
     const client = new ApiGatewayManagementApiClient({ endpoint: faulty.managementEndpoint, region: 'eu-west-1', maxAttempts: 1 });
@@ -355,12 +355,14 @@ describe('timeouts, faults, persistence and the static site', () => {
       const opened = waitFor<string>(faulty.gateway, 'open');
       const ws = await connect(`${faulty.url}?token=allow`);
       const id = await opened;
-      // random() gives 0.1 (inside 410's half), then 0.9 (inside 429's half).
-      await expect(client.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'x' }))).rejects.toBeInstanceOf(GoneException);
-      await expect(client.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'x' }))).rejects.toBeInstanceOf(
-        LimitExceededException,
-      );
-      ws.ws.close();
+      const post = () => client.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'x' }));
+      // random() gives 0.9 (inside 429's half), then 0.1 (inside 410's half).
+      await expect(post()).rejects.toBeInstanceOf(LimitExceededException);
+      await expect(post()).rejects.toBeInstanceOf(GoneException);
+      // A 410 means the connection is gone: the injected one closed it, so the id stays gone.
+      expect((await ws.closed).code).toBe(1001);
+      await expect(post()).rejects.toBeInstanceOf(GoneException);
+      expect(n).toBe(2); // no fault is drawn for a connection that is not live
     } finally {
       client.destroy();
       await faulty.stop();
