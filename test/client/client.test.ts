@@ -100,6 +100,16 @@ describe('SwitchboardClient against a plain ws peer', () => {
     expect(await emitted).toMatchObject({ code: 'NOT_IN_ROOM' });
   });
 
+  test('request() rejects with RATE_LIMITED when the server refuses a frame over its limits, and stays open', async () => {
+    const client = open();
+    const message =
+      'Too many room messages: this connection may send 10 per second, in bursts of up to 20; this one was not processed, retry in 100 ms.';
+    peer.respond = (frame, connection) => reply(connection, { event: 'error', error: { code: 'RATE_LIMITED', message }, id: frame.id });
+    const result = client.request('message', { data: 'hi', room: 'lobby' });
+    await expect(result).rejects.toMatchObject({ name: 'SwitchboardError', code: 'RATE_LIMITED', message });
+    expect(client.state).toBe('open');
+  });
+
   test('request() rejects with TIMEOUT when no reply arrives in time', async () => {
     const client = open();
     peer.respond = () => false;
