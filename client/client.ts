@@ -1,7 +1,7 @@
 import type { Action, ClientFrame, JoinedEvent, LeftEvent, MessageAck, PongEvent, RoomMessage, ServerFrame } from '../protocol';
 import { API_GATEWAY_LIMITS, parseClientFrame } from '../protocol';
 import { type BackoffOptions, backoffDelay } from './backoff';
-import { type Clock, systemClock } from './clock';
+import { type Clock, systemClock } from '../protocol/clock';
 import { TypedEmitter } from './emitter';
 import { SwitchboardError } from './errors';
 import { parseServerFrame } from './frames';

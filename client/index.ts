@@ -4,7 +4,7 @@ export { SwitchboardError } from './errors';
 export type { ClientErrorCode } from './errors';
 export { backoffDelay } from './backoff';
 export type { BackoffOptions } from './backoff';
-export type { Clock } from './clock';
+export type { Clock } from '../protocol/clock';
 export type { SocketFactory, SocketLike } from './transport';
 export { isRoomMessage } from './frames';
 export type { ErrorEvent, JoinedEvent, LeftEvent, MessageAck, PongEvent, RoomMessage } from '../protocol';

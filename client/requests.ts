@@ -1,4 +1,4 @@
-import type { Clock } from './clock';
+import type { Clock } from '../protocol/clock';
 import { SwitchboardError } from './errors';
 
 interface Pending {

@@ -3,7 +3,7 @@
  * queue that keeps its messages in order.
  */
 import type { WebSocket } from 'ws';
-import type { Clock } from './clock';
+import type { Clock } from '../protocol/clock';
 import type { ConnectionContext } from './events';
 import { CLOSE, type CloseCause } from './limits';
 

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { loadWebSocketApp, type FunctionSpec, type WebSocketAppSpec } from './assembly';
-import { systemClock, type Clock } from './clock';
+import { systemClock, type Clock } from '../protocol/clock';
 import { awsProfileNames, FAKE_CREDENTIALS, writeFakeAwsHome } from './credential-isolation';
 import { Gateway } from './gateway';
 import type { FaultRates } from './management';

@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { API_GATEWAY_LIMITS, LOCAL_PATHS, type PublishedConfig } from '../protocol';
 import type { AssemblyRoute, WebSocketAppSpec } from './assembly';
 import { authorizerDecision } from './authorizer';
-import type { Clock } from './clock';
+import type { Clock } from '../protocol/clock';
 import { LiveConnection } from './connection';
 import {
   authorizerEvent,

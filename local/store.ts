@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { TableSpec } from './assembly';
-import { systemClock, type Clock } from './clock';
+import { systemClock, type Clock } from '../protocol/clock';
 import { TtlSweeper, type TtlTable } from './ttl-sweeper';
 
 export interface StoreOptions {

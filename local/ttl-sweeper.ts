@@ -6,7 +6,7 @@
  * is within the interval, which only makes stale rows show up sooner.)
  */
 import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import type { Clock } from './clock';
+import type { Clock } from '../protocol/clock';
 
 /** A table with TTL turned on. */
 export interface TtlTable {

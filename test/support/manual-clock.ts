@@ -1,10 +1,9 @@
-import type { Clock as ClientClock } from '../../client/clock';
-import type { Clock as EmulatorClock } from '../../local/clock';
+import type { Clock } from '../../protocol/clock';
 
 const MAX_FIRINGS = 10_000;
 
 /** A clock whose timers fire only when the test advances it; drives the client and the emulator alike. */
-export class ManualClock implements ClientClock, EmulatorClock {
+export class ManualClock implements Clock {
   private nextHandle = 1;
   private readonly timers = new Map<number, { at: number; callback: () => void }>();
 

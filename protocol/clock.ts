@@ -1,6 +1,12 @@
-/** Time as the client sees it: injectable so tests can drive timers by hand. */
+/**
+ * Time as the client and the emulator see it. Everything that waits (reconnect backoff,
+ * keepalive, the idle timeout, the maximum connection duration, TTL expiry) takes a Clock, so
+ * tests drive time by hand; one manual clock can drive both sides.
+ */
 export interface Clock {
+  /** Milliseconds since the epoch, as `Date.now()`. */
   now(): number;
+  /** Calls `callback` once, `ms` from now; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
