@@ -72,8 +72,9 @@ export interface PostTarget {
 export function decidePost(connectionId: string, target: PostTarget, fault: () => number | undefined): PostDecision {
   if (!target.live) return { action: 'refuse', status: 410, message: `Connection ${connectionId} is gone` };
   const injected = fault();
-  if (injected === 410)
+  if (injected === 410) {
     return { action: 'refuse', status: 410, message: 'Injected fault 410 (--fault-rate): the connection is closed', close: true };
+  }
   if (injected !== undefined) return { action: 'refuse', status: injected, message: `Injected fault ${injected} (--fault-rate)` };
   if (target.bufferedBytes > OUTBOUND_HIGH_WATER_BYTES) {
     return {

@@ -282,12 +282,26 @@ describe('@connections faults on the emulator', () => {
       expect(stuck.client.ws.readyState).toBe(stuck.client.ws.OPEN);
       expect(await memberIds(db, table)).toContain(stuck.connectionId);
 
+      // A route response to it is dropped too (logged), not buffered.
+      const pongs: unknown[] = [];
+      stuck.client.ws.on('message', (data) => {
+        if ((JSON.parse(wsText(data)) as { event?: string }).event === 'pong') pongs.push(data);
+      });
+      stuck.client.ws.send(JSON.stringify({ action: 'ping' }));
+      await waitUntil(() => log.some((line) => line.startsWith('DROPPED') && line.includes(stuck.connectionId)));
+      expect(log.filter((line) => line.startsWith('DROPPED') && line.includes(stuck.connectionId))).toHaveLength(1);
+
       // Once it reads again, it gets exactly the frames whose posts were accepted: what the acks counted.
       const acceptedForStuck = acks.reduce((sum, ack) => sum + ack.delivered, 0) - others.length * acks.length;
       stuck.client.ws.resume();
       await waitUntil(() => stuck.received.length >= acceptedForStuck);
       expect(stuck.received).toHaveLength(acceptedForStuck);
       expect(new Set(stuck.received).size).toBe(acceptedForStuck);
+      // A ping now is answered, behind anything still queued: only its pong arrives, not the dropped one.
+      stuck.client.ws.send(JSON.stringify({ action: 'ping' }));
+      await waitUntil(() => pongs.length >= 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(pongs).toHaveLength(1);
 
       console.log(
         `member that never reads, ${data.length}-byte messages: refused from broadcast ${acks.indexOf(refused[0]) + 1} on; ` +
