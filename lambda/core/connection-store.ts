@@ -8,6 +8,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
   type QueryCommandOutput,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { forEachWithConcurrency } from './concurrency';
 import { expiresAtFor, isExpired, keys, TABLE } from './table-design';
@@ -110,21 +111,17 @@ export class ConnectionStore {
       const existing = await this.getConnection(connectionId);
       if (!existing?.rooms.includes(room)) return 'room-full';
     }
+    const addRoom = new UpdateCommand({
+      TableName: this.tableName,
+      Key: keys.connection(connectionId),
+      UpdateExpression: 'ADD rooms :room',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(rooms) OR size(rooms) < :max OR contains(rooms, :name))',
+      ExpressionAttributeValues: { ':room': new Set([room]), ':name': room, ':max': limits.maxRoomsPerConnection },
+      ReturnValues: 'ALL_OLD',
+    });
     let updated: Record<string, unknown> | undefined;
     try {
-      const result = await this.send(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.connection(connectionId),
-            UpdateExpression: 'ADD rooms :room',
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(rooms) OR size(rooms) < :max OR contains(rooms, :name))',
-            ExpressionAttributeValues: { ':room': new Set([room]), ':name': room, ':max': limits.maxRoomsPerConnection },
-            ReturnValues: 'ALL_OLD',
-          }),
-        ),
-      );
-      updated = result.Attributes;
+      updated = (await this.send(() => this.db.send(addRoom))).Attributes;
     } catch (err: unknown) {
       if (!isConditionalCheckFailure(err)) throw err;
       const existing = await this.getConnection(connectionId);
@@ -153,22 +150,12 @@ export class ConnectionStore {
 
   /** Removes the connection from a room; `not-member` when it was not in it. */
   async leaveRoom(connectionId: string, room: string): Promise<LeaveOutcome> {
-    try {
-      await this.send(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.connection(connectionId),
-            UpdateExpression: 'DELETE rooms :room',
-            ConditionExpression: 'contains(rooms, :name)',
-            ExpressionAttributeValues: { ':room': new Set([room]), ':name': room },
-          }),
-        ),
-      );
-    } catch (err: unknown) {
-      if (isConditionalCheckFailure(err)) return 'not-member';
-      throw err;
-    }
+    const removed = await this.updateConnectionIf(connectionId, {
+      UpdateExpression: 'DELETE rooms :room',
+      ConditionExpression: 'contains(rooms, :name)',
+      ExpressionAttributeValues: { ':room': new Set([room]), ':name': room },
+    });
+    if (!removed) return 'not-member';
     await this.send(() => this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.member(room, connectionId) })));
     return 'left';
   }
@@ -181,22 +168,25 @@ export class ConnectionStore {
   async saveRoomBucket(connectionId: string, previous: BucketState | undefined, next: BucketState): Promise<boolean> {
     const unchanged =
       previous === undefined ? 'attribute_not_exists(roomTokensAt)' : 'roomTokens = :previousTokens AND roomTokensAt = :previousAt';
+    return this.updateConnectionIf(connectionId, {
+      UpdateExpression: 'SET roomTokens = :tokens, roomTokensAt = :at',
+      ConditionExpression: `attribute_exists(pk) AND ${unchanged}`,
+      ExpressionAttributeValues: {
+        ':tokens': next.tokens,
+        ':at': next.at,
+        ...(previous === undefined ? {} : { ':previousTokens': previous.tokens, ':previousAt': previous.at }),
+      },
+    });
+  }
+
+  /** One conditional UpdateItem on a connection's row: false when its condition did not hold. */
+  private async updateConnectionIf(
+    connectionId: string,
+    update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'>,
+  ): Promise<boolean> {
+    const command = new UpdateCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ...update });
     try {
-      await this.send(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.connection(connectionId),
-            UpdateExpression: 'SET roomTokens = :tokens, roomTokensAt = :at',
-            ConditionExpression: `attribute_exists(pk) AND ${unchanged}`,
-            ExpressionAttributeValues: {
-              ':tokens': next.tokens,
-              ':at': next.at,
-              ...(previous === undefined ? {} : { ':previousTokens': previous.tokens, ':previousAt': previous.at }),
-            },
-          }),
-        ),
-      );
+      await this.send(() => this.db.send(command));
       return true;
     } catch (err: unknown) {
       if (isConditionalCheckFailure(err)) return false;
@@ -250,17 +240,14 @@ export class ConnectionStore {
   ): AsyncGenerator<QueryCommandOutput> {
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.send(() =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExclusiveStartKey: startKey,
-            ...shape,
-            ExpressionAttributeValues: { ...shape.ExpressionAttributeValues, ':pk': keys.roomPartition(room) },
-          }),
-        ),
-      );
+      const query = new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExclusiveStartKey: startKey,
+        ...shape,
+        ExpressionAttributeValues: { ...shape.ExpressionAttributeValues, ':pk': keys.roomPartition(room) },
+      });
+      const page = await this.send(() => this.db.send(query));
       yield page;
       startKey = page.LastEvaluatedKey;
     } while (startKey);

@@ -88,16 +88,14 @@ function keysAt(url: URL, options: Partial<IssuerKeysOptions> = {}) {
   return createIssuerKeys({ url, algorithms: ['RS256'], ...options });
 }
 
+/** A verifier for this issuer and audience over `keys`, at the tests' fixed time. */
+function verifierOver(keys: ReturnType<typeof createIssuerKeys>) {
+  return createJwtVerifier({ profile: 'oidc', issuer: ISSUER, audiences: [AUDIENCE], algorithms: ['RS256'], keys, now: () => NOW });
+}
+
 /** Runs a $connect through the authorizer core, with a fresh verifier over `keys`, recording logs and metrics. */
 async function connect(keys: ReturnType<typeof createIssuerKeys>, presented: string) {
-  const verifier = createJwtVerifier({
-    profile: 'oidc',
-    issuer: ISSUER,
-    audiences: [AUDIENCE],
-    algorithms: ['RS256'],
-    keys,
-    now: () => NOW,
-  });
+  const verifier = verifierOver(keys);
   const log = { info: jest.fn(), error: jest.fn() };
   const count = jest.fn();
   const event: ConnectAuthorizerEvent = {
@@ -213,14 +211,7 @@ describe('a wrong token is still denied (403) when the keys were fetched fine', 
 
 describe('key caching', () => {
   async function verifyWith(keys: ReturnType<typeof createIssuerKeys>, presented: string) {
-    return createJwtVerifier({
-      profile: 'oidc',
-      issuer: ISSUER,
-      audiences: [AUDIENCE],
-      algorithms: ['RS256'],
-      keys,
-      now: () => NOW,
-    }).verify(presented);
+    return verifierOver(keys).verify(presented);
   }
 
   it('fetches once for concurrent and later verifications, and again after the maximum age', async () => {
