@@ -1,146 +1,132 @@
 /**
- * Echo benchmark: round-trips per second and latency through the local emulator, against a
- * plain `ws` echo server measured in the same run with the same client code.
+ * Echo benchmark, measured as a user would see it: the emulator started by its real CLI
+ * (`switchboard-local --assembly DIR --port 0 --quiet`) and a plain `ws` echo server, each in its
+ * own process, and the clients in a third (bench/client.ts), the same client code for both.
+ * Each client warms up, then sends M frames, each after the previous reply.
  *
- *   npm run bench:echo [-- --clients 10 --messages 500 --assembly DIR --field action --route message --query token=T]
+ *   npm run bench:echo [-- --clients 10 --messages 500 --warm-up 200 --routes message,ping --cpu-prof DIR]
  *
- * Without --assembly it synthesizes this app (cdk.json in the current folder) into a temp dir.
+ * The assembly is this app's cached synthesis (local/assembly-cache.ts, shared with the tests and
+ * `npm start`), with the per-connection frame limit raised (-c framesPerSecond=... frameBurst=...).
+ * --cpu-prof DIR runs the emulator under `node --cpu-prof`; summarize the profile with
+ * `npx tsx bench/cpu-profile.ts DIR`.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import WebSocket, { WebSocketServer } from 'ws';
-import { startEmulator } from '../local/emulator';
+import { CONTEXT_KEYS } from '../lib/app-config';
+import { cachedAssembly } from '../local/assembly-cache';
 import { UsageError } from '../local/flags';
-import { wsText } from '../local/ws-text';
-import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp } from './support';
+import { ECHO_CHECKPOINTS, type EchoJob, type EchoResult } from './client-protocol';
+import { cpuTime, runClientProcess, startPlainEcho, startSwitchboardLocal, type CpuTime, type ServerProcess } from './processes';
+import { machine, markdownTable, numberArg, stringArg } from './support';
 
-interface Scenario {
-  readonly name: string;
-  readonly url: string;
-  /** The frame the client sends for message number i. */
-  readonly frame: (i: number) => string;
-  /** True when `reply` answers the frame just sent. */
-  readonly isReply: (reply: string) => boolean;
-}
+/** The highest per-connection frame limit the app accepts (lib/switchboard-api.ts); no echo client reaches it. */
+const RAISED_FRAME_LIMIT = { perSecond: 10_000, burst: 100_000 } as const;
 
-/** Round trips per client before measuring. */
-const WARM_UP_MESSAGES = 200;
+/** The routes measured: `message` (the echo) and `ping`, both two-way routes. */
+const ROUTES: ReadonlyArray<EchoJob['action']> = ['message', 'ping'];
 
-interface Result {
-  readonly name: string;
-  readonly roundTrips: number;
-  readonly seconds: number;
-  readonly p50: number;
-  readonly p99: number;
-}
+/** The issue's targets for the emulator against plain `ws`. */
+const TARGET = { throughputShare: 0.4, p50Ms: 1 } as const;
 
-/** One client: connects, then sends `count` frames, each after the previous reply. */
-async function runClient(scenario: Scenario, count: number, latencies: number[]): Promise<void> {
-  const ws = new WebSocket(scenario.url);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  let sentAt = 0;
-  let next: (() => void) | undefined;
-  // A dropped connection or an error fails the run instead of hanging or crashing it.
-  let fail: ((err: Error) => void) | undefined;
-  ws.on('error', (err) => fail?.(err));
-  ws.on('close', (code) => fail?.(new Error(`${scenario.name}: connection closed with ${code} mid-run`)));
-  ws.on('message', (data) => {
-    if (!scenario.isReply(wsText(data))) return;
-    latencies.push(performance.now() - sentAt);
-    next?.();
-  });
-  for (let i = 0; i < count; i++) {
-    await new Promise<void>((resolve, reject) => {
-      next = resolve;
-      fail = reject;
-      sentAt = performance.now();
-      ws.send(scenario.frame(i));
-    });
-  }
-  fail = undefined;
-  ws.close();
-  await new Promise((resolve) => ws.once('close', resolve));
-}
-
-async function measure(scenario: Scenario, clients: number, messages: number): Promise<Result> {
-  // Warm-up, unmeasured: start the execution environments the measured run will use and let
-  // the JIT settle, so both servers are measured in their steady state.
-  await Promise.all(Array.from({ length: clients }, () => runClient(scenario, WARM_UP_MESSAGES, [])));
-  const latencies: number[] = [];
-  const start = performance.now();
-  await Promise.all(Array.from({ length: clients }, () => runClient(scenario, messages, latencies)));
-  const seconds = (performance.now() - start) / 1000;
-  const { p50, p99 } = summarize(latencies);
-  return { name: scenario.name, roundTrips: latencies.length, seconds, p50, p99 };
+interface Row {
+  readonly server: string;
+  readonly route: EchoJob['action'];
+  readonly result: EchoResult;
+  /** The server's CPU time while the client measured. */
+  readonly serverCpu: CpuTime | undefined;
 }
 
 async function main(): Promise<void> {
   const clients = numberArg('clients', 10, 1);
   const messages = numberArg('messages', 500, 1);
-  const given = stringArg('assembly');
-  const assemblyDir = given ? path.resolve(given) : synthesizeThisApp();
-  const routeField = stringArg('field') ?? 'action';
-  const routeKey = stringArg('route') ?? 'message';
-  const query = stringArg('query'); // e.g. token=... for an app with a $connect authorizer
+  const warmUp = numberArg('warm-up', 200, 0);
+  const profileDir = stringArg('cpu-prof');
+  const routes = (stringArg('routes') ?? ROUTES.join(',')).split(',').map((route) => {
+    if (!ROUTES.includes(route as EchoJob['action'])) throw new UsageError(`--routes takes ${ROUTES.join(', ')}; got "${route}".`);
+    return route as EchoJob['action'];
+  });
+  // One connection may send 50 frames a second by default, far below what one client in a loop
+  // sends: the bench raises the limit, as a user would with -c. The limiter still runs on each frame.
+  const context = {
+    [CONTEXT_KEYS.framesPerSecond]: String(RAISED_FRAME_LIMIT.perSecond),
+    [CONTEXT_KEYS.frameBurst]: String(RAISED_FRAME_LIMIT.burst),
+  };
+  const assembly = cachedAssembly({ cwd: process.cwd(), context, log: (line) => console.error(line) });
+  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
 
-  const plain = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  plain.on('connection', (ws) => ws.on('message', (data) => ws.send(wsText(data))));
-  await new Promise((resolve) => plain.once('listening', resolve));
-  const plainUrl = `ws://127.0.0.1:${(plain.address() as { port: number }).port}`;
-
-  const maxConcurrency = stringArg('concurrency') === undefined ? undefined : numberArg('concurrency', 1, 1);
-  const emu = await startEmulator({ assemblyDir, port: 0, maxConcurrency, log: () => undefined, functionLog: () => undefined });
-  const payload = (i: number) => JSON.stringify({ [routeField]: routeKey, data: `hello ${i}` });
-  // This app's $connect needs a token: the emulator's local issuer mints one.
-  const token = emu.localIssuer ? await emu.localIssuer.mint('bench') : undefined;
-  const emuQuery = query ?? (token ? `token=${token}` : undefined);
-  const emuUrl = emuQuery ? `${emu.url}?${emuQuery}` : emu.url;
-  const results: Result[] = [];
+  const servers: ServerProcess[] = [];
+  const rows: Row[] = [];
   try {
-    results.push(await measure({ name: 'plain ws echo', url: plainUrl, frame: payload, isReply: () => true }, clients, messages));
-    results.push(
-      await measure(
-        {
-          name: `emulator: ${routeKey} (${emu.app.routes.get(routeKey)?.hasRouteResponse ? 'route response' : '@connections reply'})`,
-          url: emuUrl,
-          frame: payload,
-          isReply: () => true,
-        },
-        clients,
-        messages,
-      ),
-    );
-    if (!given && emu.app.routes.get('ping')?.hasRouteResponse) {
-      // This app's ping is a two-way route: the same path without an SDK call in the handler.
-      const ping = (i: number) => JSON.stringify({ action: 'ping', id: String(i) });
-      results.push(
-        await measure({ name: 'emulator: ping (route response)', url: emuUrl, frame: ping, isReply: () => true }, clients, messages),
-      );
+    const plain = await startPlainEcho();
+    servers.push(plain);
+    const emulator = await startSwitchboardLocal(assembly.dir, nodeArgs);
+    servers.push(emulator);
+    for (const route of routes) {
+      for (const [server, target] of [
+        ['plain ws echo', plain],
+        ['switchboard-local', emulator],
+      ] as const) {
+        const job: EchoJob = { mode: 'echo', url: target.url, action: route, clients, messages, warmUp };
+        const readings = new Map<string, CpuTime | undefined>();
+        const result = await runClientProcess<EchoResult>(job, (checkpoint) => readings.set(checkpoint, cpuTime(target.child.pid!)));
+        const [before, after] = [readings.get(ECHO_CHECKPOINTS.measuring), readings.get(ECHO_CHECKPOINTS.measured)];
+        const serverCpu =
+          before && after
+            ? { mainThread: after.mainThread - before.mainThread, otherThreads: after.otherThreads - before.otherThreads }
+            : undefined;
+        rows.push({ server, route, result, serverCpu });
+      }
     }
   } finally {
-    await emu.stop();
-    plain.close();
-    if (!given) rmSync(assemblyDir, { recursive: true, force: true });
+    // SIGTERM: the emulator stops cleanly, and node writes the profile on the way out.
+    await Promise.all(servers.map((s) => s.stop()));
   }
 
-  const rows = results.map((r) => [
-    r.name,
-    String(r.roundTrips),
-    (r.roundTrips / r.seconds).toFixed(0),
-    r.p50.toFixed(2),
-    r.p99.toFixed(2),
-  ]);
-  console.log(`${clients} clients x ${messages} messages; ${machine()}`);
-  console.log(markdownTable(['server', 'round trips', 'round trips/s', 'p50 ms', 'p99 ms'], rows));
-  const [base, ...emulated] = results;
-  for (const r of emulated) {
-    const ratio = r.roundTrips / r.seconds / (base.roundTrips / base.seconds);
+  const rate = (r: EchoResult) => r.count / r.seconds;
+  const baseline = (route: string) => rows.find((r) => r.route === route && r.server === 'plain ws echo')!.result;
+  console.log(`Echo: ${clients} clients x ${messages} round trips (after ${warmUp} per client to warm up), one in flight per client;`);
+  console.log(`servers and clients each in their own process; ${machine()}\n`);
+  console.log(
+    markdownTable(
+      ['route', 'server', 'round trips', 'round trips/s', 'of plain ws', 'p50 ms', 'p95 ms', 'p99 ms'],
+      rows.map(({ server, route, result }) => [
+        route,
+        server,
+        String(result.count),
+        rate(result).toFixed(0),
+        `${((rate(result) / rate(baseline(route))) * 100).toFixed(0)}%`,
+        result.p50.toFixed(2),
+        result.p95.toFixed(2),
+        result.p99.toFixed(2),
+      ]),
+    ),
+  );
+  console.log('');
+  // Where the CPU goes, per round trip: the split that says whether the server's event loop,
+  // its worker threads or the clients are the cost.
+  const perTrip = (seconds: number, trips: number) => ((seconds / trips) * 1e6).toFixed(0);
+  console.log(`CPU time per measured round trip, µs (from /proc: the server's threads, and the client process):\n`);
+  console.log(
+    markdownTable(
+      ['route', 'server', 'server main thread', 'server other threads', 'client process'],
+      rows.map(({ server, route, result, serverCpu }) => [
+        route,
+        server,
+        serverCpu ? perTrip(serverCpu.mainThread, result.count) : 'n/a',
+        serverCpu ? perTrip(serverCpu.otherThreads, result.count) : 'n/a',
+        perTrip(result.clientCpuSeconds, result.count),
+      ]),
+    ),
+  );
+  console.log('');
+  for (const { server, route, result } of rows.filter((r) => r.server !== 'plain ws echo')) {
+    const share = rate(result) / rate(baseline(route));
+    const met = share >= TARGET.throughputShare && result.p50 < TARGET.p50Ms;
     console.log(
-      `${r.name} / plain ws: ${(ratio * 100).toFixed(1)}% of the throughput (target >= 30%), p50 ${r.p50.toFixed(2)} ms (target < 2 ms)`,
+      `${server} ${route}: ${(share * 100).toFixed(0)}% of plain ws, p50 ${result.p50.toFixed(2)} ms ` +
+        `(target >= ${TARGET.throughputShare * 100}% with p50 < ${TARGET.p50Ms} ms: ${met ? 'met' : 'not met'})`,
     );
   }
 }

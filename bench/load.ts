@@ -7,14 +7,14 @@
  *   npm run load -- [--connections 1000] [--messages 10] [--window 2] [--ramp 50]
  *                   [--timeout 300] [--assembly DIR | --url ws://host:port/stage]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { cachedAssembly } from '../local/assembly-cache';
 import { UsageError } from '../local/flags';
 import { wsText } from '../local/ws-text';
-import { machine, markdownTable, numberArg, stringArg, summarize, synthesizeThisApp } from './support';
+import { startSwitchboardLocal, type ServerProcess } from './processes';
+import { machine, markdownTable, numberArg, stringArg, summarize } from './support';
 
 interface Tally {
   connected: number;
@@ -95,30 +95,6 @@ async function runConnection(url: string, index: number, messages: number, windo
   ws.close();
 }
 
-/** Starts `switchboard-local` on a free port and resolves its WebSocket URL (with a token, when the app requires one) from the banner's Try line. */
-async function spawnEmulator(assemblyDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const cli = path.join(__dirname, '..', 'local', 'cli.ts');
-  const tsx = require.resolve('tsx/cli');
-  const child = spawn(process.execPath, [tsx, cli, '--assembly', assemblyDir, '--port', '0', '--quiet'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`The emulator did not print its URL within 60 s:\n${output}`)), 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Try: npx wscat -c "?(ws:\/\/[^"\s]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`The emulator exited (${code}) before it was ready:\n${output}`)));
-  });
-  child.stdout.resume();
-  return { url, child };
-}
-
 /** After the load: does a fresh client still get its echo promptly? */
 async function stillServing(url: string): Promise<number | undefined> {
   const started = performance.now();
@@ -149,13 +125,15 @@ async function main(): Promise<number> {
   const givenUrl = stringArg('url');
   const givenAssembly = stringArg('assembly');
 
-  let emulator: ChildProcess | undefined;
-  let assemblyDir: string | undefined;
+  let emulator: ServerProcess | undefined;
   let url = givenUrl;
   if (!url) {
-    assemblyDir = givenAssembly ? path.resolve(givenAssembly) : synthesizeThisApp();
+    const assemblyDir = givenAssembly
+      ? path.resolve(givenAssembly)
+      : cachedAssembly({ cwd: process.cwd(), log: (line) => console.error(line) }).dir;
     console.error('Starting the emulator ...');
-    ({ url, child: emulator } = await spawnEmulator(assemblyDir));
+    emulator = await startSwitchboardLocal(assemblyDir);
+    url = emulator.url;
   }
 
   const tally: Tally = {
@@ -191,11 +169,7 @@ async function main(): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   const serving = await stillServing(url);
-  if (emulator) {
-    emulator.kill('SIGINT');
-    await new Promise((resolve) => emulator.once('exit', resolve));
-  }
-  if (assemblyDir && !givenAssembly) rmSync(assemblyDir, { recursive: true, force: true });
+  await emulator?.stop();
 
   const lost = total - tally.acked;
   const latency = summarize(tally.latencies);

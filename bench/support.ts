@@ -1,9 +1,6 @@
 /** Shared pieces of the benchmark and load scripts. */
 import { UsageError } from '../local/flags';
-import { synthesize } from '../local/synth';
-import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 
 /** Reads `--name value` from the command line, checking it is a number within bounds. */
 export function numberArg(name: string, fallback: number, min = 0): number {
@@ -20,11 +17,6 @@ export function numberArg(name: string, fallback: number, min = 0): number {
 export function stringArg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-/** Synthesizes this folder's CDK app into a temp dir (cdk synth, with bundling), with extra context. */
-export function synthesizeThisApp(context: Record<string, string> = {}): string {
-  return synthesize({ cwd: process.cwd(), outDir: mkdtempSync(path.join(os.tmpdir(), 'switchboard-bench-')), context });
 }
 
 export interface LatencySummary {

@@ -1,0 +1,183 @@
+/**
+ * The processes a benchmark starts: the emulator as users start it (the real CLI), a plain `ws`
+ * echo server, and the client script. Each runs in its own process group and is killed when the
+ * bench ends, whether it succeeds, fails or is interrupted.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { LOCAL_PATHS, TOKEN_QUERY_PARAMETER } from '../protocol';
+import { CHECKPOINT } from './client-protocol';
+
+const CLI = path.join(__dirname, '..', 'local', 'bin', 'switchboard-local.js');
+const PLAIN_ECHO_SERVER = path.join(__dirname, 'plain-echo-server.ts');
+const CLIENT = path.join(__dirname, 'client.ts');
+/** How long a server may take to print where it listens. */
+const READY_TIMEOUT_MS = 60_000;
+
+const running = new Set<ChildProcess>();
+
+/** Kills every process this bench started that is still running (their whole process groups). */
+function killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch (err: unknown) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+}
+
+let cleanupInstalled = false;
+
+/** On the first spawn: kill what is left when this process ends, however it ends. */
+function killAllOnExit(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  // 'exit' runs on success, on process.exit after a failure, and after an uncaught error; the
+  // signals are turned into exits so the same handler runs.
+  process.once('exit', () => killAll());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+}
+
+function track(command: string, args: string[], stdin: 'pipe' | 'ignore' = 'ignore'): ChildProcess {
+  killAllOnExit();
+  const child = spawn(command, args, { stdio: [stdin, 'pipe', 'inherit'], detached: true });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+/** Resolves with the first match of `pattern` in the child's stdout; rejects if it exits first. */
+function readyLine(child: ChildProcess, name: string, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not say where it listens within 60 s:\n${output}`)), READY_TIMEOUT_MS);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}) before it was ready:\n${output}`));
+    };
+    child.once('exit', onExit);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        child.stdout!.resume();
+        resolve(match);
+      }
+    });
+  });
+}
+
+/** A server process the bench started. */
+export interface ServerProcess {
+  /** Where clients connect, with a token when the app's `$connect` needs one. */
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Stops it the way a user would (SIGTERM), and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () => {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    return exited.finally(() => clearTimeout(timer));
+  };
+}
+
+/**
+ * Starts `switchboard-local --assembly DIR --port 0 --quiet` as `npx switchboard-local` does, reads
+ * the WebSocket URL from its banner and, when it runs a local issuer, gets a token from it over
+ * HTTP as a user's client would. `nodeArgs` go to node (e.g. --cpu-prof).
+ */
+export async function startSwitchboardLocal(assemblyDir: string, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const child = track(process.execPath, [...nodeArgs, CLI, '--assembly', assemblyDir, '--port', '0', '--quiet']);
+  const [banner, wsUrl] = await readyLine(child, 'switchboard-local', /WebSocket\s+(ws:\/\/\S+)[\s\S]*Try: /);
+  let url = wsUrl;
+  if (/^\s+Issuer\s/m.test(banner)) {
+    const origin = new URL(wsUrl);
+    const tokenUrl = `http://${origin.host}${LOCAL_PATHS.token}?user=bench`;
+    const response = await fetch(tokenUrl);
+    if (!response.ok) throw new Error(`GET ${tokenUrl} answered ${response.status}: ${await response.text()}`);
+    const { token } = (await response.json()) as { token: string };
+    url = `${wsUrl}?${TOKEN_QUERY_PARAMETER}=${encodeURIComponent(token)}`;
+  }
+  return { url, child, stop: stopper(child) };
+}
+
+/** Starts bench/plain-echo-server.ts: a `ws` server that sends every message back. */
+export async function startPlainEcho(): Promise<ServerProcess> {
+  const child = track(process.execPath, ['--import', 'tsx', PLAIN_ECHO_SERVER]);
+  const [, url] = await readyLine(child, 'the plain ws echo server', /listening (ws:\/\/\S+)/);
+  return { url, child, stop: stopper(child) };
+}
+
+/**
+ * Runs bench/client.ts with one job and resolves with the JSON it prints last. At each of the
+ * client's checkpoints, `onCheckpoint` runs before the client goes on.
+ */
+export async function runClientProcess<T>(job: object, onCheckpoint: (name: string) => void = () => undefined): Promise<T> {
+  const child = track(process.execPath, ['--import', 'tsx', CLIENT, JSON.stringify(job)], 'pipe');
+  let last = '';
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (!line.startsWith(`${CHECKPOINT} `)) {
+      last = line;
+      return;
+    }
+    onCheckpoint(line.slice(CHECKPOINT.length + 1));
+    child.stdin!.write('go\n');
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`The bench client failed (exit ${code}) on ${JSON.stringify(job)}`);
+  return JSON.parse(last) as T;
+}
+
+/** CPU time a server process used so far, in seconds: its main thread, and all its other threads. */
+export interface CpuTime {
+  readonly mainThread: number;
+  readonly otherThreads: number;
+}
+
+/** Clock ticks per second of /proc's utime and stime on Linux. */
+const CLOCK_TICKS = 100;
+
+/**
+ * The CPU time of `pid` and its descendants (the CLI restarts itself as a child when the
+ * environment holds AWS credential variables), split by thread: the main thread runs the
+ * gateway, routing and DynamoDB; the others are mostly the functions' worker threads. Linux only
+ * (/proc); undefined elsewhere.
+ */
+export function cpuTime(pid: number): CpuTime | undefined {
+  if (!existsSync(`/proc/${pid}/task`)) return undefined;
+  const fields = (statFile: string) => readFileSync(statFile, 'utf8').split(') ')[1].split(' ');
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(fields(`/proc/${entry}/stat`)[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process exited while we listed /proc.
+    }
+  }
+  let mainThread = 0;
+  let otherThreads = 0;
+  const visit = (p: number) => {
+    for (const task of readdirSync(`/proc/${p}/task`)) {
+      // utime and stime are fields 14 and 15 of stat; index 11 and 12 after the command name.
+      const f = fields(`/proc/${p}/task/${task}/stat`);
+      const seconds = (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+      if (Number(task) === p) mainThread += seconds;
+      else otherThreads += seconds;
+    }
+    for (const child of children.get(p) ?? []) visit(child);
+  };
+  visit(pid);
+  return { mainThread, otherThreads };
+}
