@@ -1,12 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { API_GATEWAY_LIMITS, LIMITS } from '../../protocol';
 import { keys } from '../../lambda/core/table-design';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../local/emulator';
+import type { Emulator } from '../../local/emulator';
 import { OUTBOUND_HIGH_WATER_BYTES } from '../../local/management';
 import { wsText } from '../../local/ws-text';
-import { appAssembly } from '../support/app-assembly';
 import { connect, waitFor, type TestClient } from '../local/helpers';
+import { memberIds, request, seeded, start } from './support';
 
 /**
  * The emulator's @connections API stays honest under faults, with this app and real ws clients:
@@ -18,44 +17,6 @@ import { connect, waitFor, type TestClient } from '../local/helpers';
 jest.setTimeout(120_000);
 
 const ROOM = 'faults';
-
-/** A deterministic random source (mulberry32), so fault injection is repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function start(options: Partial<EmulatorOptions>): Promise<{ emu: Emulator; db: DynamoDBDocumentClient; table: string }> {
-  const emu = await startEmulator({ assemblyDir: appAssembly(), port: 0, dynamodbPort: 0, functionLog: () => undefined, ...options });
-  const db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: emu.dynamodbEndpoint,
-      region: emu.app.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
-  const [table] = Object.values(emu.tables);
-  return { emu, db, table };
-}
-
-/** Sends a frame and waits for the reply that carries its id; rejects if the connection closes first. */
-async function request(client: TestClient, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const id = `r${Math.random().toString(36).slice(2)}`;
-  client.ws.send(JSON.stringify({ ...frame, id }));
-  const reply = async () => {
-    for (;;) {
-      const next = await client.nextJson();
-      if (next.id === id) return next;
-    }
-  };
-  const closed = client.closed.then(({ code }) => Promise.reject(new Error(`connection closed with ${code} before the reply to ${id}`)));
-  return Promise.race([reply(), closed]);
-}
 
 /** Sends a room message, waiting out the app's room-message rate limit when it answers RATE_LIMITED. */
 async function broadcast(sender: TestClient, data: string): Promise<Record<string, unknown>> {
@@ -105,24 +66,6 @@ async function openMembers(emu: Emulator, count: number): Promise<Member[]> {
     members.push(member);
   }
   return members;
-}
-
-async function memberIds(db: DynamoDBDocumentClient, table: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.member(ROOM, '').pk },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) ids.add(String(item.connectionId));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return ids;
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -208,7 +151,7 @@ describe('@connections faults on the emulator', () => {
       for (const m of recipients) expect(new Set(m.received).size).toBe(m.received.length);
 
       // Every open socket is still registered; every member the table lost is really closed.
-      const registered = await memberIds(db, table);
+      const registered = new Set(await memberIds(db, table, ROOM));
       const open = members.filter((m) => m.client.ws.readyState === m.client.ws.OPEN);
       for (const m of open) {
         expect(registered).toContain(m.connectionId);
@@ -280,7 +223,7 @@ describe('@connections faults on the emulator', () => {
       await waitUntil(() => others.every((m) => m.received.length === acks.length));
       for (const m of others) expect(m.received).toHaveLength(acks.length);
       expect(stuck.client.ws.readyState).toBe(stuck.client.ws.OPEN);
-      expect(await memberIds(db, table)).toContain(stuck.connectionId);
+      expect(await memberIds(db, table, ROOM)).toContain(stuck.connectionId);
 
       // A route response to it is dropped too (logged), not buffered.
       const pongs: unknown[] = [];

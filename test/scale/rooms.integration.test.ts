@@ -6,7 +6,7 @@ import type { Emulator } from '../../local/emulator';
 import { expiresAtFor, keys } from '../../lambda/core/table-design';
 import type { InvocationRecord } from '../../local/gateway';
 import { waitFor, type TestClient } from '../local/helpers';
-import { memberIds, openMembers, recorder, request, start, waitUntil } from './support';
+import { memberIds, openMembers, recorder, request, seeded, start, waitUntil } from './support';
 
 /**
  * Rooms at scale, with real ws clients against the emulator running this app:
@@ -26,17 +26,6 @@ function disconnects(emu: Emulator, count: number): Promise<void> {
     };
     emu.gateway.on('disconnect', listener);
   });
-}
-
-/** A deterministic random source (mulberry32), so fault injection is repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('rooms on the emulator', () => {

@@ -1,6 +1,7 @@
 /** Helpers for the emulator tests at scale: the app in the emulator, real ws clients in rooms, the table. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../lambda/core/table-design';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../local/emulator';
 import { wsText } from '../../local/ws-text';
 import { appAssembly } from '../support/app-assembly';
@@ -22,14 +23,32 @@ export async function start(options: Partial<EmulatorOptions> = {}): Promise<{ e
   return { emu, db, table };
 }
 
-/** Sends a frame and waits for the reply that carries its id (other frames are kept in order). */
+/**
+ * Sends a frame and waits for the reply that carries its id (other frames are skipped); rejects if
+ * the connection closes first.
+ */
 export async function request(client: TestClient, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
   const id = `r${Math.random().toString(36).slice(2)}`;
   client.ws.send(JSON.stringify({ ...frame, id }));
-  for (;;) {
-    const reply = await client.nextJson();
-    if (reply.id === id) return reply;
-  }
+  const reply = async () => {
+    for (;;) {
+      const next = await client.nextJson();
+      if (next.id === id) return next;
+    }
+  };
+  const closed = client.closed.then(({ code }) => Promise.reject(new Error(`connection closed with ${code} before the reply to ${id}`)));
+  return Promise.race([reply(), closed]);
+}
+
+/** A deterministic random source (mulberry32), so fault injection is repeatable. */
+export function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** The app's $connect needs a token: the emulator's local issuer mints one. */
@@ -75,7 +94,7 @@ export async function memberIds(db: DynamoDBDocumentClient, table: string, room:
       new QueryCommand({
         TableName: table,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `ROOM#${room}` },
+        ExpressionAttributeValues: { ':pk': keys.roomPartition(room) },
         ExclusiveStartKey: startKey,
       }),
     );
