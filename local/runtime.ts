@@ -44,6 +44,15 @@ export interface RuntimeOptions {
 
 const DEFAULT_MAX_CONCURRENCY = Math.max(2, os.availableParallelism());
 
+/**
+ * The parent's `node --cpu-prof` options, which workers honour (one profile per thread in the
+ * same folder), so a profile of the emulator shows the functions too. Not --cpu-prof-name:
+ * every worker would write to the same file.
+ */
+const CPU_PROFILE_FLAGS = process.execArgv.filter(
+  (arg, i, all) => /^--cpu-prof(-dir|-interval)?(=|$)/.test(arg) || /^--cpu-prof-(dir|interval)$/.test(all[i - 1] ?? ''),
+);
+
 let workerScript: string | undefined;
 
 /** Beside this file: plain JavaScript, loaded as is by the worker's module loader. */
@@ -208,8 +217,8 @@ export class FunctionPool {
       stdout: true,
       stderr: true,
       // NODE_OPTIONS of the function is honoured through init.enableSourceMaps, not here:
-      // workers cannot take process-wide flags.
-      execArgv: [],
+      // workers cannot take process-wide flags. `node --cpu-prof` profiles the workers too.
+      execArgv: CPU_PROFILE_FLAGS,
     });
     for (const stream of [worker.stdout, worker.stderr]) forwardLines(stream, (line) => this.options.onOutput?.(spec.logicalId, line));
     let markReady: () => void = () => undefined;
