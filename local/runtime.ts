@@ -36,7 +36,7 @@ export interface RuntimeOptions {
    * for 2 vs 10 environments). @default the number of CPUs, at least 2
    */
   readonly maxConcurrency?: number;
-  /** Receives each line a function writes to stdout or stderr. */
+  /** Receives each line a function writes to stdout or stderr. @default none: the functions' output is dropped */
   readonly onOutput?: (functionLogicalId: string, line: string) => void;
   readonly region: string;
   readonly accountId: string;
@@ -209,6 +209,7 @@ export class FunctionPool {
       enableSourceMaps: /--enable-source-maps/.test(this.env.NODE_OPTIONS ?? ''),
       sdkHooksFile: SDK_HOOKS_FILE,
       localAws: this.options.localAws ?? null,
+      forwardOutput: this.options.onOutput !== undefined,
     };
     const worker = new Worker(compiledWorkerScript(), {
       workerData: init,

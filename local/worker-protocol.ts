@@ -14,6 +14,8 @@ export interface WorkerInit {
   readonly sdkHooksFile: string;
   /** The local services AWS requests go to; every other AWS endpoint is refused. null: refuse them all. */
   readonly localAws: LocalAwsServices | null;
+  /** Whether anyone reads the function's output; when not, the worker drops it instead of sending it. */
+  readonly forwardOutput: boolean;
 }
 
 export interface InvokeRequest {

@@ -165,10 +165,13 @@ function takeOutput(): string | undefined {
 
 function captureOutput(stream: NodeJS.WriteStream): void {
   stream.write = (chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown): boolean => {
-    pendingOutput.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flushOutput);
+    // When nobody reads it (the emulator runs quiet), sending it would cost both threads for nothing.
+    if (init.forwardOutput) {
+      pendingOutput.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushOutput);
+      }
     }
     const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
     if (typeof done === 'function') process.nextTick(done);
