@@ -29,7 +29,7 @@ const TOOLCHAIN_FILES = [
   'tsconfig.json',
 ];
 /** Never inputs, at any depth: dependencies, synth output, version control. */
-const NEVER = new Set(['node_modules', 'cdk.out', '.git']);
+export const NEVER_INPUTS: ReadonlySet<string> = new Set(['node_modules', 'cdk.out', '.git']);
 /** Bumped when the assembly's layout or the key's recipe changes, so old entries are not reused. */
 const KEY_VERSION = 'assembly-cache-v1';
 const ENTRY_PREFIX = 'assembly-';
@@ -113,7 +113,7 @@ function collectFiles(cwd: string, relative: string, into: Map<string, string>):
   }
   if (!stats.isDirectory()) return;
   for (const entry of readdirSync(full, { withFileTypes: true })) {
-    if (NEVER.has(entry.name)) continue;
+    if (NEVER_INPUTS.has(entry.name)) continue;
     const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
     // A link is an input by where it points; following links to folders could loop.
     if (entry.isSymbolicLink()) into.set(child, `link:${readlinkSync(path.join(full, entry.name))}`);

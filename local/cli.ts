@@ -7,13 +7,15 @@ import * as path from 'node:path';
 import { createServer } from 'node:net';
 import { AssemblyError } from './assembly';
 import { argsForAssembly, reexecWithoutCredentials } from './credential-isolation';
-import { cachedAssembly } from './assembly-cache';
+import { cachedAssembly, type CachedAssembly } from './assembly-cache';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator';
 import { API_GATEWAY_LIMITS, LOCAL_PATHS } from '../protocol';
 import { integerFlag, parseFlags, UsageError } from './flags';
 import { localIssuerDirFor } from './local-issuer';
 import { isLoopback } from './loopback';
 import { parseFaultRates } from './management';
+import { systemClock } from '../protocol/clock';
+import { watchApp } from './watch';
 
 export const USAGE = `Usage: switchboard-local [flags]
 
@@ -23,6 +25,8 @@ authorizers, the @connections API and DynamoDB tables (dynalite).
   --assembly DIR       an already synthesized cloud assembly (default: synthesize the app in this
                        folder, or reuse its last synthesis when no source changed)
   -c, --context K=V    context for the synth, as cdk synth -c (repeatable)
+  --watch              re-synthesize when the app's sources change and reload its functions;
+                       open connections stay open (not with --assembly)
   --stack NAME         which stack to run (default: the one stack with a WebSocket API)
   --port N             gateway port; 0 picks a free one (default: 3001)
   --host HOST          address to listen on (default: 127.0.0.1)
@@ -41,6 +45,8 @@ export interface CliOptions extends Omit<EmulatorOptions, 'assemblyDir'> {
   readonly assemblyDir?: string;
   /** Context for the synth (`-c key=value`). */
   readonly context: Readonly<Record<string, string>>;
+  /** Re-synthesize on source changes and reload the functions. */
+  readonly watch: boolean;
   readonly quiet: boolean;
   readonly help: boolean;
 }
@@ -51,7 +57,7 @@ const VALUE_FLAGS = ['assembly', 'stack', 'port', 'host', 'dynamodb-port', 'data
 export function parseArgs(argv: readonly string[]): CliOptions {
   const { values, lists, switches } = parseFlags(argv, {
     values: VALUE_FLAGS,
-    switches: ['quiet', 'help'],
+    switches: ['watch', 'quiet', 'help'],
     repeatable: ['context'],
     aliases: { c: 'context' },
   });
@@ -77,6 +83,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       '-c/--context applies to the synth; with --assembly nothing is synthesized (synthesize with cdk synth -c instead)',
     );
   }
+  const watch = switches.has('watch');
+  if (assemblyDir && watch)
+    throw new UsageError('--watch re-synthesizes the app in this folder; with --assembly there is nothing to re-synthesize');
   let faultRates;
   if (values.has('fault-rate')) {
     try {
@@ -101,6 +110,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     maxDurationSeconds: get('max-duration', (v) => integerFlag('max-duration', v, 1, 86400)),
     webDir: web,
     faultRates,
+    watch,
     quiet,
     help,
   };
@@ -110,14 +120,14 @@ export function parseArgs(argv: readonly string[]): CliOptions {
  * The app's cloud assembly: `cdk synth` of the app in `cwd`, reused from the last start (or test
  * run) when no file it is made from has changed.
  */
-function synthesize(cwd: string, context: Readonly<Record<string, string>>, log: (line: string) => void): string {
+function synthesize(cwd: string, context: Readonly<Record<string, string>>, log: (line: string) => void): CachedAssembly {
   if (!existsSync(path.join(cwd, 'cdk.json'))) {
     throw new UsageError(`no --assembly given and no cdk.json in ${cwd}: run from a CDK app folder or pass --assembly DIR`);
   }
   try {
     const assembly = cachedAssembly({ cwd, context, verbose: true, log });
     if (!assembly.synthesized) log(`Using the app's last synthesis (${path.relative(cwd, assembly.dir)}): no source changed since.`);
-    return assembly.dir;
+    return assembly;
   } catch (err: unknown) {
     throw new UsageError(`${(err as Error).message}; fix the app or pass --assembly DIR`);
   }
@@ -183,12 +193,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const log = options.quiet ? () => undefined : (line: string) => console.log(line);
   let emu: Emulator;
+  let served: CachedAssembly | undefined;
   try {
     await checkPortFree(options.host ?? '127.0.0.1', options.port ?? 3001);
-    const assemblyDir = options.assemblyDir ?? synthesize(process.cwd(), options.context, log);
+    const synthesized = options.assemblyDir ? undefined : synthesize(process.cwd(), options.context, log);
+    const assemblyDir = options.assemblyDir ?? synthesized!.dir;
     // Synthesized with the developer's credentials; functions run in a process started without them.
-    const restarted = reexecWithoutCredentials(options.assemblyDir ? argv : argsForAssembly(argv, assemblyDir));
+    // Under --watch that process synthesizes again (a cache hit now, and every re-synth later).
+    const restarted = reexecWithoutCredentials(options.assemblyDir || options.watch ? argv : argsForAssembly(argv, assemblyDir));
     if (restarted) return await restarted;
+    if (synthesized && options.watch) served = synthesized;
     emu = await startEmulator({ ...options, assemblyDir, log, localIssuerDir: localIssuerDirFor(options.dataDir) });
   } catch (err: unknown) {
     const code = (err as { code?: string }).code;
@@ -211,12 +225,25 @@ export async function main(argv: readonly string[]): Promise<number> {
       `switchboard-local: warning: listening on ${options.host}; the @connections API is unauthenticated locally, so anyone who can reach this port can use it.\n`,
     );
   }
+  const watcher = served
+    ? watchApp({
+        cwd: process.cwd(),
+        served,
+        assemble: () => cachedAssembly({ cwd: process.cwd(), context: options.context, verbose: true, log }),
+        reload: (dir) => emu.reload(dir),
+        // A failed synth reaches the terminal even under --quiet.
+        log: (line) => process.stderr.write(`switchboard-local: ${line}\n`),
+        clock: systemClock,
+      })
+    : undefined;
+  if (watcher) log("Watching the app's sources: a change re-synthesizes it and reloads its functions.");
   return new Promise((resolve) => {
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) process.exit(130); // a second Ctrl-C does not wait
       stopping = true;
       log(`${signal}: closing connections and stopping`);
+      watcher?.close();
       emu.stop().then(
         () => resolve(0),
         (err: unknown) => {

@@ -11,6 +11,7 @@ import type { FaultRates } from './management';
 import { API_GATEWAY_LIMITS, JWKS_PATH_UNDER_ISSUER, LOCAL_PATHS } from '../protocol';
 import { handleIssuerRequest, LocalIssuer, rewriteIssuerUrls, type IssuerState } from './local-issuer';
 import { LambdaRuntime } from './runtime';
+import { ReloadableRuntime, restartReason } from './reload';
 import { runtimeNotes } from './runtime-check';
 import { startStore } from './store';
 
@@ -74,6 +75,7 @@ export interface Emulator {
   dynamodbRequests(): Readonly<Record<string, number>>;
   /** Table logical id => local table name. */
   readonly tables: Readonly<Record<string, string>>;
+  /** The app being served: the latest one reload() applied. */
   readonly app: WebSocketAppSpec;
   /** Emits 'invocation', 'open', 'rejected' and 'disconnect' (see Gateway). */
   readonly gateway: Gateway;
@@ -81,9 +83,18 @@ export interface Emulator {
   readonly localIssuer?: EmulatorIssuer;
   /** Resolves once every $disconnect started so far has run. */
   settled(): Promise<void>;
+  /**
+   * Serves the functions of the same stack in `assemblyDir` without touching open connections:
+   * new invocations run on new environments, running ones finish on the old, which then stop.
+   * Logs and returns the reason, changing nothing, when more than the functions changed.
+   */
+  reload(assemblyDir: string): Promise<ReloadResult>;
   /** Closes clients, stops the functions and the store. */
   stop(): Promise<void>;
 }
+
+/** What reload() did: how many functions now run new environments, or why a restart is needed instead. */
+export type ReloadResult = { readonly functions: number; readonly ms: number } | { readonly restartNeeded: string };
 
 /** Whether AWS SDK v2 is installed where functions get the SDK from. */
 function sdkV2Installed(): boolean {
@@ -137,7 +148,7 @@ export function summarizeEmf(line: string): string | undefined {
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const log = options.log ?? ((line: string) => console.log(line));
   const host = options.host ?? '127.0.0.1';
-  const app = loadWebSocketApp(options.assemblyDir, options.stack);
+  let app = loadWebSocketApp(options.assemblyDir, options.stack);
   for (const warning of app.warnings) log(`warning: ${warning}`);
   for (const note of runtimeNotes(app.functions.values(), { sdkV2Installed: sdkV2Installed() })) log(note);
   // Made (or loaded) first, so a bad key folder fails before anything listens.
@@ -212,33 +223,35 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const appProfiles = [...app.functions.values()].map((f) => f.environment.AWS_PROFILE ?? '');
   const fakeHome = writeFakeAwsHome(app.region, [...awsProfileNames(), ...appProfiles]);
   // Built from these lists only, never from process.env: the developer's AWS_* variables stay out.
-  const runtime = new LambdaRuntime(app.functions.values(), environmentOf, {
-    region: app.region,
-    accountId: app.accountId,
-    maxConcurrency: options.maxConcurrency,
-    onOutput: functionLog,
-    localAws: {
+  const runtimeFor = (functions: Iterable<FunctionSpec>) =>
+    new LambdaRuntime(functions, environmentOf, {
       region: app.region,
-      urlSuffix: app.urlSuffix,
-      apiId: app.apiId,
-      gateway: localHostPort,
-      dynamodb: new URL(store.endpoint).host,
-    },
-    reservedEnvironment: {
-      AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
-      ...fakeHome.environment,
-    },
-    baseEnvironment: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      AWS_REGION: app.region,
-      AWS_DEFAULT_REGION: app.region,
-      AWS_ENDPOINT_URL_DYNAMODB: store.endpoint,
-      AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      NODE_PATH: sdkNodePath(),
-    },
-  });
+      accountId: app.accountId,
+      maxConcurrency: options.maxConcurrency,
+      onOutput: functionLog,
+      localAws: {
+        region: app.region,
+        urlSuffix: app.urlSuffix,
+        apiId: app.apiId,
+        gateway: localHostPort,
+        dynamodb: new URL(store.endpoint).host,
+      },
+      reservedEnvironment: {
+        AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+        ...fakeHome.environment,
+      },
+      baseEnvironment: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        AWS_REGION: app.region,
+        AWS_DEFAULT_REGION: app.region,
+        AWS_ENDPOINT_URL_DYNAMODB: store.endpoint,
+        AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        NODE_PATH: sdkNodePath(),
+      },
+    });
+  const runtime = new ReloadableRuntime(runtimeFor(app.functions.values()));
 
   const tables: Record<string, string> = {};
   for (const t of app.tables) tables[t.logicalId] = t.tableName;
@@ -251,7 +264,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     dynamodbEndpoint: store.endpoint,
     dynamodbRequests: () => store.requestCounts(),
     tables,
-    app,
+    get app() {
+      return app;
+    },
     gateway,
     localIssuer:
       issuerKey && issuerState
@@ -262,6 +277,24 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           }
         : undefined,
     settled: () => gateway.settled(),
+    async reload(assemblyDir) {
+      if (stopped) throw new Error('the emulator has stopped; nothing to reload');
+      const started = performance.now();
+      const next = loadWebSocketApp(assemblyDir, app.stackName);
+      const reason = restartReason(app, next);
+      if (reason) {
+        log(`reload: ${reason} since the start; restart switchboard-local to apply that (still serving the previous functions)`);
+        return { restartNeeded: reason };
+      }
+      for (const warning of next.warnings) log(`warning: ${warning}`);
+      app = next;
+      void runtime
+        .replace(runtimeFor(next.functions.values()))
+        .catch((err: unknown) => log(`reload: stopping the previous functions failed: ${String(err)}`));
+      const ms = Math.round(performance.now() - started);
+      log(`reloaded ${next.functions.size} functions in ${ms} ms`);
+      return { functions: next.functions.size, ms };
+    },
     stop() {
       stopped ??= (async () => {
         await gateway.stop();
