@@ -44,8 +44,10 @@ export interface EmulatorOptions {
   readonly maxConcurrency?: number;
   /** Receives the emulator's log lines. @default console.log */
   readonly log?: (line: string) => void;
-  /** Receives function output lines. @default the log, prefixed with the function's logical id */
+  /** Receives function output lines. @default the log, prefixed with the function's logical id; none when quiet */
   readonly functionLog?: (functionLogicalId: string, line: string) => void;
+  /** Print only the banner and errors: function output is then not even sent from the functions. @default false */
+  readonly quiet?: boolean;
   /**
    * Where the local issuer (the stand-in for the app's Cognito user pool) keeps its signing
    * key, and the issuer URL and audience of the latest start, for `npm run token`.
@@ -203,7 +205,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const local = rewriteApiUrls(value, app, localHostPort);
     return issuerState ? rewriteIssuerUrls(local, app, app.userPools, issuerState.issuer) : local;
   };
-  const functionLog = options.functionLog ?? ((id: string, line: string) => log(`  [${id}] ${summarizeEmf(line) ?? line}`));
+  const functionLog =
+    options.functionLog ?? (options.quiet ? undefined : (id: string, line: string) => log(`  [${id}] ${summarizeEmf(line) ?? line}`));
   const environmentOf = (spec: FunctionSpec): Record<string, string> => {
     const env: Record<string, string> = {
       AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
