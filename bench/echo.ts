@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     [CONTEXT_KEYS.framesPerSecond]: String(RAISED_FRAME_LIMIT.perSecond),
     [CONTEXT_KEYS.frameBurst]: String(RAISED_FRAME_LIMIT.burst),
   };
-  const assembly = cachedAssembly({ cwd: process.cwd(), context, log: (line) => console.error(line) });
+  const assembly = await cachedAssembly({ cwd: process.cwd(), context, log: (line) => console.error(line) });
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 

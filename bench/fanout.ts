@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const repeat = numberArg('repeat', 3, 1);
   const largest = Math.max(...sizes);
   const context = largest > ROOM_DEFAULTS.maxRoomMembers ? { [CONTEXT_KEYS.maxRoomMembers]: String(largest) } : undefined;
-  const assembly = cachedAssembly({ cwd: process.cwd(), context, log: (line) => console.error(line) });
+  const assembly = await cachedAssembly({ cwd: process.cwd(), context, log: (line) => console.error(line) });
 
   const rows: string[][] = [];
   let emulator: ServerProcess | undefined;

@@ -130,7 +130,7 @@ async function main(): Promise<number> {
   if (!url) {
     const assemblyDir = givenAssembly
       ? path.resolve(givenAssembly)
-      : cachedAssembly({ cwd: process.cwd(), log: (line) => console.error(line) }).dir;
+      : (await cachedAssembly({ cwd: process.cwd(), log: (line) => console.error(line) })).dir;
     console.error('Starting the emulator ...');
     emulator = await startSwitchboardLocal(assemblyDir);
     url = emulator.url;

@@ -52,7 +52,7 @@ export interface AssemblyCacheOptions extends AssemblyKeyOptions {
   /** Told when the cache misses and synthesis starts. @default silent */
   readonly log?: (line: string) => void;
   /** Synthesizes into `options.outDir`. @default `cdk synth` (local/synth.ts) */
-  readonly synth?: (options: SynthOptions) => void;
+  readonly synth?: (options: SynthOptions) => Promise<unknown>;
 }
 
 export interface CachedAssembly {
@@ -126,7 +126,7 @@ function collectFiles(cwd: string, relative: string, into: Map<string, string>):
  * synthesized into a private folder and renamed into place, so a concurrent run sees either no
  * assembly or a whole one. Older assemblies beyond `keep` are removed.
  */
-export function cachedAssembly(options: AssemblyCacheOptions): CachedAssembly {
+export async function cachedAssembly(options: AssemblyCacheOptions): Promise<CachedAssembly> {
   const cacheDir = options.cacheDir ?? path.join(options.cwd, 'node_modules', '.cache', 'switchboard');
   const key = assemblyKey(options);
   const dir = path.join(cacheDir, `${ENTRY_PREFIX}${key}`);
@@ -137,7 +137,7 @@ export function cachedAssembly(options: AssemblyCacheOptions): CachedAssembly {
     const temp = mkdtempSync(path.join(cacheDir, `${TEMP_PREFIX}${process.pid}-`));
     options.log?.(`Synthesizing the CDK app in ${options.cwd} into ${dir} (its sources changed since the last synth) ...`);
     try {
-      (options.synth ?? synthesize)({ cwd: options.cwd, outDir: temp, context: options.context, verbose: options.verbose });
+      await (options.synth ?? synthesize)({ cwd: options.cwd, outDir: temp, context: options.context, verbose: options.verbose });
       renameSync(temp, dir);
       synthesized = true;
     } catch (err: unknown) {

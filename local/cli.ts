@@ -120,12 +120,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
  * The app's cloud assembly: `cdk synth` of the app in `cwd`, reused from the last start (or test
  * run) when no file it is made from has changed.
  */
-function synthesize(cwd: string, context: Readonly<Record<string, string>>, log: (line: string) => void): CachedAssembly {
+async function synthesize(cwd: string, context: Readonly<Record<string, string>>, log: (line: string) => void): Promise<CachedAssembly> {
   if (!existsSync(path.join(cwd, 'cdk.json'))) {
     throw new UsageError(`no --assembly given and no cdk.json in ${cwd}: run from a CDK app folder or pass --assembly DIR`);
   }
   try {
-    const assembly = cachedAssembly({ cwd, context, verbose: true, log });
+    const assembly = await cachedAssembly({ cwd, context, verbose: true, log });
     if (!assembly.synthesized) log(`Using the app's last synthesis (${path.relative(cwd, assembly.dir)}): no source changed since.`);
     return assembly;
   } catch (err: unknown) {
@@ -196,7 +196,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let served: CachedAssembly | undefined;
   try {
     await checkPortFree(options.host ?? '127.0.0.1', options.port ?? 3001);
-    const synthesized = options.assemblyDir ? undefined : synthesize(process.cwd(), options.context, log);
+    const synthesized = options.assemblyDir ? undefined : await synthesize(process.cwd(), options.context, log);
     const assemblyDir = options.assemblyDir ?? synthesized!.dir;
     // Synthesized with the developer's credentials; functions run in a process started without them.
     // Under --watch that process synthesizes again (a cache hit now, and every re-synth later).

@@ -1,5 +1,5 @@
 /** Runs the CDK CLI's `cdk synth`, as a user would, for the CLI, the benches and the tests. */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 export interface SynthOptions {
   /** The CDK app folder (with cdk.json). */
@@ -12,14 +12,21 @@ export interface SynthOptions {
   readonly verbose?: boolean;
 }
 
-/** Synthesizes the app in `cwd` into `outDir`; throws naming the exit status when cdk fails. */
-export function synthesize(options: SynthOptions): string {
+/**
+ * Synthesizes the app in `cwd` into `outDir`; rejects naming the exit status when cdk fails. It
+ * runs as a child process, so a running emulator keeps serving while it synthesizes (--watch).
+ */
+export async function synthesize(options: SynthOptions): Promise<string> {
   const cdk = require.resolve('aws-cdk/bin/cdk');
   const contextArgs = Object.entries(options.context ?? {}).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-  const result = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '-o', options.outDir, ...contextArgs], {
+  const child = spawn(process.execPath, [cdk, 'synth', '--quiet', '-o', options.outDir, ...contextArgs], {
     cwd: options.cwd,
     stdio: ['ignore', options.verbose ? 'inherit' : 'ignore', 'inherit'],
   });
-  if (result.status !== 0) throw new Error(`cdk synth failed (exit ${result.status ?? result.signal})`);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
+  });
+  if (code !== 0) throw new Error(`cdk synth failed (exit ${code ?? signal})`);
   return options.outDir;
 }

@@ -16,7 +16,7 @@ export interface AppWatchOptions {
   /** The assembly being served at the start: its folder and cache key. */
   readonly served: { readonly dir: string; readonly key: string };
   /** The assembly for the sources as they are now (cachedAssembly); may throw when the synth fails. */
-  readonly assemble: () => { readonly dir: string; readonly key: string };
+  readonly assemble: () => Promise<{ readonly dir: string; readonly key: string }>;
   /** Serves a new assembly's functions (Emulator.reload). */
   readonly reload: (assemblyDir: string) => Promise<unknown>;
   readonly log: (line: string) => void;
@@ -53,7 +53,7 @@ export function watchApp(options: AppWatchOptions): AppWatcher {
 
   const rebuild = async (): Promise<void> => {
     try {
-      const next = options.assemble();
+      const next = await options.assemble();
       // The served assembly stays the most recently used, so the cache never prunes code that
       // environments may still be started from (as when a change needs a restart).
       const now = new Date();

@@ -96,7 +96,7 @@ describe('cachedAssembly', () => {
   let cacheDir: string;
   let synths: string[];
   /** Stands in for `cdk synth`: writes a manifest, as the real one would. */
-  const fakeSynth = (options: SynthOptions): void => {
+  const fakeSynth = async (options: SynthOptions): Promise<void> => {
     synths.push(options.outDir);
     writeFileSync(
       path.join(options.outDir, 'manifest.json'),
@@ -112,58 +112,58 @@ describe('cachedAssembly', () => {
       .filter((name) => name.startsWith('assembly-'))
       .sort();
 
-  test('synthesizes once, then reuses the assembly until a source changes', () => {
-    const first = cachedAssembly({ cwd: app, synth: fakeSynth });
+  test('synthesizes once, then reuses the assembly until a source changes', async () => {
+    const first = await cachedAssembly({ cwd: app, synth: fakeSynth });
     expect(first.synthesized).toBe(true);
     expect(first.dir).toBe(path.join(cacheDir, `assembly-${first.key}`));
-    expect(cachedAssembly({ cwd: app, synth: fakeSynth })).toEqual({ ...first, synthesized: false });
+    expect(await cachedAssembly({ cwd: app, synth: fakeSynth })).toEqual({ ...first, synthesized: false });
     expect(synths).toHaveLength(1);
 
     write('lib/stack.ts', 'export class Stack { changed = true }');
-    const second = cachedAssembly({ cwd: app, synth: fakeSynth });
+    const second = await cachedAssembly({ cwd: app, synth: fakeSynth });
     expect(second.synthesized).toBe(true);
     expect(second.dir).not.toBe(first.dir);
     const manifest = JSON.parse(readFileSync(path.join(second.dir, 'manifest.json'), 'utf8')) as { source: string };
     expect(manifest.source).toContain('changed');
   });
 
-  test('synthesizes into a temp folder and renames it into place, leaving no temp folder', () => {
-    const { dir } = cachedAssembly({ cwd: app, synth: fakeSynth });
+  test('synthesizes into a temp folder and renames it into place, leaving no temp folder', async () => {
+    const { dir } = await cachedAssembly({ cwd: app, synth: fakeSynth });
     expect(path.dirname(synths[0])).toBe(cacheDir);
     expect(synths[0]).not.toBe(dir);
     expect(existsSync(synths[0])).toBe(false);
     expect(readdirSync(cacheDir)).toEqual([path.basename(dir)]);
   });
 
-  test('a failed synth leaves nothing behind, so the next run tries again', () => {
-    const failing = (options: SynthOptions): void => {
+  test('a failed synth leaves nothing behind, so the next run tries again', async () => {
+    const failing = async (options: SynthOptions): Promise<void> => {
       writeFileSync(path.join(options.outDir, 'half-written.json'), '{');
       throw new Error('cdk synth failed (exit 1)');
     };
-    expect(() => cachedAssembly({ cwd: app, synth: failing })).toThrow('cdk synth failed (exit 1)');
+    await expect(cachedAssembly({ cwd: app, synth: failing })).rejects.toThrow('cdk synth failed (exit 1)');
     expect(readdirSync(cacheDir)).toEqual([]);
-    expect(cachedAssembly({ cwd: app, synth: fakeSynth }).synthesized).toBe(true);
+    expect((await cachedAssembly({ cwd: app, synth: fakeSynth })).synthesized).toBe(true);
   });
 
-  test('when a concurrent run finishes the same assembly first, uses that one', () => {
+  test('when a concurrent run finishes the same assembly first, uses that one', async () => {
     const key = assemblyKey({ cwd: app });
-    const racing = (options: SynthOptions): void => {
-      fakeSynth(options);
+    const racing = async (options: SynthOptions): Promise<void> => {
+      await fakeSynth(options);
       // The other run renames its whole assembly into place while this one is synthesizing.
       mkdirSync(path.join(cacheDir, `assembly-${key}`));
       writeFileSync(path.join(cacheDir, `assembly-${key}`, 'manifest.json'), '{"by":"the other run"}');
     };
-    const result = cachedAssembly({ cwd: app, synth: racing });
+    const result = await cachedAssembly({ cwd: app, synth: racing });
     expect(result.synthesized).toBe(false);
     expect(readFileSync(path.join(result.dir, 'manifest.json'), 'utf8')).toBe('{"by":"the other run"}');
     expect(readdirSync(cacheDir)).toEqual([`assembly-${key}`]);
   });
 
-  test('keeps the current assembly and the `keep` most recently used others', () => {
+  test('keeps the current assembly and the `keep` most recently used others', async () => {
     const dirs: string[] = [];
     for (let version = 0; version < 4; version++) {
       write('lib/stack.ts', `export const VERSION = ${version};`);
-      const { dir } = cachedAssembly({ cwd: app, synth: fakeSynth, keep: 1 });
+      const { dir } = await cachedAssembly({ cwd: app, synth: fakeSynth, keep: 1 });
       // Distinct use times without waiting: each older assembly was used a minute earlier.
       utimesSync(dir, new Date(2020, 0, 1, 0, version), new Date(2020, 0, 1, 0, version));
       dirs.push(dir);
@@ -172,13 +172,13 @@ describe('cachedAssembly', () => {
     expect(statSync(dirs[3]).isDirectory()).toBe(true);
   });
 
-  test("removes a dead run's temp folder but not a live run's", () => {
+  test("removes a dead run's temp folder but not a live run's", async () => {
     mkdirSync(cacheDir, { recursive: true });
     const dead = path.join(cacheDir, '.tmp-assembly-2147483646-abc');
     const live = path.join(cacheDir, `.tmp-assembly-${process.pid}-def`);
     mkdirSync(dead);
     mkdirSync(live);
-    cachedAssembly({ cwd: app, synth: fakeSynth });
+    await cachedAssembly({ cwd: app, synth: fakeSynth });
     expect(existsSync(dead)).toBe(false);
     expect(existsSync(live)).toBe(true);
   });
@@ -208,7 +208,7 @@ describe("this app's synth inputs", () => {
     return seen;
   }
 
-  test('cover every module the app and its handlers import (else add its folder to watch.include in cdk.json)', () => {
+  test('cover every module the app and its handlers import (else add its folder to watch.include in cdk.json)', async () => {
     const { app: command } = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { app: string };
     const appEntry = /\S+\.ts\b/.exec(command)![0];
     const handlers = readdirSync(HANDLERS_DIR)

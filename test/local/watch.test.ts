@@ -29,7 +29,7 @@ function handAssembly(name: string, prefix: string): string {
 /** A watcher whose source changes the test makes by calling the returned `change`. */
 function watchWith(
   clock: ManualClock,
-  assemble: () => { dir: string; key: string },
+  assemble: () => { dir: string; key: string } | Promise<{ dir: string; key: string }>,
   reload: (dir: string) => Promise<unknown> = (dir) => emu.reload(dir),
   served = { dir: emu.app.assemblyDir, key: 'v1' },
 ) {
@@ -37,7 +37,7 @@ function watchWith(
   const w = watchApp({
     cwd: tmp,
     served,
-    assemble,
+    assemble: async () => assemble(),
     reload,
     log: (line) => log.push(line),
     clock,
@@ -89,6 +89,27 @@ describe('--watch reloads the functions without dropping connections', () => {
     expect(client.ws.readyState).toBe(client.ws.OPEN);
     expect(log).toContainEqual(expect.stringMatching(/^reloaded 1 functions in \d+ ms$/));
     expect(emu.app.assemblyDir).toBe(v2);
+    client.ws.close();
+  });
+
+  test('the old code keeps serving while a re-synth runs (the synth never blocks the gateway)', async () => {
+    const client = await connect(emu.url);
+    const clock = new ManualClock();
+    const v2 = handAssembly('v2', 'v2:');
+    let finishSynth: (assembly: { dir: string; key: string }) => void = () => undefined;
+    const synthRunning = new Promise<{ dir: string; key: string }>((resolve) => (finishSynth = resolve));
+    const { change, watcher: w } = watchWith(clock, () => synthRunning);
+
+    change();
+    clock.advance(300);
+    // The synth has started and not finished: the connection is still served, by the old code.
+    client.ws.send('during');
+    expect(await client.next()).toBe('echo:during');
+
+    finishSynth({ dir: v2, key: 'v2' });
+    await w.idle();
+    client.ws.send('after');
+    expect(await client.next()).toBe('v2:after');
     client.ws.close();
   });
 

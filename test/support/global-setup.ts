@@ -9,7 +9,7 @@ const ROOT = path.join(__dirname, '..', '..');
  * makes it: from the cache when no source changed since the last run, else synthesized once.
  * A run may bring its own with SWITCHBOARD_TEST_ASSEMBLY=dir.
  */
-export default function globalSetup(): void {
+export default async function globalSetup(): Promise<void> {
   if (process.env[APP_ASSEMBLY_ENV]) return;
-  process.env[APP_ASSEMBLY_ENV] = cachedAssembly({ cwd: ROOT, log: (line) => process.stderr.write(`\n${line}\n`) }).dir;
+  process.env[APP_ASSEMBLY_ENV] = (await cachedAssembly({ cwd: ROOT, log: (line) => process.stderr.write(`\n${line}\n`) })).dir;
 }
