@@ -23,7 +23,7 @@ export type SocketFactory = new (url: string, protocols?: string | string[]) => 
 export function platformWebSocket(): SocketFactory {
   const global = (globalThis as { WebSocket?: unknown }).WebSocket;
   if (typeof global === 'function') return global as SocketFactory;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily, so only Node without a global WebSocket loads ws
   return require('ws') as SocketFactory;
 }
 

@@ -21,7 +21,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const api = mockClient(ApiGatewayManagementApiClient);
 
 // A handler module exports `handler`; require (not import) so the environment above is set first.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the environment must be set before a handler module loads
 const load = (name: string): RouteHandler => (require(`../../lambda/handlers/${name}`) as { handler: RouteHandler }).handler;
 const handlers = Object.fromEntries(['connect', 'disconnect', 'message', 'join', 'leave', 'ping', 'default'].map((n) => [n, load(n)]));
 
