@@ -1,4 +1,5 @@
 import { createLocalJWKSet, errors, type JWK, type JWTVerifyGetKey } from 'jose';
+import { systemClock, type Clock } from '../../../protocol/clock';
 
 /**
  * Why the issuer's signing keys could not be had. Each is an outage or a misconfiguration of the
@@ -18,19 +19,6 @@ export class KeyFetchError extends Error {
   }
 }
 
-/** Time as the key cache sees it: the same shape as the client's and the emulator's clocks, so one manual clock drives them all. */
-export interface KeyClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const systemClock: KeyClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined),
-};
-
 /** jose's createRemoteJWKSet defaults, kept so that swapping it for this changes no timing. */
 export const ISSUER_KEYS_DEFAULTS = { timeoutMs: 5_000, maxAgeMs: 10 * 60_000, cooldownMs: 30_000 } as const;
 
@@ -46,7 +34,7 @@ export interface IssuerKeysOptions {
   /** A token with an unknown key id refetches the keys (rotation), at most once per this interval. @default 30 seconds */
   readonly cooldownMs?: number;
   /** @default the system clock */
-  readonly clock?: KeyClock;
+  readonly clock?: Clock;
   /** @default the global fetch */
   readonly fetch?: typeof fetch;
 }

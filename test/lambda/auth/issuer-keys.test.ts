@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
 import { authorizeConnect, type ConnectAuthorizerEvent } from '../../../lambda/core/auth/authorize';
-import { createIssuerKeys, KeyFetchError, type IssuerKeysOptions, type KeyClock } from '../../../lambda/core/auth/issuer-keys';
+import { createIssuerKeys, KeyFetchError, type IssuerKeysOptions } from '../../../lambda/core/auth/issuer-keys';
+import { ManualClock } from '../../support/manual-clock';
 import { createJwtVerifier } from '../../../lambda/core/auth/jwt-verifier';
 import { METRIC } from '../../../lambda/core/metric-names';
 
@@ -16,27 +17,6 @@ const AUDIENCE = 'api://switchboard';
 const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123/dev/$connect';
 const NOW = new Date('2026-11-25T12:00:00Z');
 const nowSeconds = Math.floor(NOW.getTime() / 1000);
-
-/** A clock whose timers fire only when the test says so. */
-class TestClock implements KeyClock {
-  private readonly timers = new Set<{ callback: () => void }>();
-  constructor(public time = NOW.getTime()) {}
-  now = (): number => this.time;
-  setTimeout = (callback: () => void): unknown => {
-    const timer = { callback };
-    this.timers.add(timer);
-    return timer;
-  };
-  clearTimeout = (handle: unknown): void => {
-    this.timers.delete(handle as { callback: () => void });
-  };
-  /** Fires every pending timer, as if their time had come. */
-  fireAll(): void {
-    const due = [...this.timers];
-    this.timers.clear();
-    for (const timer of due) timer.callback();
-  }
-}
 
 type Respond = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -170,11 +150,11 @@ describe('a failure to get the keys is an error (500), logged with its reason an
 
   it('when the JWKS endpoint never answers (timeout, on the injected clock)', async () => {
     respond = () => undefined; // holds the request open
-    const clock = new TestClock();
+    const clock = new ManualClock(NOW.getTime());
     const seen = new Promise<void>((resolve) => (requestSeen = resolve));
     const pending = connect(keysAt(jwksUrl, { clock, timeoutMs: 5_000 }), await token());
     await seen;
-    clock.fireAll(); // the 5 s have passed
+    clock.advance(5_000); // the 5 s have passed
     const { error, count } = await pending;
     expect(error).toMatchObject({ reason: 'timeout', message: expect.stringContaining('did not answer within 5000 ms') });
     expect(count).toHaveBeenCalledWith(METRIC.authorizerKeyFetchFailures);
@@ -215,22 +195,22 @@ describe('key caching', () => {
   }
 
   it('fetches once for concurrent and later verifications, and again after the maximum age', async () => {
-    const clock = new TestClock();
+    const clock = new ManualClock(NOW.getTime());
     const keys = keysAt(jwksUrl, { clock, maxAgeMs: 600_000 });
     const presented = await token();
     const before = requests;
     const results = await Promise.all([verifyWith(keys, presented), verifyWith(keys, presented), verifyWith(keys, presented)]);
     expect(results.map((r) => r.ok)).toEqual([true, true, true]);
-    clock.time += 599_999;
+    clock.advance(599_999);
     await verifyWith(keys, presented);
     expect(requests - before).toBe(1);
-    clock.time += 1;
+    clock.advance(1);
     await verifyWith(keys, presented);
     expect(requests - before).toBe(2);
   });
 
   it('refetches for an unknown kid only after the cooldown, and then picks up a rotated key', async () => {
-    const clock = new TestClock();
+    const clock = new ManualClock(NOW.getTime());
     const keys = keysAt(jwksUrl, { clock, cooldownMs: 30_000 });
     const rotated = await generateKeyPair('RS256');
     const rotatedToken = await token({}, { key: rotated.privateKey, kid: 'key-2' });
@@ -241,17 +221,17 @@ describe('key caching', () => {
     expect(await verifyWith(keys, rotatedToken)).toMatchObject({ ok: false, reason: 'ERR_JWKS_NO_MATCHING_KEY' });
     expect(requests - before).toBe(1); // within the cooldown: no refetch
 
-    clock.time += 30_000;
+    clock.advance(30_000);
     expect(await verifyWith(keys, rotatedToken)).toMatchObject({ ok: true });
     expect(requests - before).toBe(2);
   });
 
   it('fails, rather than denies, an unknown kid when the refetch fails: the kid may be a new key', async () => {
-    const clock = new TestClock();
+    const clock = new ManualClock(NOW.getTime());
     const keys = keysAt(jwksUrl, { clock, cooldownMs: 30_000 });
     expect(await verifyWith(keys, await token())).toMatchObject({ ok: true });
     respond = json(503, 'Service Unavailable', 'text/plain');
-    clock.time += 30_000;
+    clock.advance(30_000);
     await expect(verifyWith(keys, await token({}, { kid: 'key-2' }))).rejects.toThrow(KeyFetchError);
   });
 
