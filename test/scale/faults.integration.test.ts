@@ -5,7 +5,7 @@ import type { Emulator } from '../../local/emulator';
 import { OUTBOUND_HIGH_WATER_BYTES } from '../../local/management';
 import { wsText } from '../../local/ws-text';
 import { connect, waitFor, type TestClient } from '../local/helpers';
-import { memberIds, request, seeded, start } from './support';
+import { memberIds, request, seeded, start, waitUntil } from './support';
 
 /**
  * The emulator's @connections API stays honest under faults, with this app and real ws clients:
@@ -17,6 +17,8 @@ import { memberIds, request, seeded, start } from './support';
 jest.setTimeout(120_000);
 
 const ROOM = 'faults';
+/** Waits at most 20 s, then lets the assertions that follow say what is wrong. */
+const SETTLE = { timeoutMs: 20_000, returnOnTimeout: true } as const;
 
 /** Sends a room message, waiting out the app's room-message rate limit when it answers RATE_LIMITED. */
 async function broadcast(sender: TestClient, data: string): Promise<Record<string, unknown>> {
@@ -66,14 +68,6 @@ async function openMembers(emu: Emulator, count: number): Promise<Member[]> {
     members.push(member);
   }
   return members;
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return; // the assertions that follow say what is wrong
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('@connections faults on the emulator', () => {
@@ -141,10 +135,10 @@ describe('@connections faults on the emulator', () => {
 
       // Every connection the gateway closed is closed at the client too, after the frames sent before it.
       const closedByGateway = (m: Member) => !emu.gateway.connections.has(m.connectionId);
-      await waitUntil(() => recipients.every((m) => !closedByGateway(m) || m.client.ws.readyState === m.client.ws.CLOSED));
+      await waitUntil(() => recipients.every((m) => !closedByGateway(m) || m.client.ws.readyState === m.client.ws.CLOSED), SETTLE);
       await emu.settled();
       const receivedOf = (n: number) => recipients.filter((m) => m.received.includes(`b${n}`)).length;
-      await waitUntil(() => acks.every((ack, n) => receivedOf(n) === ack.delivered));
+      await waitUntil(() => acks.every((ack, n) => receivedOf(n) === ack.delivered), SETTLE);
 
       // Each ack's delivered equals the frames members received for that broadcast, and no frame came twice.
       expect(acks.map((_, n) => receivedOf(n))).toEqual(acks.map((ack) => ack.delivered));
@@ -220,7 +214,7 @@ describe('@connections faults on the emulator', () => {
       expect(maxBuffered).toBeLessThanOrEqual(OUTBOUND_HIGH_WATER_BYTES + API_GATEWAY_LIMITS.messageBytes);
       expect(log.some((line) => line.includes(`@connections POST   ${stuck.connectionId} 429`))).toBe(true);
       // The others received every broadcast; the member that does not read is still open and registered.
-      await waitUntil(() => others.every((m) => m.received.length === acks.length));
+      await waitUntil(() => others.every((m) => m.received.length === acks.length), SETTLE);
       for (const m of others) expect(m.received).toHaveLength(acks.length);
       expect(stuck.client.ws.readyState).toBe(stuck.client.ws.OPEN);
       expect(await memberIds(db, table, ROOM)).toContain(stuck.connectionId);
@@ -231,18 +225,18 @@ describe('@connections faults on the emulator', () => {
         if ((JSON.parse(wsText(data)) as { event?: string }).event === 'pong') pongs.push(data);
       });
       stuck.client.ws.send(JSON.stringify({ action: 'ping' }));
-      await waitUntil(() => log.some((line) => line.startsWith('DROPPED') && line.includes(stuck.connectionId)));
+      await waitUntil(() => log.some((line) => line.startsWith('DROPPED') && line.includes(stuck.connectionId)), SETTLE);
       expect(log.filter((line) => line.startsWith('DROPPED') && line.includes(stuck.connectionId))).toHaveLength(1);
 
       // Once it reads again, it gets exactly the frames whose posts were accepted: what the acks counted.
       const acceptedForStuck = acks.reduce((sum, ack) => sum + ack.delivered, 0) - others.length * acks.length;
       stuck.client.ws.resume();
-      await waitUntil(() => stuck.received.length >= acceptedForStuck);
+      await waitUntil(() => stuck.received.length >= acceptedForStuck, SETTLE);
       expect(stuck.received).toHaveLength(acceptedForStuck);
       expect(new Set(stuck.received).size).toBe(acceptedForStuck);
       // A ping now is answered, behind anything still queued: only its pong arrives, not the dropped one.
       stuck.client.ws.send(JSON.stringify({ action: 'ping' }));
-      await waitUntil(() => pongs.length >= 1);
+      await waitUntil(() => pongs.length >= 1, SETTLE);
       await new Promise((resolve) => setImmediate(resolve));
       expect(pongs).toHaveLength(1);
 

@@ -77,10 +77,20 @@ export function recorder(client: TestClient): string[] {
   return frames;
 }
 
-export async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+/**
+ * Polls `condition` until it holds. On timeout it throws, or with `returnOnTimeout` it returns, so
+ * that the assertions that follow say what is wrong.
+ */
+export async function waitUntil(
+  condition: () => boolean,
+  { timeoutMs = 30_000, returnOnTimeout = false }: { timeoutMs?: number; returnOnTimeout?: boolean } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+    if (Date.now() > deadline) {
+      if (returnOnTimeout) return;
+      throw new Error('condition not met in time');
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
