@@ -28,8 +28,20 @@ const TOOLCHAIN_FILES = [
   'pnpm-lock.yaml',
   'tsconfig.json',
 ];
-/** Never inputs, at any depth: dependencies, synth output, version control. */
-export const NEVER_INPUTS: ReadonlySet<string> = new Set(['node_modules', 'cdk.out', '.git']);
+/** Folders that are never inputs, at any depth: dependencies, synth output. */
+const NEVER_INPUT_FOLDERS: ReadonlySet<string> = new Set(['node_modules', 'cdk.out']);
+
+/**
+ * Whether a folder of this name is never a synth input: dependencies, synth output, and every
+ * dot-folder (.git, .switchboard with the local issuer's state, editors' and tools' caches), which
+ * would otherwise change the key on every emulator start of an app without `watch.include`.
+ */
+export function notAnInputFolder(name: string): boolean {
+  return NEVER_INPUT_FOLDERS.has(name) || name.startsWith('.');
+}
+
+/** How long an assembly beyond the `keep` most recent stays, in case a running emulator or test run still uses it. */
+const PRUNE_UNUSED_FOR_MS = 24 * 60 * 60_000;
 /** Bumped when the assembly's layout or the key's recipe changes, so old entries are not reused. */
 const KEY_VERSION = 'assembly-cache-v1';
 const ENTRY_PREFIX = 'assembly-';
@@ -113,7 +125,7 @@ function collectFiles(cwd: string, relative: string, into: Map<string, string>):
   }
   if (!stats.isDirectory()) return;
   for (const entry of readdirSync(full, { withFileTypes: true })) {
-    if (NEVER_INPUTS.has(entry.name)) continue;
+    if (entry.isDirectory() && notAnInputFolder(entry.name)) continue;
     const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
     // A link is an input by where it points; following links to folders could loop.
     if (entry.isSymbolicLink()) into.set(child, `link:${readlinkSync(path.join(full, entry.name))}`);
@@ -153,14 +165,21 @@ export async function cachedAssembly(options: AssemblyCacheOptions): Promise<Cac
   return { dir, key, synthesized };
 }
 
-/** Removes all but the `keep` most recently used other assemblies, and temp folders of runs that died. */
+/**
+ * Removes the other assemblies beyond the `keep` most recently used that have not been used for a
+ * day (a running emulator or test run may still start workers from one), and temp folders of runs
+ * that died.
+ */
 function prune(cacheDir: string, current: string, keep: number): void {
   const entries = readdirSync(cacheDir, { withFileTypes: true }).filter((e) => e.isDirectory());
   const others = entries
     .filter((e) => e.name.startsWith(ENTRY_PREFIX) && path.join(cacheDir, e.name) !== current)
     .map((e) => ({ dir: path.join(cacheDir, e.name), used: statSync(path.join(cacheDir, e.name)).mtimeMs }))
     .sort((a, b) => b.used - a.used);
-  for (const { dir } of others.slice(keep)) rmSync(dir, { recursive: true, force: true });
+  const now = Date.now();
+  for (const { dir, used } of others.slice(keep)) {
+    if (now - used >= PRUNE_UNUSED_FOR_MS) rmSync(dir, { recursive: true, force: true });
+  }
   for (const entry of entries.filter((e) => e.name.startsWith(TEMP_PREFIX))) {
     const pid = Number(entry.name.slice(TEMP_PREFIX.length).split('-')[0]);
     if (!processAlive(pid)) rmSync(path.join(cacheDir, entry.name), { recursive: true, force: true });

@@ -2,10 +2,11 @@
  * `--watch`: re-synthesizes the app when a file synthesis reads changes (debounced), and hands a
  * new assembly to the emulator to reload. A failed synth keeps the last good app serving.
  */
+import type { ReloadResult } from './emulator';
 import { existsSync, statSync, utimesSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { Clock } from '../protocol/clock';
-import { NEVER_INPUTS, synthInputs } from './assembly-cache';
+import { notAnInputFolder, synthInputs } from './assembly-cache';
 
 /** How long the sources must be quiet before a re-synth: an editor's save-all or a git checkout is one change. */
 export const WATCH_DEBOUNCE_MS = 300;
@@ -18,7 +19,7 @@ export interface AppWatchOptions {
   /** The assembly for the sources as they are now (cachedAssembly); may throw when the synth fails. */
   readonly assemble: () => Promise<{ readonly dir: string; readonly key: string }>;
   /** Serves a new assembly's functions (Emulator.reload). */
-  readonly reload: (assemblyDir: string) => Promise<unknown>;
+  readonly reload: (assemblyDir: string) => Promise<ReloadResult>;
   readonly log: (line: string) => void;
   /** Times the debounce. */
   readonly clock: Clock;
@@ -59,8 +60,9 @@ export function watchApp(options: AppWatchOptions): AppWatcher {
       const now = new Date();
       if (existsSync(served.dir)) utimesSync(served.dir, now, now);
       if (next.key === served.key) return;
-      await options.reload(next.dir);
-      served = next;
+      const result = await options.reload(next.dir);
+      // A change that needs a restart leaves the old assembly running: it stays the one kept fresh.
+      if (!('restartNeeded' in result)) served = next;
     } catch (err: unknown) {
       options.log(`watch: ${err instanceof Error ? err.message : String(err)}; still serving the last good app`);
     }
@@ -117,7 +119,8 @@ export function watchSynthInputs(cwd: string, onChange: (changed: string) => voi
     const recursive = statSync(full).isDirectory();
     const watcher = watch(full, { recursive }, (_event, filename) => {
       const parts = filename ? filename.toString().split(/[\\/]/) : [];
-      if (parts.some((part) => NEVER_INPUTS.has(part))) return;
+      // Every part but the last is a folder.
+      if (parts.slice(0, -1).some(notAnInputFolder)) return;
       onChange(recursive ? path.join(input, ...parts) : input);
     });
     watcher.on('error', (err) => log(`watch: ${full}: ${err.message}`));

@@ -89,6 +89,11 @@ describe('assemblyKey', () => {
     const before = assemblyKey({ cwd: app });
     write('README.md', 'changed');
     expect(assemblyKey({ cwd: app })).not.toBe(before);
+    // The emulator's own state (.switchboard/) and other dot-folders are never inputs.
+    const withSource = assemblyKey({ cwd: app });
+    write('.switchboard/switchboard-local-issuer.json', '{"issuer":"http://127.0.0.1:3001/.switchboard"}');
+    write('.idea/workspace.xml', '<x/>');
+    expect(assemblyKey({ cwd: app })).toBe(withSource);
   });
 });
 
@@ -157,6 +162,15 @@ describe('cachedAssembly', () => {
     expect(result.synthesized).toBe(false);
     expect(readFileSync(path.join(result.dir, 'manifest.json'), 'utf8')).toBe('{"by":"the other run"}');
     expect(readdirSync(cacheDir)).toEqual([`assembly-${key}`]);
+  });
+
+  test('beyond `keep`, an assembly used within the last day stays (a running emulator may use it)', async () => {
+    const dirs: string[] = [];
+    for (let version = 0; version < 3; version++) {
+      write('lib/stack.ts', `export const RECENT = ${version};`);
+      dirs.push((await cachedAssembly({ cwd: app, synth: fakeSynth, keep: 0 })).dir);
+    }
+    expect(dirs.every((dir) => existsSync(dir))).toBe(true);
   });
 
   test('keeps the current assembly and the `keep` most recently used others', async () => {

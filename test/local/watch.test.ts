@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main, parseArgs } from '../../local/cli';
-import { startEmulator, type Emulator } from '../../local/emulator';
+import { startEmulator, type Emulator, type ReloadResult } from '../../local/emulator';
 import { UsageError } from '../../local/flags';
 import { watchApp, watchSynthInputs, type AppWatcher } from '../../local/watch';
 import { ManualClock } from '../support/manual-clock';
@@ -30,7 +30,7 @@ function handAssembly(name: string, prefix: string): string {
 function watchWith(
   clock: ManualClock,
   assemble: () => { dir: string; key: string } | Promise<{ dir: string; key: string }>,
-  reload: (dir: string) => Promise<unknown> = (dir) => emu.reload(dir),
+  reload: (dir: string) => Promise<ReloadResult> = (dir) => emu.reload(dir),
   served = { dir: emu.app.assemblyDir, key: 'v1' },
 ) {
   let onChange: () => void = () => undefined;
@@ -180,7 +180,10 @@ describe('the watcher', () => {
     const { change, watcher: w } = watchWith(
       clock,
       () => ({ dir: `dir${++synths}`, key: `k${synths}` }),
-      async (dir) => void reloads.push(dir),
+      async (dir) => {
+        reloads.push(dir);
+        return { functions: 1, ms: 0 };
+      },
     );
 
     for (let i = 0; i < 5; i++) {
@@ -202,12 +205,35 @@ describe('the watcher', () => {
     const { change, watcher: w } = watchWith(
       clock,
       () => ({ dir: 'other', key: 'v1' }),
-      async (dir) => void reloads.push(dir),
+      async (dir) => {
+        reloads.push(dir);
+        return { functions: 1, ms: 0 };
+      },
     );
     change();
     clock.advance(300);
     await w.idle();
     expect(reloads).toEqual([]);
+  });
+
+  test('after a change that needs a restart, the running assembly stays the served one', async () => {
+    const clock = new ManualClock();
+    const reloads: string[] = [];
+    const { change, watcher: w } = watchWith(
+      clock,
+      () => ({ dir: 'needs-restart', key: 'v2' }),
+      async (dir) => {
+        reloads.push(dir);
+        return { restartNeeded: 'the routes changed' };
+      },
+    );
+    for (let i = 0; i < 2; i++) {
+      change();
+      clock.advance(300);
+      await w.idle();
+    }
+    // Not taken as served: the next change still compares against the running v1, and says so again.
+    expect(reloads).toEqual(['needs-restart', 'needs-restart']);
   });
 
   test('fs.watch reports changes under the synth inputs, not under node_modules', async () => {
