@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROOM_DEFAULTS, ENV, RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV } from '../lambda/core/config';
 import { TABLE } from '../lambda/core/table-design';
+import type { RateLimit } from '../lambda/core/token-bucket';
 import { ROUTES, type RouteDefinition } from './routes';
 import { SwitchboardAuth, type SwitchboardAuthProps } from './switchboard-auth';
 import { SwitchboardFunction } from './switchboard-function';
@@ -20,13 +21,8 @@ export interface ThrottleProps {
   readonly burstLimit: number;
 }
 
-/** A per-connection token bucket: `perSecond` tokens refill each second, up to `burst`. */
-export interface RateLimitProps {
-  /** Sustained rate, per connection. */
-  readonly perSecond: number;
-  /** Most in a burst, per connection (the bucket's size). */
-  readonly burst: number;
-}
+/** A per-connection token bucket: `perSecond` tokens refill each second, up to `burst` (the bucket's size). */
+export type RateLimitProps = RateLimit;
 
 export interface SwitchboardApiProps {
   /** Stage name; it is the last path segment of the wss:// URL. @default 'dev' */

@@ -4,7 +4,14 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { cognitoIssuerUrl, JWKS_PATH_UNDER_ISSUER, TOKEN_QUERY_PARAMETER } from '../protocol';
-import { AUTH_ENV, checkAlgorithms, checkMaxTokenAgeSeconds, DEFAULT_ALGORITHMS, type TokenProfile } from '../lambda/core/auth/config';
+import {
+  AUTH_ENV,
+  checkAlgorithms,
+  checkMaxTokenAgeSeconds,
+  checkResultCacheTtlSeconds,
+  DEFAULT_ALGORITHMS,
+  type TokenProfile,
+} from '../lambda/core/auth/config';
 import { SwitchboardFunction } from './switchboard-function';
 
 /** Who issues the tokens clients present on `$connect`. */
@@ -204,13 +211,10 @@ function validate(scope: Construct, id: string, provider: AuthProvider, props: S
   } catch (err: unknown) {
     fail(`allowedAlgorithms: ${(err as Error).message}`);
   }
-  const ttl = (props.resultCacheTtl ?? Duration.seconds(0)).toSeconds();
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 3600) fail(`resultCacheTtl must be a whole number of seconds from 0 to 3600; got ${ttl}.`);
-  if (props.maxTokenAge) {
-    try {
-      checkMaxTokenAgeSeconds(props.maxTokenAge.toSeconds({ integral: false }), 'maxTokenAge');
-    } catch (err: unknown) {
-      fail((err as Error).message);
-    }
+  try {
+    checkResultCacheTtlSeconds((props.resultCacheTtl ?? Duration.seconds(0)).toSeconds({ integral: false }), 'resultCacheTtl');
+    if (props.maxTokenAge) checkMaxTokenAgeSeconds(props.maxTokenAge.toSeconds({ integral: false }), 'maxTokenAge');
+  } catch (err: unknown) {
+    fail((err as Error).message);
   }
 }

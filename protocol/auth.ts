@@ -17,9 +17,6 @@ export function cognitoIssuerUrl(region: string, urlSuffix: string, userPoolId: 
   return `https://cognito-idp.${region}.${urlSuffix}/${userPoolId}`;
 }
 
-/** Guest names the local issuer and the chat page make up: `guest-` and 6 hex digits. */
-export const GUEST_NAME_PATTERN = /^guest-[0-9a-f]{6}$/;
-
 /** A guest name: `guest-` and 6 random hex digits. */
 export function guestName(random: () => number = Math.random): string {
   const digits = Math.floor(random() * 0x1000000)

@@ -23,7 +23,6 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The `event` of every frame the server sends. */
 export const SERVER_EVENTS = ['message', 'joined', 'left', 'pong', 'error'] as const;
-export type ServerEventName = (typeof SERVER_EVENTS)[number];
 
 // ---- client -> server ----------------------------------------------------
 

@@ -83,7 +83,7 @@ export async function sendMessage(frame: MessageRequest, connectionId: string, d
 
   // A connection this environment already knows to be out of room tokens is refused before any read.
   const refused = deps.roomLimiter.refuseFromMemory(connectionId);
-  if (refused && !refused.allowed) return rateLimited('room messages', deps.roomLimiter.limit, refused.retryAfterMs, frame.id);
+  if (refused) return rateLimited('room messages', deps.roomLimiter.limit, refused.retryAfterMs, frame.id);
   const sender = await deps.store.getConnection(connectionId);
   if (!sender || !sender.rooms.includes(frame.room)) {
     return errorFrame('NOT_IN_ROOM', `This connection is not in room "${frame.room}"; join it before sending to it.`, frame.id);

@@ -32,7 +32,7 @@ export class RoomMessageLimiter {
   ) {}
 
   /** A refusal this environment can give without reading the table, or undefined when it must read. */
-  refuseFromMemory(connectionId: string): RoomTokenOutcome | undefined {
+  refuseFromMemory(connectionId: string): { readonly allowed: false; readonly retryAfterMs: number } | undefined {
     const remembered = this.known.get(connectionId);
     if (remembered === undefined) return undefined;
     const result = takeToken(remembered, this.limit, this.now());

@@ -10,8 +10,6 @@ export interface PageConnection {
 /** What arrived from the server, unchecked: {@link PublishedConfig} once validated. */
 type UncheckedConfig = { readonly [K in keyof PublishedConfig]?: unknown } | null | undefined;
 
-const CONFIG_PATH = LOCAL_PATHS.config;
-
 /**
  * Finds the WebSocket URL: the `?ws=` query parameter wins, else the config the
  * page's own origin publishes. With a `tokenUrl` in that config, tokens come from there.
@@ -21,14 +19,14 @@ export async function resolveConnection(pageUrl: string, fetchJson: (url: string
   const override = page.searchParams.get('ws');
   if (override) return { websocketUrl: override };
 
-  const configUrl = new URL(CONFIG_PATH, page).toString();
+  const configUrl = new URL(LOCAL_PATHS.config, page).toString();
   const config = (await fetchJson(configUrl)) as UncheckedConfig;
   if (typeof config?.websocketUrl !== 'string') {
-    throw new Error(`${CONFIG_PATH} has no "websocketUrl" string; expected {"websocketUrl":"ws://host:port/stage"}.`);
+    throw new Error(`${LOCAL_PATHS.config} has no "websocketUrl" string; expected {"websocketUrl":"ws://host:port/stage"}.`);
   }
   if (config.tokenUrl === undefined) return { websocketUrl: config.websocketUrl };
   if (typeof config.tokenUrl !== 'string') {
-    throw new Error(`${CONFIG_PATH} has a "tokenUrl" that is not a string.`);
+    throw new Error(`${LOCAL_PATHS.config} has a "tokenUrl" that is not a string.`);
   }
   // One guest name per page, kept across reconnects, so the sender others see stays the same.
   const tokenUrl = new URL(config.tokenUrl, page);

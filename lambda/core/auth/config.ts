@@ -41,15 +41,40 @@ export interface AuthConfig {
   readonly maxTokenAgeSeconds?: number;
 }
 
-/** The range a maximum token age may take: a minute (the `iat` clock skew) to a day. */
-export const MAX_TOKEN_AGE_RANGE_SECONDS = { min: 60, max: 86_400 } as const;
+/** How far in the future a token's `iat` may be: clocks of issuers and Lambda differ a little, never by minutes. */
+export const IAT_CLOCK_SKEW_SECONDS = 60;
 
-/** Checks a maximum token age; throws naming `what` and the bad value. Shared by the stack (at synth) and the authorizer (at cold start). */
-export function checkMaxTokenAgeSeconds(seconds: number, what: string, raw: string | number = seconds): void {
-  const { min, max } = MAX_TOKEN_AGE_RANGE_SECONDS;
-  if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
-    throw new Error(`${what} must be a whole number of seconds from ${min} to ${max} (one day); got ${JSON.stringify(raw)}.`);
+/** A setting in whole seconds, and the range it may take. */
+interface SecondsRange {
+  readonly min: number;
+  readonly max: number;
+  /** Said after the range in errors, e.g. "(one day)". */
+  readonly note?: string;
+}
+
+/** A maximum token age: from the `iat` clock skew to a day. */
+export const MAX_TOKEN_AGE_RANGE_SECONDS: SecondsRange = { min: IAT_CLOCK_SKEW_SECONDS, max: 86_400, note: ' (one day)' };
+
+/** How long a verified token's result may be kept in the authorizer's memory (0: off). */
+export const RESULT_CACHE_TTL_RANGE_SECONDS: SecondsRange = { min: 0, max: 3600 };
+
+/** Checks a setting in seconds against its range; throws naming `what` and the bad value. */
+function checkSeconds(range: SecondsRange, seconds: number, what: string, raw: string | number): void {
+  if (!Number.isInteger(seconds) || seconds < range.min || seconds > range.max) {
+    throw new Error(
+      `${what} must be a whole number of seconds from ${range.min} to ${range.max}${range.note ?? ''}; got ${JSON.stringify(raw)}.`,
+    );
   }
+}
+
+/** Shared by the stack (at synth) and the authorizer (at cold start). */
+export function checkMaxTokenAgeSeconds(seconds: number, what: string, raw: string | number = seconds): void {
+  checkSeconds(MAX_TOKEN_AGE_RANGE_SECONDS, seconds, what, raw);
+}
+
+/** Shared by the stack (at synth) and the authorizer (at cold start). */
+export function checkResultCacheTtlSeconds(seconds: number, what: string, raw: string | number = seconds): void {
+  checkSeconds(RESULT_CACHE_TTL_RANGE_SECONDS, seconds, what, raw);
 }
 
 type Env = Record<string, string | undefined>;
@@ -94,11 +119,7 @@ export function readAuthConfig(env: Env = process.env): AuthConfig {
   checkAlgorithms(chosen);
   const rawTtl = env[AUTH_ENV.resultCacheTtlSeconds]?.trim() || '0';
   const resultCacheTtlSeconds = Number(rawTtl);
-  if (!Number.isInteger(resultCacheTtlSeconds) || resultCacheTtlSeconds < 0 || resultCacheTtlSeconds > 3600) {
-    throw new Error(
-      `Environment variable ${AUTH_ENV.resultCacheTtlSeconds} must be a whole number of seconds from 0 to 3600; got "${rawTtl}".`,
-    );
-  }
+  checkResultCacheTtlSeconds(resultCacheTtlSeconds, `Environment variable ${AUTH_ENV.resultCacheTtlSeconds}`, rawTtl);
   const rawMaxAge = env[AUTH_ENV.maxTokenAgeSeconds]?.trim();
   const maxTokenAgeSeconds = rawMaxAge ? Number(rawMaxAge) : undefined;
   if (maxTokenAgeSeconds !== undefined)

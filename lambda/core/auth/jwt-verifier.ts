@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { AuthConfig, TokenProfile } from './config';
+import { IAT_CLOCK_SKEW_SECONDS, type AuthConfig, type TokenProfile } from './config';
 
 /** Who a verified token speaks for: it becomes the connection's `userId` and `username`. */
 export interface TokenIdentity {
@@ -26,9 +26,6 @@ export interface JwtVerifierOptions extends Pick<AuthConfig, 'profile' | 'issuer
   /** @default the system clock */
   readonly now?: () => Date;
 }
-
-/** How far in the future a token's `iat` may be: clocks of issuers and Lambda differ a little, never by minutes. */
-export const IAT_CLOCK_SKEW_SECONDS = 60;
 
 /**
  * The jose errors that are a verdict on the token itself (malformed, wrong signature, wrong claims,

@@ -3,12 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
 import { authorizeConnect, type ConnectAuthorizerEvent } from '../../../lambda/core/auth/authorize';
 import { createIssuerKeys, KeyFetchError } from '../../../lambda/core/auth/issuer-keys';
-import {
-  createJwtVerifier,
-  IAT_CLOCK_SKEW_SECONDS,
-  type JwtVerifierOptions,
-  type TokenVerifier,
-} from '../../../lambda/core/auth/jwt-verifier';
+import { IAT_CLOCK_SKEW_SECONDS } from '../../../lambda/core/auth/config';
+import { createJwtVerifier, type JwtVerifierOptions, type TokenVerifier } from '../../../lambda/core/auth/jwt-verifier';
 import { METRIC } from '../../../lambda/core/metric-names';
 
 // GIVEN an issuer whose JWKS is served over HTTP on 127.0.0.1, as Cognito serves its own.
