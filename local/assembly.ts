@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { localApiId } from './ids';
+import { apiDomainName } from './aws-endpoints';
 import { type IntrinsicContext, IntrinsicError, pseudoParameters, resolveString, resolveValue } from './intrinsics';
 
 type Template = { Resources?: Record<string, Resource>; Parameters?: Record<string, { Default?: unknown }> };
@@ -200,7 +201,7 @@ function readStack(
       if (tableTypes.has(r.Type) && attribute === 'Arn') return arn('dynamodb', `table/${name}`);
       if (tableTypes.has(r.Type) && attribute === 'StreamArn') return arn('dynamodb', `table/${name}/stream/local`);
       if (r.Type === 'AWS::ApiGatewayV2::Api' && attribute === 'ApiEndpoint') {
-        return `wss://${name}.execute-api.${region}.${pseudo['AWS::URLSuffix']}`;
+        return `wss://${apiDomainName({ apiId: name, region, urlSuffix: pseudo['AWS::URLSuffix'] })}`;
       }
       if (r.Type === 'AWS::ApiGatewayV2::Api' && attribute === 'ApiId') return name;
       if (r.Type === 'AWS::IAM::Role' && attribute === 'Arn') return `arn:${pseudo['AWS::Partition']}:iam::${accountId}:role/${name}`;

@@ -66,13 +66,22 @@ export function awsServiceOf(hostOrAddress: string): string | undefined {
   return service.replace(/-fips$/, '');
 }
 
+/**
+ * The API's own host name, `<apiId>.execute-api.<region>.amazonaws.com`, which API Gateway puts in
+ * `requestContext.domainName`: handlers build their callback URL from it (`https://${domainName}/${stage}`),
+ * and the function's network guard routes that host to the local gateway.
+ */
+export function apiDomainName(api: { readonly apiId: string; readonly region: string; readonly urlSuffix: string }): string {
+  return `${api.apiId}.execute-api.${api.region}.${api.urlSuffix}`;
+}
+
 /** Where a request for `hostOrAddress` goes when a function makes it. */
 export function destinationOf(hostOrAddress: string, local: LocalAwsServices): Destination {
   const host = normalizeHost(hostOrAddress);
   const service = awsServiceOf(host);
   if (service === undefined) return { kind: 'other' };
   const inRegion = (name: string) => host === `${name}.${local.region}.${local.urlSuffix}` || host === `${name}.${local.region}.api.aws`;
-  if (host === `${local.apiId}.execute-api.${local.region}.${local.urlSuffix}`) {
+  if (host === apiDomainName(local)) {
     return { kind: 'local', service: 'execute-api', target: local.gateway };
   }
   // Also the account-based endpoint (<account>.ddb.<region>...) newer SDKs choose when credentials name an account.
@@ -89,7 +98,7 @@ export function destinationOf(hostOrAddress: string, local: LocalAwsServices): D
 export function notEmulatedMessage(service: string, host: string, local: LocalAwsServices): string {
   return (
     `the Switchboard emulator does not emulate ${service} (${host}); functions run locally never reach AWS. ` +
-    `Served locally: the WebSocket API's @connections (${local.apiId}.execute-api.${local.region}.${local.urlSuffix}) ` +
+    `Served locally: the WebSocket API's @connections (${apiDomainName(local)}) ` +
     `and DynamoDB (dynamodb.${local.region}.${local.urlSuffix}). Stub this call when running locally.`
   );
 }

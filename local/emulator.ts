@@ -3,6 +3,7 @@
  * Lambda runtime, and wires function environments to the local endpoints.
  */
 import * as path from 'node:path';
+import { apiDomainName } from './aws-endpoints';
 import { loadWebSocketApp, type FunctionSpec, type WebSocketAppSpec } from './assembly';
 import { systemClock, type Clock } from '../protocol/clock';
 import { awsProfileNames, FAKE_CREDENTIALS, writeFakeAwsHome } from './credential-isolation';
@@ -120,7 +121,7 @@ export function rewriteApiUrls(
   app: Pick<WebSocketAppSpec, 'apiId' | 'region' | 'urlSuffix'>,
   localHostPort: string,
 ): string {
-  const domain = `${app.apiId}.execute-api.${app.region}.${app.urlSuffix}`;
+  const domain = apiDomainName(app);
   return value.split(`https://${domain}`).join(`http://${localHostPort}`).split(`wss://${domain}`).join(`ws://${localHostPort}`);
 }
 

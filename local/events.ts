@@ -3,6 +3,7 @@
  * DISCONNECT, and the REQUEST authorizer's event). Field sets follow recorded real events:
  * aws-powertools/powertools-lambda-python tests/events/apiGatewayWebSocketApi*.json.
  */
+import { apiDomainName } from './aws-endpoints';
 import { formatRequestTime, newEventId, newTraceId } from './ids';
 
 /** What API Gateway knows about the API a connection belongs to. */
@@ -12,18 +13,8 @@ export interface ApiContext {
   readonly region: string;
   readonly accountId: string;
   readonly stageVariables: Readonly<Record<string, string>>;
-  /** The partition's domain (AWS::URLSuffix). @default amazonaws.com, amazonaws.com.cn in cn- regions */
-  readonly urlSuffix?: string;
-}
-
-/**
- * The API's own host name, `<apiId>.execute-api.<region>.amazonaws.com`, which API Gateway puts in
- * `requestContext.domainName`: handlers build their callback URL from it (`https://${domainName}/${stage}`),
- * and the function's network guard routes that host to the local gateway.
- */
-export function apiDomainName(api: Pick<ApiContext, 'apiId' | 'region' | 'urlSuffix'>): string {
-  const suffix = api.urlSuffix ?? (api.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com');
-  return `${api.apiId}.execute-api.${api.region}.${suffix}`;
+  /** The partition's domain, AWS::URLSuffix (amazonaws.com, amazonaws.com.cn in cn- regions). */
+  readonly urlSuffix: string;
 }
 
 /** What API Gateway knows about one connection. */
@@ -31,8 +22,6 @@ export interface ConnectionContext {
   readonly connectionId: string;
   readonly connectedAt: number;
   readonly sourceIp: string;
-  /** The Host the client connected to (locally 127.0.0.1:PORT); events carry the API's domain instead (apiDomainName). */
-  readonly domainName: string;
   /** `principalId` and context from the $connect authorizer, values as strings. */
   authorizer?: Readonly<Record<string, string>>;
 }
@@ -163,7 +152,7 @@ function queryParameters(query: URLSearchParams): {
 }
 
 /** The $connect event; query parameters appear only when the URL has a query string. */
-export function connectEvent(api: ApiContext, conn: ConnectionContext, req: HandshakeRequest, now = Date.now()): IntegrationEvent {
+export function connectEvent(api: ApiContext, conn: ConnectionContext, req: HandshakeRequest, now: number): IntegrationEvent {
   const event: IntegrationEvent = {
     ...handshakeHeaders(req, conn.sourceIp, now, false),
     requestContext: requestContext(api, conn, '$connect', 'CONNECT', now),
@@ -174,7 +163,7 @@ export function connectEvent(api: ApiContext, conn: ConnectionContext, req: Hand
 }
 
 /** A MESSAGE event for `routeKey` carrying one text frame. */
-export function messageEvent(api: ApiContext, conn: ConnectionContext, routeKey: string, body: string, now = Date.now()): IntegrationEvent {
+export function messageEvent(api: ApiContext, conn: ConnectionContext, routeKey: string, body: string, now: number): IntegrationEvent {
   return {
     requestContext: requestContext(api, conn, routeKey, 'MESSAGE', now, { messageId: newEventId() }),
     body,
@@ -188,7 +177,7 @@ export function disconnectEvent(
   conn: ConnectionContext,
   statusCode: number,
   reason: string,
-  now = Date.now(),
+  now: number,
 ): IntegrationEvent {
   const host = apiDomainName(api);
   return {
@@ -208,7 +197,7 @@ export function connectMethodArn(api: ApiContext): string {
 }
 
 /** The REQUEST authorizer's event for a $connect handshake. */
-export function authorizerEvent(api: ApiContext, conn: ConnectionContext, req: HandshakeRequest, now = Date.now()): AuthorizerEvent {
+export function authorizerEvent(api: ApiContext, conn: ConnectionContext, req: HandshakeRequest, now: number): AuthorizerEvent {
   return {
     type: 'REQUEST',
     methodArn: connectMethodArn(api),

@@ -26,7 +26,7 @@ import {
 } from './events';
 import { newEventId } from './ids';
 import { CLOSE, clientCloseCause, FrameSizeGuard, type CloseCause } from './limits';
-import { handleManagement, isManagementPath, OUTBOUND_HIGH_WATER_BYTES, type FaultRates } from './management';
+import { bufferFull, handleManagement, isManagementPath, type FaultRates } from './management';
 import { compileSelectionExpression, selectRoute, type RouteSelector } from './routing';
 import type { InvokeResult } from './runtime';
 import { localEndpointRefusal, type LocalEndpoint } from './request-guard';
@@ -88,7 +88,14 @@ export class Gateway extends EventEmitter {
     const { app } = options;
     this.selector = compileSelectionExpression(app.routeSelectionExpression);
     this.routeKeys = new Set(app.routes.keys());
-    this.api = { apiId: app.apiId, stage: app.stage, region: app.region, accountId: app.accountId, stageVariables: app.stageVariables };
+    this.api = {
+      apiId: app.apiId,
+      stage: app.stage,
+      region: app.region,
+      accountId: app.accountId,
+      urlSuffix: app.urlSuffix,
+      stageVariables: app.stageVariables,
+    };
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: API_GATEWAY_LIMITS.messageBytes,
@@ -221,7 +228,6 @@ export class Gateway extends EventEmitter {
       connectionId: newEventId(),
       connectedAt: now,
       sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-      domainName: req.headers.host ?? `${this.options.host}:${this.listeningPort}`,
     };
     const handshake: HandshakeRequest = { rawHeaders: req.rawHeaders, query: url.searchParams, localPort: this.listeningPort };
     const connectRoute = this.options.app.routes.get('$connect');
@@ -356,7 +362,7 @@ export class Gateway extends EventEmitter {
   private async runDisconnect(context: ConnectionContext, cause: CloseCause): Promise<void> {
     const route = this.options.app.routes.get('$disconnect');
     if (route && !this.stopping) {
-      const event = disconnectEvent(this.api, context, cause.code, cause.reason);
+      const event = disconnectEvent(this.api, context, cause.code, cause.reason, this.options.clock.now());
       const result = await this.invokeRoute(route, event);
       this.record({
         routeKey: '$disconnect',
@@ -383,7 +389,7 @@ export class Gateway extends EventEmitter {
       return;
     }
     const route = this.options.app.routes.get(routeKey)!;
-    const event = messageEvent(this.api, connection.context, routeKey, body);
+    const event = messageEvent(this.api, connection.context, routeKey, body, this.options.clock.now());
     const result = await this.invokeRoute(route, event);
     const status = this.invocationStatus(result);
     this.record({ routeKey, eventType: 'MESSAGE', connectionId, status, durationMs: result.durationMs, event, result });
@@ -398,7 +404,7 @@ export class Gateway extends EventEmitter {
 
   /** Sends a route response or error frame; past the high-water mark it is dropped (and logged) so memory stays bounded. */
   private send(connection: LiveConnection, text: string): void {
-    if (connection.bufferedBytes > OUTBOUND_HIGH_WATER_BYTES) {
+    if (bufferFull(connection)) {
       this.options.log(
         `DROPPED    ${''.padEnd(12)} ${connection.id} reply of ${Buffer.byteLength(text)} bytes: the client's buffer is full`,
       );

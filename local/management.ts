@@ -49,6 +49,11 @@ export function parseFaultRates(spec: string): FaultRates {
  */
 export const OUTBOUND_HIGH_WATER_BYTES = 1024 * 1024;
 
+/** Whether a connection's outgoing buffer has passed the high-water mark: posts to it are refused. */
+export function bufferFull(connection: { readonly bufferedBytes: number }): boolean {
+  return connection.bufferedBytes > OUTBOUND_HIGH_WATER_BYTES;
+}
+
 /** What one PostToConnection does; decided by {@link decidePost}. */
 export type PostDecision =
   /** Send the frame and answer 200. */
@@ -76,7 +81,7 @@ export function decidePost(connectionId: string, target: PostTarget, fault: () =
     return { action: 'refuse', status: 410, message: 'Injected fault 410 (--fault-rate): the connection is closed', close: true };
   }
   if (injected !== undefined) return { action: 'refuse', status: injected, message: `Injected fault ${injected} (--fault-rate)` };
-  if (target.bufferedBytes > OUTBOUND_HIGH_WATER_BYTES) {
+  if (bufferFull(target)) {
     return {
       action: 'refuse',
       status: 429,

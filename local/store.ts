@@ -13,6 +13,7 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { FAKE_CREDENTIALS } from './credential-isolation';
 import type { TableSpec } from './assembly';
 import { systemClock, type Clock } from '../protocol/clock';
 import { TtlSweeper, type TtlTable } from './ttl-sweeper';
@@ -103,11 +104,9 @@ export async function startStore(tables: readonly TableSpec[], options: StoreOpt
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://${options.host}:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: options.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const clientFor = (customUserAgent?: string) =>
+    new DynamoDBClient({ endpoint, region: options.region, credentials: FAKE_CREDENTIALS, customUserAgent });
+  const client = clientFor();
   const created: string[] = [];
   try {
     const existing = new Set<string>();
@@ -132,12 +131,7 @@ export async function startStore(tables: readonly TableSpec[], options: StoreOpt
     client.destroy();
   }
   // Its own client, marked so that its Scans and deletes stay out of the handlers' request counts.
-  const sweeperClient = new DynamoDBClient({
-    endpoint,
-    region: options.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    customUserAgent: SWEEPER_USER_AGENT,
-  });
+  const sweeperClient = clientFor(SWEEPER_USER_AGENT);
   const sweeper = new TtlSweeper({
     client: sweeperClient,
     tables: ttlTables(tables),

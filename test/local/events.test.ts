@@ -12,12 +12,20 @@ import {
 import { RECORDED, sorted } from './fixtures/recorded-events';
 import { summarizeEmf } from '../../local/emulator';
 
-const api: ApiContext = { apiId: 'abcdef1234', stage: 'dev', region: 'us-east-1', accountId: '123456789012', stageVariables: {} };
+const api: ApiContext = {
+  apiId: 'abcdef1234',
+  stage: 'dev',
+  region: 'us-east-1',
+  accountId: '123456789012',
+  urlSuffix: 'amazonaws.com',
+  stageVariables: {},
+};
+/** When the events happen: the gateway passes its clock's time. */
+const NOW = Date.UTC(2024, 10, 11, 13, 45, 46);
 const conn: ConnectionContext = {
   connectionId: 'BFaT_fALIAMCKug=',
   connectedAt: 1731332735513,
   sourceIp: '127.0.0.1',
-  domainName: '127.0.0.1:3001',
 };
 // What the ws client library sends on upgrade.
 const handshake = (query = ''): HandshakeRequest => ({
@@ -62,21 +70,22 @@ describe('event builders', () => {
   });
 
   test('CONNECT carries query parameters only when the URL has them', () => {
-    const event = connectEvent(api, conn, handshake('token=abc&room=a&room=b'));
+    const event = connectEvent(api, conn, handshake('token=abc&room=a&room=b'), NOW);
     expect(event.queryStringParameters).toEqual({ token: 'abc', room: 'b' });
     expect(event.multiValueQueryStringParameters).toEqual({ token: ['abc'], room: ['a', 'b'] });
   });
 
   test('MESSAGE has messageId and body and no headers', () => {
-    const event = messageEvent(api, conn, 'chat', '{"action":"chat"}');
+    const event = messageEvent(api, conn, 'chat', '{"action":"chat"}', NOW);
     expect(sorted(Object.keys(event))).toEqual(sorted(RECORDED.message.topLevel));
     expect(sorted(Object.keys(event.requestContext))).toEqual(sorted(RECORDED.message.requestContext));
     expect(event.requestContext.messageId).toMatch(RECORDED.idPattern);
     expect(event.requestContext.messageId).not.toBe(event.requestContext.requestId);
+    expect(event.requestContext.requestTimeEpoch).toBe(NOW);
   });
 
   test('DISCONNECT has the status code, the reason and the fixed header set', () => {
-    const event = disconnectEvent(api, conn, 1005, 'Client-side close frame status not set');
+    const event = disconnectEvent(api, conn, 1005, 'Client-side close frame status not set', NOW);
     expect(sorted(Object.keys(event))).toEqual(sorted(RECORDED.disconnect.topLevel));
     expect(sorted(Object.keys(event.headers!))).toEqual(sorted(RECORDED.disconnect.headers));
     expect(sorted(Object.keys(event.requestContext))).toEqual(sorted(RECORDED.disconnect.requestContext));
@@ -91,25 +100,25 @@ describe('event builders', () => {
 
   test("domainName is the API's AWS host name, as in AWS, whatever Host the client used", () => {
     for (const event of [
-      connectEvent(api, conn, handshake()),
-      messageEvent(api, conn, 'chat', 'x'),
-      disconnectEvent(api, conn, 1000, 'x'),
+      connectEvent(api, conn, handshake(), NOW),
+      messageEvent(api, conn, 'chat', 'x', NOW),
+      disconnectEvent(api, conn, 1000, 'x', NOW),
     ]) {
       expect(event.requestContext.domainName).toBe('abcdef1234.execute-api.us-east-1.amazonaws.com');
     }
-    expect(messageEvent({ ...api, region: 'cn-north-1' }, conn, 'chat', 'x').requestContext.domainName).toBe(
-      'abcdef1234.execute-api.cn-north-1.amazonaws.com.cn',
-    );
+    expect(
+      messageEvent({ ...api, region: 'cn-north-1', urlSuffix: 'amazonaws.com.cn' }, conn, 'chat', 'x', NOW).requestContext.domainName,
+    ).toBe('abcdef1234.execute-api.cn-north-1.amazonaws.com.cn');
   });
 
   test('the authorizer context appears on events of an authorized connection', () => {
     const authorized = { ...conn, authorizer: { principalId: 'user-1', userId: 'u1' } };
-    expect(messageEvent(api, authorized, 'chat', 'x').requestContext.authorizer).toEqual({ principalId: 'user-1', userId: 'u1' });
-    expect(disconnectEvent(api, authorized, 1000, 'x').requestContext.authorizer).toEqual({ principalId: 'user-1', userId: 'u1' });
+    expect(messageEvent(api, authorized, 'chat', 'x', NOW).requestContext.authorizer).toEqual({ principalId: 'user-1', userId: 'u1' });
+    expect(disconnectEvent(api, authorized, 1000, 'x', NOW).requestContext.authorizer).toEqual({ principalId: 'user-1', userId: 'u1' });
   });
 
   test('the REQUEST authorizer event has the recorded fields and the $connect method ARN', () => {
-    const event = authorizerEvent(api, conn, handshake());
+    const event = authorizerEvent(api, conn, handshake(), NOW);
     expect(sorted(Object.keys(event))).toEqual(sorted(RECORDED.authorizer.topLevel));
     expect(event.methodArn).toBe('arn:aws:execute-api:us-east-1:123456789012:abcdef1234/dev/$connect');
     expect(event.methodArn).toBe(connectMethodArn(api));
@@ -119,7 +128,7 @@ describe('event builders', () => {
   });
 
   test('the REQUEST authorizer event has every value of a repeated query parameter, as API Gateway sends it', () => {
-    const event = authorizerEvent(api, conn, handshake('token=first&token=second'));
+    const event = authorizerEvent(api, conn, handshake('token=first&token=second'), NOW);
     expect(event.multiValueQueryStringParameters).toEqual({ token: ['first', 'second'] });
     expect(event.queryStringParameters).toEqual({ token: 'second' });
   });
