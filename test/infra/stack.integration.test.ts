@@ -305,6 +305,6 @@ describe('cdk-nag', () => {
     const app = new App();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     new s3.Bucket(new Stack(app, 'Careless'), 'OpenBucket');
-    expect(() => app.synth()).toThrow();
+    expect(() => app.synth()).toThrow("Acknowledge with 'AwsSolutions::AwsSolutions-S10'");
   });
 });

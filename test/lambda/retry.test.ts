@@ -40,13 +40,15 @@ describe('withRetry', () => {
         sleep: async (ms) => void waits.push(ms),
         isRetryable: () => true,
       }),
-    ).rejects.toThrow();
+    ).rejects.toThrow('ThrottlingException');
     expect(waits).toEqual([19, 39, 49, 49]);
   });
 
   it('stops early instead of overrunning the time budget', async () => {
     const op = jest.fn().mockRejectedValue(awsError('ThrottlingException'));
-    await expect(withRetry(op, { ...noWait, maxAttempts: 10, isRetryable: () => true, remainingMs: () => 500 })).rejects.toThrow();
+    await expect(withRetry(op, { ...noWait, maxAttempts: 10, isRetryable: () => true, remainingMs: () => 500 })).rejects.toThrow(
+      'ThrottlingException',
+    );
     expect(op).toHaveBeenCalledTimes(1);
   });
 });

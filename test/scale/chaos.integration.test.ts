@@ -6,7 +6,7 @@ import { maxAllowed } from '../../lambda/core/token-bucket';
 import type { Emulator } from '../../local/emulator';
 import { wsText } from '../../local/ws-text';
 import { connect, type TestClient } from '../local/helpers';
-import { authenticatedUrl, memberIds, openMembers, recorder, request, start, waitUntil } from './support';
+import { authenticatedUrl, memberIds, openMembers, recorder, request, retryAfterMs, start, waitUntil } from './support';
 
 /**
  * Faults a deployment meets, reproduced on the emulator running this app with real ws clients:
@@ -164,9 +164,7 @@ describe('one connection flooding a room', () => {
     // ... and served again once its buckets refill (its last RATE_LIMITED said when).
     let calm = await request(flooder, { action: 'message', room, data: 'calm now' });
     for (let i = 0; i < 5 && calm.event === 'error'; i++) {
-      await new Promise((resolve) =>
-        setTimeout(resolve, Number(/retry in (\d+) ms/.exec((calm.error as { message: string }).message)?.[1])),
-      );
+      await new Promise((resolve) => setTimeout(resolve, retryAfterMs(calm)));
       calm = await request(flooder, { action: 'message', room, data: 'calm now' });
     }
     return {

@@ -5,7 +5,7 @@ import type { Emulator } from '../../local/emulator';
 import { OUTBOUND_HIGH_WATER_BYTES } from '../../local/management';
 import { wsText } from '../../local/ws-text';
 import { connect, waitFor, type TestClient } from '../local/helpers';
-import { memberIds, request, seeded, start, waitUntil } from './support';
+import { memberIds, request, retryAfterMs, seeded, start, waitUntil } from './support';
 
 /**
  * The emulator's @connections API stays honest under faults, with this app and real ws clients:
@@ -26,7 +26,7 @@ async function broadcast(sender: TestClient, data: string): Promise<Record<strin
     const ack = await request(sender, { action: 'message', room: ROOM, data });
     const error = ack.error as { code?: string } | undefined;
     if (error?.code !== 'RATE_LIMITED') return ack;
-    await new Promise((resolve) => setTimeout(resolve, 100)); // one token refills in 100 ms at the default 10/s
+    await new Promise((resolve) => setTimeout(resolve, retryAfterMs(ack)));
   }
 }
 

@@ -113,3 +113,11 @@ export async function memberIds(db: DynamoDBDocumentClient, table: string, room:
   } while (startKey);
   return ids.sort();
 }
+
+/** How long a RATE_LIMITED error frame says to wait before trying again, in ms. */
+export function retryAfterMs(frame: Record<string, unknown>): number {
+  const message = (frame.error as { message?: string } | undefined)?.message ?? '';
+  const ms = /retry in (\d+) ms/.exec(message)?.[1];
+  if (ms === undefined) throw new Error(`not a RATE_LIMITED frame with a retry time: ${JSON.stringify(frame)}`);
+  return Number(ms);
+}
