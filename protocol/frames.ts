@@ -5,7 +5,7 @@
  */
 
 /** The actions a client may send; each is also a route key on the API. */
-export const ACTIONS = ['message', 'join', 'leave', 'ping'] as const;
+export const ACTIONS = ['message', 'join', 'leave', 'ping', 'members', 'history'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** The codes of `error` frames. */
@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'NOT_IN_ROOM',
   'TOO_MANY_ROOMS',
   'ROOM_FULL',
+  /** The room's rules do not let this connection's user join it (e.g. another user's `user.<sub>` room). */
+  'FORBIDDEN',
   /** The connection is over a per-connection rate limit; the frame was dropped, the connection stays open. */
   'RATE_LIMITED',
   'INTERNAL_ERROR',
@@ -22,7 +24,16 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The `event` of every frame the server sends. */
-export const SERVER_EVENTS = ['message', 'joined', 'left', 'pong', 'error'] as const;
+export const SERVER_EVENTS = ['message', 'joined', 'left', 'pong', 'error', 'members', 'presence', 'history'] as const;
+
+/** The sender of a message published from a backend (`publish()`) that gives no name of its own. */
+export const SERVER_SENDER = 'server';
+
+/** The room each authenticated user may join, and only that user: its messages reach all of the user's connections. */
+export const USER_ROOM_PREFIX = 'user.';
+export function userRoom(userId: string): string {
+  return `${USER_ROOM_PREFIX}${userId}`;
+}
 
 // ---- client -> server ----------------------------------------------------
 
@@ -35,6 +46,11 @@ export interface MessageRequest {
 export interface JoinRequest {
   action: 'join';
   room: string;
+  /**
+   * Resume: the last `seq` this client has of the room. After `joined`, the server sends every
+   * retained message with a greater `seq`, oldest first, each as a {@link RoomMessage}.
+   */
+  since?: number;
   id?: string;
 }
 export interface LeaveRequest {
@@ -46,7 +62,25 @@ export interface PingRequest {
   action: 'ping';
   id?: string;
 }
-export type ClientFrame = MessageRequest | JoinRequest | LeaveRequest | PingRequest;
+/** Who is in a room: one page of its users. Only members of the room may ask. */
+export interface MembersRequest {
+  action: 'members';
+  room: string;
+  /** The `next` of the previous page. */
+  cursor?: string;
+  id?: string;
+}
+/** Retained messages of a room, oldest first. Only members of the room may ask. */
+export interface HistoryRequest {
+  action: 'history';
+  room: string;
+  /** Only messages with a smaller `seq`. @default the newest */
+  before?: number;
+  /** At most this many (1-100). @default 50 */
+  limit?: number;
+  id?: string;
+}
+export type ClientFrame = MessageRequest | JoinRequest | LeaveRequest | PingRequest | MembersRequest | HistoryRequest;
 
 // ---- server -> client ----------------------------------------------------
 
@@ -60,19 +94,28 @@ export interface MessageAck {
   /** Room messages only: members it could not reach after retries (absent when 0). */
   failed?: number;
 }
-/** A room message as other members of the room receive it. */
+/** A room message as other members of the room receive it (and as history and resume replay it). */
 export interface RoomMessage {
   event: 'message';
   room: string;
-  /** The sender: its user id when authenticated, else its connection id. */
+  /**
+   * The sender: its user id when authenticated, else its connection id; {@link SERVER_SENDER}
+   * (or the publisher's name) for a message published from a backend.
+   */
   from: string;
   data: string;
   /** Server time the message was accepted, ms since the epoch. */
   ts: number;
+  /** The room's sequence number: from 1, one more for each message to the room, assigned atomically. */
+  seq: number;
 }
 export interface JoinedEvent {
   event: 'joined';
   room: string;
+  /** The room's latest `seq` when the join took effect (0 for none); messages after the join have greater ones. */
+  seq?: number;
+  /** With `since`: how many retained messages follow this frame as the replay. */
+  replay?: number;
   id?: string;
 }
 export interface LeftEvent {
@@ -89,4 +132,32 @@ export interface ErrorEvent {
   error: { code: ErrorCode; message: string };
   id?: string;
 }
-export type ServerFrame = MessageAck | RoomMessage | JoinedEvent | LeftEvent | PongEvent | ErrorEvent;
+/** A user present in a room, and how many of its connections are in it. */
+export interface RoomMember {
+  userId: string;
+  connections: number;
+}
+export interface MembersEvent {
+  event: 'members';
+  room: string;
+  members: RoomMember[];
+  /** Present when there are more: send it back as `cursor` for the next page. */
+  next?: string;
+  id?: string;
+}
+/** Sent to a room's members when a user's first connection joins it, or its last one leaves (or disconnects). */
+export interface PresenceEvent {
+  event: 'presence';
+  room: string;
+  userId: string;
+  change: 'joined' | 'left';
+}
+export interface HistoryEvent {
+  event: 'history';
+  room: string;
+  /** Oldest first. */
+  messages: RoomMessage[];
+  id?: string;
+}
+export type ServerFrame =
+  MessageAck | RoomMessage | JoinedEvent | LeftEvent | PongEvent | ErrorEvent | MembersEvent | PresenceEvent | HistoryEvent;

@@ -33,6 +33,10 @@ export const LIMITS = {
   maxFrameBytes: API_GATEWAY_LIMITS.frameBytes,
   /** Room names: 1-64 characters of [A-Za-z0-9_.-]. */
   roomNamePattern: /^[A-Za-z0-9_.-]{1,64}$/,
+  /** Most messages one `history` reply carries. */
+  maxHistoryPage: 100,
+  /** Longest `cursor` of a `members` request (an opaque token the server made). */
+  maxCursorLength: 512,
   /** API Gateway's message payload limit: no reply may exceed it. */
   maxMessageBytes: API_GATEWAY_LIMITS.messageBytes,
 } as const;

@@ -60,11 +60,46 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
   switch (action as Action) {
     case 'ping':
       return { ok: true, frame: withId({ action: 'ping' as const }) };
-    case 'join':
     case 'leave': {
       const roomError = checkRoom(obj.room, true);
       if (roomError) return fail('BAD_REQUEST', roomError, id);
-      return { ok: true, frame: withId({ action: action as 'join' | 'leave', room: obj.room as string }) };
+      return { ok: true, frame: withId({ action: 'leave' as const, room: obj.room as string }) };
+    }
+    case 'join': {
+      const problem = checkRoom(obj.room, true) ?? checkSeq('since', obj.since, 0);
+      if (problem) return fail('BAD_REQUEST', problem, id);
+      const since = obj.since === undefined ? {} : { since: obj.since as number };
+      return { ok: true, frame: withId({ action: 'join' as const, room: obj.room as string, ...since }) };
+    }
+    case 'members': {
+      const problem =
+        checkRoom(obj.room, true) ??
+        (obj.cursor === undefined ||
+        (typeof obj.cursor === 'string' && obj.cursor.length > 0 && obj.cursor.length <= LIMITS.maxCursorLength)
+          ? undefined
+          : `"cursor" must be the "next" of a previous members reply; got ${describe(obj.cursor)}.`);
+      if (problem) return fail('BAD_REQUEST', problem, id);
+      const cursor = obj.cursor === undefined ? {} : { cursor: obj.cursor as string };
+      return { ok: true, frame: withId({ action: 'members' as const, room: obj.room as string, ...cursor }) };
+    }
+    case 'history': {
+      const problem =
+        checkRoom(obj.room, true) ??
+        checkSeq('before', obj.before, 1) ??
+        (obj.limit === undefined ||
+        (Number.isInteger(obj.limit) && (obj.limit as number) >= 1 && (obj.limit as number) <= LIMITS.maxHistoryPage)
+          ? undefined
+          : `"limit" must be an integer from 1 to ${LIMITS.maxHistoryPage}; got ${describe(obj.limit)}.`);
+      if (problem) return fail('BAD_REQUEST', problem, id);
+      return {
+        ok: true,
+        frame: withId({
+          action: 'history' as const,
+          room: obj.room as string,
+          ...(obj.before === undefined ? {} : { before: obj.before as number }),
+          ...(obj.limit === undefined ? {} : { limit: obj.limit as number }),
+        }),
+      };
     }
     case 'message': {
       if (typeof obj.data !== 'string') {
@@ -92,6 +127,15 @@ function checkRoom(room: unknown, required: boolean): string | undefined {
   }
   if (typeof room !== 'string' || !LIMITS.roomNamePattern.test(room)) {
     return `"room" must be 1-64 characters of A-Z a-z 0-9 _ . -; got ${describe(room)}.`;
+  }
+  return undefined;
+}
+
+/** A room sequence number field: absent, or an integer from `min` up. */
+function checkSeq(name: string, value: unknown, min: number): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    return `"${name}" must be an integer of at least ${min} (a room message's "seq"); got ${describe(value)}.`;
   }
   return undefined;
 }
