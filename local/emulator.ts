@@ -157,6 +157,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // Made (or loaded) first, so a bad key folder fails before anything listens.
   const issuerKey = app.userPools.length > 0 ? await LocalIssuer.open(options.localIssuerDir) : undefined;
   let issuerState: IssuerState | undefined;
+  const issuerClientIds = app.userPools.flatMap((p) => p.clientIds);
 
   const store = await startStore(app.tables, {
     host: '127.0.0.1',
@@ -183,8 +184,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     // Built below, once the gateway's port is known; callers learn the URL only after that.
     invoke: (id, event) => runtime.invoke(id, event),
     log,
-    httpRoutes: async (req, res, url) => (issuerKey && issuerState ? handleIssuerRequest(req, res, url, issuerKey, issuerState) : false),
-    publishedConfig: () => (issuerKey ? { tokenUrl: LOCAL_PATHS.token } : {}),
+    httpRoutes: async (req, res, url) =>
+      issuerKey && issuerState ? handleIssuerRequest(req, res, url, issuerKey, issuerState, issuerClientIds) : false,
+    // The sign-in endpoint is a path: the page resolves it against its own origin, so it stays same-origin.
+    publishedConfig: () =>
+      issuerKey && issuerState
+        ? { tokenUrl: LOCAL_PATHS.token, cognito: { endpoint: LOCAL_PATHS.cognito, clientId: issuerState.audience, region: app.region } }
+        : {},
   });
   let port: number;
   try {

@@ -53,3 +53,23 @@ export function localEndpointRefusal(endpoint: LocalEndpoint, headers: IncomingH
   }
   return undefined;
 }
+
+/**
+ * Why a request from a page of another origin is refused, or undefined when it may proceed: pages
+ * this server served (same origin) and programs (no `Origin`, no `Sec-Fetch-Site`). Browsers send
+ * `Origin` with every POST, so an `Origin` whose host is not the `Host` the request was sent to
+ * names another site's page, even in a browser that sends no `Sec-Fetch-Site`.
+ */
+export function crossOriginRefusal(headers: IncomingHttpHeaders): string | undefined {
+  const site = headers['sec-fetch-site'];
+  const refusal = 'This endpoint answers only pages the emulator served (same origin) and programs on this machine.';
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return refusal;
+  if (headers.origin === undefined) return undefined;
+  let originHost: string;
+  try {
+    originHost = new URL(headers.origin).host;
+  } catch {
+    return refusal;
+  }
+  return originHost.toLowerCase() === (headers.host ?? '').toLowerCase() ? undefined : refusal;
+}

@@ -17,7 +17,31 @@ export const LOCAL_PATHS = {
   token: `${BASE}/token`,
   jwks: `${BASE}${JWKS_PATH_UNDER_ISSUER}`,
   openidConfiguration: `${BASE}${OPENID_CONFIGURATION_PATH_UNDER_ISSUER}`,
+  /**
+   * The local issuer's Cognito-compatible endpoint: `InitiateAuth` with `USER_PASSWORD_AUTH`, as
+   * `@aws-sdk/client-cognito-identity-provider` sends it (POST, `X-Amz-Target`). Give the SDK
+   * client the origin followed by this path as its `endpoint`.
+   */
+  cognito: `${BASE}/cognito`,
 } as const;
+
+/**
+ * The password of every local user: the local issuer signs in any user name with it. Local only,
+ * like the issuer itself; it exists so that the Cognito sign-in code path runs unchanged.
+ */
+export const LOCAL_PASSWORD = 'switchboard-local';
+
+/** Where a client signs in with Cognito's `InitiateAuth` (USER_PASSWORD_AUTH), and as which app client. */
+export interface CognitoSignIn {
+  /**
+   * The Cognito endpoint: absolute on AWS (`https://cognito-idp.<region>.amazonaws.com`); a path
+   * on the origin that served the configuration for the emulator ({@link LOCAL_PATHS}.cognito).
+   */
+  readonly endpoint: string;
+  /** The user pool's app client id (a public client: no secret). */
+  readonly clientId: string;
+  readonly region: string;
+}
 
 /** What a server publishes at `LOCAL_PATHS.config` for the chat page. */
 export interface PublishedConfig {
@@ -26,4 +50,10 @@ export interface PublishedConfig {
   readonly stage?: string;
   /** Where the page gets a token for the `$connect` authorizer, when authentication is on. */
   readonly tokenUrl?: string;
+  /** The emulator's Lambda Invoke API (an endpoint for LambdaClient, as AWS_ENDPOINT_URL_LAMBDA), e.g. `http://127.0.0.1:3001`. */
+  readonly lambdaEndpoint?: string;
+  /** The function `publish()` invokes, when the app has one: its name in the emulator. */
+  readonly publishFunctionName?: string;
+  /** Where the page signs in with a user name and password, when authentication is Cognito's. */
+  readonly cognito?: CognitoSignIn;
 }
