@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { ROOM_DEFAULTS, ENV, RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV } from '../lambda/core/config';
 import { TABLE } from '../lambda/core/table-design';
 import type { RateLimit } from '../lambda/core/token-bucket';
+import { ConfigError } from './config-error';
 import { ROUTES, type RouteDefinition } from './routes';
 import { SwitchboardAuth, type SwitchboardAuthProps } from './switchboard-auth';
 import { SwitchboardFunction } from './switchboard-function';
@@ -249,7 +250,7 @@ function validateProps(
   p: { stageName: string; throttle: ThrottleProps; maxRooms: number; maxRoomMembers: number; fanoutConcurrency: number },
 ): void {
   const fail = (what: string) => {
-    throw new Error(`SwitchboardApi ${id}: ${what}`);
+    throw new ConfigError(`SwitchboardApi ${id}: ${what}`);
   };
   if (!STAGE_NAME.test(p.stageName)) fail(`stageName "${p.stageName}" must be 1-128 characters of A-Z a-z 0-9 _ -.`);
   if (!(p.throttle.rateLimit > 0))
@@ -271,17 +272,17 @@ function validateProps(
 function validateRateLimits(id: string, roomMessages: RateLimitProps, frames: RateLimitProps): void {
   const check = (name: string, limit: RateLimitProps) => {
     if (!Number.isFinite(limit.perSecond) || limit.perSecond <= 0 || limit.perSecond > 10_000) {
-      throw new Error(`SwitchboardApi ${id}: ${name}.perSecond must be a number above 0 and at most 10000; got ${limit.perSecond}.`);
+      throw new ConfigError(`SwitchboardApi ${id}: ${name}.perSecond must be a number above 0 and at most 10000; got ${limit.perSecond}.`);
     }
     if (!Number.isInteger(limit.burst) || limit.burst < 1 || limit.burst > 100_000) {
-      throw new Error(`SwitchboardApi ${id}: ${name}.burst must be an integer from 1 to 100000; got ${limit.burst}.`);
+      throw new ConfigError(`SwitchboardApi ${id}: ${name}.burst must be an integer from 1 to 100000; got ${limit.burst}.`);
     }
   };
   check('roomMessageRateLimit', roomMessages);
   check('frameRateLimit', frames);
   // Every room message is also a frame: a looser room limit would never be reached.
   if (roomMessages.perSecond > frames.perSecond || roomMessages.burst > frames.burst) {
-    throw new Error(
+    throw new ConfigError(
       `SwitchboardApi ${id}: roomMessageRateLimit (${roomMessages.perSecond}/s, burst ${roomMessages.burst}) exceeds frameRateLimit (${frames.perSecond}/s, burst ${frames.burst}); every room message is also a frame, so raise frameRateLimit too.`,
     );
   }

@@ -1,6 +1,7 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readAppConfig } from './app-config';
+import { CONTEXT_KEYS, readAppConfig } from './app-config';
+import { checkContextKeys, ConfigError } from './config-error';
 import { SwitchboardStack } from './switchboard-stack';
 
 /**
@@ -9,10 +10,22 @@ import { SwitchboardStack } from './switchboard-stack';
  * unacknowledged finding.
  */
 export function addSwitchboard(app: App): SwitchboardStack {
-  const config = readAppConfig(app);
+  // Before anything is built or bundled, so a typo fails in a moment.
+  checkContextKeys(app.node.getAllContext() as Record<string, unknown>, Object.values(CONTEXT_KEYS));
+  const config = readConfig(app);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return new SwitchboardStack(app, config.stackName, {
     description: 'Switchboard: serverless WebSocket API (API Gateway, Lambda, DynamoDB)',
     api: config.api,
   });
+}
+
+/** readAppConfig only reads and checks context values, so whatever it throws is a configuration error. */
+function readConfig(app: App): ReturnType<typeof readAppConfig> {
+  try {
+    return readAppConfig(app);
+  } catch (err: unknown) {
+    if (err instanceof Error) throw new ConfigError(err.message, { cause: err });
+    throw err;
+  }
 }
