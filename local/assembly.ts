@@ -9,7 +9,11 @@ import { localApiId } from './ids';
 import { apiDomainName } from './aws-endpoints';
 import { type IntrinsicContext, IntrinsicError, pseudoParameters, resolveString, resolveValue } from './intrinsics';
 
-type Template = { Resources?: Record<string, Resource>; Parameters?: Record<string, { Default?: unknown }> };
+type Template = {
+  Resources?: Record<string, Resource>;
+  Parameters?: Record<string, { Default?: unknown }>;
+  Outputs?: Record<string, { Value?: unknown }>;
+};
 type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
 
 /** A Lambda function the emulator can run. */
@@ -78,6 +82,8 @@ export interface WebSocketAppSpec {
   readonly tables: readonly TableSpec[];
   /** Cognito user pools (local pool id = logical id) and their app client ids, for the local issuer. */
   readonly userPools: readonly { readonly poolId: string; readonly clientIds: readonly string[] }[];
+  /** The stack's outputs as they resolve locally (e.g. a function name output is the emulator's name for it); unresolvable ones are left out. */
+  readonly outputs: Readonly<Record<string, string>>;
   /** Values that could not be resolved and were left empty. */
   readonly warnings: readonly string[];
 }
@@ -323,6 +329,19 @@ function readStack(
     });
   }
 
+  // Every other Node function with a bundled asset too: backends invoke them through the local
+  // Lambda Invoke API (the publish function, for one). A Node function that cannot run here is left
+  // out with a warning; other runtimes (mostly CDK's custom resource providers) silently.
+  for (const [id, r] of ofType('AWS::Lambda::Function')) {
+    if (functions.has(id)) continue;
+    try {
+      if (stringProp(r.Properties?.Runtime, '').startsWith('nodejs')) readFunction(id);
+    } catch (err: unknown) {
+      if (!(err instanceof AssemblyError || err instanceof IntrinsicError)) throw err;
+      warnings.push(`function ${id} is not served by the local Lambda Invoke API: ${err.message}`);
+    }
+  }
+
   const tables: TableSpec[] = [];
   for (const [id, r] of Object.entries(resources)) {
     if (!tableTypes.has(r.Type)) continue;
@@ -346,6 +365,15 @@ function readStack(
       .map(([clientLogicalId]) => ctx.ref(clientLogicalId)!),
   }));
 
+  const outputs: Record<string, string> = {};
+  for (const [name, output] of Object.entries(template.Outputs ?? {})) {
+    try {
+      outputs[name] = resolveString(output.Value, ctx);
+    } catch (err: unknown) {
+      if (!(err instanceof IntrinsicError)) throw err;
+    }
+  }
+
   return {
     assemblyDir,
     stackName,
@@ -362,6 +390,7 @@ function readStack(
     functions,
     tables,
     userPools,
+    outputs,
     warnings,
   };
 }

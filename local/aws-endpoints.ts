@@ -9,7 +9,7 @@ export interface LocalAwsServices {
   /** AWS::URLSuffix: amazonaws.com, or amazonaws.com.cn in China. */
   readonly urlSuffix: string;
   readonly apiId: string;
-  /** host:port of the local gateway (@connections), plain http. */
+  /** host:port of the local gateway (@connections and the Lambda Invoke API), plain http. */
   readonly gateway: string;
   /** host:port of the local DynamoDB (dynalite), plain http. */
   readonly dynamodb: string;
@@ -17,7 +17,7 @@ export interface LocalAwsServices {
 
 /** Where a function's request goes: a local service, a refusal naming the AWS service, or out as asked. */
 export type Destination =
-  | { readonly kind: 'local'; readonly service: 'execute-api' | 'dynamodb'; readonly target: string }
+  | { readonly kind: 'local'; readonly service: 'execute-api' | 'dynamodb' | 'lambda'; readonly target: string }
   | { readonly kind: 'refused'; readonly service: string; readonly host: string }
   | { readonly kind: 'other' };
 
@@ -91,6 +91,8 @@ export function destinationOf(hostOrAddress: string, local: LocalAwsServices): D
   ) {
     return { kind: 'local', service: 'dynamodb', target: local.dynamodb };
   }
+  // The gateway serves the Lambda Invoke API for the app's functions (publish from a function, for one).
+  if (inRegion('lambda')) return { kind: 'local', service: 'lambda', target: local.gateway };
   return { kind: 'refused', service, host };
 }
 
@@ -98,7 +100,8 @@ export function destinationOf(hostOrAddress: string, local: LocalAwsServices): D
 export function notEmulatedMessage(service: string, host: string, local: LocalAwsServices): string {
   return (
     `the Switchboard emulator does not emulate ${service} (${host}); functions run locally never reach AWS. ` +
-    `Served locally: the WebSocket API's @connections (${apiDomainName(local)}) ` +
-    `and DynamoDB (dynamodb.${local.region}.${local.urlSuffix}). Stub this call when running locally.`
+    `Served locally: the WebSocket API's @connections (${apiDomainName(local)}), ` +
+    `DynamoDB (dynamodb.${local.region}.${local.urlSuffix}) and Invoke of the app's functions (lambda.${local.region}.${local.urlSuffix}). ` +
+    'Stub this call when running locally.'
   );
 }

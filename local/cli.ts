@@ -153,6 +153,12 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
     `  @connections  ${emu.managementEndpoint}`,
     `  DynamoDB      ${emu.dynamodbEndpoint} (${options.dataDir ? `data in ${options.dataDir}` : 'in memory'})`,
   ];
+  lines.push(`  Lambda        ${emu.lambdaEndpoint} (Invoke API of the app's ${app.functions.size} functions; AWS_ENDPOINT_URL_LAMBDA)`);
+  if (emu.publishFunctionName) {
+    lines.push(
+      `  Publish       function ${emu.publishFunctionName}: npm run -s publish -- --emulator ${emu.httpUrl} --room lobby --data hello`,
+    );
+  }
   if (options.webDir) lines.push(`  Web           ${emu.httpUrl}/ (from ${options.webDir})`);
   for (const t of app.tables) {
     lines.push(`  Table         ${t.tableName}${t.ttlAttribute ? ` (TTL on ${t.ttlAttribute}: expired items deleted every minute)` : ''}`);

@@ -11,6 +11,7 @@ import { Gateway } from './gateway';
 import type { FaultRates } from './management';
 import { API_GATEWAY_LIMITS, JWKS_PATH_UNDER_ISSUER, LOCAL_PATHS } from '../protocol';
 import { handleIssuerRequest, LocalIssuer, rewriteIssuerUrls, type IssuerState } from './local-issuer';
+import { LambdaInvokeApi, publishFunctionOf } from './lambda-api';
 import { LambdaRuntime } from './runtime';
 import { ReloadableRuntime, restartReason } from './reload';
 import { runtimeNotes } from './runtime-check';
@@ -72,6 +73,10 @@ export interface Emulator {
   readonly managementEndpoint: string;
   /** The http origin of the gateway (static site, config.json). */
   readonly httpUrl: string;
+  /** The Lambda Invoke API of the app's functions, for LambdaClient's `endpoint` (AWS_ENDPOINT_URL_LAMBDA): the gateway's origin. */
+  readonly lambdaEndpoint: string;
+  /** The publish function's name (as the stack's PublishFunctionName output resolves locally); undefined when the app has none. */
+  readonly publishFunctionName?: string;
   readonly port: number;
   readonly dynamodbEndpoint: string;
   /** DynamoDB requests served so far, by operation: what the handlers cost in table calls. */
@@ -84,7 +89,7 @@ export interface Emulator {
   readonly gateway: Gateway;
   /** The local issuer; undefined when the app has no Cognito user pool. */
   readonly localIssuer?: EmulatorIssuer;
-  /** Resolves once every $disconnect started so far has run. */
+  /** Resolves once every $disconnect and every Event invocation through the Lambda API started so far has run. */
   settled(): Promise<void>;
   /**
    * Serves the functions of the same stack in `assemblyDir` without touching open connections:
@@ -157,6 +162,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // Made (or loaded) first, so a bad key folder fails before anything listens.
   const issuerKey = app.userPools.length > 0 ? await LocalIssuer.open(options.localIssuerDir) : undefined;
   let issuerState: IssuerState | undefined;
+  // Set once the gateway listens; the Lambda API and the published configuration answer only after that.
+  let lambdaEndpoint = '';
+  const lambdaApi = new LambdaInvokeApi({ app: () => app, invoke: (id, event) => runtime.invoke(id, event), listenHost: host, log });
   const issuerClientIds = app.userPools.flatMap((p) => p.clientIds);
 
   const store = await startStore(app.tables, {
@@ -185,12 +193,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     invoke: (id, event) => runtime.invoke(id, event),
     log,
     httpRoutes: async (req, res, url) =>
-      issuerKey && issuerState ? handleIssuerRequest(req, res, url, issuerKey, issuerState, issuerClientIds) : false,
+      (await lambdaApi.handle(req, res, url)) ||
+      (issuerKey && issuerState ? handleIssuerRequest(req, res, url, issuerKey, issuerState, issuerClientIds) : false),
     // The sign-in endpoint is a path: the page resolves it against its own origin, so it stays same-origin.
-    publishedConfig: () =>
-      issuerKey && issuerState
+    publishedConfig: () => ({
+      lambdaEndpoint,
+      publishFunctionName: publishFunctionOf(app)?.functionName,
+      ...(issuerKey && issuerState
         ? { tokenUrl: LOCAL_PATHS.token, cognito: { endpoint: LOCAL_PATHS.cognito, clientId: issuerState.audience, region: app.region } }
-        : {},
+        : {}),
+    }),
   });
   let port: number;
   try {
@@ -202,6 +214,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // Functions reach the gateway over loopback even when it listens on all interfaces.
   const functionHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const localHostPort = `${functionHost.includes(':') ? `[${functionHost}]` : functionHost}:${port}`;
+  lambdaEndpoint = `http://${localHostPort}`;
   if (issuerKey) {
     // The audience is the pool's app client, as Cognito puts it in ID tokens.
     const audience = app.userPools.flatMap((p) => p.clientIds)[0] ?? app.userPools[0].poolId;
@@ -256,6 +269,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         AWS_REGION: app.region,
         AWS_DEFAULT_REGION: app.region,
         AWS_ENDPOINT_URL_DYNAMODB: store.endpoint,
+        // The SDK's per-service endpoint variable: a function's LambdaClient (publish()) reaches the local Invoke API.
+        AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
         AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         NODE_PATH: sdkNodePath(),
@@ -270,6 +285,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     url: `ws://${localHostPort}/${app.stage}`,
     managementEndpoint: `http://${localHostPort}/${app.stage}`,
     httpUrl: `http://${localHostPort}`,
+    lambdaEndpoint,
+    get publishFunctionName() {
+      return publishFunctionOf(app)?.functionName;
+    },
     port,
     dynamodbEndpoint: store.endpoint,
     dynamodbRequests: () => store.requestCounts(),
@@ -286,7 +305,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
             mint: (user, ttlSeconds) => issuerKey.mint(issuerState, { user, ttlSeconds }),
           }
         : undefined,
-    settled: () => gateway.settled(),
+    settled: async () => {
+      await gateway.settled();
+      await lambdaApi.settled();
+    },
     async reload(assemblyDir) {
       if (stopped) throw new Error('the emulator has stopped; nothing to reload');
       const started = performance.now();

@@ -1,8 +1,9 @@
 /**
- * A function's network, as the emulator gives it: requests for the API's own host and for
- * DynamoDB go to the local gateway and store (an https:// URL just works: the local hop is plain
- * http), every other AWS endpoint and the credential metadata addresses fail at once with an
- * error naming the service, and everything else goes out as asked.
+ * A function's network, as the emulator gives it: requests for the API's own host, for Lambda
+ * (the Invoke API of the app's functions) and for DynamoDB go to the local gateway and store (an
+ * https:// URL just works: the local hop is plain http), every other AWS endpoint and the
+ * credential metadata addresses fail at once with an error naming the service, and everything
+ * else goes out as asked.
  *
  * Installed in each worker before the handler loads. It replaces functions on Node's own module
  * objects (http, https, dns) and `fetch`, which is what SDK v3's NodeHttpHandler and SDK v2 call

@@ -414,7 +414,7 @@ describe('timeouts, faults, persistence and the static site', () => {
       expect((await get('/%2e%2e/secret.txt')).status).toBe(404);
       expect((await get('/..%2fsecret.txt')).status).toBe(404);
       const config = await get('/.switchboard/config.json');
-      expect(JSON.parse(config.body)).toEqual({ websocketUrl: site.url, stage: FIXTURE_STAGE });
+      expect(JSON.parse(config.body)).toEqual({ websocketUrl: site.url, stage: FIXTURE_STAGE, lambdaEndpoint: site.lambdaEndpoint });
     } finally {
       await site.stop();
     }
