@@ -7,7 +7,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'cdk.out/', '**/cdk.out/', 'web/dist/', 'coverage/', 'test-artifacts/', 'bench/results/', '.switchboard/'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'cdk.out/',
+      '**/cdk.out/',
+      'web/dist/',
+      'coverage/',
+      'test-artifacts/',
+      'bench/results/',
+      '.switchboard/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

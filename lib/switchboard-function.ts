@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +10,12 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/core/metric-names';
 
 /** Where the handlers live. */
 export const HANDLERS_DIR = path.join(__dirname, '..', 'lambda', 'handlers');
+
+/**
+ * Where the package's build (scripts/build-package.ts) puts each handler's bundle, beside the
+ * compiled lib/: dist/handlers/<handler>/index.js. The published package has these and no sources.
+ */
+export const PREBUILT_HANDLERS_DIR = 'handlers';
 
 /** The Node.js runtime the functions run on: the newest the installed aws-cdk-lib offers. */
 export const RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -50,7 +57,9 @@ export interface SwitchboardFunctionProps {
  * that log group (no AWSLambdaBasicExecutionRole with its `*` resources).
  */
 export class SwitchboardFunction extends Construct {
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
+  /** The handler's file name, without extension: the source lambda/handlers/<handler>.ts, or its prebuilt bundle. */
+  public readonly handler: string;
   public readonly logGroup: logs.LogGroup;
   public readonly role: iam.Role;
 
@@ -73,9 +82,8 @@ export class SwitchboardFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(HANDLERS_DIR, `${props.handler}.ts`),
-      handler: 'handler',
+    this.handler = props.handler;
+    const functionProps = {
       runtime: RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       timeout,
@@ -90,7 +98,29 @@ export class SwitchboardFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         ...props.environment,
       },
-      bundling: { ...BUNDLING, externalModules: [...BUNDLING.externalModules] },
-    });
+    };
+    // In this repository esbuild bundles the TypeScript source at synth. The published package
+    // ships no handler sources but the bundles its build made with the same BUNDLING options, so
+    // a consumer's synth runs no esbuild and needs no TypeScript.
+    const entry = path.join(HANDLERS_DIR, `${props.handler}.ts`);
+    const prebuilt = path.join(__dirname, '..', PREBUILT_HANDLERS_DIR, props.handler);
+    if (existsSync(entry)) {
+      this.function = new NodejsFunction(this, 'Function', {
+        ...functionProps,
+        entry,
+        handler: 'handler',
+        bundling: { ...BUNDLING, externalModules: [...BUNDLING.externalModules] },
+      });
+    } else if (existsSync(path.join(prebuilt, 'index.js'))) {
+      this.function = new lambda.Function(this, 'Function', {
+        ...functionProps,
+        code: lambda.Code.fromAsset(prebuilt),
+        handler: 'index.handler',
+      });
+    } else {
+      throw new Error(
+        `SwitchboardFunction ${id}: no handler source at ${entry} and no prebuilt bundle at ${prebuilt}/index.js; in the repository run npm run build, or reinstall the package.`,
+      );
+    }
   }
 }

@@ -1,0 +1,19 @@
+/**
+ * The package's root (`import { SwitchboardApi } from 'switchboard'`): the constructs to compose
+ * into a CDK app of your own, their props and types. The client is `switchboard/client`, the frame
+ * types `switchboard/protocol`, backend publishing `switchboard/publish`.
+ */
+export { SwitchboardApi } from './switchboard-api';
+export type { RateLimitProps, SwitchboardApiProps, ThrottleProps } from './switchboard-api';
+export { SwitchboardStack } from './switchboard-stack';
+export type { SwitchboardStackProps } from './switchboard-stack';
+export { AUTH_PROVIDERS, SwitchboardAuth } from './switchboard-auth';
+export type { AuthProvider, SwitchboardAuthProps } from './switchboard-auth';
+export { SwitchboardMonitoring } from './switchboard-monitoring';
+export type { SwitchboardMonitoringProps } from './switchboard-monitoring';
+export { SwitchboardFunction } from './switchboard-function';
+export type { SwitchboardFunctionProps } from './switchboard-function';
+export type { FunctionDefinition, RouteDefinition, TableAction } from './routes';
+export { addSwitchboard } from './switchboard-app';
+export { CONTEXT_KEYS } from './app-config';
+export { ConfigError } from './config-error';

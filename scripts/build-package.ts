@@ -1,0 +1,101 @@
+/**
+ * `npm run build` (and `prepack`): the package consumers install, in dist/.
+ * - dist/lib, dist/protocol, dist/client, dist/publish: tsc's JavaScript and .d.ts (tsconfig.build.json).
+ * - dist/client/index.{mjs,cjs,browser.mjs}: the client bundled for Node ESM, Node CommonJS and browsers.
+ * - dist/handlers/<handler>/index.js: every function the construct creates, bundled as
+ *   NodejsFunction would at synth, with the same BUNDLING options, so a consumer's synth runs no
+ *   esbuild (SwitchboardFunction picks these up when the handler sources are absent).
+ */
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { build, type BuildOptions } from 'esbuild';
+import { SwitchboardFunction, BUNDLING, HANDLERS_DIR, PREBUILT_HANDLERS_DIR } from '../lib/switchboard-function';
+import { SwitchboardStack } from '../lib/switchboard-stack';
+
+const ROOT = path.join(__dirname, '..');
+export const DIST = path.join(ROOT, 'dist');
+
+/**
+ * The handlers of every SwitchboardFunction a SwitchboardStack creates, found by building one
+ * (bundling off) and walking its constructs: whatever the route table, the authorizer or the
+ * publish function add, nothing is listed by hand.
+ */
+export function constructHandlers(): string[] {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  new SwitchboardStack(app, 'Package');
+  const handlers = app.node
+    .findAll()
+    .filter((c): c is SwitchboardFunction => c instanceof SwitchboardFunction)
+    .map((fn) => fn.handler);
+  return [...new Set(handlers)].sort();
+}
+
+/** BUNDLING as esbuild options: what NodejsFunction passes to esbuild for the same settings. */
+function handlerBuildOptions(handler: string): BuildOptions {
+  return {
+    entryPoints: [path.join(HANDLERS_DIR, `${handler}.ts`)],
+    outfile: path.join(DIST, PREBUILT_HANDLERS_DIR, handler, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: BUNDLING.format,
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    keepNames: BUNDLING.keepNames,
+    external: [...BUNDLING.externalModules],
+    logLevel: BUNDLING.logLevel,
+  };
+}
+
+/** The client for each platform; `ws` (Node without a global WebSocket) stays a dependency, not bundled. */
+function clientBuilds(): BuildOptions[] {
+  const common: BuildOptions = {
+    entryPoints: [path.join(ROOT, 'client', 'index.ts')],
+    bundle: true,
+    target: 'es2022',
+    logLevel: 'warning',
+  };
+  return [
+    { ...common, platform: 'node', format: 'cjs', packages: 'external', outfile: path.join(DIST, 'client', 'index.cjs') },
+    {
+      ...common,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      outfile: path.join(DIST, 'client', 'index.mjs'),
+      // The transport loads `ws` with require() only when there is no global WebSocket (Node 20);
+      // an ES module has no require of its own.
+      banner: {
+        js: "import { createRequire as __switchboardRequire } from 'node:module';\nconst require = __switchboardRequire(import.meta.url);",
+      },
+    },
+    // Browsers have a global WebSocket; `ws` resolves to its browser stub, which is never called.
+    { ...common, platform: 'browser', format: 'esm', outfile: path.join(DIST, 'client', 'index.browser.mjs') },
+  ];
+}
+
+export async function buildPackage(log: (line: string) => void = console.log): Promise<void> {
+  const started = Date.now();
+  rmSync(DIST, { recursive: true, force: true });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  const handlers = constructHandlers();
+  await Promise.all([
+    ...handlers.map((handler) => build(handlerBuildOptions(handler))),
+    ...clientBuilds().map((options) => build(options)),
+  ]);
+  log(
+    `dist/ built in ${((Date.now() - started) / 1000).toFixed(1)} s: lib, protocol, client (ESM, CJS, browser), publish; handlers ${handlers.join(', ')}`,
+  );
+}
+
+if (require.main === module) {
+  buildPackage().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
