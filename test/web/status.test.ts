@@ -1,11 +1,12 @@
 import { statusClass, statusText } from '../../web/src/status';
 
 describe('statusText', () => {
-  test('while reconnecting: one line with a countdown in whole seconds, never below 0', () => {
+  test('while reconnecting: one line with a countdown in whole seconds, then "now" while the attempt runs', () => {
     const status = { state: 'reconnecting', attempt: 2, retryAt: 10_000, reason: 'dropped' } as const;
     expect(statusText(status, 5_500)).toBe('server unreachable, retrying in 5s');
     expect(statusText(status, 9_001)).toBe('server unreachable, retrying in 1s');
-    expect(statusText(status, 12_000)).toBe('server unreachable, retrying in 0s');
+    expect(statusText(status, 10_000)).toBe('server unreachable, retrying now…');
+    expect(statusText(status, 12_000)).toBe('server unreachable, retrying now…');
   });
 
   test('the first attempt after a drop is a lost connection; a failed token or a later attempt means unreachable', () => {

@@ -22,9 +22,11 @@ export function statusText(status: ConnectionStatus, now: number): string {
     case 'reconnecting': {
       const seconds = Math.max(0, Math.ceil((status.retryAt - now) / 1000));
       if (status.reason === 'max-age') return 'Renewing the connection…';
+      // The client stays `reconnecting` while its attempt is under way.
+      const when = seconds === 0 ? 'now…' : `in ${seconds}s`;
       // The first attempt after a drop may just be a blip; once an attempt has failed, the server is not there.
-      if (status.attempt === 1 && status.reason === 'dropped') return `connection lost, reconnecting in ${seconds}s`;
-      return `server unreachable, retrying in ${seconds}s`;
+      if (status.attempt === 1 && status.reason === 'dropped') return `connection lost, reconnecting ${when}`;
+      return `server unreachable, retrying ${when}`;
     }
     case 'closed':
       return `Disconnected (code ${status.code})`;
