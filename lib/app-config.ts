@@ -1,6 +1,7 @@
 import { Duration, type App } from 'aws-cdk-lib';
 import { checkMaxTokenAgeSeconds } from '../lambda/core/auth/config';
-import { RATE_LIMIT_DEFAULTS } from '../lambda/core/config';
+import { HISTORY_DEFAULTS, historySettingsProblem, RATE_LIMIT_DEFAULTS } from '../lambda/core/config';
+import type { RoomRule } from '../lambda/core/room-rules';
 import { AUTH_PROVIDERS, type AuthProvider } from './switchboard-auth';
 import type { RateLimitProps, SwitchboardApiProps } from './switchboard-api';
 
@@ -20,6 +21,10 @@ export const CONTEXT_KEYS = {
   roomMessageBurst: 'roomMessageBurst',
   framesPerSecond: 'framesPerSecond',
   frameBurst: 'frameBurst',
+  historyLimit: 'historyLimit',
+  historyRetentionSeconds: 'historyRetentionSeconds',
+  roomRules: 'roomRules',
+  presence: 'presence',
   authProvider: 'authProvider',
   oidcIssuer: 'oidcIssuer',
   oidcJwksUrl: 'oidcJwksUrl',
@@ -76,6 +81,36 @@ export function readAppConfig(app: App): AppConfig {
   const maxTokenAge = number(CONTEXT_KEYS.authMaxTokenAgeSeconds);
   // Checked here too, so that a negative value gets this message rather than Duration's.
   if (maxTokenAge !== undefined) checkMaxTokenAgeSeconds(maxTokenAge, `Context value ${CONTEXT_KEYS.authMaxTokenAgeSeconds}`);
+  const historyLimit = number(CONTEXT_KEYS.historyLimit);
+  const historyRetentionSeconds = number(CONTEXT_KEYS.historyRetentionSeconds);
+  // Checked here too, so that the message names the context keys (and a negative value is not Duration's error).
+  const historyProblem = historySettingsProblem(
+    { limit: historyLimit ?? HISTORY_DEFAULTS.limit, retentionSeconds: historyRetentionSeconds ?? HISTORY_DEFAULTS.retentionSeconds },
+    { limit: `Context value ${CONTEXT_KEYS.historyLimit}`, retention: `Context value ${CONTEXT_KEYS.historyRetentionSeconds}` },
+  );
+  if (historyProblem !== undefined) throw new Error(historyProblem);
+  // A JSON string from the command line (-c roomRules='[...]'), or an array in cdk.json; the rules
+  // themselves are checked by SwitchboardApi, which names the bad rule.
+  const rawRules = get(CONTEXT_KEYS.roomRules);
+  let roomRules: unknown = rawRules;
+  if (typeof rawRules === 'string') {
+    try {
+      roomRules = JSON.parse(rawRules);
+    } catch {
+      throw new Error(
+        `Context value ${CONTEXT_KEYS.roomRules} must be a JSON list of rules such as '[{"pattern":"public.*"}]'; got ${JSON.stringify(rawRules)}.`,
+      );
+    }
+  }
+  if (roomRules !== undefined && !Array.isArray(roomRules)) {
+    throw new Error(
+      `Context value ${CONTEXT_KEYS.roomRules} must be a list of { pattern, claims?, presence? }; got ${JSON.stringify(rawRules)}.`,
+    );
+  }
+  const rawPresence = get(CONTEXT_KEYS.presence);
+  if (rawPresence !== undefined && ![true, false, 'true', 'false'].includes(rawPresence as string | boolean)) {
+    throw new Error(`Context value ${CONTEXT_KEYS.presence} must be true or false; got ${JSON.stringify(rawPresence)}.`);
+  }
   return {
     stackName: stackName ?? 'Switchboard',
     api: {
@@ -86,6 +121,10 @@ export function readAppConfig(app: App): AppConfig {
       fanoutConcurrency: number(CONTEXT_KEYS.fanoutConcurrency),
       roomMessageRateLimit: rateLimit(CONTEXT_KEYS.roomMessagesPerSecond, CONTEXT_KEYS.roomMessageBurst, RATE_LIMIT_DEFAULTS.roomMessages),
       frameRateLimit: rateLimit(CONTEXT_KEYS.framesPerSecond, CONTEXT_KEYS.frameBurst, RATE_LIMIT_DEFAULTS.frames),
+      historyLimit,
+      historyRetention: historyRetentionSeconds === undefined ? undefined : Duration.seconds(historyRetentionSeconds),
+      roomRules: roomRules as RoomRule[] | undefined,
+      presence: rawPresence === undefined ? undefined : rawPresence === true || rawPresence === 'true',
       auth: {
         provider: provider as AuthProvider | undefined,
         oidcIssuer: string(CONTEXT_KEYS.oidcIssuer),

@@ -2,29 +2,40 @@ import { ENV, RATE_LIMIT_ENV } from '../lambda/core/config';
 
 /** Every route a client sends frames to reads the per-connection frame limit. */
 const FRAME_LIMIT_ENV = [RATE_LIMIT_ENV.frames.perSecond, RATE_LIMIT_ENV.frames.burst];
+/** Every function that assigns, keeps or reads room messages' `seq`s reads the history settings. */
+const HISTORY_ENV = [ENV.historyLimit, ENV.historyRetentionSeconds];
+/**
+ * Every function that counts presence (joins, leaves, removed connections) reads the room rules and
+ * the presence setting, which say where presence events go out, and fans them out.
+ */
+const PRESENCE_ENV = [ENV.roomRules, ENV.presence, ENV.fanoutConcurrency];
 
 /** DynamoDB actions a route's function may call; nothing broader is granted. */
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchWriteItem';
 
-/** One API route and what its function needs. */
-export interface RouteDefinition {
-  /** The API Gateway route key. Action routes use the protocol's action name. */
-  readonly routeKey: string;
+/** One Switchboard function and what it needs. */
+export interface FunctionDefinition {
   /**
-   * Names the route's constructs (`<id>Handler`, `<id>Integration`). It is a contract with
-   * deployed stacks: changing it replaces the function, so it never follows a file name.
+   * Names the function's constructs (`<id>Handler`, and a route's `<id>Integration`). It is a
+   * contract with deployed stacks: changing it replaces the function, so it never follows a file name.
    */
   readonly id: string;
   /** Handler file in lambda/handlers/, without extension. */
   readonly handler: string;
   /** Table actions the handler calls. */
   readonly tableActions: readonly TableAction[];
-  /** Whether the handler posts to other connections through `@connections`. */
+  /** Whether the handler posts to connections through `@connections`. */
   readonly manageConnections: boolean;
-  /** Two-way route: API Gateway sends the handler's returned body (the reply) to the sender. */
-  readonly returnResponse: boolean;
   /** Configuration variables the handler reads besides the table name and callback URL. */
   readonly extraEnvironment?: readonly string[];
+}
+
+/** One API route and what its function needs. */
+export interface RouteDefinition extends FunctionDefinition {
+  /** The API Gateway route key. Action routes use the protocol's action name. */
+  readonly routeKey: string;
+  /** Two-way route: API Gateway sends the handler's returned body (the reply) to the sender. */
+  readonly returnResponse: boolean;
 }
 
 /** The route table: the one place that says which route runs what, with which permissions. */
@@ -34,9 +45,14 @@ export const ROUTES: readonly RouteDefinition[] = [
     routeKey: '$disconnect',
     id: 'Disconnect',
     handler: 'disconnect',
-    tableActions: ['GetItem', 'BatchWriteItem'],
-    manageConnections: false,
+    // DeleteItem removes the connection's row (returning its rooms) and, at 0, a presence row;
+    // BatchWriteItem its member rows; UpdateItem counts the presence departures; Query reads the
+    // members a presence `left` goes to, and DeleteItem + BatchWriteItem prune gone ones.
+    tableActions: ['DeleteItem', 'BatchWriteItem', 'UpdateItem', 'Query'],
+    // Presence `left` to the rooms' remaining members.
+    manageConnections: true,
     returnResponse: false,
+    extraEnvironment: PRESENCE_ENV,
   },
   {
     routeKey: '$default',
@@ -51,29 +67,55 @@ export const ROUTES: readonly RouteDefinition[] = [
     routeKey: 'message',
     id: 'Message',
     handler: 'message',
-    // Query reads the room's members; GetItem + BatchWriteItem prune stale ones; GetItem + UpdateItem
-    // keep the sender's room-message rate limit in its row.
-    tableActions: ['GetItem', 'Query', 'UpdateItem', 'BatchWriteItem'],
+    // Query reads the room's members; DeleteItem + BatchWriteItem prune stale ones (and UpdateItem +
+    // DeleteItem count their presence departures); GetItem + UpdateItem
+    // keep the sender's room-message rate limit in its row; UpdateItem takes the room's next seq and
+    // BatchWriteItem keeps the message in its history (and drops the one `historyLimit` before).
+    tableActions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
     // Fan-out posts to the other members; the sender's ack is the route response.
     manageConnections: true,
     returnResponse: true,
-    extraEnvironment: [ENV.fanoutConcurrency, RATE_LIMIT_ENV.roomMessages.perSecond, RATE_LIMIT_ENV.roomMessages.burst, ...FRAME_LIMIT_ENV],
+    extraEnvironment: [
+      ENV.fanoutConcurrency,
+      RATE_LIMIT_ENV.roomMessages.perSecond,
+      RATE_LIMIT_ENV.roomMessages.burst,
+      ...HISTORY_ENV,
+      ...PRESENCE_ENV,
+      ...FRAME_LIMIT_ENV,
+    ],
   },
   {
     routeKey: 'join',
     id: 'Join',
     handler: 'join',
-    // Query counts the room's members against its size limit.
-    tableActions: ['GetItem', 'Query', 'UpdateItem', 'PutItem'],
-    manageConnections: false,
+    // Query counts the room's members against its size limit, and reads the replay of a resume;
+    // GetItem reads the room's latest seq; UpdateItem counts the user's presence; Query + DeleteItem +
+    // BatchWriteItem send a presence `joined` and prune gone members on the way.
+    tableActions: ['GetItem', 'Query', 'UpdateItem', 'PutItem', 'DeleteItem', 'BatchWriteItem'],
+    // A resume (`since`) posts `joined` and the replay to the joiner itself, in order; presence
+    // `joined` goes to the other members.
+    manageConnections: true,
     returnResponse: true,
-    extraEnvironment: [ENV.maxRoomsPerConnection, ENV.maxRoomMembers, ...FRAME_LIMIT_ENV],
+    extraEnvironment: [ENV.maxRoomsPerConnection, ENV.maxRoomMembers, ...HISTORY_ENV, ...PRESENCE_ENV, ...FRAME_LIMIT_ENV],
   },
   {
     routeKey: 'leave',
     id: 'Leave',
     handler: 'leave',
-    tableActions: ['UpdateItem', 'DeleteItem'],
+    // UpdateItem + DeleteItem: the membership, and the presence count (its row deleted at 0); Query +
+    // BatchWriteItem send a presence `left` and prune gone members on the way.
+    tableActions: ['UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem'],
+    // Presence `left` to the remaining members.
+    manageConnections: true,
+    returnResponse: true,
+    extraEnvironment: [...PRESENCE_ENV, ...FRAME_LIMIT_ENV],
+  },
+  {
+    routeKey: 'members',
+    id: 'Members',
+    handler: 'members',
+    // GetItem checks membership (the connection's rooms); Query reads one page of the room's presence rows.
+    tableActions: ['GetItem', 'Query'],
     manageConnections: false,
     returnResponse: true,
     extraEnvironment: FRAME_LIMIT_ENV,
@@ -87,4 +129,30 @@ export const ROUTES: readonly RouteDefinition[] = [
     returnResponse: true,
     extraEnvironment: FRAME_LIMIT_ENV,
   },
+  {
+    routeKey: 'history',
+    id: 'History',
+    handler: 'history',
+    // GetItem checks membership (the connection's rooms); Query reads the room's retained messages.
+    tableActions: ['GetItem', 'Query'],
+    manageConnections: false,
+    returnResponse: true,
+    extraEnvironment: [...HISTORY_ENV, ...FRAME_LIMIT_ENV],
+  },
 ];
+
+/**
+ * The Publish function: no route, backends invoke it through the Lambda Invoke API
+ * (SwitchboardApi.grantPublish). Its id is a contract with the `publish()` library, which finds it
+ * by the stack output PublishFunctionName or by this id in its logical id.
+ */
+export const PUBLISH_FUNCTION: FunctionDefinition = {
+  id: 'Publish',
+  handler: 'publish',
+  // As `message` without the sender's row: UpdateItem takes the seq, BatchWriteItem keeps the history
+  // and prunes, Query reads the members, GetItem reads a gone member's rooms to prune them.
+  // DeleteItem removes a gone member's row (returning its rooms) and, at 0, a presence row.
+  tableActions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+  manageConnections: true,
+  extraEnvironment: [ENV.fanoutConcurrency, ...HISTORY_ENV, ENV.roomRules, ENV.presence],
+};

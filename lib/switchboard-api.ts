@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { type CfnElement, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -6,11 +7,12 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROOM_DEFAULTS, ENV, RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV } from '../lambda/core/config';
+import { historySettingsProblem, ENV, HISTORY_DEFAULTS, RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV, ROOM_DEFAULTS } from '../lambda/core/config';
+import { parseRoomRules, ruleClaimNames, type RoomRule } from '../lambda/core/room-rules';
 import { TABLE } from '../lambda/core/table-design';
 import type { RateLimit } from '../lambda/core/token-bucket';
 import { ConfigError } from './config-error';
-import { ROUTES, type RouteDefinition } from './routes';
+import { PUBLISH_FUNCTION, ROUTES, type FunctionDefinition, type RouteDefinition } from './routes';
 import { SwitchboardAuth, type SwitchboardAuthProps } from './switchboard-auth';
 import { SwitchboardFunction } from './switchboard-function';
 
@@ -76,6 +78,45 @@ export interface SwitchboardApiProps {
    * @default a Cognito user pool and app client (provider 'cognito')
    */
   readonly auth?: SwitchboardAuthProps;
+  /**
+   * Who may join which rooms, first match wins: `{ pattern, claims?, presence? }`, e.g.
+   * `{ pattern: 'team.{group}.*', claims: { group: 'cognito:groups' } }` and `{ pattern: 'public.*' }`.
+   * With rules, a room that matches none is FORBIDDEN. `user.<id>` rooms are each user's own
+   * whatever the rules. See docs/realtime-design.md.
+   * @default no rules: every room is open, apart from other users' `user.*` rooms
+   */
+  readonly roomRules?: RoomRule[];
+  /**
+   * Send `presence` events when a user's first connection joins a room or its last leaves (one
+   * fan-out each). A room rule's `presence` overrides it; `members` works either way.
+   * @default true
+   */
+  readonly presence?: boolean;
+  /**
+   * Messages kept per room, for `history` and for resuming (`join` with `since`); from 0 to 1000.
+   * 0 keeps none: messages still get their `seq`, but nothing can be replayed. Each kept message
+   * costs a history write (and the delete of the one `historyLimit` before it) on every send.
+   * @default 100
+   */
+  readonly historyLimit?: number;
+  /**
+   * How long each room message is kept (DynamoDB TTL), from 1 minute to 30 days, in whole seconds:
+   * how long after a drop a client can still resume without missing anything.
+   * @default Duration.hours(24)
+   */
+  readonly historyRetention?: Duration;
+  /**
+   * Routes of your own beside Switchboard's, each with its handler file (docs/extend.md): e.g. a
+   * `typing` action. A route key or id Switchboard already uses is refused.
+   * @default none
+   */
+  readonly extraRoutes?: readonly ExtraRoute[];
+}
+
+/** A route you add (docs/extend.md): what RouteDefinition says of Switchboard's own, with your handler's source file. */
+export interface ExtraRoute extends Omit<RouteDefinition, 'handler'> {
+  /** Your handler's source file (TypeScript or JavaScript exporting `handler`), bundled with esbuild at synth. */
+  readonly entry: string;
 }
 
 const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
@@ -99,6 +140,13 @@ export class SwitchboardApi extends Construct {
   public readonly callbackUrl: string;
   /** The `$connect` authorizer and, for Cognito, the user pool. */
   public readonly auth: SwitchboardAuth;
+  /** Switchboard's routes and the extra ones. */
+  private readonly routeDefinitions: ReadonlyArray<RouteDefinition & { readonly entry?: string }>;
+  /**
+   * The Publish function, which backends invoke through the Lambda Invoke API with
+   * `{ room, data, from? }` to reach every member of a room; see {@link grantPublish}.
+   */
+  public readonly publishFunction: SwitchboardFunction;
 
   constructor(scope: Construct, id: string, props: SwitchboardApiProps = {}) {
     super(scope, id);
@@ -111,6 +159,22 @@ export class SwitchboardApi extends Construct {
     const frameRateLimit = props.frameRateLimit ?? RATE_LIMIT_DEFAULTS.frames;
     validateProps(id, { stageName, throttle, maxRooms, maxRoomMembers, fanoutConcurrency });
     validateRateLimits(id, roomMessageRateLimit, frameRateLimit);
+    const history = {
+      limit: props.historyLimit ?? HISTORY_DEFAULTS.limit,
+      // Not integral: a fraction of a second gets the range message below, not Duration's own.
+      retentionSeconds: props.historyRetention?.toSeconds({ integral: false }) ?? HISTORY_DEFAULTS.retentionSeconds,
+    };
+    const historyProblem = historySettingsProblem(history, {
+      limit: `SwitchboardApi ${id}: historyLimit`,
+      retention: `SwitchboardApi ${id}: historyRetention`,
+    });
+    if (historyProblem !== undefined) throw new ConfigError(historyProblem);
+    let roomRules: RoomRule[];
+    try {
+      roomRules = parseRoomRules(props.roomRules ?? []);
+    } catch (err: unknown) {
+      throw new ConfigError(`SwitchboardApi ${id}: ${(err as Error).message}`);
+    }
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     this.table = new dynamodb.Table(this, 'Connections', {
@@ -143,27 +207,44 @@ export class SwitchboardApi extends Construct {
     this.webSocketUrl = this.stage.url;
     this.callbackUrl = this.stage.callbackUrl;
 
-    this.auth = new SwitchboardAuth(this, 'Auth', { functionTimeout: props.functionTimeout, logRetention, ...props.auth });
+    this.auth = new SwitchboardAuth(this, 'Auth', {
+      functionTimeout: props.functionTimeout,
+      logRetention,
+      ...props.auth,
+      // The rules are judged in the join handler from these claims, which the authorizer passes on.
+      ruleClaims: ruleClaimNames(roomRules),
+    });
 
     const functions: Record<string, SwitchboardFunction> = {};
     const routes: Record<string, apigwv2.WebSocketRoute> = {};
-    for (const route of ROUTES) {
-      const fn = new SwitchboardFunction(this, `${route.id}Handler`, {
-        handler: route.handler,
+    const config = {
+      [ENV.maxRoomsPerConnection]: maxRooms,
+      [ENV.maxRoomMembers]: maxRoomMembers,
+      [ENV.fanoutConcurrency]: fanoutConcurrency,
+      [RATE_LIMIT_ENV.roomMessages.perSecond]: roomMessageRateLimit.perSecond,
+      [RATE_LIMIT_ENV.roomMessages.burst]: roomMessageRateLimit.burst,
+      [RATE_LIMIT_ENV.frames.perSecond]: frameRateLimit.perSecond,
+      [RATE_LIMIT_ENV.frames.burst]: frameRateLimit.burst,
+      [ENV.historyLimit]: history.limit,
+      [ENV.historyRetentionSeconds]: history.retentionSeconds,
+      [ENV.roomRules]: JSON.stringify(roomRules),
+      [ENV.presence]: String(props.presence ?? true),
+    };
+    const addFunction = (definition: FunctionDefinition & { readonly entry?: string }): SwitchboardFunction => {
+      const fn = new SwitchboardFunction(this, `${definition.id}Handler`, {
+        handler: definition.handler,
+        entry: definition.entry,
         timeout: props.functionTimeout,
         logRetention,
-        environment: this.environmentFor(route, {
-          [ENV.maxRoomsPerConnection]: maxRooms,
-          [ENV.maxRoomMembers]: maxRoomMembers,
-          [ENV.fanoutConcurrency]: fanoutConcurrency,
-          [RATE_LIMIT_ENV.roomMessages.perSecond]: roomMessageRateLimit.perSecond,
-          [RATE_LIMIT_ENV.roomMessages.burst]: roomMessageRateLimit.burst,
-          [RATE_LIMIT_ENV.frames.perSecond]: frameRateLimit.perSecond,
-          [RATE_LIMIT_ENV.frames.burst]: frameRateLimit.burst,
-        }),
+        environment: this.environmentFor(definition, config),
       });
-      if (route.tableActions.length > 0) this.table.grant(fn.function, ...route.tableActions.map((a) => `dynamodb:${a}`));
-      if (route.manageConnections) this.stage.grantManagementApiAccess(fn.function);
+      if (definition.tableActions.length > 0) this.table.grant(fn.function, ...definition.tableActions.map((a) => `dynamodb:${a}`));
+      if (definition.manageConnections) this.stage.grantManagementApiAccess(fn.function);
+      return fn;
+    };
+    this.routeDefinitions = [...ROUTES, ...extraRouteDefinitions(id, props.extraRoutes ?? [])];
+    for (const route of this.routeDefinitions) {
+      const fn = addFunction(route);
       routes[route.routeKey] = this.api.addRoute(route.routeKey, {
         integration: new WebSocketLambdaIntegration(`${route.id}Integration`, fn.function),
         returnResponse: route.returnResponse,
@@ -173,17 +254,18 @@ export class SwitchboardApi extends Construct {
       functions[route.routeKey] = fn;
     }
     this.functions = functions;
+    this.publishFunction = addFunction(PUBLISH_FUNCTION);
     this.routes = routes;
     this.acknowledgeNagFindings();
   }
 
   /** The variables a route's function reads: table, callback URL, and the configuration it asks for by name. */
-  private environmentFor(route: RouteDefinition, config: Readonly<Record<string, number>>): Record<string, string> {
+  private environmentFor(route: FunctionDefinition, config: Readonly<Record<string, number | string>>): Record<string, string> {
     const env: Record<string, string> = {};
     if (route.tableActions.length > 0) env[ENV.tableName] = this.table.tableName;
     if (route.manageConnections) env[ENV.callbackUrl] = this.stage.callbackUrl;
     for (const name of route.extraEnvironment ?? []) {
-      if (!(name in config)) throw new Error(`Route ${route.routeKey} asks for ${name}, which SwitchboardApi does not know how to set.`);
+      if (!(name in config)) throw new Error(`Function ${route.id} asks for ${name}, which SwitchboardApi does not know how to set.`);
       env[name] = String(config[name]);
     }
     return env;
@@ -205,7 +287,7 @@ export class SwitchboardApi extends Construct {
   }
 
   private acknowledgeNagFindings(): void {
-    for (const route of ROUTES) {
+    for (const route of this.routeDefinitions) {
       // $connect carries the authorizer, unless authentication was explicitly turned off.
       if (route.routeKey === '$connect' && this.auth.authorizer) continue;
       Validations.of(this.routes[route.routeKey]).acknowledge({
@@ -220,12 +302,29 @@ export class SwitchboardApi extends Construct {
     // the wildcards stand for the HTTP method and the connection id, known only at run time.
     const apiLogicalId = Stack.of(this).getLogicalId(this.api.node.defaultChild as CfnElement);
     const connectionsArn = `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${this.stage.stageName}/*/@connections/*`;
-    for (const route of ROUTES.filter((r) => r.manageConnections)) {
-      Validations.of(this.functions[route.routeKey].role).acknowledge({
+    const posting = [
+      ...this.routeDefinitions.filter((r) => r.manageConnections).map((r) => this.functions[r.routeKey]),
+      this.publishFunction,
+    ];
+    for (const fn of posting) {
+      Validations.of(fn.role).acknowledge({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::${connectionsArn}]`,
         reason: `ManageConnections is limited to this API's ${this.stage.stageName} stage; the wildcards are the HTTP method and the connection id, which exist only at run time.`,
       });
     }
+  }
+
+  /**
+   * Lets `grantee` publish to rooms: `lambda:InvokeFunction` on the Publish function, and nothing
+   * else (no table, no `@connections`).
+   */
+  public grantPublish(grantee: iam.IGrantable): iam.Grant {
+    const fn = this.publishFunction.function;
+    // The unqualified function only: grantInvoke would add `<arn>:*` (every version and alias, which
+    // Switchboard never publishes), a wildcard cdk-nag flags (IAM5) in the grantee's stack.
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [fn.functionArn] });
+    // A principal with no policy of its own (a service, another account) needs the function's resource policy.
+    return grant.success ? grant : fn.grantInvoke(grantee);
   }
 }
 
@@ -267,6 +366,25 @@ function validateProps(
   if (!Number.isInteger(p.fanoutConcurrency) || p.fanoutConcurrency < 1 || p.fanoutConcurrency > 256) {
     fail(`fanoutConcurrency must be an integer from 1 to 256; got ${p.fanoutConcurrency}.`);
   }
+}
+
+/** Extra routes as route definitions; a route key or construct id already taken is refused, naming it. */
+function extraRouteDefinitions(id: string, extra: readonly ExtraRoute[]): Array<RouteDefinition & { readonly entry: string }> {
+  const keys = new Set(ROUTES.map((r) => r.routeKey));
+  const ids = new Set([...ROUTES.map((r) => r.id), PUBLISH_FUNCTION.id]);
+  return extra.map((route) => {
+    if (keys.has(route.routeKey)) {
+      throw new ConfigError(
+        `SwitchboardApi ${id}: extraRoutes has route key "${route.routeKey}", which is already a route; choose another action name.`,
+      );
+    }
+    if (ids.has(route.id)) {
+      throw new ConfigError(`SwitchboardApi ${id}: extraRoutes has id "${route.id}", which is already taken; choose another id.`);
+    }
+    keys.add(route.routeKey);
+    ids.add(route.id);
+    return { ...route, handler: path.parse(route.entry).name };
+  });
 }
 
 function validateRateLimits(id: string, roomMessages: RateLimitProps, frames: RateLimitProps): void {

@@ -73,6 +73,12 @@ export interface SwitchboardAuthProps {
   readonly functionTimeout?: Duration;
   /** The authorizer function's log retention. @default one month */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Token claims to pass on in the authorizer's context (as one JSON string, `claims`), for the
+   * room rules to judge joins by. SwitchboardApi sets it from its `roomRules`.
+   * @default none
+   */
+  readonly ruleClaims?: readonly string[];
 }
 
 /**
@@ -143,6 +149,7 @@ export class SwitchboardAuth extends Construct {
         [AUTH_ENV.allowedAlgorithms]: (props.allowedAlgorithms ?? DEFAULT_ALGORITHMS).join(','),
         [AUTH_ENV.resultCacheTtlSeconds]: String((props.resultCacheTtl ?? Duration.seconds(0)).toSeconds()),
         ...(props.maxTokenAge ? { [AUTH_ENV.maxTokenAgeSeconds]: String(props.maxTokenAge.toSeconds()) } : {}),
+        ...(props.ruleClaims && props.ruleClaims.length > 0 ? { [AUTH_ENV.ruleClaims]: JSON.stringify(props.ruleClaims) } : {}),
       },
     });
     this.authorizer = new WebSocketLambdaAuthorizer('ConnectAuthorizer', this.function.function, {

@@ -1,8 +1,17 @@
-import type { ConnectionStore, JoinLimits } from './connection-store';
+import type { ConnectionStore, JoinLimits, RemovedConnection } from './connection-store';
+import type { JoinAccess } from './presence';
 import type { RouteEvent } from './events';
 import {
   errorFrame,
+  LIMITS,
   messageAck,
+  parsePublishRequest,
+  serialize,
+  SERVER_SENDER,
+  type PublishResponse,
+  type HistoryEvent,
+  type HistoryRequest,
+  type JoinedEvent,
   type JoinRequest,
   type LeaveRequest,
   type MessageRequest,
@@ -10,7 +19,10 @@ import {
   type PingRequest,
   type ServerFrame,
 } from '../../protocol';
-import type { RoomFanout } from './room-fanout';
+import type { Notifier } from './notifier';
+import { FANOUT_RESERVE_MS } from './room-fanout';
+import type { RoomHistory } from './room-history';
+import { sendToRoom, type RoomMessageDeps } from './room-messages';
 import type { RoomMessageLimiter } from './room-message-limiter';
 import type { RateLimit } from './token-bucket';
 
@@ -32,14 +44,25 @@ export async function openConnection(event: RouteEvent, store: ConnectionStore):
 }
 
 /** $disconnect: delete the connection and every membership it had. */
-export async function closeConnection(event: RouteEvent, store: ConnectionStore): Promise<{ rooms: string[] }> {
+export async function closeConnection(event: RouteEvent, store: ConnectionStore): Promise<RemovedConnection> {
   return store.removeConnection(event.requestContext.connectionId);
 }
 
-export async function joinRoom(frame: JoinRequest, connectionId: string, store: ConnectionStore, limits: JoinLimits): Promise<ServerFrame> {
+/** `join`: within the limits, and when `access` is given, the room rules (FORBIDDEN) and presence. */
+export async function joinRoom(
+  frame: JoinRequest,
+  connectionId: string,
+  store: ConnectionStore,
+  limits: JoinLimits,
+  access?: JoinAccess,
+): Promise<ServerFrame> {
+  const refusal = access?.refusal(frame.room);
+  if (refusal !== undefined) return errorFrame('FORBIDDEN', refusal, frame.id);
   const outcome = await store.joinRoom(connectionId, frame.room, limits);
   switch (outcome) {
     case 'joined':
+      await access?.joined(frame.room);
+      return withId({ event: 'joined', room: frame.room }, frame.id);
     case 'already-member':
       return withId({ event: 'joined', room: frame.room }, frame.id);
     case 'too-many-rooms':
@@ -59,25 +82,29 @@ export async function joinRoom(frame: JoinRequest, connectionId: string, store: 
   }
 }
 
-export async function leaveRoom(frame: LeaveRequest, connectionId: string, store: ConnectionStore): Promise<ServerFrame> {
+/** `leave`; `left` is told of the room the connection really left (e.g. to count presence). */
+export async function leaveRoom(
+  frame: LeaveRequest,
+  connectionId: string,
+  store: ConnectionStore,
+  left?: (room: string) => Promise<void>,
+): Promise<ServerFrame> {
   const outcome = await store.leaveRoom(connectionId, frame.room);
   if (outcome === 'not-member') {
     return errorFrame('NOT_IN_ROOM', `This connection is not in room "${frame.room}"; join it first.`, frame.id);
   }
+  await left?.(frame.room);
   return withId({ event: 'left', room: frame.room }, frame.id);
 }
 
-export interface MessageDeps {
+export interface MessageDeps extends RoomMessageDeps {
   store: ConnectionStore;
-  fanout: RoomFanout;
   /** The per-connection limit on room messages. */
   roomLimiter: RoomMessageLimiter;
-  fanoutConcurrency: number;
-  now: () => number;
   remainingMs?: () => number;
 }
 
-/** `message`: the echo ack, and for a room message the fan-out to the other members first. */
+/** `message`: the echo ack, and for a room message first its `seq`, history and fan-out to the other members (sendToRoom). */
 export async function sendMessage(frame: MessageRequest, connectionId: string, deps: MessageDeps): Promise<ServerFrame> {
   if (frame.room === undefined) return messageAck(frame.data, { id: frame.id });
 
@@ -90,12 +117,92 @@ export async function sendMessage(frame: MessageRequest, connectionId: string, d
   }
   const token = await deps.roomLimiter.take(sender);
   if (!token.allowed) return rateLimited('room messages', deps.roomLimiter.limit, token.retryAfterMs, frame.id);
-  const result = await deps.fanout.broadcast(
-    { event: 'message', room: frame.room, from: sender.userId ?? connectionId, data: frame.data, ts: deps.now() },
-    connectionId,
-    { concurrency: deps.fanoutConcurrency, remainingMs: deps.remainingMs },
-  );
+  const { fanout: result } = await sendToRoom({ room: frame.room, from: sender.userId ?? connectionId, data: frame.data }, deps, {
+    exclude: connectionId,
+    remainingMs: deps.remainingMs,
+  });
   return messageAck(frame.data, { id: frame.id, delivered: result.delivered, failed: result.failed > 0 ? result.failed : undefined });
+}
+
+export interface JoinHistoryDeps {
+  history: Pick<RoomHistory, 'latestSeq' | 'since'>;
+  /** Posts `joined` and the replay to the joiner when it resumes (`since`). */
+  notifier: Pick<Notifier, 'post'>;
+  remainingMs?: () => number;
+}
+
+/**
+ * The rest of a `join` that took effect (`joined`, membership already written): the room's latest
+ * `seq`, and with `since` the resume. Without `since`, `joined` with `seq` is the route response.
+ * With it, `joined` (`seq`, and `replay`: how many follow) and then every retained message with
+ * `since < seq <= latest`, oldest first, are posted to the joiner through `@connections`, and the
+ * route answers nothing (undefined), so nothing can overtake them. Messages after `latest` reach
+ * the joiner live, as it is already a member; live ones may interleave with the replay, and the
+ * client orders by `seq`. A `since` at or past the latest (the room's counter expired and
+ * restarted) gets `joined` with no replay: `seq` is the client's new baseline.
+ */
+export async function completeJoin(
+  frame: JoinRequest,
+  connectionId: string,
+  deps: JoinHistoryDeps,
+): Promise<JoinedEvent | undefined> {
+  const seq = await deps.history.latestSeq(frame.room);
+  if (frame.since === undefined) return withId({ event: 'joined', room: frame.room, seq }, frame.id);
+  const replay = frame.since < seq ? await deps.history.since(frame.room, frame.since, seq) : [];
+  const frames: ServerFrame[] = [withId({ event: 'joined', room: frame.room, seq, replay: replay.length }, frame.id), ...replay];
+  for (const [index, next] of frames.entries()) {
+    // Out of time, the rest are left to the client, which sees the gap and asks `history` for it.
+    if (index > 0 && deps.remainingMs !== undefined && deps.remainingMs() < FANOUT_RESERVE_MS) break;
+    if ((await deps.notifier.post(connectionId, next, deps.remainingMs)) === 'gone') break;
+  }
+  return undefined;
+}
+
+/**
+ * The Publish function's core: validate the payload with the protocol's rules, then send it to
+ * every member of the room (none excluded) as `from` ("server" by default). Bad input is answered
+ * `{ error }`, never thrown.
+ */
+export async function publishToRoom(
+  payload: unknown,
+  deps: RoomMessageDeps & { remainingMs?: () => number },
+): Promise<PublishResponse> {
+  const parsed = parsePublishRequest(payload);
+  if (!parsed.ok) return parsed.error;
+  const { room, data, from = SERVER_SENDER } = parsed.request;
+  const { message, fanout } = await sendToRoom({ room, from, data }, deps, { remainingMs: deps.remainingMs });
+  return { room, seq: message.seq, delivered: fanout.delivered, failed: fanout.failed };
+}
+
+/** Messages a `history` reply carries when the request gives no `limit`. */
+export const DEFAULT_HISTORY_PAGE = 50;
+
+export interface HistoryDeps {
+  store: Pick<ConnectionStore, 'getConnection'>;
+  history: Pick<RoomHistory, 'before'>;
+}
+
+/**
+ * `history`: the newest `limit` (default 50, at most LIMITS.maxHistoryPage) retained messages with
+ * `seq < before`, oldest first, for members of the room only (else NOT_IN_ROOM). The reply is a
+ * route response, which API Gateway caps at 128 KB (LIMITS.maxMessageBytes): when the messages do
+ * not all fit, the OLDEST are left out, so the reply may carry fewer than `limit`, and the client
+ * asks again with `before` set to the oldest `seq` it got.
+ */
+export async function roomHistory(frame: HistoryRequest, connectionId: string, deps: HistoryDeps): Promise<ServerFrame> {
+  const connection = await deps.store.getConnection(connectionId);
+  if (!connection?.rooms.includes(frame.room)) {
+    return errorFrame('NOT_IN_ROOM', `This connection is not in room "${frame.room}"; join it before asking for its history.`, frame.id);
+  }
+  const limit = Math.min(frame.limit ?? DEFAULT_HISTORY_PAGE, LIMITS.maxHistoryPage);
+  const empty = withId<HistoryEvent>({ event: 'history', room: frame.room, messages: [] }, frame.id);
+  // Room for the messages: the limit less the empty reply, and one comma between each two.
+  const budget = LIMITS.maxMessageBytes - Buffer.byteLength(serialize(empty)) - (limit - 1);
+  const { messages } = await deps.history.before(frame.room, frame.before, limit, budget);
+  const reply: HistoryEvent = { ...empty, messages };
+  // The budget is exact for frames stored as they were sent; this only guards the bound itself.
+  while (messages.length > 0 && Buffer.byteLength(serialize(reply)) > LIMITS.maxMessageBytes) messages.shift();
+  return reply;
 }
 
 export function ping(frame: PingRequest): ServerFrame {

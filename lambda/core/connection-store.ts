@@ -1,5 +1,4 @@
 import {
-  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -10,6 +9,7 @@ import {
   type QueryCommandOutput,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { BATCH_WRITE_LIMIT, batchWrite } from './batch-write';
 import { forEachWithConcurrency } from './concurrency';
 import { expiresAtFor, isExpired, keys, TABLE } from './table-design';
 import { isTransientAwsError, withRetry, type RetryOptions } from './retry';
@@ -44,6 +44,16 @@ export interface JoinLimits {
 }
 export type LeaveOutcome = 'left' | 'not-member';
 
+/** What removing a connection found. */
+export interface RemovedConnection {
+  /** The rooms its row listed; empty when another caller removed it first. */
+  rooms: string[];
+  /** Its authenticated user, when it had one and this caller removed its row. */
+  userId?: string;
+  /** Whether this caller deleted its row (and so owns the departures from `rooms`). */
+  claimed: boolean;
+}
+
 /** One page of a room's member rows, split by their TTL. */
 export interface RoomMemberPage {
   /** Members whose rows have not expired. */
@@ -52,8 +62,6 @@ export interface RoomMemberPage {
   expired: string[];
 }
 
-/** DynamoDB allows 25 requests per BatchWriteItem. */
-const BATCH_WRITE_LIMIT = 25;
 /** BatchWriteItem requests in flight at once when pruning expired members. */
 const PRUNE_CONCURRENCY = 4;
 
@@ -202,7 +210,9 @@ export class ConnectionStore {
    */
   async *roomMembers(room: string, pageSize?: number): AsyncGenerator<RoomMemberPage> {
     const projection = { ProjectionExpression: 'connectionId, #ttl', ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute } };
-    for await (const page of this.roomPages(room, { ...projection, Limit: pageSize })) {
+    // Strongly consistent: a member who joined before this message's history write must be a
+    // recipient, or a resume (which reads history after joining) could miss the message.
+    for await (const page of this.roomPages(room, { ...projection, Limit: pageSize, ConsistentRead: true })) {
       const nowSeconds = this.nowSeconds();
       const split: RoomMemberPage = { live: [], expired: [] };
       for (const item of page.Items ?? []) {
@@ -235,7 +245,13 @@ export class ConnectionStore {
     room: string,
     shape: Pick<
       QueryCommandInput,
-      'ProjectionExpression' | 'Limit' | 'Select' | 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+      | 'ProjectionExpression'
+      | 'Limit'
+      | 'Select'
+      | 'FilterExpression'
+      | 'ExpressionAttributeNames'
+      | 'ExpressionAttributeValues'
+      | 'ConsistentRead'
     >,
   ): AsyncGenerator<QueryCommandOutput> {
     let startKey: Record<string, unknown> | undefined;
@@ -268,34 +284,34 @@ export class ConnectionStore {
   /**
    * Deletes a connection and all its memberships: on $disconnect, and when a
    * post to it answers 410 (then `alsoRoom` is the room it was found in).
-   * Idempotent: removing an unknown id does nothing.
+   * The connection row is deleted first, returning what it held: of several
+   * callers racing to remove one connection ($disconnect and a fan-out's 410),
+   * only one gets its rooms and user (`claimed`), so presence counts each
+   * departure once. Idempotent: removing an unknown id deletes only `alsoRoom`'s row.
    */
-  async removeConnection(connectionId: string, alsoRoom?: string): Promise<{ rooms: string[] }> {
-    const connection = await this.getConnection(connectionId);
+  async removeConnection(connectionId: string, alsoRoom?: string): Promise<RemovedConnection> {
+    const deleted = await this.send(() =>
+      this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ReturnValues: 'ALL_OLD' })),
+    );
+    const connection = deleted.Attributes ? toConnection(deleted.Attributes) : undefined;
     const rooms = connection?.rooms ?? [];
     // A member row can outlive its connection row (TTL removes rows one by one), so the
     // caller that found the member in a room names that room too.
     const memberOf = alsoRoom === undefined || rooms.includes(alsoRoom) ? rooms : [...rooms, alsoRoom];
-    const deletes = [keys.connection(connectionId), ...memberOf.map((room) => keys.member(room, connectionId))];
+    const deletes = memberOf.map((room) => keys.member(room, connectionId));
     for (let i = 0; i < deletes.length; i += BATCH_WRITE_LIMIT) {
       await this.batchDelete(deletes.slice(i, i + BATCH_WRITE_LIMIT));
     }
-    return { rooms };
+    return { rooms, claimed: connection !== undefined, ...(connection?.userId === undefined ? {} : { userId: connection.userId }) };
   }
 
-  /** BatchWriteItem, re-sending UnprocessedItems with backoff until none remain or attempts run out. */
+  /** One BatchWriteItem of deletes, re-sending UnprocessedItems with backoff until none remain or attempts run out. */
   private async batchDelete(batch: Array<Record<string, string>>): Promise<void> {
-    let pending: Record<string, unknown>[] = batch.map((Key) => ({ DeleteRequest: { Key } }));
-    await withRetry(
-      async () => {
-        const result = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-        const unprocessed = result.UnprocessedItems?.[this.tableName] ?? [];
-        if (unprocessed.length > 0) {
-          pending = unprocessed;
-          throw new UnprocessedItemsError(unprocessed.length);
-        }
-      },
-      { ...this.retry, isRetryable: (err) => err instanceof UnprocessedItemsError || this.retry.isRetryable(err) },
+    await batchWrite(
+      this.db,
+      this.tableName,
+      batch.map((Key) => ({ DeleteRequest: { Key } })),
+      this.retry,
     );
   }
 
@@ -308,14 +324,8 @@ export class ConnectionStore {
   }
 }
 
-export class UnprocessedItemsError extends Error {
-  constructor(readonly count: number) {
-    super(`DynamoDB left ${count} item(s) unprocessed after repeated BatchWriteItem attempts.`);
-    this.name = 'UnprocessedItemsError';
-  }
-}
-
-function isConditionalCheckFailure(err: unknown): boolean {
+/** Whether a DynamoDB call failed only because its condition did not hold. */
+export function isConditionalCheckFailure(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { name?: string }).name === 'ConditionalCheckFailedException';
 }
 

@@ -1,8 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { forEachWithConcurrency } from './concurrency';
-import type { ConnectionStore } from './connection-store';
+import type { ConnectionStore, RemovedConnection } from './connection-store';
 import type { Notifier } from './notifier';
-import type { RoomMessage } from '../../protocol';
+import type { PresenceEvent, RoomMessage } from '../../protocol';
+
+/** A frame fanned out to a room's members: a room message, or a presence change. */
+export type RoomFrame = RoomMessage | PresenceEvent;
 
 export interface FanoutResult {
   /** Members that received the message. */
@@ -40,9 +43,12 @@ export class RoomFanout {
     private readonly logger: Pick<Logger, 'warn' | 'error'>,
     /** Told the outcome of every broadcast, e.g. to emit metrics. */
     private readonly onBroadcast: (result: FanoutResult) => void = () => undefined,
+    /** Told of each member removed after a 410, e.g. to count its presence departures (lambda/core/presence.ts). */
+    private readonly onPruned: (connectionId: string, removed: RemovedConnection) => Promise<void> = async () => undefined,
   ) {}
 
-  async broadcast(message: RoomMessage, senderConnectionId: string, options: RoomFanoutOptions): Promise<FanoutResult> {
+  /** Posts `message` to every member of its room but `senderConnectionId` (none excluded when undefined: a publish from a backend). */
+  async broadcast(message: RoomFrame, senderConnectionId: string | undefined, options: RoomFanoutOptions): Promise<FanoutResult> {
     const result: FanoutResult = { delivered: 0, failed: 0, pruned: 0, expired: 0, skipped: 0 };
     const payload = JSON.stringify(message); // serialized once for every member
     const outOfTime = () => options.remainingMs !== undefined && options.remainingMs() < FANOUT_RESERVE_MS;
@@ -69,8 +75,9 @@ export class RoomFanout {
         }
         // The recipient is gone (410): remove its rows so later broadcasts skip it.
         try {
-          await this.store.removeConnection(recipient, message.room);
+          const removed = await this.store.removeConnection(recipient, message.room);
           result.pruned++;
+          await this.onPruned(recipient, removed);
         } catch (err: unknown) {
           this.logger.error('Could not prune stale member; its TTL will remove it', { room: message.room, recipient, error: err as Error });
         }

@@ -8,6 +8,11 @@ import { API_GATEWAY_LIMITS } from '../../protocol';
  *   CONN#<id>     META          a connection: connectedAt, sourceIp, userId?, rooms (string set), expiresAt,
  *                               roomTokens? and roomTokensAt? (its room-message rate limit's bucket)
  *   ROOM#<room>   CONN#<id>     a room member: connectionId, userId?, expiresAt
+ *   PRES#<room>   USER#<user>   a user present in a room: userId, connections (how many of its
+ *                               connections are in the room), expiresAt (the latest member's)
+ *   HIST#<room>   COUNTER       the room's last assigned message `seq`; expiresAt
+ *   HIST#<room>   MSG#<seq>     a retained room message: seq, frame (the serialized RoomMessage), expiresAt;
+ *                               <seq> is zero-padded to 15 digits, so the sort key orders by seq
  *
  * A room's members are one Query on its partition; a connection's rooms are
  * the `rooms` set on its META item, so membership checks and cleanup need no
@@ -29,7 +34,22 @@ export const keys = {
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'META' }),
   member: (room: string, connectionId: string) => ({ pk: `ROOM#${room}`, sk: `CONN#${connectionId}` }),
   roomPartition: (room: string) => `ROOM#${room}`,
+  presence: (room: string, userId: string) => ({ pk: `PRES#${room}`, sk: `USER#${userId}` }),
+  presencePartition: (room: string) => `PRES#${room}`,
+  historyCounter: (room: string) => ({ pk: `HIST#${room}`, sk: 'COUNTER' }),
+  historyMessage: (room: string, seq: number) => ({ pk: `HIST#${room}`, sk: historySortKey(seq) }),
+  historyPartition: (room: string) => `HIST#${room}`,
 };
+
+/** Digits of a history sort key's `seq`: every seq below 10^15, all safe integers DynamoDB and JSON carry exactly. */
+export const HISTORY_SEQ_DIGITS = 15;
+/** The largest `seq` a history sort key can hold. */
+export const MAX_HISTORY_SEQ = 10 ** HISTORY_SEQ_DIGITS - 1;
+
+/** `MSG#` and the zero-padded seq: string order is seq order, and every one sorts after `COUNTER`. */
+export function historySortKey(seq: number): string {
+  return `MSG#${String(seq).padStart(HISTORY_SEQ_DIGITS, '0')}`;
+}
 
 /** TTL for a connection's rows: connectedAt + 2 h + margin, in epoch seconds. */
 export function expiresAtFor(connectedAtMs: number): number {

@@ -1,9 +1,11 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { callbackUrlEnv, ENV, requireEnv } from '../core/config';
+import { callbackUrlEnv, ENV, historyEnv, requireEnv } from '../core/config';
 import { ConnectionStore } from '../core/connection-store';
+import { RoomHistory } from '../core/room-history';
 import { Notifier } from '../core/notifier';
+import { PresenceStore } from '../core/presence';
 
 /*
  * AWS clients for the handlers. Each handler calls these at module scope, so
@@ -11,11 +13,28 @@ import { Notifier } from '../core/notifier';
  * are Switchboard's own (core/retry.ts, budget-aware), so the SDK's are off.
  */
 
-export function createStore(): ConnectionStore {
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 1 }), {
+let documentClient: DynamoDBDocumentClient | undefined;
+
+/** One DynamoDB client per execution environment, shared by the store and the history. */
+function tableClient(): DynamoDBDocumentClient {
+  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 1 }), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  return new ConnectionStore(client, requireEnv(ENV.tableName));
+  return documentClient;
+}
+
+export function createStore(): ConnectionStore {
+  return new ConnectionStore(tableClient(), requireEnv(ENV.tableName));
+}
+
+/** The rooms' sequence numbers and history, with the limit and retention the stack set. */
+export function createHistory(): RoomHistory {
+  return new RoomHistory(tableClient(), requireEnv(ENV.tableName), historyEnv());
+}
+
+/** The presence rows (PRES#), in the same table. */
+export function createPresenceStore(): PresenceStore {
+  return new PresenceStore(tableClient(), requireEnv(ENV.tableName));
 }
 
 export function createNotifier(): Notifier {

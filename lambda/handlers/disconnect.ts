@@ -1,16 +1,30 @@
 import { closeConnection } from '../core/actions';
-import { count, logger, withTelemetry } from '../core/telemetry';
+import { ENV, positiveIntEnv, ROOM_DEFAULTS } from '../core/config';
 import { METRIC } from '../core/metric-names';
-import { createStore } from './clients';
+import { announceRemoval, presenceFanout } from '../core/presence';
+import { roomPolicyFromEnv } from '../core/room-rules';
+import { count, logger, withTelemetry } from '../core/telemetry';
+import { createNotifier, createPresenceStore, createStore } from './clients';
 
 const store = createStore();
+const { presence } = presenceFanout(store, createNotifier(), {
+  presence: createPresenceStore(),
+  policy: roomPolicyFromEnv(),
+  fanoutConcurrency: positiveIntEnv(ENV.fanoutConcurrency, ROOM_DEFAULTS.fanoutConcurrency),
+  logger,
+});
 
-/** $disconnect: best effort on API Gateway's side; TTL covers the rows if it never arrives. */
-export const handler = withTelemetry(async (event) => {
-  const { rooms } = await closeConnection(event, store);
+/**
+ * $disconnect: best effort on API Gateway's side; TTL covers the rows if it never arrives. The
+ * user's last connection in a room is a presence `left` there.
+ */
+export const handler = withTelemetry(async (event, context) => {
+  const { connectionId } = event.requestContext;
+  const removed = await closeConnection(event, store);
+  await announceRemoval(connectionId, removed, { ...presence, remainingMs: () => context.getRemainingTimeInMillis() });
   count(METRIC.connectionsClosed);
   logger.info('Connection closed', {
-    rooms: rooms.length,
+    rooms: removed.rooms.length,
     disconnectStatusCode: event.requestContext.disconnectStatusCode,
   });
   return { statusCode: 200 };

@@ -1,13 +1,33 @@
-import { joinRoom } from '../core/actions';
+import { completeJoin, joinRoom } from '../core/actions';
 import { ROOM_DEFAULTS, ENV, positiveIntEnv } from '../core/config';
-import { createStore } from './clients';
+import { joinAccess, presenceFanout } from '../core/presence';
+import { roomPolicyFromEnv } from '../core/room-rules';
+import { logger } from '../core/telemetry';
+import { createHistory, createNotifier, createPresenceStore, createStore } from './clients';
 import { actionRoute } from './route-kinds';
 
 const store = createStore();
+const history = createHistory();
+const notifier = createNotifier();
 const limits = {
   maxRoomsPerConnection: positiveIntEnv(ENV.maxRoomsPerConnection, ROOM_DEFAULTS.maxRoomsPerConnection),
   maxRoomMembers: positiveIntEnv(ENV.maxRoomMembers, ROOM_DEFAULTS.maxRoomMembers),
 };
+// Room rules decide who may join; presence counts members and tells the room of a user's first connection.
+const { presence } = presenceFanout(store, notifier, {
+  presence: createPresenceStore(),
+  policy: roomPolicyFromEnv(),
+  fanoutConcurrency: positiveIntEnv(ENV.fanoutConcurrency, ROOM_DEFAULTS.fanoutConcurrency),
+  logger,
+});
 
-/** `join`: add the sender to a room, within the per-connection and per-room limits. */
-export const handler = actionRoute('join', (frame, connectionId) => joinRoom(frame, connectionId, store, limits));
+/**
+ * `join`: add the sender to a room, within the per-connection and per-room limits; answer `joined`
+ * with the room's latest `seq`, or with `since`, post `joined` and the missed messages (resume).
+ */
+export const handler = actionRoute('join', async (frame, connectionId, context, request) => {
+  const access = joinAccess(request, { ...presence, remainingMs: () => context.getRemainingTimeInMillis() });
+  const reply = await joinRoom(frame, connectionId, store, limits, access);
+  if (reply.event !== 'joined') return reply;
+  return completeJoin(frame, connectionId, { history, notifier, remainingMs: () => context.getRemainingTimeInMillis() });
+});

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { rateLimited } from '../core/actions';
 import { RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV, rateLimitEnv } from '../core/config';
-import type { RouteResult } from '../core/events';
+import type { RouteResult, WebSocketRequestContext } from '../core/events';
 import { FrameLimiter } from '../core/frame-limiter';
 import { count, logger, withTelemetry, type RouteHandler } from '../core/telemetry';
 import { METRIC } from '../core/metric-names';
@@ -23,17 +23,24 @@ const frameLimiter = new FrameLimiter(rateLimitEnv(RATE_LIMIT_ENV.frames, RATE_L
 /** The route for one action: parse and validate the frame, run the action, return its reply (or the error frame). */
 export function actionRoute<A extends Action>(
   action: A,
-  run: (frame: FrameFor<A>, connectionId: string, context: Context) => Promise<ServerFrame> | ServerFrame,
+  run: (frame: FrameFor<A>, connectionId: string, context: Context, request: WebSocketRequestContext) => Promise<RouteReply> | RouteReply,
 ): RouteHandler {
-  return responseRoute(async (body, connectionId, context) => {
+  return responseRoute(async (body, connectionId, context, request) => {
     const parsed = parseClientFrame(body);
     if (!parsed.ok) return parsed.error;
     if (parsed.frame.action !== action) {
       throw new Error(`The "${action}" route received action "${parsed.frame.action}"; check the API's route selection expression.`);
     }
-    return run(parsed.frame as FrameFor<A>, connectionId, context);
+    return run(parsed.frame as FrameFor<A>, connectionId, context, request);
   });
 }
+
+/**
+ * What a two-way route answers: the frame the sender receives, or undefined when the handler has
+ * already sent the sender its frames through `@connections` (a resuming join, whose `joined` must
+ * precede its replay): the route then returns no body, and API Gateway sends nothing.
+ */
+export type RouteReply = ServerFrame | undefined;
 
 /**
  * A two-way route: whatever frame `run` returns is the route response the sender receives. Every
@@ -41,15 +48,22 @@ export function actionRoute<A extends Action>(
  * RATE_LIMITED and not run.
  */
 export function responseRoute(
-  run: (body: string | undefined, connectionId: string, context: Context) => Promise<ServerFrame> | ServerFrame,
+  run: (
+    body: string | undefined,
+    connectionId: string,
+    context: Context,
+    /** The event's request context: the authorizer's identity, the connection's start. */
+    request: WebSocketRequestContext,
+  ) => Promise<RouteReply> | RouteReply,
   limiter: FrameLimiter = frameLimiter,
 ): RouteHandler {
   return withTelemetry(async (event, context): Promise<RouteResult> => {
     const { connectionId } = event.requestContext;
     const token = limiter.take(connectionId);
     const result = token.allowed
-      ? await run(event.body, connectionId, context)
+      ? await run(event.body, connectionId, context, event.requestContext)
       : rateLimited('frames', limiter.limit, token.retryAfterMs, idOf(event.body));
+    if (result === undefined) return { statusCode: 200 };
     if (result.event === 'error') {
       count(METRIC.framesRejected);
       // A flood would make one INFO line per refused frame, a log bill of its own: the metric counts them.

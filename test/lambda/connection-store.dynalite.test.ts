@@ -72,10 +72,10 @@ describe('ConnectionStore on dynalite', () => {
     await expect(store.leaveRoom('c1', 'a')).resolves.toBe('not-member');
     await expect(store.joinRoom('c1', 'c', { maxRoomsPerConnection: 2 })).resolves.toBe('joined');
 
-    await expect(store.removeConnection('c1')).resolves.toEqual({ rooms: ['b', 'c'] });
+    await expect(store.removeConnection('c1')).resolves.toEqual({ rooms: ['b', 'c'], userId: 'alice', claimed: true });
     await expect(allItems()).resolves.toEqual([]);
-    // Removing again is harmless.
-    await expect(store.removeConnection('c1')).resolves.toEqual({ rooms: [] });
+    // Removing again is harmless, and claims nothing.
+    await expect(store.removeConnection('c1')).resolves.toEqual({ rooms: [], claimed: false });
   });
 
   it('refuses a join into a full room, but lets a member re-join', async () => {

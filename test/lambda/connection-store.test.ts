@@ -164,19 +164,29 @@ describe('ConnectionStore', () => {
     expect(ddb).not.toHaveReceivedCommand(GetCommand);
   });
 
-  it('removes a connection and every membership in batches of 25', async () => {
+  it('removes a connection (claiming its row with one DeleteItem) and every membership in batches of 25', async () => {
     const rooms = Array.from({ length: 30 }, (_, i) => `room${i}`);
-    ddb.on(GetCommand).resolves({ Item: { connectionId: 'c1', rooms: new Set(rooms) } });
+    ddb.on(DeleteCommand).resolves({ Attributes: { connectionId: 'c1', userId: 'alice', rooms: new Set(rooms) } });
     ddb.on(BatchWriteCommand).resolves({});
-    await expect(store.removeConnection('c1')).resolves.toEqual({ rooms: [...rooms].sort() });
+    await expect(store.removeConnection('c1')).resolves.toEqual({ rooms: [...rooms].sort(), userId: 'alice', claimed: true });
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: 'CONN#c1', sk: 'META' }, ReturnValues: 'ALL_OLD' });
     const batches = ddb.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems!.T);
-    expect(batches.map((b) => b.length)).toEqual([25, 6]);
-    expect(batches[0][0]).toEqual({ DeleteRequest: { Key: { pk: 'CONN#c1', sk: 'META' } } });
+    expect(batches.map((b) => b.length)).toEqual([25, 5]);
     expect(batches.flat()).toContainEqual({ DeleteRequest: { Key: { pk: 'ROOM#room7', sk: 'CONN#c1' } } });
+    expect(ddb).not.toHaveReceivedCommand(GetCommand);
+  });
+
+  it('claims nothing when another caller removed the connection first, but still deletes the named room row', async () => {
+    ddb.on(DeleteCommand).resolves({});
+    ddb.on(BatchWriteCommand).resolves({});
+    await expect(store.removeConnection('c1', 'lobby')).resolves.toEqual({ rooms: [], claimed: false });
+    expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, {
+      RequestItems: { T: [{ DeleteRequest: { Key: { pk: 'ROOM#lobby', sk: 'CONN#c1' } } }] },
+    });
   });
 
   it('re-sends BatchWrite UnprocessedItems until none remain', async () => {
-    ddb.on(GetCommand).resolves({ Item: { connectionId: 'c1', rooms: new Set(['a', 'b']) } });
+    ddb.on(DeleteCommand).resolves({ Attributes: { connectionId: 'c1', rooms: new Set(['a', 'b']) } });
     const leftover = [{ DeleteRequest: { Key: { pk: 'ROOM#b', sk: 'CONN#c1' } } }];
     ddb
       .on(BatchWriteCommand)
@@ -189,8 +199,8 @@ describe('ConnectionStore', () => {
   });
 
   it('gives up on UnprocessedItems after the retry budget, loudly', async () => {
-    ddb.on(GetCommand).resolves({});
-    ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: { T: [{ DeleteRequest: { Key: { pk: 'CONN#c1', sk: 'META' } } }] } });
+    ddb.on(DeleteCommand).resolves({ Attributes: { connectionId: 'c1', rooms: new Set(['a']) } });
+    ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: { T: [{ DeleteRequest: { Key: { pk: 'ROOM#a', sk: 'CONN#c1' } } }] } });
     await expect(store.removeConnection('c1')).rejects.toThrow('1 item(s) unprocessed');
     expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 5);
   });

@@ -4,7 +4,15 @@ import {
   PostToConnectionCommand,
   type PostToConnectionCommandInput,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -85,11 +93,12 @@ describe('$connect', () => {
 
 describe('$disconnect', () => {
   it('deletes the connection and its memberships', async () => {
-    ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']) } });
+    ddb.on(DeleteCommand).resolves({ Attributes: { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']) } });
     ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({ Attributes: { connections: 1 } }); // another connection of the user stays
     await handlers.disconnect(event('$disconnect', undefined, { disconnectStatusCode: 1001 }), context);
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: 'CONN#SENDER00000000A=', sk: 'META' }, ReturnValues: 'ALL_OLD' });
     expect(ddb.commandCalls(BatchWriteCommand)[0].args[0].input.RequestItems!.Connections).toEqual([
-      { DeleteRequest: { Key: { pk: 'CONN#SENDER00000000A=', sk: 'META' } } },
       { DeleteRequest: { Key: { pk: 'ROOM#lobby', sk: 'CONN#SENDER00000000A=' } } },
     ]);
   });
@@ -103,8 +112,10 @@ describe('message', () => {
     expect(ddb.calls()).toHaveLength(0);
   });
 
-  it('fans a room message out and acks with the delivered count', async () => {
+  it('fans a room message out, with its seq, and acks with the delivered count', async () => {
     ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', userId: 'alice', rooms: new Set(['lobby']) } });
+    ddb.on(UpdateCommand).resolves({ Attributes: { seq: 7 } });
+    ddb.on(BatchWriteCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'SENDER00000000A=' }, { connectionId: 'OTHER000000000A=' }] });
     const result = await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby","id":"m1"}'), context);
     expect(replyFrame(result)).toEqual({ event: 'message', data: 'Received: Hi', id: 'm1', delivered: 1 });
@@ -115,14 +126,20 @@ describe('message', () => {
       from: 'alice',
       data: 'Hi',
       ts: expect.any(Number),
+      seq: 7,
     });
+    // The history keeps exactly what the member received.
+    const [put] = ddb.commandCalls(BatchWriteCommand)[0].args[0].input.RequestItems!.Connections;
+    expect(put.PutRequest!.Item).toMatchObject({ pk: 'HIST#lobby', sk: 'MSG#000000000000007', frame: postedText(delivered[0].args[0].input.Data) });
   });
 
   it('counts messages, deliveries and pruned members as metrics', async () => {
     const addMetric = jest.spyOn(metrics, 'addMetric');
     ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']) } });
     ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'A' }, { connectionId: 'B' }, { connectionId: 'STALE' }] });
+    ddb.on(UpdateCommand).resolves({ Attributes: { seq: 1 } });
     ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(DeleteCommand).resolves({}); // the stale member's row: already removed by its $disconnect
     api
       .on(PostToConnectionCommand, { ConnectionId: 'STALE' })
       .rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
@@ -135,6 +152,8 @@ describe('message', () => {
   it('reports partial delivery to the sender honestly: delivered and failed', async () => {
     ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']) } });
     ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'OK' }, { connectionId: 'SLOW' }] });
+    ddb.on(UpdateCommand).resolves({ Attributes: { seq: 1 } });
+    ddb.on(BatchWriteCommand).resolves({});
     const throttled = Object.assign(new Error('slow down'), { name: 'LimitExceededException', $metadata: { httpStatusCode: 429 } });
     api.on(PostToConnectionCommand, { ConnectionId: 'SLOW' }).rejects(throttled);
     const result = await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby","id":"p"}'), context);
@@ -161,12 +180,13 @@ describe('message', () => {
 });
 
 describe('join and leave', () => {
-  it('joins and answers joined', async () => {
+  it("joins and answers joined with the room's latest seq", async () => {
     ddb.on(QueryCommand).resolves({ Count: 3 });
     ddb.on(UpdateCommand).resolves({ Attributes: { connectionId: 'SENDER00000000A=', expiresAt: 1 } });
     ddb.on(PutCommand).resolves({});
+    ddb.on(GetCommand, { Key: { pk: 'HIST#lobby', sk: 'COUNTER' } }).resolves({ Item: { seq: 41 } });
     const result = await handlers.join(event('join', '{"action":"join","room":"lobby","id":"j"}'), context);
-    expect(replyFrame(result)).toEqual({ event: 'joined', room: 'lobby', id: 'j' });
+    expect(replyFrame(result)).toEqual({ event: 'joined', room: 'lobby', seq: 41, id: 'j' });
     expect(ddb.commandCalls(UpdateCommand)[0].args[0].input.ExpressionAttributeValues).toMatchObject({ ':max': 2 });
   });
 

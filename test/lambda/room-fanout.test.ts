@@ -5,7 +5,7 @@ import {
   LimitExceededException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ConnectionStore } from '../../lambda/core/connection-store';
@@ -20,7 +20,7 @@ const store = new ConnectionStore(DynamoDBDocumentClient.from(new DynamoDBClient
 const notifier = new Notifier(new ApiGatewayManagementApiClient({ endpoint: 'http://127.0.0.1:1' }), { retry: noWait });
 const logger = { warn: jest.fn(), error: jest.fn() };
 const fanout = new RoomFanout(store, notifier, logger);
-const message: RoomMessage = { event: 'message', room: 'lobby', from: 'sender', data: 'Hello', ts: 1 };
+const message: RoomMessage = { event: 'message', room: 'lobby', from: 'sender', data: 'Hello', ts: 1, seq: 1 };
 const members = (...ids: string[]) => ids.map((connectionId) => ({ connectionId }));
 /** Member rows whose TTL (epoch seconds) passed an hour ago, as DynamoDB returns them until TTL deletes them. */
 const expiredMembers = (...ids: string[]) => ids.map((connectionId) => ({ connectionId, expiresAt: Math.floor(Date.now() / 1000) - 3600 }));
@@ -55,7 +55,7 @@ describe('RoomFanout', () => {
 
   it('prunes the stale recipient on 410, not the sender, and carries on', async () => {
     ddb.on(QueryCommand).resolves({ Items: members('sender', 'stale', 'ok') });
-    ddb.on(GetCommand).resolves({ Item: { connectionId: 'stale', rooms: new Set(['lobby']) } });
+    ddb.on(DeleteCommand).resolves({ Attributes: { connectionId: 'stale', rooms: new Set(['lobby']) } });
     ddb.on(BatchWriteCommand).resolves({});
     api
       .on(PostToConnectionCommand, { ConnectionId: 'stale' })
@@ -68,17 +68,14 @@ describe('RoomFanout', () => {
       expired: 0,
       skipped: 0,
     });
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: { pk: 'CONN#stale', sk: 'META' } });
-    expect(deletedKeys()).toEqual([
-      { pk: 'CONN#stale', sk: 'META' },
-      { pk: 'ROOM#lobby', sk: 'CONN#stale' },
-    ]);
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: 'CONN#stale', sk: 'META' }, ReturnValues: 'ALL_OLD' });
+    expect(deletedKeys()).toEqual([{ pk: 'ROOM#lobby', sk: 'CONN#stale' }]);
     expect(JSON.stringify(ddb.calls().map((c) => c.args[0].input))).not.toContain('CONN#sender');
   });
 
   it('removes the room row of a 410 recipient whose connection row is already gone', async () => {
     ddb.on(QueryCommand).resolves({ Items: members('orphan') });
-    ddb.on(GetCommand).resolves({}); // its connection row expired first
+    ddb.on(DeleteCommand).resolves({}); // its connection row expired first
     ddb.on(BatchWriteCommand).resolves({});
     api.on(PostToConnectionCommand).rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
     await expect(fanout.broadcast(message, 'sender', { concurrency: 1 })).resolves.toMatchObject({ pruned: 1 });

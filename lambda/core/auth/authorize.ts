@@ -1,5 +1,6 @@
 import { TOKEN_QUERY_PARAMETER } from '../../../protocol';
 import { METRIC, type MetricName } from '../metric-names';
+import { CLAIMS_CONTEXT_KEY } from '../room-rules';
 import { KeyFetchError } from './issuer-keys';
 import type { TokenVerifier, Verification } from './jwt-verifier';
 
@@ -21,7 +22,7 @@ export interface AuthorizerResult {
     Version: '2012-10-17';
     Statement: [{ Action: 'execute-api:Invoke'; Effect: 'Allow' | 'Deny'; Resource: string }];
   };
-  context?: { userId: string; username: string };
+  context?: { userId: string; username: string; [CLAIMS_CONTEXT_KEY]?: string };
 }
 
 /** Logs the decision; never the token. */
@@ -69,9 +70,12 @@ export async function authorizeConnect(
     log.info('Connection denied: invalid token', { reason: result.reason });
     return policy('unauthenticated', 'Deny', event.methodArn);
   }
-  const { userId, username } = result.identity;
-  log.info('Connection authorized', { userId });
-  return { ...policy(userId, 'Allow', event.methodArn), context: { userId, username } };
+  const { userId, username, claims, claimsTruncated } = result.identity;
+  log.info('Connection authorized', { userId, ...(claimsTruncated ? { claimsTruncated } : {}) });
+  return {
+    ...policy(userId, 'Allow', event.methodArn),
+    context: { userId, username, ...(claims === undefined ? {} : { [CLAIMS_CONTEXT_KEY]: claims }) },
+  };
 }
 
 function policy(principalId: string, effect: 'Allow' | 'Deny', resource: string): AuthorizerResult {

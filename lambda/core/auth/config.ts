@@ -16,6 +16,8 @@ export const AUTH_ENV = {
   resultCacheTtlSeconds: 'RESULT_CACHE_TTL_SECONDS',
   /** Tokens issued (`iat`) longer ago than this many seconds are denied; unset turns the check off. */
   maxTokenAgeSeconds: 'MAX_TOKEN_AGE_SECONDS',
+  /** The token claims the room rules name, a JSON list: passed on in the context; unset passes none. */
+  ruleClaims: 'RULE_CLAIMS',
 } as const;
 
 /**
@@ -39,6 +41,8 @@ export interface AuthConfig {
   readonly resultCacheTtlSeconds: number;
   /** Deny tokens issued longer ago than this; undefined: no limit beyond `exp`. */
   readonly maxTokenAgeSeconds?: number;
+  /** The token claims to pass on in the context, for the room rules. */
+  readonly ruleClaims: readonly string[];
 }
 
 /** How far in the future a token's `iat` may be: clocks of issuers and Lambda differ a little, never by minutes. */
@@ -124,5 +128,26 @@ export function readAuthConfig(env: Env = process.env): AuthConfig {
   const maxTokenAgeSeconds = rawMaxAge ? Number(rawMaxAge) : undefined;
   if (maxTokenAgeSeconds !== undefined)
     checkMaxTokenAgeSeconds(maxTokenAgeSeconds, `Environment variable ${AUTH_ENV.maxTokenAgeSeconds}`, rawMaxAge);
-  return { profile, issuer, jwksUrl, audiences, algorithms: chosen, resultCacheTtlSeconds, maxTokenAgeSeconds };
+  const rawClaims = env[AUTH_ENV.ruleClaims]?.trim();
+  let ruleClaims: unknown = [];
+  try {
+    if (rawClaims) ruleClaims = JSON.parse(rawClaims);
+  } catch {
+    ruleClaims = undefined;
+  }
+  if (!Array.isArray(ruleClaims) || !ruleClaims.every((c) => typeof c === 'string' && c.length > 0)) {
+    throw new Error(
+      `Environment variable ${AUTH_ENV.ruleClaims} must be a JSON list of claim names such as ["cognito:groups"]; got "${rawClaims}".`,
+    );
+  }
+  return {
+    profile,
+    issuer,
+    jwksUrl,
+    audiences,
+    algorithms: chosen,
+    resultCacheTtlSeconds,
+    maxTokenAgeSeconds,
+    ruleClaims: ruleClaims as string[],
+  };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { claimsContext } from '../room-rules';
 import { IAT_CLOCK_SKEW_SECONDS, type AuthConfig, type TokenProfile } from './config';
 
 /** Who a verified token speaks for: it becomes the connection's `userId` and `username`. */
@@ -8,6 +9,10 @@ export interface TokenIdentity {
   readonly username: string;
   /** When the token stops being accepted, epoch seconds: its expiry, or sooner under a maximum token age. */
   readonly expiresAt: number;
+  /** The claims the room rules name, as the context's JSON string (room-rules.ts claimsContext); absent when none are named. */
+  readonly claims?: string;
+  /** Some claim values did not fit the context's bound and were left out. */
+  readonly claimsTruncated?: boolean;
 }
 
 export type Verification = { readonly ok: true; readonly identity: TokenIdentity } | { readonly ok: false; readonly reason: string };
@@ -25,6 +30,8 @@ export interface JwtVerifierOptions extends Pick<AuthConfig, 'profile' | 'issuer
   readonly keys: JWTVerifyGetKey;
   /** @default the system clock */
   readonly now?: () => Date;
+  /** Token claims to pass on (the room rules'). @default none */
+  readonly ruleClaims?: readonly string[];
 }
 
 /**
@@ -84,7 +91,17 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       const { maxTokenAgeSeconds } = options;
       // The result cache keeps a success no longer than this.
       const expiresAt = maxTokenAgeSeconds === undefined ? payload.exp! : Math.min(payload.exp!, payload.iat! + maxTokenAgeSeconds);
-      return { ok: true, identity: { userId: sub, username: usernameOf(payload) ?? sub, expiresAt } };
+      const ruleClaims = options.ruleClaims ?? [];
+      const claims = ruleClaims.length > 0 ? claimsContext(payload, ruleClaims) : undefined;
+      return {
+        ok: true,
+        identity: {
+          userId: sub,
+          username: usernameOf(payload) ?? sub,
+          expiresAt,
+          ...(claims ? { claims: claims.json, ...(claims.truncated ? { claimsTruncated: true } : {}) } : {}),
+        },
+      };
     },
   };
 }

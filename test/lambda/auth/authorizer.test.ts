@@ -6,6 +6,7 @@ import { createIssuerKeys, KeyFetchError } from '../../../lambda/core/auth/issue
 import { IAT_CLOCK_SKEW_SECONDS } from '../../../lambda/core/auth/config';
 import { createJwtVerifier, type JwtVerifierOptions, type TokenVerifier } from '../../../lambda/core/auth/jwt-verifier';
 import { METRIC } from '../../../lambda/core/metric-names';
+import { MAX_CLAIMS_CONTEXT_CHARS } from '../../../lambda/core/room-rules';
 
 // GIVEN an issuer whose JWKS is served over HTTP on 127.0.0.1, as Cognito serves its own.
 const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool';
@@ -103,6 +104,25 @@ describe('$connect authorizer', () => {
       policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: METHOD_ARN }] },
       context: { userId: 'user-123', username: 'alice' },
     });
+  });
+
+  it('passes on the claims the room rules name, and only those, as one JSON string in the context', async () => {
+    const withClaims = cognitoVerifier({ ruleClaims: ['cognito:groups', 'org'] });
+    const token = await idToken({ 'cognito:groups': ['red', 'blue'], org: 'acme', email: 'alice@example.com' });
+    const result = await decide(token, withClaims);
+    expect(result.context).toEqual({
+      userId: 'user-123',
+      username: 'alice',
+      claims: JSON.stringify({ 'cognito:groups': ['red', 'blue'], org: ['acme'] }),
+    });
+    expect(result.context?.claims).not.toContain('alice@example.com');
+  });
+
+  it('bounds the claims it passes on, and logs that it left some out', async () => {
+    const groups = Array.from({ length: 400 }, (_, i) => `group-${i}`);
+    const result = await decide(await idToken({ 'cognito:groups': groups }), cognitoVerifier({ ruleClaims: ['cognito:groups'] }));
+    expect(result.context!.claims!.length).toBeLessThanOrEqual(MAX_CLAIMS_CONTEXT_CHARS);
+    expect(log.info).toHaveBeenCalledWith('Connection authorized', { userId: 'user-123', claimsTruncated: true });
   });
 
   it('allows a Cognito access token, whose client id is in client_id and which has no aud', async () => {

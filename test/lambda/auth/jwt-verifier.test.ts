@@ -42,6 +42,16 @@ describe('readAuthConfig', () => {
     [AUTH_ENV.audience]: 'client-a, client-b',
   };
 
+  it('reads the claims to pass on for the room rules, none by default, and refuses a list that is not one', () => {
+    expect(readAuthConfig(base).ruleClaims).toEqual([]);
+    expect(readAuthConfig({ ...base, [AUTH_ENV.ruleClaims]: '["cognito:groups"]' }).ruleClaims).toEqual(['cognito:groups']);
+    for (const bad of ['cognito:groups', '[1]', '{}', '[""]']) {
+      expect(() => readAuthConfig({ ...base, [AUTH_ENV.ruleClaims]: bad })).toThrow(
+        `Environment variable ${AUTH_ENV.ruleClaims} must be a JSON list`,
+      );
+    }
+  });
+
   it('reads the issuer, audiences, RS256 by default and no result cache', () => {
     expect(readAuthConfig(base)).toMatchObject({
       profile: 'cognito',

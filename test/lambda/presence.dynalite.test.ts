@@ -1,0 +1,106 @@
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { ConnectionStore } from '../../lambda/core/connection-store';
+import { MEMBERS_PAGE_SIZE, PresenceStore } from '../../lambda/core/presence';
+import { keys, TABLE } from '../../lambda/core/table-design';
+
+/**
+ * The presence rows against a real DynamoDB API (dynalite): the ADD counters, their conditions,
+ * the conditional delete at 0, and paging with the opaque cursor.
+ */
+const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+let db: DynamoDBDocumentClient;
+let now = 1_700_000_000_000;
+const nowSeconds = () => Math.floor(now / 1000);
+let presence: PresenceStore;
+const tableName = 'switchboard-presence-test';
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
+        { AttributeName: TABLE.sortKey, AttributeType: 'S' },
+      ],
+    }),
+  );
+  db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  presence = new PresenceStore(db, tableName, { now: () => now });
+});
+
+afterAll(async () => {
+  db.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const row = async (room: string, userId: string) =>
+  (await db.send(new GetCommand({ TableName: tableName, Key: keys.presence(room, userId), ConsistentRead: true }))).Item;
+
+describe('PresenceStore on dynalite', () => {
+  it('counts connections per user: first arrival and last departure only', async () => {
+    const ttl = nowSeconds() + 7800;
+    await expect(presence.arrive('lobby', 'alice', ttl)).resolves.toBe(true);
+    await expect(presence.arrive('lobby', 'alice', ttl + 60)).resolves.toBe(false);
+    await expect(presence.arrive('lobby', 'alice', ttl - 60)).resolves.toBe(false); // an older member keeps the later TTL
+    await expect(row('lobby', 'alice')).resolves.toMatchObject({ userId: 'alice', connections: 3, expiresAt: ttl + 60 });
+    await expect(presence.page('lobby')).resolves.toEqual({ members: [{ userId: 'alice', connections: 3 }] });
+    await expect(presence.depart('lobby', 'alice')).resolves.toBe(false);
+    await expect(presence.depart('lobby', 'alice')).resolves.toBe(false);
+    await expect(presence.depart('lobby', 'alice')).resolves.toBe(true);
+    await expect(row('lobby', 'alice')).resolves.toBeUndefined();
+    // A departure with no row (TTL removed it, or counted already) is no departure.
+    await expect(presence.depart('lobby', 'alice')).resolves.toBe(false);
+    await expect(row('lobby', 'alice')).resolves.toBeUndefined();
+  });
+
+  it('starts again from 1 on a row past its TTL, and leaves it out of members', async () => {
+    await presence.arrive('stale', 'bob', nowSeconds() + 10);
+    await presence.arrive('stale', 'bob', nowSeconds() + 10);
+    now += 60_000;
+    await expect(presence.page('stale')).resolves.toEqual({ members: [] });
+    await expect(presence.arrive('stale', 'bob', nowSeconds() + 7800)).resolves.toBe(true);
+    await expect(row('stale', 'bob')).resolves.toMatchObject({ connections: 1, expiresAt: nowSeconds() + 7800 });
+  });
+
+  it(`pages ${MEMBERS_PAGE_SIZE} users at a time with the cursor, every user exactly once`, async () => {
+    const users = Array.from({ length: 250 }, (_, i) => `user-${String(i).padStart(3, '0')}`);
+    for (const user of users) await presence.arrive('big', user, nowSeconds() + 7800);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await presence.page('big', cursor);
+      expect(page.members.length).toBeLessThanOrEqual(MEMBERS_PAGE_SIZE);
+      seen.push(...page.members.map((m) => m.userId));
+      cursor = page.next;
+      pages++;
+    } while (cursor !== undefined);
+    expect(seen).toEqual(users);
+    expect(pages).toBeGreaterThanOrEqual(3);
+  });
+
+  it('removes a connection once: of two racing removals only one claims its rooms', async () => {
+    const store = new ConnectionStore(db, tableName, { now: () => now });
+    await store.putConnection({ connectionId: 'c9', connectedAt: now, sourceIp: '127.0.0.1', userId: 'carol' });
+    await store.joinRoom('c9', 'lobby', { maxRoomsPerConnection: 5 });
+    const [a, b] = await Promise.all([store.removeConnection('c9'), store.removeConnection('c9', 'lobby')]);
+    expect([a.claimed, b.claimed].sort()).toEqual([false, true]);
+    expect((a.claimed ? a : b).rooms).toEqual(['lobby']);
+    expect((a.claimed ? a : b).userId).toBe('carol');
+  });
+});
