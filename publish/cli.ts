@@ -189,6 +189,8 @@ function describeFailure(error: unknown): string {
 }
 
 if (require.main === module) {
+  // The SDK's Node 20 end-of-support notice would bury the one line this command prints.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   void main(process.argv.slice(2), {
     env: process.env,
     out: (text) => process.stdout.write(text),
