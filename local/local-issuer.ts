@@ -43,6 +43,8 @@ export interface MintOptions {
   readonly tokenUse?: 'id' | 'access';
   /** The app client the token is for. @default the state's audience */
   readonly clientId?: string;
+  /** The user's groups, in `cognito:groups` as Cognito puts them (for room rules that name it). @default none */
+  readonly groups?: readonly string[];
 }
 
 /** A Cognito user pool of the template, with its local id and app client ids. */
@@ -123,7 +125,8 @@ export class LocalIssuer {
       options.tokenUse === 'access'
         ? { token_use: 'access', client_id: clientId, username: options.user, scope: 'aws.cognito.signin.user.admin', auth_time: now }
         : { token_use: 'id', 'cognito:username': options.user, auth_time: now };
-    const jwt = new SignJWT({ ...claims, jti: randomBytes(16).toString('hex') })
+    const groups = options.groups && options.groups.length > 0 ? { 'cognito:groups': [...options.groups] } : {};
+    const jwt = new SignJWT({ ...claims, ...groups, jti: randomBytes(16).toString('hex') })
       .setProtectedHeader({ alg: ALG, kid: this.publicJwk.kid, typ: 'JWT' })
       .setIssuer(state.issuer)
       .setSubject(`local-${options.user}`)

@@ -1,0 +1,201 @@
+/**
+ * User rooms, room rules, presence and `members` in the emulator, on this app's own assembly
+ * synthesized with room rules (as `-c roomRules='[...]'`), with real `ws` clients and real tokens
+ * from the emulator's local issuer (its stand-in for Cognito).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import WebSocket from 'ws';
+import { cachedAssembly } from '../../local/assembly-cache';
+import { startEmulator, type Emulator } from '../../local/emulator';
+import { LocalIssuer } from '../../local/local-issuer';
+import { wsText } from '../../local/ws-text';
+import { requireIntegrationTest } from '../support/test-tier';
+
+const ROOT = path.join(__dirname, '..', '..');
+const RULES = [
+  { pattern: 'team.{group}.*', claims: { group: 'cognito:groups' } },
+  { pattern: 'quiet.*', presence: false },
+  { pattern: 'lobby.*' },
+];
+
+type Frame = Record<string, unknown>;
+
+/** A ws client that keeps every frame it receives, in order. */
+interface Client {
+  readonly ws: WebSocket;
+  readonly frames: Frame[];
+  /** Sends a frame and resolves with the reply carrying its `id`. */
+  request(frame: Frame): Promise<Frame>;
+  /** The next received frame that passes `accept` (already received ones first), removed from `frames`. */
+  next(accept: (frame: Frame) => boolean): Promise<Frame>;
+}
+
+let ids = 0;
+
+function open(url: string): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const frames: Frame[] = [];
+    const waiters: Array<{ accept: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
+    ws.on('message', (data) => {
+      const frame = JSON.parse(wsText(data)) as Frame;
+      const i = waiters.findIndex((w) => w.accept(frame));
+      if (i >= 0) waiters.splice(i, 1)[0].resolve(frame);
+      else frames.push(frame);
+    });
+    ws.once('error', reject);
+    const next = (accept: (f: Frame) => boolean) =>
+      new Promise<Frame>((r) => {
+        const i = frames.findIndex(accept);
+        if (i >= 0) r(frames.splice(i, 1)[0]);
+        else waiters.push({ accept, resolve: r });
+      });
+    ws.once('open', () =>
+      resolve({
+        ws,
+        frames,
+        next,
+        request: (frame) => {
+          const id = `r${++ids}`;
+          ws.send(JSON.stringify({ ...frame, id }));
+          return next((f) => f.id === id);
+        },
+      }),
+    );
+  });
+}
+
+const closed = (client: Client) =>
+  new Promise((r) => (client.ws.readyState === WebSocket.CLOSED ? r(undefined) : client.ws.once('close', r)));
+const isPresence = (f: Frame) => f.event === 'presence';
+
+describe('user rooms, room rules, presence and members in the emulator', () => {
+  let emu: Emulator;
+  let keyDir: string;
+  let issuer: LocalIssuer;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    requireIntegrationTest('the presence integration test');
+    const assembly = await cachedAssembly({ cwd: ROOT, context: { roomRules: JSON.stringify(RULES) } });
+    keyDir = await mkdtemp(path.join(tmpdir(), 'switchboard-presence-'));
+    emu = await startEmulator({
+      assemblyDir: assembly.dir,
+      port: 0,
+      dynamodbPort: 0,
+      localIssuerDir: keyDir,
+      log: () => undefined,
+      functionLog: () => undefined,
+    });
+    // The emulator's issuer key, opened again to mint tokens that carry groups.
+    issuer = await LocalIssuer.open(keyDir);
+  }, 600_000);
+
+  afterEach(async () => {
+    const open = clients.splice(0);
+    open.forEach((c) => c.ws.close());
+    await Promise.all(open.map(closed));
+    await emu.settled();
+  });
+  afterAll(async () => {
+    await emu?.stop();
+    if (keyDir) await rm(keyDir, { recursive: true, force: true });
+  });
+
+  async function connect(user: string, groups?: string[]): Promise<Client> {
+    const state = { issuer: emu.localIssuer!.issuer, audience: emu.localIssuer!.audience };
+    const token = await issuer.mint(state, { user, groups });
+    const client = await open(`${emu.url}?token=${encodeURIComponent(token)}`);
+    clients.push(client);
+    return client;
+  }
+
+  it("lets each user into its own user room only: another's is FORBIDDEN", async () => {
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    expect(await alice.request({ action: 'join', room: 'user.local-alice' })).toMatchObject({ event: 'joined', room: 'user.local-alice' });
+    expect(await bob.request({ action: 'join', room: 'user.local-alice' })).toMatchObject({
+      event: 'error',
+      error: { code: 'FORBIDDEN', message: expect.stringContaining('"user.local-bob"') },
+    });
+  });
+
+  it('judges rooms by the rules, from the token claims the authorizer passed on', async () => {
+    const carol = await connect('carol', ['red', 'ops']);
+    const bob = await connect('bob');
+    expect(await carol.request({ action: 'join', room: 'team.red.chat' })).toMatchObject({ event: 'joined' });
+    expect(await carol.request({ action: 'join', room: 'team.blue.chat' })).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect(await bob.request({ action: 'join', room: 'team.red.chat' })).toMatchObject({
+      error: { code: 'FORBIDDEN', message: expect.stringContaining('"cognito:groups"') },
+    });
+    expect(await bob.request({ action: 'join', room: 'nowhere' })).toMatchObject({
+      error: { code: 'FORBIDDEN', message: expect.stringContaining('matches none') },
+    });
+  });
+
+  it("sends presence on a user's first join and last leave or disconnect, and members counts connections", async () => {
+    const alice1 = await connect('alice');
+    const bob = await connect('bob');
+    await alice1.request({ action: 'join', room: 'lobby.main' });
+    await bob.request({ action: 'join', room: 'lobby.main' });
+    expect(await alice1.next(isPresence)).toEqual({ event: 'presence', room: 'lobby.main', userId: 'local-bob', change: 'joined' });
+
+    // Alice's second connection: counted, but no event (she was already present).
+    const alice2 = await connect('alice');
+    await alice2.request({ action: 'join', room: 'lobby.main' });
+    const members = await bob.request({ action: 'members', room: 'lobby.main' });
+    expect(members).toMatchObject({ event: 'members', room: 'lobby.main' });
+    expect(members.members).toEqual([
+      { userId: 'local-alice', connections: 2 },
+      { userId: 'local-bob', connections: 1 },
+    ]);
+    expect(members).not.toHaveProperty('next');
+    expect(bob.frames.filter(isPresence)).toEqual([]);
+
+    // One of her connections leaves: still present, no event.
+    expect(await alice2.request({ action: 'leave', room: 'lobby.main' })).toMatchObject({ event: 'left' });
+    expect((await bob.request({ action: 'members', room: 'lobby.main' })).members).toEqual([
+      { userId: 'local-alice', connections: 1 },
+      { userId: 'local-bob', connections: 1 },
+    ]);
+    expect(bob.frames.filter(isPresence)).toEqual([]);
+
+    // Her last one disconnects: $disconnect tells bob.
+    alice1.ws.close();
+    expect(await bob.next(isPresence)).toEqual({ event: 'presence', room: 'lobby.main', userId: 'local-alice', change: 'left' });
+    expect((await bob.request({ action: 'members', room: 'lobby.main' })).members).toEqual([{ userId: 'local-bob', connections: 1 }]);
+  });
+
+  it('sends no presence where a rule turns it off, while members still answers', async () => {
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    await alice.request({ action: 'join', room: 'quiet.library' });
+    await bob.request({ action: 'join', room: 'quiet.library' });
+    expect(await bob.request({ action: 'leave', room: 'quiet.library' })).toMatchObject({ event: 'left' });
+    await bob.request({ action: 'join', room: 'quiet.library' });
+    expect((await alice.request({ action: 'members', room: 'quiet.library' })).members).toEqual([
+      { userId: 'local-alice', connections: 1 },
+      { userId: 'local-bob', connections: 1 },
+    ]);
+    expect(alice.frames.filter(isPresence)).toEqual([]);
+  });
+
+  it('answers members only to members of the room, and a forged cursor BAD_REQUEST', async () => {
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    await alice.request({ action: 'join', room: 'lobby.private' });
+    expect(await bob.request({ action: 'members', room: 'lobby.private' })).toMatchObject({
+      event: 'error',
+      error: { code: 'NOT_IN_ROOM' },
+    });
+    const forged = Buffer.from(JSON.stringify({ r: 'lobby.other', u: 'local-bob' })).toString('base64url');
+    expect(await alice.request({ action: 'members', room: 'lobby.private', cursor: forged })).toMatchObject({
+      event: 'error',
+      error: { code: 'BAD_REQUEST', message: expect.stringContaining('"cursor"') },
+    });
+    // The connection is still good after both.
+    expect(await alice.request({ action: 'ping' })).toMatchObject({ event: 'pong' });
+  });
+});
