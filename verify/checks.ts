@@ -126,6 +126,11 @@ async function optionalAction(
 
 async function join(probe: Probe, room: string, run: Run, extra: Record<string, unknown> = {}): Promise<Frame> {
   const reply = await probe.request({ action: 'join', room, id: run.id(), ...extra }, run.timeoutMs);
+  if (isError(reply, 'FORBIDDEN') && !room.startsWith(USER_ROOM_PREFIX)) {
+    throw new Error(
+      `joining ${room} was FORBIDDEN: if this stage has room rules, pass --room-prefix with a prefix they let anyone join (e.g. public.verify.); got ${describeFrame(reply)}`,
+    );
+  }
   expectFrame(reply, reply.event === 'joined' && reply.room === room, `{"event":"joined","room":"${room}"}`);
   return reply;
 }
