@@ -39,6 +39,8 @@ export const BUNDLING = {
 export interface SwitchboardFunctionProps {
   /** Handler file name in lambda/handlers/, without extension. */
   readonly handler: string;
+  /** A handler source elsewhere (an extra route's, see docs/extend.md), bundled with esbuild. @default lambda/handlers/<handler>.ts */
+  readonly entry?: string;
   /** Environment variables. */
   readonly environment?: Record<string, string>;
   /** Timeout; must leave room inside API Gateway's 29 s integration limit. @default 10 seconds */
@@ -102,7 +104,7 @@ export class SwitchboardFunction extends Construct {
     // In this repository esbuild bundles the TypeScript source at synth. The published package
     // ships no handler sources but the bundles its build made with the same BUNDLING options, so
     // a consumer's synth runs no esbuild and needs no TypeScript.
-    const entry = path.join(HANDLERS_DIR, `${props.handler}.ts`);
+    const entry = props.entry ?? path.join(HANDLERS_DIR, `${props.handler}.ts`);
     const prebuilt = path.join(__dirname, '..', PREBUILT_HANDLERS_DIR, props.handler);
     if (existsSync(entry)) {
       this.function = new NodejsFunction(this, 'Function', {

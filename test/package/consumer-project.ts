@@ -5,7 +5,7 @@
  * repository's node_modules, which `npm ci` filled from the same lock. Installing from the
  * registry would need the network and minutes for aws-cdk-lib alone.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,15 +37,14 @@ export interface ConsumerProject {
   readonly dir: string;
   /** Where the package is installed: node_modules/switchboard. */
   readonly packageDir: string;
-  /** Links one more of this repository's packages into the project's node_modules. */
-  link(name: string): void;
 }
 
 /**
  * A project in a temp folder with the tarball installed and every package of this repository's
- * node_modules linked, except `withhold` (to show the package does without them).
+ * node_modules linked. Which of them a synth uses is what the tests check (bundles, not esbuild):
+ * aws-cdk-lib, linked, would find this repository's esbuild anyway.
  */
-export function consumerProject(tarball: string, { withhold = [] }: { withhold?: readonly string[] } = {}): ConsumerProject {
+export function consumerProject(tarball: string): ConsumerProject {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-consumer-'));
   const modules = path.join(dir, 'node_modules');
   const packageDir = path.join(modules, 'switchboard');
@@ -59,10 +58,8 @@ export function consumerProject(tarball: string, { withhold = [] }: { withhold?:
   for (const entry of fs.readdirSync(REPO_MODULES)) {
     if (entry.startsWith('.') || entry === 'switchboard') continue;
     if (entry.startsWith('@')) {
-      for (const scoped of fs.readdirSync(path.join(REPO_MODULES, entry))) {
-        if (!withhold.includes(`${entry}/${scoped}`)) link(`${entry}/${scoped}`);
-      }
-    } else if (!withhold.includes(entry)) {
+      for (const scoped of fs.readdirSync(path.join(REPO_MODULES, entry))) link(`${entry}/${scoped}`);
+    } else {
       link(entry);
     }
   }
@@ -74,24 +71,24 @@ export function consumerProject(tarball: string, { withhold = [] }: { withhold?:
     fs.symlinkSync(path.join('..', 'switchboard', file), path.join(modules, '.bin', name));
   }
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
-  return { dir, packageDir, link };
+  // NodejsFunction (the consumer's own handlers) takes the folder of the lock file as the project root.
+  fs.writeFileSync(
+    path.join(dir, 'package-lock.json'),
+    JSON.stringify({ name: 'consumer', lockfileVersion: 3, requires: true, packages: {} }),
+  );
+  return { dir, packageDir };
 }
 
-/** Runs `node args` in `cwd`; returns its exit status and output, never throwing on a non-zero exit. */
+/** Runs `command args` in `cwd`; returns its exit status and both outputs, never throwing on a non-zero exit. */
 export function run(
   cwd: string,
   command: string,
   args: readonly string[],
-  { timeout = 60_000, env = {} }: { timeout?: number; env?: Record<string, string> } = {},
+  { timeout = 60_000 }: { timeout?: number } = {},
 ): { status: number | null; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync(command, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, ...env }, stdio: 'pipe' });
-    return { status: 0, stdout, stderr: '' };
-  } catch (err: unknown) {
-    const failed = err as { status: number | null; stdout?: string; stderr?: string };
-    if (failed.status === undefined) throw err;
-    return { status: failed.status, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Starts `command args` in `cwd` and resolves with the first stdout line that matches `ready`, or rejects with its output. */

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import WebSocket from 'ws';
-import { consumerProject, packTarball, run, startUntil, stop, tarballFiles, type ConsumerProject } from './consumer-project';
+import { consumerProject, packTarball, REPO, run, startUntil, stop, tarballFiles, type ConsumerProject } from './consumer-project';
 
 /*
  * The package as a consumer gets it: `npm pack` (whose prepack runs the build), installed into a
@@ -30,6 +29,10 @@ new ChatStack(app, 'ChatApp');
 app.synth();
 `;
 
+// Each test synthesizes an app or starts the emulator: seconds each on an idle 2-core machine, far
+// more while other suites run; every child process has its own timeout besides.
+jest.setTimeout(120_000);
+
 let work: string;
 let tarball: string;
 let project: ConsumerProject;
@@ -37,9 +40,7 @@ let project: ConsumerProject;
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-pack-'));
   tarball = packTarball(work);
-  // No esbuild and no TypeScript: a synth that tried to bundle would fail (NodejsFunction falls
-  // back to Docker, which is not there either).
-  project = consumerProject(tarball, { withhold: ['esbuild', 'typescript', 'ts-node'] });
+  project = consumerProject(tarball);
   fs.writeFileSync(path.join(project.dir, 'app.js'), CONSUMER_APP);
   fs.writeFileSync(path.join(project.dir, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
 }, 120_000);
@@ -72,7 +73,7 @@ test('the tarball holds what consumers need and none of the repository', () => {
   expect(files.filter((f) => f.startsWith('lambda/'))).toEqual([]);
 });
 
-test("a consumer's own CDK app synthesizes SwitchboardApi, cdk-nag clean, from the prebuilt bundles", () => {
+test("a consumer's own CDK app synthesizes SwitchboardApi, cdk-nag clean, from the prebuilt bundles, bundling nothing", () => {
   const { status, stdout, stderr } = run(project.dir, process.execPath, [
     path.join(project.dir, 'node_modules', 'aws-cdk', 'bin', 'cdk'),
     'synth',
@@ -125,32 +126,76 @@ test('the client loads with require() and import(), and connects from ESM on thi
   expect(esm).toEqual({ status: 0, stdout: 'true open\n', stderr: '' });
 });
 
-test('the switchboard-local bin answers --help and serves the consumer app with npx', async () => {
-  // The emulator compiles its worker with esbuild, a dependency of the package (withheld above only
-  // to show that the construct does without it).
-  project.link('esbuild');
-  const help = run(project.dir, 'npx', ['--no-install', 'switchboard-local', '--help']);
+/** The fenced code blocks of docs/extend.md that name a file (```ts file=typing.ts), by file name. */
+function guideFiles(): Map<string, string> {
+  const guide = fs.readFileSync(path.join(REPO, 'docs', 'extend.md'), 'utf8');
+  const files = new Map<string, string>();
+  for (const [, name, body] of guide.matchAll(/^```\w+ file=(\S+)\n([\s\S]*?)^```$/gm)) files.set(name, body);
+  return files;
+}
+
+/** Runs an ES module in `dir` and returns what it printed, one JSON value per line. */
+function runModule(dir: string, source: string): unknown[] {
+  const result = run(dir, process.execPath, ['--input-type=module', '-e', source], { timeout: 20_000 });
+  expect(result).toMatchObject({ status: 0, stderr: '' });
+  return result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as unknown);
+}
+
+test('docs/extend.md, followed in the consumer project: its typing action answers through npx switchboard-local', async () => {
+  // WHEN the guide's three files are written as they stand in the guide, and its app synthesized
+  const files = guideFiles();
+  expect([...files.keys()].sort()).toEqual(['app.js', 'typing-client.mjs', 'typing.ts']);
+  const dir = path.join(project.dir, 'extend');
+  fs.mkdirSync(dir);
+  for (const [name, body] of files) fs.writeFileSync(path.join(dir, name), body);
+  fs.writeFileSync(path.join(dir, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
+  const synth = run(dir, process.execPath, [
+    path.join(project.dir, 'node_modules', 'aws-cdk', 'bin', 'cdk'),
+    'synth',
+    '--quiet',
+    '-o',
+    'cdk.out',
+  ]);
+  expect({ status: synth.status, output: synth.status === 0 ? '' : synth.stderr + synth.stdout }).toEqual({ status: 0, output: '' });
+  // Only the consumer's own handler is bundled; Switchboard's come prebuilt.
+  expect((synth.stdout + synth.stderr).match(/Bundling asset \S+/g)).toEqual([
+    'Bundling asset ChatApp/Realtime/TypingHandler/Function/Code/Stage...',
+  ]);
+
+  // THEN the bin, as npx finds it, answers --help and serves the app
+  const help = run(dir, 'npx', ['--no-install', 'switchboard-local', '--help']);
   expect(help.status).toBe(0);
   expect(help.stdout).toContain('Usage: switchboard-local');
-
-  const bin = path.join(project.dir, 'node_modules', '.bin', 'switchboard-local');
   const { child, match } = await startUntil(
-    project.dir,
-    bin,
+    dir,
+    path.join(project.dir, 'node_modules', '.bin', 'switchboard-local'),
     ['--assembly', 'cdk.out', '--port', '0', '--quiet'],
     /Try: npx wscat -c "?(ws:\/\/[^"\s]+)/,
     30_000,
   );
   try {
-    const socket = new WebSocket(match[1]);
-    const reply = await new Promise<string>((resolve, reject) => {
-      socket.once('open', () => socket.send(JSON.stringify({ action: 'ping', id: 'p1' })));
-      socket.once('message', (data: Buffer) => resolve(data.toString()));
-      socket.once('error', reject);
-      socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    });
-    socket.close();
-    expect(JSON.parse(reply)).toEqual({ event: 'pong', id: 'p1' });
+    // AND the guide's client method gets the typing reply, and the handler's error frame for a bad room
+    const url = match[1];
+    const [typing, refused, pong] = runModule(
+      dir,
+      [
+        "import WebSocket from 'ws';",
+        "import { sendTyping } from './typing-client.mjs';",
+        `const socket = new WebSocket(${JSON.stringify(url)});`,
+        "await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });",
+        "console.log(JSON.stringify(await sendTyping(socket, 'lobby')));",
+        "console.log(JSON.stringify(await sendTyping(socket, 'no spaces').then(() => 'sent', (err) => ({ code: err.code, message: err.message }))));",
+        "socket.send(JSON.stringify({ action: 'ping', id: 'p1' }));",
+        "console.log((await new Promise((resolve) => socket.once('message', resolve))).toString());",
+        'socket.close();',
+      ].join('\n'),
+    );
+    expect(typing).toEqual({ event: 'typing', room: 'lobby', userId: 'local-alice', id: expect.any(String) as string });
+    expect(refused).toEqual({ code: 'BAD_REQUEST', message: '"room" is required: 1-64 characters of A-Z a-z 0-9 _ . -' });
+    expect(pong).toEqual({ event: 'pong', id: 'p1' });
   } finally {
     await stop(child);
   }
