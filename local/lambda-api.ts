@@ -212,7 +212,7 @@ export class LambdaInvokeApi {
       return true;
     }
     if (type === 'Event') {
-      // Accepted at once; the invocation runs after the answer, as Lambda's event queue runs it.
+      // Answered at once; the invocation runs on without the caller, as from Lambda's event queue.
       const done = this.invoke(spec, event).then((result) =>
         this.logResult(spec, 'Event', 202, result.ok ? undefined : result.error, result.durationMs),
       );

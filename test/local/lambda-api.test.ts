@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import type { FunctionSpec } from '../../local/assembly';
 import { destinationOf } from '../../local/aws-endpoints';
+import { banner } from '../../local/cli';
 import { FAKE_CREDENTIALS } from '../../local/credential-isolation';
 import { startEmulator, type Emulator } from '../../local/emulator';
 import { INVOKE_LIMITS, lookupFunction, publishFunctionOf, syncAnswer } from '../../local/lambda-api';
@@ -274,6 +275,14 @@ describe('the Invoke API on a running emulator', () => {
       publishFunctionName: fixtureFunctionName(LAMBDA_FIXTURE.publishId),
     });
     expect(emu.publishFunctionName).toBe(fixtureFunctionName(LAMBDA_FIXTURE.publishId));
+  });
+
+  test('the start banner names the Lambda endpoint and the publish command', () => {
+    const lines = banner(emu, {}).split('\n');
+    expect(lines).toContain(`  Lambda        http://127.0.0.1:${emu.port} (Invoke API of the app's 4 functions; AWS_ENDPOINT_URL_LAMBDA)`);
+    expect(lines).toContain(
+      `  Publish       function ${fixtureFunctionName(LAMBDA_FIXTURE.publishId)}: npm run -s publish -- --emulator http://127.0.0.1:${emu.port} --room lobby --data hello`,
+    );
   });
 
   test.each(['env', 'host'])(
