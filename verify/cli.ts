@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { integerFlag, parseFlags, UsageError } from '../local/flags';
-import { CHECKS, runSuite } from './checks';
+import { CHECKS, MAX_SAMPLES, runSuite } from './checks';
 import { formatReport } from './report';
 import { localTarget, outputsTarget, urlTarget, type ResolvedTarget } from './targets';
 
@@ -28,7 +28,7 @@ Options:
   --publish               with --outputs: invoke the publish function with your AWS credentials
   --assembly DIR          with --local: serve this synthesized assembly
   --timeout-ms N          longest wait for any one answer (default: 5000)
-  --samples N             round trips per action for the latency figures (default: 20)
+  --samples N             round trips per action for the latency figures (default: 20, at most ${MAX_SAMPLES})
   --room-prefix P         rooms are named P<random> (default: verify.); for stages with room rules
   --skip NAME             do not run the named check (repeatable); checks: ${CHECKS.map((c) => c.name).join('; ')}
   --help                  show this help
@@ -116,7 +116,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs | 'help' {
   return {
     target,
     timeoutMs,
-    samples: values.has('samples') ? integerFlag('samples', values.get('samples')!, 1, 1000) : 20,
+    samples: values.has('samples') ? integerFlag('samples', values.get('samples')!, 1, MAX_SAMPLES) : 20,
     roomPrefix: values.get('room-prefix') ?? 'verify.',
     skip,
   };
