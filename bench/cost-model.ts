@@ -26,6 +26,16 @@ export const MINUTES_PER_MONTH = 30 * 24 * 60;
 export const CONNECTS_PER_CONNECTION_MONTH = (30 * 24) / 2;
 /** Approximate size of one room member row as Query reads it (keys + connectionId). */
 const MEMBER_ROW_BYTES = 80;
+/** Approximate size of a room message frame with small `data` (keys, seq, ts, from): under 1 KB. */
+export const SMALL_FRAME_BYTES = 200;
+
+/** What history adds to a room message (docs/realtime-design.md). */
+export interface HistoryOptions {
+  /** Whether messages are kept (`historyLimit` above 0). Every message takes a `seq` either way. @default true */
+  stored?: boolean;
+  /** Size of the stored frame: writes are billed per started KB, and so is the delete of the oldest. @default SMALL_FRAME_BYTES */
+  frameBytes?: number;
+}
 
 export interface CostAssumptions {
   /** Billed Lambda duration per invocation, ms. Not measured here: there is no AWS account. */
@@ -62,18 +72,70 @@ export function echoCost(a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdow
   return breakdown(2, 1, 0, 0, 0, a);
 }
 
+/** Write units of one room message's `seq` and history: the counter, and the put of the new message and delete of the oldest. */
+function sequenceWriteUnits(history: HistoryOptions): number {
+  const frameUnits = Math.max(1, Math.ceil((history.frameBytes ?? SMALL_FRAME_BYTES) / 1024));
+  return 1 + ((history.stored ?? true) ? 2 * frameUnits : 0);
+}
+
+/** Read units of the fan-out's member Query: strongly consistent (4 KB a unit), every row read, stale ones too. */
+function memberQueryUnits(rows: number): number {
+  return Math.max(1, Math.ceil((rows * MEMBER_ROW_BYTES) / 4096));
+}
+
+function checkRoomSize(members: number): void {
+  if (!Number.isInteger(members) || members < 1) throw new Error(`Room size must be a positive integer; got ${members}.`);
+}
+
 /**
  * One message to a room of `members` (sender included): frame in, ack out,
  * one post per other member, one invocation; a consistent GetItem of the
  * sender, one conditional UpdateItem of its room-message rate limit's bucket
- * (in its row), and an eventually consistent Query of the member rows.
- * `staleRows` are member rows past their TTL not yet pruned: they get no post,
+ * (in its row), the room's `seq` counter and history writes, and a strongly consistent Query of
+ * the member rows. `staleRows` are member rows past their TTL not yet pruned: they get no post,
  * but the Query reads (and bills) them all the same, filtered or not.
  */
-export function broadcastCost(members: number, a: CostAssumptions = DEFAULT_ASSUMPTIONS, staleRows = 0): CostBreakdown {
-  if (!Number.isInteger(members) || members < 1) throw new Error(`Room size must be a positive integer; got ${members}.`);
-  const queryUnits = Math.max(1, Math.ceil(((members + staleRows) * MEMBER_ROW_BYTES) / 8192));
-  return breakdown(2 + (members - 1), 1, 1 + queryUnits, 1, 0, a);
+export function broadcastCost(
+  members: number,
+  a: CostAssumptions = DEFAULT_ASSUMPTIONS,
+  staleRows = 0,
+  history: HistoryOptions = {},
+): CostBreakdown {
+  checkRoomSize(members);
+  return breakdown(2 + (members - 1), 1, 1 + memberQueryUnits(members + staleRows), 1 + sequenceWriteUnits(history), 0, a);
+}
+
+/**
+ * One `publish()` from a backend to a room of `members`: a Lambda Invoke (no frame in, no ack
+ * out), the `seq` and history writes, the member Query and one post per member. No sender row is
+ * read and no rate-limit bucket written.
+ */
+export function publishCost(members: number, a: CostAssumptions = DEFAULT_ASSUMPTIONS, history: HistoryOptions = {}): CostBreakdown {
+  checkRoomSize(members);
+  return breakdown(members, 1, memberQueryUnits(members), sequenceWriteUnits(history), 0, a);
+}
+
+/**
+ * One `join` into a room that then has `members` (the joiner included): frame in, `joined` out,
+ * one invocation; the Query COUNT against the room size limit (it reads every member row), the
+ * consistent read of the room's counter, the connection row's conditional UpdateItem, the member
+ * row's PutItem and the presence counter's UpdateItem. When it is the user's first connection in
+ * the room and presence is on, one `presence` post to each other member.
+ */
+export function joinCost(members: number, presenceEvent: boolean, a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdown {
+  checkRoomSize(members);
+  const countUnits = Math.max(1, Math.ceil((members * MEMBER_ROW_BYTES) / 4096));
+  return breakdown(2 + (presenceEvent ? members - 1 : 0), 1, countUnits + 1, 3, 0, a);
+}
+
+/**
+ * What resuming adds to a join with `since`, for `missed` retained messages: `joined` and each
+ * replayed message are posts (the route returns no body), and the history Query reads them
+ * (strongly consistent, 4 KB a unit).
+ */
+export function resumeCost(missed: number, a: CostAssumptions = DEFAULT_ASSUMPTIONS, frameBytes = SMALL_FRAME_BYTES): CostBreakdown {
+  if (!Number.isInteger(missed) || missed < 0) throw new Error(`Missed messages must be a non-negative integer; got ${missed}.`);
+  return breakdown(missed + 1, 0, Math.max(1, Math.ceil((missed * frameBytes) / 4096)), 0, 0, a);
 }
 
 /**

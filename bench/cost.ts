@@ -6,8 +6,11 @@ import {
   DEFAULT_ASSUMPTIONS,
   echoCost,
   floodCost,
+  joinCost,
   monthlyCost,
+  publishCost,
   refusedFrameCost,
+  resumeCost,
   type CostBreakdown,
 } from './cost-model';
 
@@ -57,7 +60,13 @@ function main(): void {
   console.log(row('1 million echo messages', scale(echoCost(assumptions), 1e6)));
   for (const members of [10, 100, 1000])
     console.log(row(`1 million messages to ${members}-member rooms`, scale(broadcastCost(members, assumptions), 1e6)));
+  console.log(row('1 million to 100 members, history off', scale(broadcastCost(100, assumptions, 0, { stored: false }), 1e6)));
+  console.log(row('1 million to 100 members, 32 KB each', scale(broadcastCost(100, assumptions, 0, { frameBytes: 32 * 1024 }), 1e6)));
   console.log(row('1 million to 2 members + 1000 stale rows', scale(broadcastCost(2, assumptions, 1000), 1e6)));
+  console.log(row('1 million publishes to 100-member rooms', scale(publishCost(100, assumptions), 1e6)));
+  console.log(row('1 million joins into 100-member rooms', scale(joinCost(100, false, assumptions), 1e6)));
+  console.log(row('  the same, each with a presence event', scale(joinCost(100, true, assumptions), 1e6)));
+  console.log(row('1 million resumes, 20 missed messages each', scale(resumeCost(20, assumptions), 1e6)));
   console.log(row('1 connection-month (idle, 5-min pings)', connectionMonthCost(assumptions)));
   console.log(row('1 million frames refused (frame limit)', scale(refusedFrameCost('frames', assumptions), 1e6)));
   console.log(row('1 million room messages refused', scale(refusedFrameCost('roomMessages', assumptions), 1e6)));

@@ -1,4 +1,15 @@
-import { broadcastCost, connectionMonthCost, echoCost, floodCost, monthlyCost, PRICES, refusedFrameCost } from '../../bench/cost-model';
+import {
+  broadcastCost,
+  connectionMonthCost,
+  echoCost,
+  floodCost,
+  joinCost,
+  monthlyCost,
+  PRICES,
+  publishCost,
+  refusedFrameCost,
+  resumeCost,
+} from '../../bench/cost-model';
 
 const a = { lambdaMs: 20, memoryMb: 256 };
 
@@ -17,17 +28,43 @@ describe('cost model', () => {
     expect(() => broadcastCost(0, a)).toThrow('Room size must be a positive integer; got 0');
   });
 
-  it('charges a room message one write unit for its rate-limit bucket, beside the reads', () => {
-    // GetItem of the sender (1 read unit), Query of 100 rows (1 read unit), the bucket's UpdateItem (1 write unit).
-    expect(broadcastCost(100, a).dynamodb).toBeCloseTo(2 * PRICES.readUnit + PRICES.writeUnit, 12);
+  it('charges a room message its bucket, its seq and its history writes, beside the reads', () => {
+    // GetItem of the sender (1 read unit), a strongly consistent Query of 100 rows (8 KB: 2 read units),
+    // the bucket's UpdateItem, the counter's UpdateItem, the history put and the delete of the oldest (4 write units).
+    expect(broadcastCost(100, a).dynamodb).toBeCloseTo(3 * PRICES.readUnit + 4 * PRICES.writeUnit, 12);
+    // History off: the counter still takes its write.
+    expect(broadcastCost(100, a, 0, { stored: false }).dynamodb).toBeCloseTo(3 * PRICES.readUnit + 2 * PRICES.writeUnit, 12);
+    // A 32 KB frame: the put and the delete are billed per KB.
+    expect(broadcastCost(100, a, 0, { frameBytes: 32 * 1024 }).dynamodb).toBeCloseTo(3 * PRICES.readUnit + 66 * PRICES.writeUnit, 12);
   });
 
   it('bills the Query for stale rows it reads, though no post goes to them', () => {
     const clean = broadcastCost(2, a);
     const stale = broadcastCost(2, a, 1000);
     expect(stale.apiGateway).toBe(clean.apiGateway);
-    // 1,002 rows of about 80 bytes: 10 read units instead of 1.
-    expect(stale.dynamodb - clean.dynamodb).toBeCloseTo(9 * PRICES.readUnit, 12);
+    // 1,002 rows of about 80 bytes, strongly consistent: 20 read units instead of 1.
+    expect(stale.dynamodb - clean.dynamodb).toBeCloseTo(19 * PRICES.readUnit, 12);
+  });
+
+  it('prices a publish as a room message without the sender: posts to every member, no frame in or ack out', () => {
+    expect(publishCost(100, a).apiGateway).toBeCloseTo(100 * PRICES.apiMessage, 12);
+    expect(publishCost(100, a).dynamodb).toBeCloseTo(2 * PRICES.readUnit + 3 * PRICES.writeUnit, 12);
+    expect(() => publishCost(0, a)).toThrow('Room size must be a positive integer; got 0');
+  });
+
+  it('charges a join a presence fan-out only when it sends a presence event', () => {
+    const quiet = joinCost(100, false, a);
+    const announced = joinCost(100, true, a);
+    expect(quiet.apiGateway).toBeCloseTo(2 * PRICES.apiMessage, 12);
+    expect(announced.apiGateway - quiet.apiGateway).toBeCloseTo(99 * PRICES.apiMessage, 12);
+    expect(announced.dynamodb).toBe(quiet.dynamodb);
+  });
+
+  it('prices a resume by the messages it replays', () => {
+    expect(resumeCost(0, a).apiGateway).toBeCloseTo(PRICES.apiMessage, 12);
+    expect(resumeCost(20, a).apiGateway).toBeCloseTo(21 * PRICES.apiMessage, 12);
+    expect(resumeCost(100, a).dynamodb).toBeCloseTo(5 * PRICES.readUnit, 12);
+    expect(() => resumeCost(-1, a)).toThrow('Missed messages must be a non-negative integer; got -1');
   });
 
   it('prices a refused frame: in and out, one invocation, one read unit for a room message, no write', () => {
