@@ -1,12 +1,25 @@
-import type { Action, ClientFrame, JoinedEvent, LeftEvent, MessageAck, PongEvent, RoomMessage, ServerFrame } from '../protocol';
+import type {
+  Action,
+  ClientFrame,
+  HistoryEvent,
+  JoinedEvent,
+  LeftEvent,
+  MembersEvent,
+  MessageAck,
+  PongEvent,
+  PresenceEvent,
+  RoomMessage,
+  ServerFrame,
+} from '../protocol';
 import { API_GATEWAY_LIMITS, parseClientFrame } from '../protocol';
 import { type BackoffOptions, backoffDelay } from './backoff';
 import { type Clock, systemClock } from '../protocol/clock';
 import { TypedEmitter } from './emitter';
 import { SwitchboardError } from './errors';
-import { parseServerFrame } from './frames';
+import { isRoomMessage, parseServerFrame } from './frames';
 import { Outbox } from './outbox';
 import { PendingRequests } from './requests';
+import { type GapEvent, type HistoryQuery, type MembersPage, type RequestOptions, type RoomLink, RoomHandle } from './room';
 import { type SocketFactory, type SocketLike, platformWebSocket, urlWithToken } from './transport';
 
 /** The fields of a client frame for `action`, without `action` and `id`. */
@@ -18,6 +31,8 @@ export interface ReplyOf {
   join: JoinedEvent;
   leave: LeftEvent;
   ping: PongEvent;
+  members: MembersEvent;
+  history: HistoryEvent;
 }
 
 /** `payload` may be left out for actions that have no fields (ping). */
@@ -27,17 +42,28 @@ type PayloadArgs<A extends Action> = Record<string, never> extends PayloadOf<A> 
 export type ReconnectReason = 'dropped' | 'max-age' | 'keepalive-timeout' | 'token-failed';
 
 export interface ClientEvents {
+  /** The connection state changed, e.g. to `reconnecting` while the server is unreachable. */
+  state: { state: ClientState; previous: ClientState };
   /** A connection opened; `reconnect` is false only for the first. */
   open: { reconnect: boolean };
   /** A connection closed; `willReconnect` tells whether another follows. */
   close: { code: number; reason: string; willReconnect: boolean };
   /** A reconnect is scheduled `delayMs` from now. `attempt` counts from 1 since the last open. */
   reconnecting: { attempt: number; delayMs: number; reason: ReconnectReason };
-  /** An acknowledgement of our own message (no `from`) or a room message from another member. */
+  /**
+   * An acknowledgement of our own message (no `from`) or a room message. Room messages with a
+   * `seq` come as their room's `message` events do: each once, in `seq` order.
+   */
   message: MessageAck | RoomMessage;
   joined: JoinedEvent;
   left: LeftEvent;
   pong: PongEvent;
+  /** A user's first connection joined one of our rooms, or its last one left. */
+  presence: PresenceEvent;
+  members: MembersEvent;
+  history: HistoryEvent;
+  /** Messages of a room that history no longer had when the client asked for them. */
+  gap: GapEvent;
   /** An error frame from the server, an internal server error, or an unreadable frame. */
   error: SwitchboardError;
   /** A queued frame was discarded: the queue overflowed, or the client was closed. */
@@ -66,6 +92,11 @@ export interface ConnectOptions {
   maxQueuedFrames?: number;
   /** Default timeout of `request()`. @default 10000 */
   requestTimeoutMs?: number;
+  /**
+   * How long a room message that skips ahead waits (after the room's last progress) for the ones
+   * before it, e.g. from a rejoin's replay, before the client asks `history` for them. @default 500
+   */
+  gapWaitMs?: number;
   /** Source of randomness for backoff jitter and request ids. @default Math.random */
   random?: () => number;
   /** Timers and time. @default the platform's */
@@ -83,6 +114,7 @@ const CLIENT_DEFAULTS = {
   maxConnectionAgeMs: (API_GATEWAY_LIMITS.maxConnectionSeconds - 5 * 60) * 1000,
   maxQueuedFrames: 100,
   requestTimeoutMs: 10_000,
+  gapWaitMs: 500,
 };
 
 /** Opens a Switchboard connection. Frames sent before it opens are queued. */
@@ -103,6 +135,10 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
   private readonly pending: PendingRequests;
   private readonly outbox: Outbox<ClientFrame>;
   private readonly joinedRooms = new Set<string>();
+  private readonly roomHandles = new Map<string, RoomHandle>();
+  /** The room of each join request awaiting its reply, so an error frame can end that room's wait for `joined`. */
+  private readonly joinIds = new Map<string, string>();
+  private readonly roomLink: RoomLink;
   private socket: SocketLike | undefined;
   /** True once the socket is open and rejoined: frames go straight out instead of to the queue. */
   private ready = false;
@@ -126,6 +162,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     // Deferred, so the reply that settled a request is emitted before the connection is recycled.
     this.pending = new PendingRequests(this.clock, this.random, () => queueMicrotask(() => this.finishRetiring()));
     this.outbox = new Outbox(this.options.maxQueuedFrames, (frame) => this.discard(frame, 'queue-full'));
+    this.roomLink = this.makeRoomLink();
     this.openSocket();
   }
 
@@ -170,11 +207,22 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     return reply;
   }
 
-  join(room: string, options?: { timeoutMs?: number }): Promise<JoinedEvent> {
-    return this.request('join', { room }, options);
+  /**
+   * The handle of room `name`, the same one for every call: its events, `join()`, `leave()`,
+   * `send()`, `members()`, `history()`, and the `lastSeq` it resumes from. Throws a
+   * SwitchboardError if the name is not a valid room name.
+   */
+  room(name: string): RoomHandle {
+    if (!this.roomHandles.has(name)) buildFrame('leave', { room: name });
+    return this.roomFor(name);
   }
 
-  leave(room: string, options?: { timeoutMs?: number }): Promise<LeftEvent> {
+  /** Joins a room; the same as `room(name).join()`, so it resumes from the room's `lastSeq`. */
+  join(room: string, options?: RequestOptions): Promise<JoinedEvent> {
+    return this.room(room).join(options);
+  }
+
+  leave(room: string, options?: RequestOptions): Promise<LeftEvent> {
     return this.request('leave', { room }, options);
   }
 
@@ -197,6 +245,47 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     const closed = new Promise<void>((resolve) => this.closedWaiters.push(resolve));
     socket.close(code, reason);
     return closed;
+  }
+
+  private makeRoomLink(): RoomLink {
+    return {
+      clock: this.clock,
+      gapWaitMs: this.options.gapWaitMs,
+      join: (room, since, options) => this.request('join', since === undefined ? { room } : { room, since }, options),
+      leave: (room, options) => this.request('leave', { room }, options),
+      send: (room, data, options) => this.request('message', { room, data }, options),
+      members: async (room, cursor, options): Promise<MembersPage> => {
+        const reply = await this.request('members', cursor === undefined ? { room } : { room, cursor }, options);
+        return reply.next === undefined ? { members: reply.members } : { members: reply.members, next: reply.next };
+      },
+      history: async (room, { before, limit }: HistoryQuery, options) => {
+        const reply = await this.request(
+          'history',
+          { room, ...(before === undefined ? {} : { before }), ...(limit === undefined ? {} : { limit }) },
+          options,
+        );
+        return reply.messages;
+      },
+      delivered: (message) => this.emit('message', message),
+      gap: (event) => this.emit('gap', event),
+    };
+  }
+
+  /** The handle of a room named by the server (or by a frame already validated), made on first use. */
+  private roomFor(name: string): RoomHandle {
+    let handle = this.roomHandles.get(name);
+    if (!handle) {
+      handle = new RoomHandle(name, this.roomLink);
+      this.roomHandles.set(name, handle);
+    }
+    return handle;
+  }
+
+  private setState(state: ClientState): void {
+    const previous = this.currentState;
+    if (state === previous) return;
+    this.currentState = state;
+    this.emit('state', { state, previous });
   }
 
   // ---- connection lifecycle ------------------------------------------------
@@ -237,8 +326,8 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
 
   private handleOpen(socket: SocketLike): void {
     if (socket !== this.socket) return;
-    this.currentState = 'open';
     this.attempt = 0;
+    this.setState('open');
     const reconnect = this.everOpened;
     this.everOpened = true;
     this.scheduleKeepalive();
@@ -259,7 +348,9 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     const results = await Promise.allSettled(
       rooms.map((room) => {
         const { id, reply } = this.pending.create<JoinedEvent>(this.options.requestTimeoutMs);
-        this.transmit({ action: 'join', room, id });
+        // Resume: the server replays what this room missed after the last message we delivered.
+        const since = this.roomHandles.get(room)?.lastSeq;
+        this.transmit(since === undefined ? { action: 'join', room, id } : { action: 'join', room, id, since });
         return reply;
       }),
     );
@@ -283,6 +374,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     this.ready = false;
     this.retiring = undefined;
     this.clearTimers();
+    this.endJoinWaits();
     this.pending.rejectSent(
       (id) => new SwitchboardError('DISCONNECTED', `The connection closed (code ${code}) before the reply to ${id} arrived.`, id),
     );
@@ -304,7 +396,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     // Recycling a healthy connection needs no backoff; a drop does.
     const delayMs = cause === 'max-age' ? 0 : backoffDelay(this.attempt, this.options.backoff, this.random);
     this.attempt += 1;
-    this.currentState = 'reconnecting';
+    this.setState('reconnecting');
     this.emit('reconnecting', { attempt: this.attempt, delayMs, reason: cause });
     this.reconnectTimer = this.clock.setTimeout(() => {
       if (this.currentState === 'reconnecting') this.openSocket();
@@ -342,6 +434,11 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
   }
 
   private transmit(frame: ClientFrame): void {
+    if (frame.action === 'join') {
+      // The room's messages may now arrive before `joined`, which may set their baseline.
+      this.roomFor(frame.room).joinSent();
+      if (frame.id !== undefined) this.joinIds.set(frame.id, frame.room);
+    }
     this.socket?.send(JSON.stringify(frame));
     if (frame.id !== undefined) this.pending.markSent(frame.id);
     this.scheduleKeepalive();
@@ -377,12 +474,16 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     switch (frame.event) {
       case 'error': {
         const error = new SwitchboardError(frame.error.code, frame.error.message, id);
-        if (id !== undefined) this.pending.reject(id, error);
+        if (id !== undefined) {
+          this.endJoinWait(id);
+          this.pending.reject(id, error);
+        }
         this.emit('error', error);
         return;
       }
       case 'joined':
         this.joinedRooms.add(frame.room);
+        if (id !== undefined) this.joinIds.delete(id);
         break;
       case 'left':
         this.joinedRooms.delete(frame.room);
@@ -391,18 +492,46 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     if (id !== undefined) this.pending.resolve(id, frame);
     switch (frame.event) {
       case 'message':
-        this.emit('message', frame);
+        // Room messages with a seq go through their room, which emits them here once, in order.
+        if (isRoomMessage(frame) && Number.isInteger(frame.seq)) this.roomFor(frame.room).receive(frame);
+        else this.emit('message', frame);
         break;
       case 'joined':
         this.emit('joined', frame);
+        this.roomFor(frame.room).joinedReceived(frame);
         break;
       case 'left':
         this.emit('left', frame);
+        this.roomFor(frame.room).leftReceived(frame);
         break;
       case 'pong':
         this.emit('pong', frame);
         break;
+      case 'presence':
+        this.emit('presence', frame);
+        this.roomFor(frame.room).presenceReceived(frame);
+        break;
+      case 'members':
+        this.emit('members', frame);
+        break;
+      case 'history':
+        this.emit('history', frame);
+        break;
     }
+  }
+
+  /** A join was refused: its room stops holding messages for `joined`. */
+  private endJoinWait(id: string): void {
+    const room = this.joinIds.get(id);
+    if (room === undefined) return;
+    this.joinIds.delete(id);
+    this.roomHandles.get(room)?.joinFailed();
+  }
+
+  /** The connection is gone, and with it every join in flight; the rejoin's replay fills the rooms' gaps. */
+  private endJoinWaits(): void {
+    for (const id of [...this.joinIds.keys()]) this.endJoinWait(id);
+    for (const handle of this.roomHandles.values()) handle.connectionLost();
   }
 
   /** Recycles a retiring connection once the last reply it owed has arrived. */
@@ -438,8 +567,9 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
 
   /** Final state: no more reconnects; everything still waiting is dropped or rejected. */
   private shutDown(): void {
-    this.currentState = 'closed';
+    this.setState('closed');
     this.ready = false;
+    for (const handle of this.roomHandles.values()) handle.dispose();
     this.retiring = undefined;
     this.clearTimers();
     this.clock.clearTimeout(this.reconnectTimer);

@@ -1,0 +1,192 @@
+import type { RoomMessage } from '../protocol';
+import type { Clock } from '../protocol/clock';
+
+/** What to do when fetching a gap's messages from history failed. */
+export type FetchFailure =
+  /** Try again after another wait (a timeout, a rate limit). */
+  | 'retry'
+  /** The connection is gone: the rejoin's replay will fill the gap, so do nothing now. */
+  | 'await-rejoin'
+  /** History cannot be had (e.g. no longer a member): report the range as a gap. */
+  | 'give-up';
+
+export interface SequencerOptions {
+  clock: Clock;
+  /** How long a message that skips ahead waits, after the last progress, before the gap is fetched from history. */
+  gapWaitMs: number;
+  /** Hands one message to the application: called once per `seq`, in increasing order. */
+  deliver(message: RoomMessage): void;
+  /** Reports that the messages `from`..`to` (inclusive) cannot be had: history no longer keeps them. */
+  gap(from: number, to: number): void;
+  /** The retained messages with `from <= seq <= to`, in any order; some may be missing. */
+  fetch(from: number, to: number): Promise<RoomMessage[]>;
+  classifyFailure(err: unknown): FetchFailure;
+}
+
+/**
+ * One room's messages, delivered to the application exactly once and in `seq` order, whatever
+ * order the server's frames arrive in: a replay after `joined` may interleave with live messages
+ * from concurrent fan-outs, a rejoin replays what was already seen, and a frame can go missing.
+ *
+ * - Anything at or below the last delivered `seq` is a duplicate and is dropped.
+ * - A message that skips ahead is held until the messages before it arrive.
+ * - When no progress is made for `gapWaitMs`, the missing range is fetched from history; what
+ *   history no longer has is reported as a gap and skipped.
+ * - While a join is in flight, messages wait for its `joined`, whose `seq` may set the baseline.
+ */
+export class RoomSequencer {
+  private last: number | undefined;
+  private readonly held = new Map<number, RoomMessage>();
+  /** Messages that arrived while a join was in flight: they are judged against the `joined` baseline. */
+  private early: RoomMessage[] = [];
+  private awaitingJoin = false;
+  private timer: unknown;
+  private filling = false;
+  /** Bumped when the sequence restarts, so a history reply for the old one is ignored. */
+  private generation = 0;
+
+  constructor(private readonly options: SequencerOptions) {}
+
+  /** The last `seq` delivered (or the baseline from `joined`); undefined before the room's first join. */
+  get lastSeq(): number | undefined {
+    return this.last;
+  }
+
+  /** Messages held back: waiting for earlier ones, or for `joined`. */
+  get waiting(): number {
+    return this.held.size + this.early.length;
+  }
+
+  /** A join went out: hold every message until its `joined` (or its failure). */
+  expectJoin(): void {
+    this.awaitingJoin = true;
+    this.stopTimer();
+  }
+
+  /**
+   * The server's `joined`. Its `seq` is the baseline for a first join, and also when it is below
+   * the last delivered one: the room's counter expired and restarted.
+   */
+  joined(seq: number | undefined): void {
+    this.awaitingJoin = false;
+    if (seq !== undefined && (this.last === undefined || seq < this.last)) {
+      if (this.last !== undefined) this.restart();
+      this.last = seq;
+    }
+    this.releaseEarly();
+  }
+
+  /** The join failed: the messages held for it are judged against what we had. */
+  joinFailed(): void {
+    this.awaitingJoin = false;
+    this.releaseEarly();
+  }
+
+  /** The connection closed: nothing more arrives until the rejoin, whose replay fills the gaps. */
+  connectionLost(): void {
+    this.stopTimer();
+  }
+
+  /** The room was left: its sequence ends; a later join starts from that join's baseline. */
+  forget(): void {
+    this.restart();
+    this.last = undefined;
+    this.early = [];
+    this.awaitingJoin = false;
+  }
+
+  /** Stops the wait for a gap, for good (the client closed). */
+  dispose(): void {
+    this.stopTimer();
+  }
+
+  /** One room message from the server, live, replayed, or from history. */
+  accept(message: RoomMessage): void {
+    if (this.awaitingJoin) {
+      this.early.push(message);
+      return;
+    }
+    // No baseline (a server that sent no `joined.seq`): the first message starts the sequence.
+    if (this.last === undefined) this.last = message.seq - 1;
+    if (message.seq <= this.last || this.held.has(message.seq)) return;
+    this.held.set(message.seq, message);
+    const progressed = this.drain();
+    // The wait restarts only on progress: a steady live stream past a hole must not postpone its fill forever.
+    if (this.held.size === 0) this.stopTimer();
+    else if (progressed || this.timer === undefined) this.startTimer();
+  }
+
+  private releaseEarly(): void {
+    const early = this.early;
+    this.early = [];
+    for (const message of early) this.accept(message);
+    if (this.held.size > 0 && this.timer === undefined) this.startTimer();
+  }
+
+  /** Delivers every held message that is next in line; says whether it delivered any. */
+  private drain(): boolean {
+    let progressed = false;
+    for (;;) {
+      const next = this.last === undefined ? undefined : this.held.get(this.last + 1);
+      if (!next) return progressed;
+      this.held.delete(next.seq);
+      this.last = next.seq;
+      progressed = true;
+      this.options.deliver(next);
+    }
+  }
+
+  /** Fetches the holes below the highest held message from history; what history lacks becomes a gap. */
+  private async fill(): Promise<void> {
+    this.timer = undefined;
+    if (this.filling || this.awaitingJoin || this.held.size === 0 || this.last === undefined) return;
+    const from = this.last + 1;
+    const to = Math.max(...this.held.keys()) - 1;
+    const generation = this.generation;
+    this.filling = true;
+    let messages: RoomMessage[] = [];
+    try {
+      messages = await this.options.fetch(from, to);
+    } catch (err: unknown) {
+      const failure = this.options.classifyFailure(err);
+      if (failure !== 'give-up') {
+        this.filling = false;
+        if (failure === 'retry' && generation === this.generation && !this.awaitingJoin) this.startTimer();
+        return;
+      }
+    }
+    this.filling = false;
+    if (generation !== this.generation) return;
+    for (const message of messages) if (message.seq >= from && message.seq <= to) this.accept(message);
+    // A rejoin started meanwhile: its replay may still bring what history did not.
+    if (this.awaitingJoin) return;
+    for (let last = this.last; last !== undefined && last < to && this.held.size > 0; last = this.last) {
+      const next = Math.min(...this.held.keys());
+      if (next > last + 1) {
+        const gapEnd = Math.min(next - 1, to);
+        this.last = gapEnd;
+        this.options.gap(last + 1, gapEnd);
+      }
+      // Held messages are all above `last`, so this always progresses; the check keeps a broken invariant from spinning.
+      if (!this.drain()) break;
+    }
+    if (this.held.size > 0) this.startTimer();
+    else this.stopTimer();
+  }
+
+  private restart(): void {
+    this.generation += 1;
+    this.held.clear();
+    this.stopTimer();
+  }
+
+  private startTimer(): void {
+    this.options.clock.clearTimeout(this.timer);
+    this.timer = this.options.clock.setTimeout(() => void this.fill(), this.options.gapWaitMs);
+  }
+
+  private stopTimer(): void {
+    this.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
