@@ -97,16 +97,27 @@ describe('SwitchboardStack', () => {
     ['join', 'SwitchboardJoinHandlerFunction'],
     ['leave', 'SwitchboardLeaveHandlerFunction'],
     ['ping', 'SwitchboardPingHandlerFunction'],
+    ['history', 'SwitchboardHistoryHandlerFunction'],
   ])('wires route %s to its function, %s', (routeKey, logicalIdPrefix) => {
     expect(functionLogicalIdFor(routeKey)).toMatch(new RegExp(`^${logicalIdPrefix}[0-9A-F]{8}$`));
   });
 
   it('names every route in the route table', () => {
-    expect(ROUTES.map((r) => r.routeKey).sort()).toEqual(['$connect', '$default', '$disconnect', 'join', 'leave', 'message', 'ping']);
+    expect(ROUTES.map((r) => r.routeKey).sort()).toEqual([
+      '$connect',
+      '$default',
+      '$disconnect',
+      'history',
+      'join',
+      'leave',
+      'members',
+      'message',
+      'ping',
+    ]);
   });
 
   it('answers the sender through route responses on every message route, never on $connect/$disconnect', () => {
-    const twoWay = ['$default', 'message', 'join', 'leave', 'ping'];
+    const twoWay = ['$default', 'message', 'join', 'leave', 'ping', 'members', 'history'];
     template.resourceCountIs('AWS::ApiGatewayV2::RouteResponse', twoWay.length);
     for (const routeKey of twoWay) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, RouteResponseSelectionExpression: '$default' });
@@ -123,8 +134,8 @@ describe('SwitchboardStack', () => {
       DefaultRouteSettings: { ThrottlingBurstLimit: 1000, ThrottlingRateLimit: 500 },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"connectionId":"\\$context.connectionId"') },
     });
-    // One per route function, one for the $connect authorizer, one for access logs.
-    template.resourceCountIs('AWS::Logs::LogGroup', ROUTES.length + 2);
+    // One per route function, one for the Publish function, one for the $connect authorizer, one for access logs.
+    template.resourceCountIs('AWS::Logs::LogGroup', ROUTES.length + 3);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -143,7 +154,7 @@ describe('SwitchboardStack', () => {
 
   it('runs every function on nodejs24.x, arm64, with source maps and a timeout under 29 s', () => {
     const fns = Object.values(resourcesOfType<LambdaFunctionProperties>('AWS::Lambda::Function'));
-    expect(fns).toHaveLength(ROUTES.length + 1); // and the $connect authorizer
+    expect(fns).toHaveLength(ROUTES.length + 2); // and the Publish function and the $connect authorizer
     for (const fn of fns) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
@@ -180,7 +191,12 @@ describe('SwitchboardStack', () => {
       [ENV.maxRoomsPerConnection]: '20',
       [ENV.maxRoomMembers]: '1000',
     });
-    expect(env('join')[ENV.callbackUrl]).toBeUndefined();
+    expect(env('members')[ENV.callbackUrl]).toBeUndefined();
+    // join posts a resume's `joined` and replay to the joiner; message fans out; join, leave and
+    // $disconnect send presence events.
+    expect(JSON.stringify(env('leave')[ENV.callbackUrl])).toContain('/dev');
+    expect(JSON.stringify(env('$disconnect')[ENV.callbackUrl])).toContain('/dev');
+    expect(JSON.stringify(env('join')[ENV.callbackUrl])).toContain('/dev');
     expect(JSON.stringify(env('message')[ENV.callbackUrl])).toContain('/dev');
     expect(env('ping')[ENV.tableName]).toBeUndefined();
   });
@@ -200,7 +216,7 @@ describe('monitoring', () => {
   it('alarms on errors and throttles of every handler and of the authorizer', () => {
     for (const metricName of ['Errors', 'Throttles']) {
       const alarms = template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/Lambda', MetricName: metricName } });
-      expect(Object.keys(alarms)).toHaveLength(ROUTES.length + 1);
+      expect(Object.keys(alarms)).toHaveLength(ROUTES.length + 2); // and the Publish function and the authorizer
       const authorizerAlarms = Object.keys(alarms).filter((id) => id.startsWith(`MonitoringAuthorizer${metricName}`));
       expect(authorizerAlarms).toHaveLength(1);
     }
@@ -283,21 +299,23 @@ describe('cdk-nag', () => {
     const suppressed = nag!.suppressedViolations;
     const rules = suppressed.map((v) => v.ruleName.replace(/\[.*$/, ''));
     // APIG4 once per route but $connect, which carries the authorizer; IAM4 for the account logging
-    // role; IAM5 once per function that posts; COG2 (MFA optional) and COG8 (no Plus plan) on the user pool.
+    // role; IAM5 once per function that posts (the Publish function too); COG2 (MFA optional) and COG8
+    // (no Plus plan) on the user pool.
     const apig4 = suppressed
       .filter((v) => v.ruleName === 'AwsSolutions-APIG4')
       .flatMap((v) => v.violatingConstructs.map((c) => c.constructPath));
     expect(apig4).toHaveLength(ROUTES.length - 1);
     expect(apig4.some((p) => p.includes('$connect'))).toBe(false);
     expect(rules.filter((r) => r === 'AwsSolutions-IAM4')).toHaveLength(1);
-    expect(rules.filter((r) => r === 'AwsSolutions-IAM5')).toHaveLength(ROUTES.filter((r) => r.manageConnections).length);
+    const posting = [...ROUTES.filter((r) => r.manageConnections).map((r) => r.id), 'Publish'];
+    expect(rules.filter((r) => r === 'AwsSolutions-IAM5')).toHaveLength(posting.length);
     expect(new Set(rules)).toEqual(
       new Set(['AwsSolutions-APIG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-COG2', 'AwsSolutions-COG8']),
     );
     const iam5 = suppressed.filter((v) => v.ruleName.startsWith('AwsSolutions-IAM5'));
     for (const finding of iam5) {
       expect(finding.ruleName).toContain('/dev/*/@connections/*]');
-      expect(finding.violatingConstructs.every((c) => /\/MessageHandler\/Role\//.test(c.constructPath))).toBe(true);
+      expect(finding.violatingConstructs.every((c) => posting.some((id) => c.constructPath.includes(`/${id}Handler/Role/`)))).toBe(true);
     }
   });
 
