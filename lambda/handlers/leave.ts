@@ -1,6 +1,6 @@
 import { leaveRoom } from '../core/actions';
 import { ENV, positiveIntEnv, ROOM_DEFAULTS } from '../core/config';
-import { announceDeparture, presenceFanout, presenceUserId } from '../core/presence';
+import { announceDeparture, identityOf, presenceFanout, presenceUserId } from '../core/presence';
 import { roomPolicyFromEnv } from '../core/room-rules';
 import { logger } from '../core/telemetry';
 import { createNotifier, createPresenceStore, createStore } from './clients';
@@ -16,7 +16,7 @@ const { presence } = presenceFanout(store, createNotifier(), {
 
 /** `leave`: remove the sender from a room it is in; its user's last connection there is a presence `left`. */
 export const handler = actionRoute('leave', (frame, connectionId, context, request) => {
-  const userId = presenceUserId(request.authorizer?.userId?.toString(), connectionId);
+  const userId = presenceUserId(identityOf(request).userId, connectionId);
   return leaveRoom(frame, connectionId, store, (room) =>
     announceDeparture(room, userId, connectionId, { ...presence, remainingMs: () => context.getRemainingTimeInMillis() }),
   );
