@@ -15,6 +15,8 @@ export async function buildWeb(outdir = path.join(WEB_DIR, 'dist')): Promise<str
     platform: 'browser',
     format: 'iife',
     target: ['es2020'],
+    // Small for hosting; the source map keeps it readable in the browser's tools.
+    minify: true,
     sourcemap: true,
     logLevel: 'warning',
   });

@@ -1,23 +1,52 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { type Emulator, startEmulator } from '../../local/emulator';
+import { LOCAL_PASSWORD } from '../../protocol';
 import { buildWeb } from '../../web/build';
 import { appAssembly } from '../support/app-assembly';
 import { launchChromium } from '../support/browser';
 
 const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 
-/** The chat page served by the emulator running the real app, in two real Chromium pages. */
+/** The test's handle on a page's WebSockets, installed before the page's own script runs. */
+interface PageNetwork {
+  /** While true, new connections go to a port nothing listens on, so they fail as against a server that is down. */
+  blocked: boolean;
+  sockets: WebSocket[];
+}
+declare global {
+  interface Window {
+    pageNetwork?: PageNetwork;
+  }
+}
+
+/** A loopback port with nothing listening on it (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The chat page served by the emulator running the real app, in real Chromium pages that sign in
+ * through the page's own form (the emulator's Cognito-compatible InitiateAuth).
+ */
 describe('chat page in Chromium', () => {
   let emulator: Emulator;
   let browser: Browser;
+  let deadPort: number;
   const emulatorLog: string[] = [];
 
   beforeAll(async () => {
     const webDir = await buildWeb();
     emulator = await startEmulator({ assemblyDir: appAssembly(), port: 0, dynamodbPort: 0, webDir, log: (line) => emulatorLog.push(line) });
     browser = await launchChromium();
+    deadPort = await closedPort();
     await mkdir(ARTIFACTS, { recursive: true });
   }, 120_000);
 
@@ -29,10 +58,37 @@ describe('chat page in Chromium', () => {
     await writeFile(path.join(ARTIFACTS, 'chat-e2e-emulator.log'), emulatorLog.join('\n'));
   });
 
-  async function openChat(): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 560 } });
+  /** Opens the page; it shows its sign-in form. */
+  async function openPage(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
     page.on('pageerror', (err) => emulatorLog.push(`page error: ${err.message}`));
+    // Every WebSocket the page makes is a real one; the test can close it and make the next attempts fail.
+    await page.addInitScript((port: number) => {
+      const Native = window.WebSocket;
+      const network: PageNetwork = { blocked: false, sockets: [] };
+      window.pageNetwork = network;
+      window.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(network.blocked ? `ws://127.0.0.1:${port}/` : url, protocols);
+          network.sockets.push(this);
+        }
+      };
+    }, deadPort);
     await page.goto(`${emulator.httpUrl}/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    return page;
+  }
+
+  /** Signs in through the form with the emulator's local password, and waits for the connection. */
+  async function signIn(page: Page, user: string, password = LOCAL_PASSWORD): Promise<void> {
+    await page.getByLabel('User name').fill(user);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  async function openChat(user: string): Promise<Page> {
+    const page = await openPage();
+    await signIn(page, user);
     await page.locator('#status[data-state="open"]').waitFor();
     return page;
   }
@@ -43,53 +99,131 @@ describe('chat page in Chromium', () => {
     await page.getByRole('button', { name: `Leave ${room}` }).waitFor();
   }
 
-  test('two pages join a room; one sends, the other shows it with its sender, the sender sees its ack', async () => {
-    const alice = await openChat();
-    const bob = await openChat();
+  async function send(page: Page, room: string, text: string): Promise<void> {
+    await page.getByLabel('To', { exact: true }).selectOption(room);
+    await page.getByLabel('Message', { exact: true }).fill(text);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+  }
+
+  /** The texts of a room's lines in a page's log, top to bottom. */
+  async function roomLines(page: Page, room: string): Promise<string[]> {
+    return page.locator(`#log li[data-room="${room}"] .text`).allTextContents();
+  }
+
+  /**
+   * Leaves the page, as closing its tab would: its WebSocket closes. Not page.close(): the
+   * @sparticuz/chromium build runs single-process, and closing a page's context can end the browser.
+   */
+  async function closeTab(...pages: Page[]): Promise<void> {
+    await Promise.all(pages.map((page) => page.goto('about:blank')));
+  }
+
+  function members(page: Page, room: string) {
+    return page.getByRole('list', { name: `Members of ${room}` });
+  }
+
+  test('two people sign in through the form, see who they are and each other, and chat; own lines read "you"', async () => {
+    const alice = await openPage();
+    // A wrong password is refused by the (local) Cognito InitiateAuth, and the form says why.
+    await signIn(alice, 'alice', 'not-the-password');
+    await alice.getByText('NotAuthorizedException: Incorrect username or password.').waitFor();
+    await signIn(alice, 'alice');
+    await alice.locator('#status[data-state="open"]').waitFor();
+    expect(await alice.locator('#whoami').textContent()).toBe('You are alice (local-alice)');
+    expect(await alice.locator('#sign-in').isHidden()).toBe(true);
+
+    const bob = await openChat('bob');
     await join(alice, 'lobby');
+    await members(alice, 'lobby').getByText('local-alice (you)').waitFor();
     await join(bob, 'lobby');
+    // Presence: bob's join reaches alice's member list; bob's own list (from members()) has both.
+    await members(alice, 'lobby').getByText('local-bob').waitFor();
+    await members(bob, 'lobby').getByText('local-alice').waitFor();
 
-    await alice.getByLabel('Message', { exact: true }).fill('Hello from Alice');
-    await alice.getByRole('button', { name: 'Send', exact: true }).click();
-
+    await send(alice, 'lobby', 'Hello from Alice');
     const received = bob.locator('#log li.room-message', { hasText: 'Hello from Alice' });
     await received.waitFor();
-    expect(await received.locator('.room').textContent()).toBe('#lobby');
-    // Each page signed in through the emulator's token endpoint (a guest name); the sender is named by its user id.
-    expect(await received.locator('.from').textContent()).toMatch(/^local-guest-[0-9a-f]{6}$/);
-    const ack = alice.locator('#log li.ack', { hasText: 'Received: Hello from Alice' });
-    await ack.waitFor();
-    expect(await ack.textContent()).toContain('delivered to 1');
-    expect(await alice.getByRole('alert').isHidden()).toBe(true);
+    expect(await received.locator('.from').textContent()).toBe('local-alice');
+    const mine = alice.locator('#log li.own', { hasText: 'Hello from Alice' });
+    await mine.locator('.details', { hasText: 'delivered to 1' }).waitFor();
+    expect(await mine.locator('.from').textContent()).toBe('you');
+    expect(await alice.locator('#log').textContent()).not.toContain('Received:');
+    expect(await alice.getByRole('alert').filter({ hasText: /./ }).count()).toBe(0);
 
     await alice.screenshot({ path: path.join(ARTIFACTS, 'chat-sender.png') });
     await bob.screenshot({ path: path.join(ARTIFACTS, 'chat-receiver.png') });
+
+    // Bob's last connection leaves: he disappears from alice's list.
+    await closeTab(bob);
+    await members(alice, 'lobby').getByText('local-bob').waitFor({ state: 'detached' });
+    await closeTab(alice);
   });
 
-  test('when the server drops the page, it shows the reconnect and is back in its room', async () => {
-    const connectionIds: string[] = [];
-    const onOpen = (connectionId: string): number => connectionIds.push(connectionId);
-    emulator.gateway.on('open', onOpen);
-    const page = await openChat();
-    await join(page, 'games');
+  test('a page that joins later shows the messages sent before, oldest first, above its "Joined" line', async () => {
+    const carol = await openChat('carol');
+    await join(carol, 'history');
+    for (const text of ['one', 'two', 'three']) await send(carol, 'history', text);
+    await carol.locator('#log li.own', { hasText: 'three' }).locator('.details', { hasText: 'delivered to 0' }).waitFor();
 
-    const deleted = await fetch(`${emulator.managementEndpoint}/@connections/${encodeURIComponent(connectionIds[0])}`, {
-      method: 'DELETE',
+    const dan = await openChat('dan');
+    await join(dan, 'history');
+    const lines = dan.locator('#log li.room-message.history[data-room="history"]');
+    await lines.nth(2).waitFor();
+    expect(await lines.locator('.text').allTextContents()).toEqual(['one', 'two', 'three']);
+    expect(await lines.locator('.from').allTextContents()).toEqual(['local-carol', 'local-carol', 'local-carol']);
+    // History sits above the join; nothing after it yet.
+    expect(await dan.locator('#log li.history + li.system', { hasText: 'Joined #history.' }).count()).toBe(1);
+    await dan.screenshot({ path: path.join(ARTIFACTS, 'chat-history.png') });
+    await closeTab(carol, dan);
+  });
+
+  test('a dropped page says the server is unreachable (no token errors), then resumes: every message once, in order', async () => {
+    const erin = await openChat('erin');
+    const frank = await openChat('frank');
+    await join(erin, 'relay');
+    await join(frank, 'relay');
+    await send(frank, 'relay', 'm1');
+    await erin.locator('#log li.room-message', { hasText: 'm1' }).waitFor();
+    await send(erin, 'relay', 'e1');
+    await erin.locator('#log li.own', { hasText: 'e1' }).locator('.details', { hasText: 'delivered to 1' }).waitFor();
+
+    // Erin's connection drops, and her next attempts fail as against a server that is down.
+    await erin.evaluate(() => {
+      const network = window.pageNetwork as PageNetwork;
+      network.blocked = true;
+      network.sockets[network.sockets.length - 1].close();
     });
-    expect(deleted.status).toBe(204);
-    await page.locator('#log li.system', { hasText: 'Reconnected.' }).waitFor();
-    await page.locator('#status[data-state="open"]').waitFor();
-    // The rejoin's confirmation: a second "Joined #games." after the reconnect.
-    await page.locator('#log li.system', { hasText: 'Joined #games.' }).nth(1).waitFor();
-    await page.getByLabel('Message', { exact: true }).fill('still here');
-    await page.getByRole('button', { name: 'Send', exact: true }).click();
-    await page.locator('#log li.ack', { hasText: 'Received: still here' }).waitFor();
-    emulator.gateway.off('open', onOpen);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'chat-reconnected.png') });
+    await erin.locator('#status-text', { hasText: /^server unreachable, retrying (in \d+s|now…)$/ }).waitFor();
+    for (const text of ['m2', 'm3', 'm4']) await send(frank, 'relay', text);
+    await frank
+      .locator('#log li.own', { hasText: 'm4' })
+      .locator('.details', { hasText: /delivered to \d/ })
+      .waitFor();
+    await erin.screenshot({ path: path.join(ARTIFACTS, 'chat-unreachable.png') });
+
+    await erin.evaluate(() => ((window.pageNetwork as PageNetwork).blocked = false));
+    // Resumed from the last message she had (m1): her own e1, which the server never sends back to its sender, and m2-m4.
+    await erin.locator('#log li.system', { hasText: 'Rejoined #relay: 4 messages replayed.' }).waitFor({ timeout: 15_000 });
+    await send(frank, 'relay', 'm5');
+    await erin.locator('#log li.room-message', { hasText: 'm5' }).waitFor();
+
+    expect(await roomLines(erin, 'relay')).toEqual(['m1', 'e1', 'm2', 'm3', 'm4', 'm5']);
+    // Each line carries its room's seq: consecutive, so nothing was skipped or shown twice.
+    const seqs = (
+      await erin.locator('#log li[data-room="relay"]').evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.seq))
+    ).map(Number);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0] + i));
+    // The status line told of the outage; the log has no token errors, no errors at all.
+    expect(await erin.locator('#log li.error').count()).toBe(0);
+    await erin.screenshot({ path: path.join(ARTIFACTS, 'chat-resumed.png') });
+    await closeTab(erin, frank);
   });
 
-  test('an error from the server is shown clearly', async () => {
-    const page = await openChat();
+  test('a guest (the emulator only) gets a guest name; an error from the server is shown clearly', async () => {
+    const page = await openPage();
+    await page.getByRole('button', { name: 'Continue as guest' }).click();
+    await page.locator('#status[data-state="open"]').waitFor();
+    expect(await page.locator('#whoami').textContent()).toMatch(/^You are guest-[0-9a-f]{6} \(local-guest-[0-9a-f]{6}\)$/);
     // Bypass the page's own checks: a room message to a room we never joined.
     await page.evaluate(() => {
       const target = document.querySelector<HTMLSelectElement>('#target');
@@ -99,9 +233,102 @@ describe('chat page in Chromium', () => {
     });
     await page.getByLabel('Message', { exact: true }).fill('anyone?');
     await page.getByRole('button', { name: 'Send', exact: true }).click();
-    const alert = page.getByRole('alert');
+    const alert = page.locator('#error');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('NOT_IN_ROOM');
+    expect(await page.locator('#log li.own.failed', { hasText: 'anyone?' }).textContent()).toContain('not sent: NOT_IN_ROOM');
     await page.screenshot({ path: path.join(ARTIFACTS, 'chat-error.png') });
+    await closeTab(page);
+  });
+});
+
+/**
+ * The server really goes away: the emulator stops, and starts again on the same port with the same
+ * data dir (tables and the local issuer's key kept), as `npm start -- --data-dir` would.
+ */
+describe('chat page across an emulator restart', () => {
+  let emulator: Emulator;
+  let browser: Browser;
+  let dataDir: string;
+  let webDir: string;
+  const emulatorLog: string[] = [];
+
+  const start = (port: number) =>
+    startEmulator({
+      assemblyDir: appAssembly(),
+      port,
+      dynamodbPort: 0,
+      webDir,
+      dataDir,
+      localIssuerDir: dataDir,
+      log: (line) => emulatorLog.push(line),
+    });
+
+  beforeAll(async () => {
+    webDir = await buildWeb();
+    dataDir = await mkdtemp(path.join(tmpdir(), 'switchboard-chat-restart-'));
+    emulator = await start(0);
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await emulator?.settled();
+    await emulator?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    await writeFile(path.join(ARTIFACTS, 'chat-restart-emulator.log'), emulatorLog.join('\n'));
+  });
+
+  async function openChat(user: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+    await page.goto(`${emulator.httpUrl}/`);
+    await page.getByLabel('User name').fill(user);
+    await page.getByLabel('Password').fill(LOCAL_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#status[data-state="open"]').waitFor();
+    await page.getByLabel('Room', { exact: true }).fill('restart');
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await page.getByRole('button', { name: 'Leave restart' }).waitFor();
+    return page;
+  }
+
+  async function send(page: Page, text: string): Promise<void> {
+    await page.getByLabel('Message', { exact: true }).fill(text);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page
+      .locator('#log li.own', { hasText: text })
+      .locator('.details', { hasText: /delivered to \d/ })
+      .waitFor({ timeout: 15_000 });
+  }
+
+  test('while it is down the page says so in one line; after it is back the room goes on where it was', async () => {
+    const hana = await openChat('hana');
+    const ivan = await openChat('ivan');
+    await send(ivan, 'before');
+    await hana.locator('#log li.room-message', { hasText: 'before' }).waitFor();
+
+    const port = emulator.port;
+    await emulator.stop();
+    await hana.locator('#status-text', { hasText: /^server unreachable, retrying (in \d+s|now…)$/ }).waitFor({ timeout: 10_000 });
+    // Sent while the server is down: queued by ivan's client, sent once it is back.
+    await ivan.getByLabel('Message', { exact: true }).fill('queued');
+    await ivan.getByRole('button', { name: 'Send', exact: true }).click();
+
+    emulator = await start(port);
+    await ivan
+      .locator('#log li.own', { hasText: 'queued' })
+      .locator('.details', { hasText: /delivered to \d/ })
+      .waitFor({ timeout: 15_000 });
+    await hana.locator('#log li.system', { hasText: /^Rejoined #restart/ }).waitFor({ timeout: 15_000 });
+    await send(ivan, 'after');
+    await hana.locator('#log li.room-message', { hasText: 'after' }).waitFor();
+
+    expect(await hana.locator('#log li[data-room="restart"] .text').allTextContents()).toEqual(['before', 'queued', 'after']);
+    // The room's counter and history survived the restart: the seqs go on from where they were.
+    expect(
+      await hana.locator('#log li[data-room="restart"]').evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.seq)),
+    ).toEqual(['1', '2', '3']);
+    expect(await hana.locator('#log li.error').count()).toBe(0);
+    await hana.screenshot({ path: path.join(ARTIFACTS, 'chat-restarted.png') });
   });
 });

@@ -1,9 +1,16 @@
-import { SwitchboardError, connect, isRoomMessage } from '../../client';
-import { fetchJson, resolveConnection } from './config';
+import { LOCAL_PASSWORD } from '../../protocol';
+import { type Clock, systemClock } from '../../protocol/clock';
+import { connect } from '../../client';
+import { wireChat } from './chat';
+import { type PageAuth, fetchJson, guestTokenSource, resolveConnection } from './config';
+import { initiateAuth } from './sign-in';
+import { statusClass, statusText } from './status';
+import { TokenCache } from './token-cache';
 import { ChatView } from './view';
 
-/** Wires the client's events to the view, and the view's requests to the client. */
+/** Finds the server, gets a token (signing in when the stage asks for it), connects, and wires the chat. */
 async function main(): Promise<void> {
+  const clock = systemClock;
   const view = new ChatView(document);
   let connection;
   try {
@@ -13,52 +20,67 @@ async function main(): Promise<void> {
     view.addError('CONFIG', err instanceof Error ? err.message : String(err));
     return;
   }
+  const { websocketUrl, auth } = connection;
 
-  const client = connect(connection.websocketUrl, { token: connection.token });
-  view.setStatus('connecting', `Connecting to ${connection.websocketUrl}…`);
-
-  client.on('open', ({ reconnect }) => {
-    view.setStatus('open', 'Connected');
-    view.addSystem(reconnect ? 'Reconnected.' : `Connected to ${connection.websocketUrl}.`);
-  });
-  client.on('close', ({ code, willReconnect }) => {
-    if (!willReconnect) view.setStatus('closed', `Disconnected (code ${code})`);
-  });
-  client.on('reconnecting', ({ attempt, delayMs }) => {
-    view.setStatus('reconnecting', `Reconnecting (attempt ${attempt}, in ${(delayMs / 1000).toFixed(1)} s)…`);
-  });
-  client.on('message', (frame) => (isRoomMessage(frame) ? view.addRoomMessage(frame) : view.addAck(frame)));
-  client.on('joined', ({ room }) => {
-    view.setRooms([...client.rooms], room);
-    view.addSystem(`Joined #${room}.`);
-  });
-  client.on('left', ({ room }) => {
-    view.setRooms([...client.rooms]);
-    view.addSystem(`Left #${room}.`);
-  });
-  client.on('error', (err) => view.addError(err.code, err.message));
-  client.on('dropped', ({ frame, reason }) =>
-    view.addError(
-      'DROPPED',
-      `A "${frame.action}" frame was not sent: ${reason === 'queue-full' ? 'too many were waiting for the connection' : 'the client closed'}.`,
-    ),
-  );
-
-  // Server errors arrive as `error` events; only errors raised here, before sending, need showing.
-  const attempt = (send: () => void): boolean => {
+  const tokens = tokenCacheFor(auth, websocketUrl, view, clock);
+  if (tokens) {
     try {
-      send();
-      view.clearError();
-      return true;
+      await tokens.get();
     } catch (err: unknown) {
-      if (err instanceof SwitchboardError) view.addError(err.code, err.message);
-      else throw err;
-      return false;
+      view.setStatus('closed', 'Not connected');
+      view.addError('TOKEN', err instanceof Error ? err.message : String(err));
+      return;
+    }
+  } else {
+    view.setIdentity(undefined);
+  }
+
+  const client = connect(websocketUrl, { token: tokens ? () => tokens.get() : undefined, clock });
+  wireChat(client, view, { websocketUrl, clock, selfId: () => tokens?.identity?.userId });
+}
+
+/**
+ * The page's token source for its kind of authentication: the sign-in form (against Cognito or
+ * the emulator's stand-in, with a guest option locally), the emulator's guest tokens, or none.
+ */
+function tokenCacheFor(auth: PageAuth, websocketUrl: string, view: ChatView, clock: Clock): TokenCache | undefined {
+  if (auth.kind === 'none') return undefined;
+  const onIdentity = view.setIdentity.bind(view);
+  if (auth.kind === 'guest') return new TokenCache(guestTokenSource(auth.tokenUrl, fetchJson), clock, undefined, onIdentity);
+  const guest = auth.guestTokenUrl === undefined ? undefined : guestTokenSource(auth.guestTokenUrl, fetchJson);
+  // Once the person chose to be a guest, renewals fetch guest tokens without asking again.
+  let asGuest = false;
+  const signIn = async (): Promise<string> => {
+    if (asGuest && guest) return guest();
+    let error: string | undefined;
+    const signingIn = { state: 'signing-in' } as const;
+    view.setStatus(statusClass(signingIn), statusText(signingIn, clock.now()));
+    for (;;) {
+      const choice = await view.askSignIn({
+        websocketUrl,
+        guest: guest !== undefined,
+        // Only the emulator offers guests, and its one password is no secret.
+        hint: guest ? `Local emulator: any user name, password "${LOCAL_PASSWORD}".` : undefined,
+        error,
+      });
+      try {
+        const token =
+          choice.kind === 'guest' && guest
+            ? await guest()
+            : choice.kind === 'password'
+              ? (await initiateAuth(auth.target, choice)).idToken
+              : undefined;
+        if (token !== undefined) {
+          asGuest = choice.kind === 'guest';
+          view.hideSignIn();
+          return token;
+        }
+      } catch (err: unknown) {
+        error = err instanceof Error ? err.message : String(err);
+      }
     }
   };
-  view.onJoin((room) => attempt(() => client.send('join', { room })));
-  view.onLeave((room) => attempt(() => client.send('leave', { room })));
-  view.onSend((data, room) => attempt(() => client.send('message', room === undefined ? { data } : { data, room })));
+  return new TokenCache(signIn, clock, undefined, onIdentity);
 }
 
 void main();

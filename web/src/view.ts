@@ -1,11 +1,43 @@
-import type { MessageAck, RoomMessage } from '../../client';
+import type { RoomMember, RoomMessage } from '../../protocol';
+import type { Identity } from './identity';
+import type { StatusClass } from './status';
 
-export type StatusState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+/** What the person chose in the sign-in form. */
+export type SignInChoice = { readonly kind: 'password'; readonly username: string; readonly password: string } | { readonly kind: 'guest' };
+
+/** How the sign-in form presents itself. */
+export interface SignInPrompt {
+  /** Where the token will be used, so a crafted link to someone else's server is visible. */
+  readonly websocketUrl: string;
+  /** Offer "Continue as guest" (the emulator's guest tokens). */
+  readonly guest: boolean;
+  /** A line under the form, e.g. the emulator's local password. */
+  readonly hint?: string;
+  /** Why the previous attempt failed. */
+  readonly error?: string;
+}
+
+/** A line of our own, sent from this page: confirmed or failed once the server answers. */
+export interface OwnLine {
+  readonly element: HTMLLIElement;
+  /** The server acknowledged it; `details` says how it went (e.g. "delivered to 2"). */
+  confirm(details: string): void;
+  /** It was refused, or never sent. */
+  fail(reason: string): void;
+  /** The connection closed before the acknowledgement: it may or may not have reached the room. */
+  unconfirmed(reason: string): void;
+  /** The room's copy of it came back (a replay or history fill) with its `seq`: it did reach the room. */
+  stored(seq: number): void;
+}
+
+/** The name our own lines carry, in place of our user id. */
+export const SELF_NAME = 'you';
 
 /** The chat page's DOM: renders what happens and reports what the user asks for. Knows nothing of WebSockets. */
 export class ChatView {
   private readonly status: HTMLElement;
   private readonly statusText: HTMLElement;
+  private readonly whoami: HTMLElement;
   private readonly errorBanner: HTMLElement;
   private readonly errorText: HTMLElement;
   private readonly log: HTMLOListElement;
@@ -13,11 +45,15 @@ export class ChatView {
   private readonly target: HTMLSelectElement;
   private readonly roomInput: HTMLInputElement;
   private readonly messageInput: HTMLInputElement;
+  private readonly members = new Map<string, readonly RoomMember[]>();
+  private rooms: readonly string[] = [];
+  private selfId: string | undefined;
   private leaveHandler: (room: string) => void = () => undefined;
 
   constructor(private readonly doc: Document) {
     this.status = this.byId('status');
     this.statusText = this.byId('status-text');
+    this.whoami = this.byId('whoami');
     this.errorBanner = this.byId('error');
     this.errorText = this.byId('error-text');
     this.log = this.byId('log');
@@ -47,9 +83,61 @@ export class ChatView {
     });
   }
 
-  setStatus(state: StatusState, text: string): void {
+  /** Shows who we are; undefined for a connection without a token. */
+  setIdentity(identity: Identity | undefined): void {
+    this.selfId = identity?.userId;
+    this.whoami.replaceChildren();
+    if (!identity) {
+      this.whoami.append('You are ', this.span('name', 'guest'), ' (no sign-in)');
+    } else {
+      this.whoami.append('You are ', this.span('name', identity.name));
+      if (identity.userId !== identity.name) this.whoami.append(' ', this.span('user-id', `(${identity.userId})`));
+    }
+    this.renderRooms();
+  }
+
+  /** Shows the sign-in form and resolves with what the person chose; the form stays until {@link hideSignIn}. */
+  askSignIn(prompt: SignInPrompt): Promise<SignInChoice> {
+    const section = this.byId('sign-in');
+    const form = this.byId<HTMLFormElement>('sign-in-form');
+    const username = this.byId<HTMLInputElement>('username');
+    const password = this.byId<HTMLInputElement>('password');
+    const guest = this.byId<HTMLButtonElement>('guest');
+    const hint = this.byId('sign-in-hint');
+    const error = this.byId('sign-in-error');
+    this.byId('sign-in-target').textContent = `Your token will be sent to ${prompt.websocketUrl}`;
+    guest.hidden = !prompt.guest;
+    hint.hidden = prompt.hint === undefined;
+    hint.textContent = prompt.hint ?? '';
+    error.hidden = prompt.error === undefined;
+    error.textContent = prompt.error ?? '';
+    password.value = '';
+    section.hidden = false;
+    (username.value ? password : username).focus();
+    return new Promise((resolve) => {
+      const done = (choice: SignInChoice) => {
+        form.removeEventListener('submit', onSubmit);
+        guest.removeEventListener('click', onGuest);
+        resolve(choice);
+      };
+      const onSubmit = (event: Event) => {
+        event.preventDefault();
+        done({ kind: 'password', username: username.value.trim(), password: password.value });
+      };
+      const onGuest = () => done({ kind: 'guest' });
+      form.addEventListener('submit', onSubmit);
+      guest.addEventListener('click', onGuest);
+    });
+  }
+
+  hideSignIn(): void {
+    this.byId<HTMLInputElement>('password').value = '';
+    this.byId('sign-in').hidden = true;
+  }
+
+  setStatus(state: StatusClass, text: string): void {
     this.status.dataset.state = state;
-    this.statusText.textContent = text;
+    if (this.statusText.textContent !== text) this.statusText.textContent = text;
   }
 
   showError(text: string): void {
@@ -62,26 +150,57 @@ export class ChatView {
     this.errorText.textContent = '';
   }
 
-  addAck(ack: MessageAck): void {
-    const details: string[] = [];
-    if (ack.delivered !== undefined) details.push(`delivered to ${ack.delivered}`);
-    if (ack.failed !== undefined) details.push(`failed for ${ack.failed}`);
-    const item = this.entry('ack');
-    item.append(this.span('text', ack.data));
-    if (details.length > 0) item.append(this.span('details', ` (${details.join(', ')})`));
+  /** A message we are sending: "you: text", then how it went. */
+  addOwnMessage(room: string | undefined, text: string, sentAt: number): OwnLine {
+    const item = this.entry('own pending');
+    if (room !== undefined) item.dataset.room = room;
+    const details = this.span('details', ' (sending…)');
+    if (room !== undefined) item.append(this.span('room', `#${room}`));
+    item.append(this.span('from', SELF_NAME), ': ', this.span('text', text), this.time(sentAt), details);
+    const settle = (state: string, text: string) => {
+      item.classList.remove('pending', 'failed', 'unconfirmed');
+      if (state) item.classList.add(state);
+      details.textContent = ` (${text})`;
+    };
+    return {
+      element: item,
+      confirm: (text) => settle('', text),
+      fail: (reason) => settle('failed', `not sent: ${reason}`),
+      unconfirmed: (reason) => settle('unconfirmed', `not confirmed: ${reason}`),
+      stored: (seq) => {
+        item.dataset.seq = String(seq);
+        // An acknowledgement says more (how many it reached); without one, this is the proof it arrived.
+        if (!item.classList.contains('pending') && !item.classList.contains('unconfirmed')) return;
+        settle('', 'delivered');
+      },
+    };
   }
 
-  addRoomMessage(message: RoomMessage): void {
-    const item = this.entry('room-message');
-    const time = this.doc.createElement('time');
-    const sent = new Date(message.ts);
-    time.dateTime = sent.toISOString();
-    time.textContent = sent.toLocaleTimeString();
-    item.append(this.span('room', `#${message.room}`), this.span('from', message.from), ': ', this.span('text', message.data), time);
+  /**
+   * A room message: from another member, or ours from elsewhere (another tab, history, a replay).
+   * With `before`, it goes above that line (history above the room's "Joined" line).
+   */
+  addRoomMessage(message: RoomMessage, options: { history?: boolean; before?: Element } = {}): HTMLLIElement {
+    const own = message.from === this.selfId;
+    const item = this.doc.createElement('li');
+    item.className = ['room-message', own ? 'own' : '', options.history ? 'history' : ''].filter(Boolean).join(' ');
+    item.dataset.room = message.room;
+    item.dataset.seq = String(message.seq);
+    item.append(
+      this.span('room', `#${message.room}`),
+      this.span('from', own ? SELF_NAME : message.from),
+      ': ',
+      this.span('text', message.data),
+      this.time(message.ts),
+    );
+    this.place(item, options.before);
+    return item;
   }
 
-  addSystem(text: string): void {
-    this.entry('system').textContent = text;
+  addSystem(text: string): HTMLLIElement {
+    const item = this.entry('system');
+    item.textContent = text;
+    return item;
   }
 
   addError(code: string, message: string): void {
@@ -89,20 +208,11 @@ export class ChatView {
     this.showError(`${code}: ${message}`);
   }
 
-  /** Shows the joined rooms, each with a Leave button, and offers them as message targets. */
+  /** Shows the joined rooms, each with its members and a Leave button, and offers them as message targets. */
   setRooms(rooms: readonly string[], select?: string): void {
-    this.roomList.replaceChildren(
-      ...rooms.map((room) => {
-        const item = this.doc.createElement('li');
-        const leave = this.doc.createElement('button');
-        leave.type = 'button';
-        leave.textContent = 'Leave';
-        leave.setAttribute('aria-label', `Leave ${room}`);
-        leave.addEventListener('click', () => this.leaveHandler(room));
-        item.append(this.span('name', `#${room}`), leave);
-        return item;
-      }),
-    );
+    this.rooms = rooms;
+    for (const room of this.members.keys()) if (!rooms.includes(room)) this.members.delete(room);
+    this.renderRooms();
     const current = select ?? this.target.value;
     const echo = this.doc.createElement('option');
     echo.value = '';
@@ -119,12 +229,64 @@ export class ChatView {
     this.target.value = rooms.includes(current) ? current : '';
   }
 
+  /** The members of a joined room, as the server last said. */
+  setMembers(room: string, members: readonly RoomMember[]): void {
+    this.members.set(room, members);
+    this.renderRooms();
+  }
+
+  private renderRooms(): void {
+    this.roomList.replaceChildren(
+      ...this.rooms.map((room) => {
+        const item = this.doc.createElement('li');
+        item.dataset.room = room;
+        const leave = this.doc.createElement('button');
+        leave.type = 'button';
+        leave.textContent = 'Leave';
+        leave.setAttribute('aria-label', `Leave ${room}`);
+        leave.addEventListener('click', () => this.leaveHandler(room));
+        const heading = this.doc.createElement('div');
+        heading.className = 'room-heading';
+        heading.append(this.span('name', `#${room}`), leave);
+        const list = this.doc.createElement('ul');
+        list.className = 'members';
+        list.setAttribute('aria-label', `Members of ${room}`);
+        const members = [...(this.members.get(room) ?? [])].sort((a, b) => a.userId.localeCompare(b.userId));
+        list.append(
+          ...members.map((member) => {
+            const entry = this.doc.createElement('li');
+            entry.dataset.userId = member.userId;
+            entry.textContent = member.userId === this.selfId ? `${member.userId} (you)` : member.userId;
+            if (member.connections > 1) entry.append(this.span('connections', ` ×${member.connections}`));
+            return entry;
+          }),
+        );
+        item.append(heading, list);
+        return item;
+      }),
+    );
+  }
+
   private entry(kind: string): HTMLLIElement {
     const item = this.doc.createElement('li');
     item.className = kind;
-    this.log.append(item);
-    item.scrollIntoView({ block: 'end' });
+    this.place(item);
     return item;
+  }
+
+  private place(item: HTMLLIElement, before?: Element): void {
+    if (before && before.parentNode === this.log) this.log.insertBefore(item, before);
+    else this.log.append(item);
+    item.scrollIntoView({ block: 'end' });
+  }
+
+  /** A time of day, from ms since the epoch. */
+  private time(at: number): HTMLTimeElement {
+    const time = this.doc.createElement('time');
+    const date = new Date(at);
+    time.dateTime = date.toISOString();
+    time.textContent = date.toLocaleTimeString();
+    return time;
   }
 
   private span(className: string, text: string): HTMLSpanElement {
