@@ -70,6 +70,17 @@ export class SwitchboardMonitoring extends Construct {
         `The ${routeKey} handler was throttled (account or reserved concurrency).`,
       );
     }
+    // A backend's publish that throws is reported to it as a function error; an async invoker retries.
+    alarm(
+      'PublishErrors',
+      api.publishFunction.function.metricErrors({ period }),
+      'The Publish function threw; backends saw a function error.',
+    );
+    alarm(
+      'PublishThrottles',
+      api.publishFunction.function.metricThrottles({ period }),
+      'The Publish function was throttled (account or reserved concurrency).',
+    );
     const authorizer = api.auth.function?.function;
     if (authorizer) {
       // A crashing authorizer turns every handshake into a 500: nobody can connect.
@@ -111,7 +122,7 @@ export class SwitchboardMonitoring extends Construct {
     );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
-    const allFunctions = [...Object.values(api.functions), ...(api.auth.function ? [api.auth.function] : [])];
+    const allFunctions = [...Object.values(api.functions), api.publishFunction, ...(api.auth.function ? [api.auth.function] : [])];
     const fnMetrics = (pick: (fn: SwitchboardApi['functions'][string]) => cloudwatch.IMetric) => allFunctions.map((fn) => pick(fn));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({

@@ -21,6 +21,10 @@ export class SwitchboardStack extends Stack {
     new CfnOutput(this, 'CallbackUrl', { value: this.switchboard.callbackUrl, description: 'The @connections management endpoint.' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'CloudWatch dashboard.' });
     new CfnOutput(this, 'TableName', { value: this.switchboard.table.tableName, description: 'Connections and room memberships.' });
+    new CfnOutput(this, 'PublishFunctionName', {
+      value: this.switchboard.publishFunction.function.functionName,
+      description: 'Invoke with {"room","data","from"?} to publish to a room (npm run publish -- --stack <name>).',
+    });
     const { userPool, userPoolClient } = this.switchboard.auth;
     if (userPool && userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId, description: 'The Cognito user pool whose users may connect.' });

@@ -4,3 +4,4 @@ export * from './frames';
 export * from './limits';
 export * from './local-endpoints';
 export * from './parse';
+export * from './publish';

@@ -141,11 +141,7 @@ export interface JoinHistoryDeps {
  * client orders by `seq`. A `since` at or past the latest (the room's counter expired and
  * restarted) gets `joined` with no replay: `seq` is the client's new baseline.
  */
-export async function completeJoin(
-  frame: JoinRequest,
-  connectionId: string,
-  deps: JoinHistoryDeps,
-): Promise<JoinedEvent | undefined> {
+export async function completeJoin(frame: JoinRequest, connectionId: string, deps: JoinHistoryDeps): Promise<JoinedEvent | undefined> {
   const seq = await deps.history.latestSeq(frame.room);
   if (frame.since === undefined) return withId({ event: 'joined', room: frame.room, seq }, frame.id);
   const replay = frame.since < seq ? await deps.history.since(frame.room, frame.since, seq) : [];
@@ -163,10 +159,7 @@ export async function completeJoin(
  * every member of the room (none excluded) as `from` ("server" by default). Bad input is answered
  * `{ error }`, never thrown.
  */
-export async function publishToRoom(
-  payload: unknown,
-  deps: RoomMessageDeps & { remainingMs?: () => number },
-): Promise<PublishResponse> {
+export async function publishToRoom(payload: unknown, deps: RoomMessageDeps & { remainingMs?: () => number }): Promise<PublishResponse> {
   const parsed = parsePublishRequest(payload);
   if (!parsed.ok) return parsed.error;
   const { room, data, from = SERVER_SENDER } = parsed.request;

@@ -130,7 +130,11 @@ describe('message', () => {
     });
     // The history keeps exactly what the member received.
     const [put] = ddb.commandCalls(BatchWriteCommand)[0].args[0].input.RequestItems!.Connections;
-    expect(put.PutRequest!.Item).toMatchObject({ pk: 'HIST#lobby', sk: 'MSG#000000000000007', frame: postedText(delivered[0].args[0].input.Data) });
+    expect(put.PutRequest!.Item).toMatchObject({
+      pk: 'HIST#lobby',
+      sk: 'MSG#000000000000007',
+      frame: postedText(delivered[0].args[0].input.Data),
+    });
   });
 
   it('counts messages, deliveries and pruned members as metrics', async () => {

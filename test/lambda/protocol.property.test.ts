@@ -16,17 +16,22 @@ function replyFor(body: string): ServerFrame {
     case 'message':
       return messageAck(parsed.frame.data, { id: parsed.frame.id, delivered: 1_000_000, failed: 1_000_000 });
     case 'join':
-      return { event: 'joined', room: parsed.frame.room, id: parsed.frame.id };
+      return { event: 'joined', room: parsed.frame.room, seq: Number.MAX_SAFE_INTEGER, replay: 1000, id: parsed.frame.id };
     case 'leave':
       return { event: 'left', room: parsed.frame.room, id: parsed.frame.id };
     case 'ping':
       return ping(parsed.frame);
+    // Their pages are bounded by their own tests (room-messages.test.ts for history); here, the envelope.
+    case 'members':
+      return { event: 'members', room: parsed.frame.room, members: [], id: parsed.frame.id };
+    case 'history':
+      return { event: 'history', room: parsed.frame.room, messages: [], id: parsed.frame.id };
   }
 }
 
 function checkReply(body: string): void {
   const reply = replyFor(body);
-  expect(['message', 'joined', 'left', 'pong', 'error']).toContain(reply.event);
+  expect(['message', 'joined', 'left', 'pong', 'error', 'members', 'history']).toContain(reply.event);
   expect(replySize(reply)).toBeLessThanOrEqual(LIMITS.maxMessageBytes);
   if (reply.event === 'error') expect(reply.error.message.length).toBeGreaterThan(10);
 }

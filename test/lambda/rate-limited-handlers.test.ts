@@ -1,5 +1,5 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -90,6 +90,8 @@ describe('the room-message limit (in the connection\u2019s row)', () => {
     const message = load('message');
     ddb.on(GetCommand).resolves({ Item: member });
     ddb.on(UpdateCommand).resolves({});
+    ddb.on(UpdateCommand, { Key: { pk: 'HIST#lobby', sk: 'COUNTER' } }).resolves({ Attributes: { seq: 1 } });
+    ddb.on(BatchWriteCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'SENDER00000000A=' }, { connectionId: 'OTHER000000000A=' }] });
     const result = await message(
       frame('message', 'SENDER00000000A=', '{"action":"message","room":"lobby","data":"hi","id":"m1"}'),

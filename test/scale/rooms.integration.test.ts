@@ -64,6 +64,7 @@ describe('rooms on the emulator', () => {
         from: expect.any(String),
         data: 'to all',
         ts: expect.any(Number),
+        seq: 1, // the room's first message
       });
     }
   });

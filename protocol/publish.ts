@@ -1,0 +1,90 @@
+/**
+ * Publishing from backends: the payload a backend sends the Publish function (through the Lambda
+ * Invoke API) and what it answers. Shared by the function, which validates every payload, and the
+ * `publish()` library, which can check one before sending it. No side effects.
+ */
+import type { ErrorCode } from './frames';
+import { LIMITS } from './limits';
+import { encodedSize } from './parse';
+
+/** Longest `from` a publisher may give (a user id's length, as the protocol allows for `id`). */
+export const MAX_PUBLISHER_NAME_LENGTH = 64;
+/**
+ * ...and at most this many bytes as it travels (JSON-encoded, UTF-8): 64 four-byte characters, but
+ * not 64 escaped control characters, which would push the members' frame past the 512 bytes
+ * LIMITS.maxDataBytes leaves for everything but `data`.
+ */
+export const MAX_PUBLISHER_NAME_BYTES = 256;
+
+/** The Publish function's payload. */
+export interface PublishRequest {
+  /** The room whose members receive it: 1-64 characters of [A-Za-z0-9_.-]. */
+  room: string;
+  /** As a member's `data`: a string of at most LIMITS.maxDataBytes (JSON-encoded, UTF-8). */
+  data: string;
+  /** The `from` members see: 1-64 characters. @default SERVER_SENDER ("server") */
+  from?: string;
+}
+
+/** The Publish function's answer when the message went out. */
+export interface PublishResult {
+  room: string;
+  /** The message's `seq` in the room. */
+  seq: number;
+  /** Members it reached. */
+  delivered: number;
+  /** Members it could not reach after retries. */
+  failed: number;
+}
+
+/** The Publish function's answer to a payload it refused; nothing was sent. */
+export interface PublishError {
+  error: { code: ErrorCode; message: string };
+}
+
+export type PublishResponse = PublishResult | PublishError;
+
+export type PublishParseResult = { ok: true; request: PublishRequest } | { ok: false; error: PublishError };
+
+/** Validates a Publish payload with the protocol's rules. Never throws: any input gives a request or the error to answer. */
+export function parsePublishRequest(input: unknown): PublishParseResult {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return refuse('The payload must be a JSON object such as {"room":"lobby","data":"Hello"}.');
+  }
+  const { room, data, from } = input as Record<string, unknown>;
+  if (typeof room !== 'string' || !LIMITS.roomNamePattern.test(room)) {
+    return refuse(`"room" must be 1-64 characters of A-Z a-z 0-9 _ . -; got ${describe(room)}.`);
+  }
+  if (typeof data !== 'string') return refuse(`"data" must be a string; got ${describe(data)}.`);
+  const size = encodedSize(data);
+  if (size > LIMITS.maxDataBytes) {
+    return refuse(
+      `"data" is ${size} bytes; the limit is ${LIMITS.maxDataBytes} bytes (JSON-encoded), so the frame members receive fits API Gateway's 32 KB frame limit.`,
+    );
+  }
+  if (
+    from !== undefined &&
+    (typeof from !== 'string' || from.length < 1 || from.length > MAX_PUBLISHER_NAME_LENGTH || encodedSize(from) > MAX_PUBLISHER_NAME_BYTES)
+  ) {
+    return refuse(
+      `"from" must be a string of 1-${MAX_PUBLISHER_NAME_LENGTH} characters (at most ${MAX_PUBLISHER_NAME_BYTES} bytes JSON-encoded), or absent for "server"; got ${describe(from)}.`,
+    );
+  }
+  return { ok: true, request: { room, data, ...(from === undefined ? {} : { from }) } };
+}
+
+export function isPublishError(response: PublishResponse): response is PublishError {
+  return 'error' in response;
+}
+
+function refuse(message: string): PublishParseResult {
+  return { ok: false, error: { error: { code: 'BAD_REQUEST', message } } };
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

@@ -1,0 +1,186 @@
+import {
+  ApiGatewayManagementApiClient,
+  PostToConnectionCommand,
+  type PostToConnectionCommandInput,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { ENV } from '../../lambda/core/config';
+import type { RouteEvent } from '../../lambda/core/events';
+import type { RouteHandler } from '../../lambda/core/telemetry';
+import type { PublishResponse, RoomMessage } from '../../protocol';
+
+/** The join (resume), history and Publish handlers as Lambda runs them, with mocked AWS clients. */
+
+// Configuration is read once at module load, as on Lambda: set it before loading handlers.
+process.env[ENV.tableName] = 'Connections';
+process.env[ENV.callbackUrl] = 'https://abc123.execute-api.us-east-1.amazonaws.com/dev';
+process.env[ENV.historyLimit] = '100';
+process.env[ENV.historyRetentionSeconds] = '3600';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const api = mockClient(ApiGatewayManagementApiClient);
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the environment must be set before a handler module loads
+const route = (name: string): RouteHandler => (require(`../../lambda/handlers/${name}`) as { handler: RouteHandler }).handler;
+type PublishHandler = (event: unknown, context: Context) => Promise<PublishResponse>;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
+const publish = (require('../../lambda/handlers/publish') as { handler: PublishHandler }).handler;
+
+const context = { functionName: 'test', awsRequestId: 'req', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+const JOINER = 'JOINER00000000A=';
+
+function frame(routeKey: string, body: string): RouteEvent {
+  return {
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      routeKey,
+      eventType: 'MESSAGE',
+      connectionId: JOINER,
+      requestId: 'REQ0000000000AA=',
+      identity: { sourceIp: '10.0.0.1' },
+    },
+  } as RouteEvent;
+}
+
+const stored = (seq: number): RoomMessage => ({
+  event: 'message',
+  room: 'lobby',
+  from: 'alice',
+  data: `m${seq}`,
+  ts: 1_700_000_000_000,
+  seq,
+});
+const storedItem = (seq: number) => ({
+  pk: 'HIST#lobby',
+  sk: `MSG#${String(seq).padStart(15, '0')}`,
+  seq,
+  frame: JSON.stringify(stored(seq)),
+  expiresAt: 4_000_000_000,
+});
+
+function postedTo(connectionId: string): unknown[] {
+  return api
+    .commandCalls(PostToConnectionCommand, { ConnectionId: connectionId })
+    .map((c) => JSON.parse(text(c.args[0].input.Data)) as unknown);
+}
+
+function text(data: PostToConnectionCommandInput['Data']): string {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return new TextDecoder().decode(data);
+  throw new Error('expected the posted Data to be a string or bytes');
+}
+
+/** A join that takes effect: the rooms set is updated, the member row written. */
+function joinSucceeds(): void {
+  ddb.on(QueryCommand, { Select: 'COUNT' }).resolves({ Count: 1 });
+  ddb.on(UpdateCommand).resolves({ Attributes: { connectionId: JOINER, expiresAt: 4_000_000_000 } });
+  ddb.on(PutCommand).resolves({});
+}
+
+beforeEach(() => {
+  ddb.reset();
+  api.reset();
+  api.on(PostToConnectionCommand).resolves({});
+});
+
+describe('join with since (resume)', () => {
+  it('writes the membership first, then posts joined and the missed messages in order, and answers no body', async () => {
+    joinSucceeds();
+    ddb.on(GetCommand, { Key: { pk: 'HIST#lobby', sk: 'COUNTER' } }).resolves({ Item: { seq: 7 } });
+    ddb
+      .on(QueryCommand, { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to' })
+      .resolves({ Items: [5, 6, 7].map(storedItem) });
+    const result = await route('join')(frame('join', '{"action":"join","room":"lobby","since":4,"id":"r"}'), context);
+    expect(result).toEqual({ statusCode: 200 });
+    expect(postedTo(JOINER)).toEqual([{ event: 'joined', room: 'lobby', seq: 7, replay: 3, id: 'r' }, stored(5), stored(6), stored(7)]);
+    // Membership (the member row) before the counter and history reads.
+    const order = ddb.calls().map((c) => c.args[0].constructor.name);
+    expect(order.indexOf('PutCommand')).toBeLessThan(order.indexOf('GetCommand'));
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      ExpressionAttributeValues: { ':pk': 'HIST#lobby', ':from': 'MSG#000000000000005', ':to': 'MSG#000000000000007' },
+      ConsistentRead: true,
+    });
+  });
+
+  it('posts only joined to a client whose since is past the counter (the room restarted)', async () => {
+    joinSucceeds();
+    ddb.on(GetCommand, { Key: { pk: 'HIST#lobby', sk: 'COUNTER' } }).resolves({ Item: { seq: 2 } });
+    const result = await route('join')(frame('join', '{"action":"join","room":"lobby","since":900}'), context);
+    expect(result).toEqual({ statusCode: 200 });
+    expect(postedTo(JOINER)).toEqual([{ event: 'joined', room: 'lobby', seq: 2, replay: 0 }]);
+  });
+
+  it('answers a refused join as the route response, posting nothing', async () => {
+    ddb.on(QueryCommand).resolves({ Count: 1000 });
+    ddb.on(GetCommand).resolves({ Item: { connectionId: JOINER, rooms: new Set() } });
+    const result = await route('join')(frame('join', '{"action":"join","room":"lobby","since":1}'), context);
+    expect(JSON.parse(result.body!)).toMatchObject({ event: 'error', error: { code: 'ROOM_FULL' } });
+    expect(api).not.toHaveReceivedCommand(PostToConnectionCommand);
+  });
+});
+
+describe('history', () => {
+  it('answers members with the page, oldest first', async () => {
+    ddb.on(GetCommand).resolves({ Item: { connectionId: JOINER, rooms: new Set(['lobby']) } });
+    ddb.on(QueryCommand).resolves({ Items: [3, 2].map(storedItem) });
+    const result = await route('history')(frame('history', '{"action":"history","room":"lobby","before":4,"limit":2,"id":"h"}'), context);
+    expect(JSON.parse(result.body!)).toEqual({ event: 'history', room: 'lobby', messages: [stored(2), stored(3)], id: 'h' });
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, { ScanIndexForward: false, Limit: 2, ConsistentRead: true });
+    expect(api).not.toHaveReceivedCommand(PostToConnectionCommand);
+  });
+
+  it('answers NOT_IN_ROOM to a non-member without reading the history', async () => {
+    ddb.on(GetCommand).resolves({ Item: { connectionId: JOINER, rooms: new Set(['other']) } });
+    const result = await route('history')(frame('history', '{"action":"history","room":"lobby"}'), context);
+    expect(JSON.parse(result.body!)).toMatchObject({ event: 'error', error: { code: 'NOT_IN_ROOM' } });
+    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
+  });
+
+  it('answers a limit over 100 with BAD_REQUEST', async () => {
+    const result = await route('history')(frame('history', '{"action":"history","room":"lobby","limit":101}'), context);
+    expect(JSON.parse(result.body!)).toMatchObject({
+      event: 'error',
+      error: { code: 'BAD_REQUEST', message: expect.stringContaining('1 to 100') },
+    });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('the Publish function', () => {
+  it('assigns the seq, keeps the message and posts it to every member', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { seq: 12 } });
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'A' }, { connectionId: 'B' }] });
+    await expect(publish({ room: 'lobby', data: 'deployed', from: 'ci' }, context)).resolves.toEqual({
+      room: 'lobby',
+      seq: 12,
+      delivered: 2,
+      failed: 0,
+    });
+    const expected = { event: 'message', room: 'lobby', from: 'ci', data: 'deployed', ts: expect.any(Number), seq: 12 };
+    expect(postedTo('A')).toEqual([expected]);
+    expect(postedTo('B')).toEqual([expected]);
+    expect(ddb.commandCalls(BatchWriteCommand)[0].args[0].input.RequestItems!.Connections[0].PutRequest!.Item).toMatchObject({
+      pk: 'HIST#lobby',
+      sk: 'MSG#000000000000012',
+    });
+  });
+
+  it('answers bad input with an error, never throws, and touches nothing', async () => {
+    await expect(publish({ room: 'no spaces', data: 'x' }, context)).resolves.toEqual({
+      error: { code: 'BAD_REQUEST', message: expect.stringContaining('"room" must be 1-64 characters') },
+    });
+    await expect(publish(undefined, context)).resolves.toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    expect(ddb.calls()).toHaveLength(0);
+    expect(api.calls()).toHaveLength(0);
+  });
+
+  it('throws (a function error for the invoker) when DynamoDB fails', async () => {
+    ddb.on(UpdateCommand).rejects(Object.assign(new Error('AccessDenied'), { name: 'AccessDeniedException' }));
+    await expect(publish({ room: 'lobby', data: 'x' }, context)).rejects.toThrow('AccessDenied');
+    expect(api.calls()).toHaveLength(0);
+  });
+});
