@@ -199,3 +199,38 @@ describe('user rooms, room rules, presence and members in the emulator', () => {
     expect(await alice.request({ action: 'ping' })).toMatchObject({ event: 'pong' });
   });
 });
+
+describe('guests (authProvider none) in the emulator', () => {
+  let emu: Emulator;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    requireIntegrationTest('the presence integration test');
+    const assembly = await cachedAssembly({ cwd: ROOT, context: { authProvider: 'none' } });
+    emu = await startEmulator({ assemblyDir: assembly.dir, port: 0, dynamodbPort: 0, log: () => undefined, functionLog: () => undefined });
+  }, 600_000);
+
+  afterAll(async () => {
+    clients.forEach((c) => c.ws.close());
+    await Promise.all(clients.map(closed));
+    await emu?.stop();
+  });
+
+  it('have no user room, and are each present under their own connection id', async () => {
+    const opened: string[] = [];
+    emu.gateway.on('open', (id: string) => opened.push(id));
+    const first = await open(emu.url);
+    const second = await open(emu.url);
+    clients.push(first, second);
+    expect(await first.request({ action: 'join', room: 'user.anyone' })).toMatchObject({
+      error: { code: 'FORBIDDEN', message: expect.stringContaining('guests') },
+    });
+    await first.request({ action: 'join', room: 'open-room' });
+    await second.request({ action: 'join', room: 'open-room' });
+    expect(await first.next(isPresence)).toEqual({ event: 'presence', room: 'open-room', userId: opened[1], change: 'joined' });
+    const members = await second.request({ action: 'members', room: 'open-room' });
+    expect(new Set((members.members as Array<{ userId: string }>).map((m) => m.userId))).toEqual(new Set(opened));
+    second.ws.close();
+    expect(await first.next(isPresence)).toEqual({ event: 'presence', room: 'open-room', userId: opened[1], change: 'left' });
+  });
+});
