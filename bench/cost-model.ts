@@ -170,13 +170,13 @@ export function floodCost(
 
 /**
  * One always-connected client for a month, idle: connection-minutes plus a
- * reconnect every 2 hours ($connect writes 1 row; $disconnect reads it and
- * deletes it; one keepalive ping every 5 minutes).
+ * reconnect every 2 hours ($connect writes 1 row; $disconnect deletes it with one
+ * DeleteItem that returns it, no read; one keepalive ping every 5 minutes).
  */
 export function connectionMonthCost(a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdown {
   const connects = CONNECTS_PER_CONNECTION_MONTH;
   const pings = MINUTES_PER_MONTH / 5;
-  return breakdown(2 * pings, 2 * connects + pings, connects, 2 * connects, MINUTES_PER_MONTH, a);
+  return breakdown(2 * pings, 2 * connects + pings, 0, 2 * connects, MINUTES_PER_MONTH, a);
 }
 
 export interface Workload {
