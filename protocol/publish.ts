@@ -38,13 +38,13 @@ export interface PublishResult {
 }
 
 /** The Publish function's answer to a payload it refused; nothing was sent. */
-export interface PublishError {
+export interface PublishRefusal {
   error: { code: ErrorCode; message: string };
 }
 
-export type PublishResponse = PublishResult | PublishError;
+export type PublishResponse = PublishResult | PublishRefusal;
 
-export type PublishParseResult = { ok: true; request: PublishRequest } | { ok: false; error: PublishError };
+export type PublishParseResult = { ok: true; request: PublishRequest } | { ok: false; error: PublishRefusal };
 
 /** Validates a Publish payload with the protocol's rules. Never throws: any input gives a request or the error to answer. */
 export function parsePublishRequest(input: unknown): PublishParseResult {
@@ -73,7 +73,7 @@ export function parsePublishRequest(input: unknown): PublishParseResult {
   return { ok: true, request: { room, data, ...(from === undefined ? {} : { from }) } };
 }
 
-export function isPublishError(response: PublishResponse): response is PublishError {
+export function isPublishRefusal(response: PublishResponse): response is PublishRefusal {
   return 'error' in response;
 }
 
