@@ -10,6 +10,9 @@ export type FetchFailure =
   /** History cannot be had (e.g. no longer a member): report the range as a gap. */
   | 'give-up';
 
+/** History requests one fill sends at most (one per hole); further holes wait for the next round. */
+const MAX_HOLES_PER_FILL = 10;
+
 export interface SequencerOptions {
   clock: Clock;
   /** How long a message that skips ahead waits, after the last progress, before the gap is fetched from history. */
@@ -136,17 +139,20 @@ export class RoomSequencer {
     }
   }
 
-  /** Fetches the holes below the highest held message from history; what history lacks becomes a gap. */
+  /** Fetches the holes below held messages from history (a few per round); what history lacks becomes a gap. */
   private async fill(): Promise<void> {
     this.timer = undefined;
     if (this.filling || this.awaitingJoin || this.held.size === 0 || this.last === undefined) return;
-    const from = this.last + 1;
-    const to = Math.max(...this.held.keys()) - 1;
+    const holes = this.holes(this.last, MAX_HOLES_PER_FILL);
+    const to = holes[holes.length - 1][1];
     const generation = this.generation;
     this.filling = true;
-    let messages: RoomMessage[] = [];
+    const messages: RoomMessage[] = [];
     try {
-      messages = await this.options.fetch(from, to);
+      // Hole by hole, so what is already held is not fetched again.
+      for (const [from, end] of holes) {
+        for (const message of await this.options.fetch(from, end)) if (message.seq >= from && message.seq <= end) messages.push(message);
+      }
     } catch (err: unknown) {
       const failure = this.options.classifyFailure(err);
       if (failure !== 'give-up') {
@@ -157,7 +163,7 @@ export class RoomSequencer {
     }
     this.filling = false;
     if (generation !== this.generation) return;
-    for (const message of messages) if (message.seq >= from && message.seq <= to) this.accept(message);
+    for (const message of messages) this.accept(message);
     // A rejoin started meanwhile: its replay may still bring what history did not.
     if (this.awaitingJoin) return;
     for (let last = this.last; last !== undefined && last < to && this.held.size > 0; last = this.last) {
@@ -172,6 +178,18 @@ export class RoomSequencer {
     }
     if (this.held.size > 0) this.startTimer();
     else this.stopTimer();
+  }
+
+  /** The missing ranges above `last` and below the highest held message, lowest first. */
+  private holes(last: number, max: number): Array<[number, number]> {
+    const holes: Array<[number, number]> = [];
+    let previous = last;
+    for (const seq of [...this.held.keys()].sort((a, b) => a - b)) {
+      if (seq > previous + 1) holes.push([previous + 1, seq - 1]);
+      if (holes.length === max) break;
+      previous = seq;
+    }
+    return holes;
   }
 
   private restart(): void {

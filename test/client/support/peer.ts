@@ -57,7 +57,7 @@ export function reply(connection: PeerConnection, frame: object): void {
   connection.socket.send(JSON.stringify(frame));
 }
 
-const defaultResponder: Responder = (frame, connection) => {
+export const defaultResponder: Responder = (frame, connection) => {
   const id = frame.id === undefined ? {} : { id: frame.id };
   switch (frame.action) {
     case 'message':
