@@ -2,9 +2,10 @@
  * Summarizes `node --cpu-prof` output by self time: per file (or package) and per function,
  * as shares of the busy time (all samples but idle), one table per thread's profile.
  *
- *   npx tsx bench/cpu-profile.ts DIR|FILE.cpuprofile [--top 15] [--after-ms 0]
+ *   npx tsx bench/cpu-profile.ts DIR|FILE.cpuprofile [--top 15] [--after-ms 0 | --last-ms N] [--until-ms N]
  *
- * --after-ms N leaves out the first N ms of the profile, e.g. the server's start-up.
+ * --after-ms N leaves out the first N ms of the profile, e.g. the server's start-up; --last-ms N
+ * keeps only its last N ms; --until-ms N leaves out what follows its first N ms (e.g. the shutdown).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -40,8 +41,10 @@ function place(url: string): string {
   return path.relative(process.cwd(), file) || file;
 }
 
-function summarizeProfile(file: string, top: number, afterMs: number): string {
+function summarizeProfile(file: string, top: number, afterMsOption: number, lastMs: number | undefined, untilMs: number): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const totalMs = profile.timeDeltas.reduce((a, b) => a + b, 0) / 1000;
+  const afterMs = lastMs === undefined ? afterMsOption : Math.max(0, totalMs - lastMs);
   const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
   const parentOf = new Map<number, number>();
   for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n.id);
@@ -62,7 +65,7 @@ function summarizeProfile(file: string, top: number, afterMs: number): string {
     const frame = byId.get(id)!;
     const micros = profile.timeDeltas[i] ?? 0;
     elapsed += micros;
-    if (elapsed < afterMs * 1000) return;
+    if (elapsed < afterMs * 1000 || elapsed > untilMs * 1000) return;
     if (frame.functionName === IDLE) {
       idle += micros;
       return;
@@ -79,7 +82,7 @@ function summarizeProfile(file: string, top: number, afterMs: number): string {
       .slice(0, top)
       .map(([name, micros]) => [name, (micros / 1000).toFixed(0), `${((micros / busy) * 100).toFixed(1)}%`]);
   return [
-    `${path.basename(file)}${afterMs > 0 ? ` after its first ${afterMs} ms` : ''}: busy ${(busy / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s`,
+    `${path.basename(file)}${afterMs > 0 ? ` after its first ${afterMs.toFixed(0)} ms` : ''}${Number.isFinite(untilMs) ? ` until ${untilMs} ms` : ''}: busy ${(busy / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s`,
     '',
     markdownTable(['file or package', 'self ms', 'of busy'], rows(selfByPlace)),
     '',
@@ -91,15 +94,17 @@ function summarizeProfile(file: string, top: number, afterMs: number): string {
 function main(): void {
   const target = process.argv[2];
   if (!target || target.startsWith('--'))
-    throw new UsageError('Usage: npx tsx bench/cpu-profile.ts DIR|FILE.cpuprofile [--top 15] [--after-ms 0]');
+    throw new UsageError('Usage: npx tsx bench/cpu-profile.ts DIR|FILE.cpuprofile [--top 15] [--after-ms 0 | --last-ms N]');
   const top = numberArg('top', 15, 1);
   const afterMs = numberArg('after-ms', 0, 0);
+  const lastMs = process.argv.includes('--last-ms') ? numberArg('last-ms', 0, 1) : undefined;
+  const untilMs = numberArg('until-ms', Infinity, 1);
   const files = statSync(target).isDirectory()
     ? readdirSync(target)
         .filter((f) => f.endsWith('.cpuprofile'))
         .map((f) => path.join(target, f))
     : [target];
-  for (const file of files) console.log(summarizeProfile(file, top, afterMs));
+  for (const file of files) console.log(summarizeProfile(file, top, afterMs, lastMs, untilMs));
 }
 
 try {

@@ -5,11 +5,15 @@
  * then one member sends `repeat` room messages, and each is timed from sending it to the last
  * other member receiving it.
  *
- *   npm run bench:fanout [-- --sizes 100,1000 --repeat 3]
+ *   npm run bench:fanout [-- --sizes 100,1000 --repeat 3 --cpu-prof DIR]
  *
  * The assembly is this app's cached synthesis (local/assembly-cache.ts, shared with the tests and
  * `npm start`); rooms above the default member limit synthesize it with that limit raised.
+ * --cpu-prof DIR runs the emulator under `node --cpu-prof`; summarize the profile with
+ * `npx tsx bench/cpu-profile.ts DIR`.
  */
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
 import { ROOM_DEFAULTS } from '../lambda/core/config';
 import { CONTEXT_KEYS } from '../lib/app-config';
 import { cachedAssembly } from '../local/assembly-cache';
@@ -31,6 +35,8 @@ async function main(): Promise<void> {
     return n;
   });
   const repeat = numberArg('repeat', 3, 1);
+  const profileDir = stringArg('cpu-prof');
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const largest = Math.max(...sizes);
   const context = largest > ROOM_DEFAULTS.maxRoomMembers ? { [CONTEXT_KEYS.maxRoomMembers]: String(largest) } : undefined;
   const assembly = await cachedAssembly({ cwd: process.cwd(), context, log: (line) => console.error(line) });
@@ -38,7 +44,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   let emulator: ServerProcess | undefined;
   try {
-    emulator = await startSwitchboardLocal(assembly.dir);
+    emulator = await startSwitchboardLocal(assembly.dir, profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : []);
     for (const size of sizes) {
       const job: FanoutJob = { mode: 'fanout', url: emulator.url, room: `bench-${size}`, size, repeat };
       const result = await runClientProcess<FanoutResult>(job);

@@ -21,8 +21,11 @@ export interface WorkerInit {
 export interface InvokeRequest {
   readonly id: number;
   readonly requestId: string;
-  /** Epoch ms when the function times out (for getRemainingTimeInMillis). */
-  readonly deadline: number;
+  /**
+   * The function's timeout; the invocation's deadline (getRemainingTimeInMillis) counts from when
+   * the worker starts it, which may be after it arrived (it waits in the worker's queue).
+   */
+  readonly timeoutMs: number;
   readonly event: unknown;
 }
 

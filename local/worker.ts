@@ -108,7 +108,7 @@ function isEsmPackage(dir: string, codeDir: string): boolean {
   }
 }
 
-function lambdaContext(req: InvokeRequest) {
+function lambdaContext(req: InvokeRequest, deadline: number) {
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: init.functionName,
@@ -118,7 +118,7 @@ function lambdaContext(req: InvokeRequest) {
     awsRequestId: req.requestId,
     logGroupName: `/aws/lambda/${init.functionName}`,
     logStreamName: init.logStreamName,
-    getRemainingTimeInMillis: () => Math.max(0, req.deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -131,7 +131,7 @@ function runHandler(handler: Handler, req: InvokeRequest): Promise<unknown> {
     // Lambda passes on whatever a callback-style handler fails with; serializeError copes with non-Errors.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- see above
     const callback = (err?: unknown, result?: unknown) => (err ? reject(err) : resolve(result));
-    const returned = handler(req.event, lambdaContext(req), callback);
+    const returned = handler(req.event, lambdaContext(req, Date.now() + req.timeoutMs), callback);
     if (returned && typeof (returned as Promise<unknown>).then === 'function') {
       (returned as Promise<unknown>).then(resolve, reject);
     } else if (handler.length < 3) {
@@ -193,13 +193,32 @@ async function main(): Promise<void> {
     port.postMessage({ type: 'init-error', error: serializeError(err) } satisfies WorkerReply);
     return;
   }
+  // The runtime may send an invocation before the previous one is done (runtime.ts, PIPELINE_DEPTH):
+  // they wait here and run one at a time, the next starting as soon as the previous has answered.
+  const waiting: InvokeRequest[] = [];
+  let running = false;
+  const runNext = (): void => {
+    const req = waiting.shift();
+    if (!req) {
+      running = false;
+      return;
+    }
+    running = true;
+    const fail = (err: unknown) =>
+      port.postMessage({ type: 'error', id: req.id, error: serializeError(err), output: takeOutput() } satisfies WorkerReply);
+    runHandler(handler, req)
+      .then((result) => {
+        try {
+          port.postMessage({ type: 'result', id: req.id, result, output: takeOutput() } satisfies WorkerReply);
+        } catch (err: unknown) {
+          fail(err); // a result that cannot be cloned (a function, a socket) is the invocation's error
+        }
+      }, fail)
+      .finally(runNext);
+  };
   port.on('message', (req: InvokeRequest) => {
-    runHandler(handler, req).then(
-      (result) => port.postMessage({ type: 'result', id: req.id, result, output: takeOutput() } satisfies WorkerReply),
-      (err: unknown) => {
-        port.postMessage({ type: 'error', id: req.id, error: serializeError(err), output: takeOutput() } satisfies WorkerReply);
-      },
-    );
+    waiting.push(req);
+    if (!running) runNext();
   });
   flushOutput();
   port.postMessage({ type: 'ready' } satisfies WorkerReply);

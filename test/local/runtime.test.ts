@@ -19,7 +19,13 @@ afterAll(async () => {
 });
 
 /** A function whose asset folder holds `files`, run the way the emulator runs it. */
-function functionWith(name: string, handler: string, files: Record<string, string>, extra: Partial<FunctionSpec> = {}): FunctionPool {
+function functionWith(
+  name: string,
+  handler: string,
+  files: Record<string, string>,
+  extra: Partial<FunctionSpec> = {},
+  maxConcurrency?: number,
+): FunctionPool {
   const codeDir = path.join(tmp, name);
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(codeDir, file)), { recursive: true });
@@ -39,7 +45,7 @@ function functionWith(name: string, handler: string, files: Record<string, strin
   const pool = new FunctionPool(
     spec,
     { NODE_PATH: SDK_FOLDER, AWS_REGION: 'us-east-1' },
-    { baseEnvironment: {}, region: 'us-east-1', accountId: '123456789012' },
+    { baseEnvironment: {}, region: 'us-east-1', accountId: '123456789012', maxConcurrency },
   );
   pools.push(pool);
   return pool;
@@ -100,6 +106,41 @@ exports.handler = async () => ({ statusCode: 200, body: typeof DynamoDBClient })
     expect(await pool.invoke({})).toMatchObject({
       ok: false,
       error: { errorType: 'Runtime.Unsupported', errorMessage: 'runtime "python3.13" is not a Node.js runtime' },
+    });
+  });
+
+  // Invocations may wait in a busy environment's own queue (runtime.ts, PIPELINE_DEPTH): Lambda's rules must still hold.
+  describe('with every environment busy', () => {
+    const SLOW = `let running = 0;
+let served = 0;
+export const handler = async (event, context) => {
+  running++;
+  const overlapped = running > 1;
+  const remainingAtStart = context.getRemainingTimeInMillis();
+  await new Promise((resolve) => setTimeout(resolve, event.hang ? 60000 : 300));
+  running--;
+  return { n: served++, overlapped, remainingAtStart };
+};`;
+
+    test('an environment serves its invocations one at a time, in arrival order, each timed from its own start', async () => {
+      const pool = functionWith('one-at-a-time', 'index.handler', { 'index.mjs': SLOW }, { timeoutSeconds: 1 }, 1);
+      const results = await Promise.all([pool.invoke({}), pool.invoke({}), pool.invoke({})]);
+      expect(results.map((r) => (r.ok ? r.result : r.error))).toEqual([
+        { n: 0, overlapped: false, remainingAtStart: expect.any(Number) },
+        { n: 1, overlapped: false, remainingAtStart: expect.any(Number) },
+        { n: 2, overlapped: false, remainingAtStart: expect.any(Number) },
+      ]);
+      // The third waited 600 ms for the other two; its second of timeout starts when it does.
+      for (const r of results) expect((r as { result: { remainingAtStart: number } }).result.remainingAtStart).toBeGreaterThan(850);
+    });
+
+    test('an invocation waiting behind one that times out runs in a new environment, with its whole timeout', async () => {
+      const pool = functionWith('behind-a-timeout', 'index.handler', { 'index.mjs': SLOW }, { timeoutSeconds: 1 }, 1);
+      const [hung, next] = await Promise.all([pool.invoke({ hang: true }), pool.invoke({})]);
+      expect(hung).toMatchObject({ ok: false, error: { errorType: 'Sandbox.Timedout' } });
+      // n 0: a fresh environment's first invocation (the timed-out one's environment was terminated).
+      expect(next).toMatchObject({ ok: true, result: { n: 0, overlapped: false } });
+      expect((next as { result: { remainingAtStart: number } }).result.remainingAtStart).toBeGreaterThan(850);
     });
   });
 });
