@@ -11,13 +11,15 @@ import { checkContextKeys, closestKey, ConfigError, editDistance } from '../../l
  */
 
 const ROOT = path.join(__dirname, '..', '..');
+// A few seconds each on an idle machine; while other suites run, several times that.
+jest.setTimeout(90_000);
 const KNOWN = Object.values(CONTEXT_KEYS);
 
 function cdkSynth(...context: string[]): { status: number | null; stderr: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-config-'));
   try {
     const args = [require.resolve('aws-cdk/bin/cdk'), 'synth', '--quiet', '-o', outdir, ...context.flatMap((pair) => ['-c', pair])];
-    const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+    const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     return { status: result.status, stderr: result.stderr };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
