@@ -142,5 +142,28 @@ export const handler = async (event, context) => {
       expect(next).toMatchObject({ ok: true, result: { n: 0, overlapped: false } });
       expect((next as { result: { remainingAtStart: number } }).result.remainingAtStart).toBeGreaterThan(850);
     });
+
+    test('an invocation waiting behind one whose environment crashes runs in a new environment', async () => {
+      const pool = functionWith(
+        'behind-a-crash',
+        'index.handler',
+        {
+          'index.mjs': `let served = 0;
+export const handler = async (event) => {
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  if (event.crash) process.exit(3);
+  return { n: served++ };
+};`,
+        },
+        {},
+        1,
+      );
+      const [crashed, next] = await Promise.all([pool.invoke({ crash: true }), pool.invoke({})]);
+      expect(crashed).toMatchObject({
+        ok: false,
+        error: { errorType: 'Runtime.ExitError', errorMessage: expect.stringContaining('code 3') },
+      });
+      expect(next).toMatchObject({ ok: true, result: { n: 0 } });
+    });
   });
 });
