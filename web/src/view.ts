@@ -113,6 +113,8 @@ export class ChatView {
     error.textContent = prompt.error ?? '';
     password.value = '';
     section.hidden = false;
+    // Nothing to chat with until signed in: hiding the chat also keeps its forms from being submitted.
+    this.byId('chat').hidden = true;
     (username.value ? password : username).focus();
     return new Promise((resolve) => {
       const done = (choice: SignInChoice) => {
@@ -133,6 +135,7 @@ export class ChatView {
   hideSignIn(): void {
     this.byId<HTMLInputElement>('password').value = '';
     this.byId('sign-in').hidden = true;
+    this.byId('chat').hidden = false;
   }
 
   setStatus(state: StatusClass, text: string): void {
