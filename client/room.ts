@@ -193,8 +193,8 @@ export class RoomHandle extends TypedEmitter<RoomEvents> {
       const limit = Math.min(LIMITS.maxHistoryPage, before - from);
       const page = await this.link.history(this.name, { before, limit });
       messages.push(...page);
-      // A short page means nothing older is kept.
-      if (page.length < limit) break;
+      // Only an empty page means nothing older is kept: the server may shorten a page to fit 128 KB.
+      if (page.length === 0) break;
       const oldest = Math.min(...page.map((message) => message.seq));
       if (oldest >= before) break;
       before = oldest;
