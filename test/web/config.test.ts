@@ -66,6 +66,14 @@ describe('resolveConnection', () => {
     expect(fetchJson).toHaveBeenCalledWith('https://chat.example/stage.json');
   });
 
+  test("?config= must be on the page's origin: a link cannot send the password to a sign-in endpoint of its choosing", async () => {
+    const fetchJson = jest.fn();
+    await expect(resolveConnection('https://chat.example/?config=https%3A%2F%2Fevil.example%2Fc.json', fetchJson)).rejects.toThrow(
+      "?config= must name a file on this page's origin (https://chat.example); got https://evil.example/c.json.",
+    );
+    expect(fetchJson).not.toHaveBeenCalled();
+  });
+
   test('a tokenUrl alone (no sign-in endpoint published): guest tokens without a form', async () => {
     const fetchJson = jest.fn().mockResolvedValue({ websocketUrl: 'ws://localhost:4000/local', tokenUrl: '/.switchboard/token' });
     await expect(resolveConnection('http://localhost:4000/', fetchJson)).resolves.toEqual({

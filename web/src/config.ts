@@ -29,7 +29,7 @@ export const PAGE_PARAMETERS = {
   clientId: 'clientId',
   /** With `clientId`: the user pool's region. */
   region: 'region',
-  /** A config JSON ({@link PublishedConfig}) to read instead of the one on the page's origin. */
+  /** A config JSON ({@link PublishedConfig}) on the page's origin, to read instead of the default one. */
   config: 'config',
 } as const;
 
@@ -48,6 +48,10 @@ export async function resolveConnection(pageUrl: string, fetchJson: (url: string
   if (override) return { websocketUrl: checkWebSocketUrl(override, `?${PAGE_PARAMETERS.websocketUrl}=`), auth: authFromParameters(param) };
 
   const configUrl = new URL(param(PAGE_PARAMETERS.config) ?? LOCAL_PATHS.config, page).toString();
+  // A config names where the password goes: only one its own site serves may, not one a link points at.
+  if (new URL(configUrl).origin !== page.origin) {
+    throw new Error(`?${PAGE_PARAMETERS.config}= must name a file on this page's origin (${page.origin}); got ${configUrl}.`);
+  }
   const config = (await fetchJson(configUrl)) as UncheckedConfig;
   if (typeof config?.websocketUrl !== 'string') {
     throw new Error(`${configUrl} has no "websocketUrl" string; expected {"websocketUrl":"ws://host:port/stage"}.`);
