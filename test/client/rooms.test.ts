@@ -249,6 +249,37 @@ describe('Room handles, state and resume against a plain ws peer', () => {
     expect(model.historyRequests).toEqual([{ action: 'history', room: 'lobby', before: 4, limit: 2, id: expect.any(String) }]);
   });
 
+  test('a hole longer than a history page is fetched page by page, also when the server shortens a page', async () => {
+    model.counter = 0;
+    const client = open();
+    const room = client.room('lobby');
+    const seqs: number[] = [];
+    room.on('message', (m) => seqs.push(m.seq));
+    const connection = await peer.connections.next();
+    await room.join();
+    for (let i = 0; i < 151; i++) model.publish();
+    // The server keeps pages within 128 KB: the first page it answers holds 60, not the 100 asked for.
+    const responder = model.responder;
+    let shortened = false;
+    peer.respond = (frame, c) => {
+      if (frame.action !== 'history' || shortened) return responder(frame, c);
+      shortened = true;
+      model.historyRequests.push(frame);
+      const before = frame.before as number;
+      const messages = Array.from({ length: 60 }, (_, i) => model.message(before - 60 + i));
+      reply(c, { event: 'history', room: 'lobby', messages, id: frame.id });
+    };
+    reply(connection, model.message(151));
+    await processed(client, connection);
+    clock.advance(GAP_WAIT_MS);
+    await until(() => seqs.length === 151, 'the long hole is filled');
+    expect(seqs).toEqual(Array.from({ length: 151 }, (_, i) => i + 1));
+    expect(model.historyRequests.map((f) => [f.before, f.limit])).toEqual([
+      [151, 100],
+      [91, 90],
+    ]);
+  });
+
   test('what history no longer has becomes a gap event on the room and the client, and what follows is delivered', async () => {
     model.counter = 10;
     const client = open();
