@@ -60,6 +60,11 @@ test('rooms: a room message reaches every other member, not non-members', async 
     send(member.client, { action: 'join', room: 'lobby' });
     expect(await member.client.nextJson()).toMatchObject({ event: 'joined', room: 'lobby' });
   }
+  // Each user's first join is a presence event to the members already there.
+  const joinedEvent = (user: string) => ({ event: 'presence', room: 'lobby', userId: expect.stringContaining(user), change: 'joined' });
+  expect(await alice.client.nextJson()).toEqual(joinedEvent('bob'));
+  expect(await alice.client.nextJson()).toEqual(joinedEvent('carol'));
+  expect(await bob.client.nextJson()).toEqual(joinedEvent('carol'));
   send(alice.client, { action: 'message', room: 'lobby', data: 'hi all' });
   expect(await alice.client.nextJson()).toMatchObject({ event: 'message', data: 'Received: hi all', delivered: 2 });
   for (const member of [bob, carol]) {
