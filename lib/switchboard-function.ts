@@ -106,6 +106,12 @@ export class SwitchboardFunction extends Construct {
     // a consumer's synth runs no esbuild and needs no TypeScript.
     const entry = props.entry ?? path.join(HANDLERS_DIR, `${props.handler}.ts`);
     const prebuilt = path.join(__dirname, '..', PREBUILT_HANDLERS_DIR, props.handler);
+    if (props.entry !== undefined && !existsSync(entry)) {
+      // Never a prebuilt bundle of the same name in its place: that would deploy Switchboard's handler as yours.
+      throw new Error(
+        `SwitchboardFunction ${id}: the handler file ${entry} does not exist; entry must be the path of your handler's source.`,
+      );
+    }
     if (existsSync(entry)) {
       this.function = new NodejsFunction(this, 'Function', {
         ...functionProps,

@@ -50,3 +50,8 @@ test('an extra route may not take a route key or an id Switchboard uses', () => 
   expect(() => stackWith([{ ...TYPING, id: 'Publish' }])).toThrow('extraRoutes has id "Publish", which is already taken');
   expect(() => stackWith([TYPING, { ...TYPING, id: 'Typing2' }])).toThrow('extraRoutes has route key "typing"');
 });
+
+test("an extra route whose handler file is missing fails, never falling back to Switchboard's bundle of the same name", () => {
+  const missing = path.join(__dirname, 'no-such-dir', 'ping.ts');
+  expect(() => stackWith([{ ...TYPING, entry: missing }])).toThrow(`the handler file ${missing} does not exist`);
+});
