@@ -493,8 +493,13 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     switch (frame.event) {
       case 'message':
         // Room messages with a seq go through their room, which emits them here once, in order.
-        if (isRoomMessage(frame) && Number.isInteger(frame.seq)) this.roomFor(frame.room).receive(frame);
-        else this.emit('message', frame);
+        if (isRoomMessage(frame) && Number.isInteger(frame.seq)) {
+          this.roomFor(frame.room).receive(frame);
+        } else {
+          // The ack of our own room message takes its number out of the room's wait.
+          if (frame.room !== undefined && Number.isInteger(frame.seq)) this.roomFor(frame.room).ownMessageAcknowledged(frame.seq as number);
+          this.emit('message', frame);
+        }
         break;
       case 'joined':
         this.emit('joined', frame);

@@ -150,6 +150,11 @@ export class RoomHandle extends TypedEmitter<RoomEvents> {
   // ---- fed by the client ------------------------------------------------------
 
   /** A room message arrived (live or replayed). */
+  /** The acknowledgement of our own message to this room gave its `seq`: nothing is awaited there. */
+  ownMessageAcknowledged(seq: number): void {
+    this.sequencer.ownMessage(seq);
+  }
+
   receive(message: RoomMessage): void {
     this.sequencer.accept(message);
   }

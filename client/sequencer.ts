@@ -40,6 +40,8 @@ export interface SequencerOptions {
 export class RoomSequencer {
   private last: number | undefined;
   private readonly held = new Map<number, RoomMessage>();
+  /** Numbers held by our own messages: the server sends us no copy of them, so they are passed over, not delivered. */
+  private readonly ownHeld = new Set<number>();
   /** Messages that arrived while a join was in flight: they are judged against the `joined` baseline. */
   private early: RoomMessage[] = [];
   private awaitingJoin = false;
@@ -103,6 +105,16 @@ export class RoomSequencer {
     this.stopTimer();
   }
 
+  /**
+   * The `seq` of a message this client sent (from its acknowledgement): the server sends no copy
+   * to its sender, so nothing is waited for at that number. It is passed over, not delivered.
+   */
+  ownMessage(seq: number): void {
+    if (this.awaitingJoin || this.last === undefined || seq <= this.last || this.held.has(seq)) return;
+    this.ownHeld.add(seq);
+    this.afterArrival(this.drain());
+  }
+
   /** One room message from the server, live, replayed, or from history. */
   accept(message: RoomMessage): void {
     if (this.awaitingJoin) {
@@ -112,9 +124,13 @@ export class RoomSequencer {
     // No baseline (a server that sent no `joined.seq`): the first message starts the sequence.
     if (this.last === undefined) this.last = message.seq - 1;
     if (message.seq <= this.last || this.held.has(message.seq)) return;
+    this.ownHeld.delete(message.seq);
     this.held.set(message.seq, message);
-    const progressed = this.drain();
-    // The wait restarts only on progress: a steady live stream past a hole must not postpone its fill forever.
+    this.afterArrival(this.drain());
+  }
+
+  /** The wait restarts only on progress: a steady live stream past a hole must not postpone its fill forever. */
+  private afterArrival(progressed: boolean): void {
     if (this.held.size === 0) this.stopTimer();
     else if (progressed || this.timer === undefined) this.startTimer();
   }
@@ -130,6 +146,11 @@ export class RoomSequencer {
   private drain(): boolean {
     let progressed = false;
     for (;;) {
+      if (this.last !== undefined && this.ownHeld.delete(this.last + 1)) {
+        this.last += 1;
+        progressed = true;
+        continue;
+      }
       const next = this.last === undefined ? undefined : this.held.get(this.last + 1);
       if (!next) return progressed;
       this.held.delete(next.seq);
@@ -184,7 +205,8 @@ export class RoomSequencer {
   private holes(last: number, max: number): Array<[number, number]> {
     const holes: Array<[number, number]> = [];
     let previous = last;
-    for (const seq of [...this.held.keys()].sort((a, b) => a - b)) {
+    // Our own messages' numbers are not holes: nothing will come for them.
+    for (const seq of [...this.held.keys(), ...this.ownHeld].sort((a, b) => a - b)) {
       if (seq > previous + 1) holes.push([previous + 1, seq - 1]);
       if (holes.length === max) break;
       previous = seq;
@@ -195,6 +217,7 @@ export class RoomSequencer {
   private restart(): void {
     this.generation += 1;
     this.held.clear();
+    this.ownHeld.clear();
     this.stopTimer();
   }
 

@@ -89,6 +89,13 @@ export interface MessageAck {
   event: 'message';
   data: string;
   id?: string;
+  /** Room messages only: the room it went to. */
+  room?: string;
+  /**
+   * Room messages only: the `seq` it was given. The server sends no member its own messages, so
+   * this is how the sender's client knows that number is taken and waits for no message there.
+   */
+  seq?: number;
   /** Room messages only: how many other members it reached. */
   delivered?: number;
   /** Room messages only: members it could not reach after retries (absent when 0). */

@@ -117,11 +117,17 @@ export async function sendMessage(frame: MessageRequest, connectionId: string, d
   }
   const token = await deps.roomLimiter.take(sender);
   if (!token.allowed) return rateLimited('room messages', deps.roomLimiter.limit, token.retryAfterMs, frame.id);
-  const { fanout: result } = await sendToRoom({ room: frame.room, from: sender.userId ?? connectionId, data: frame.data }, deps, {
+  const { message, fanout: result } = await sendToRoom({ room: frame.room, from: sender.userId ?? connectionId, data: frame.data }, deps, {
     exclude: connectionId,
     remainingMs: deps.remainingMs,
   });
-  return messageAck(frame.data, { id: frame.id, delivered: result.delivered, failed: result.failed > 0 ? result.failed : undefined });
+  return messageAck(frame.data, {
+    id: frame.id,
+    room: frame.room,
+    seq: message.seq,
+    delivered: result.delivered,
+    failed: result.failed > 0 ? result.failed : undefined,
+  });
 }
 
 export interface JoinHistoryDeps {

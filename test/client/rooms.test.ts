@@ -147,6 +147,22 @@ describe('Room handles, state and resume against a plain ws peer', () => {
     expect(events).toEqual(['joined', 'carol joined', 'left']);
   });
 
+  test("our own message's seq (from its ack) is not waited for: the next member's message is delivered at once", async () => {
+    const client = open();
+    const room = client.room('lobby');
+    const delivered: number[] = [];
+    room.on('message', (m) => delivered.push(m.seq));
+    const connection = await peer.connections.next();
+    await room.join();
+    expect(await room.send('mine')).toMatchObject({ room: 'lobby', seq: 1 });
+    reply(connection, model.publish());
+    await processed(client, connection);
+    // Delivered without the gap wait (the clock never moved) and without asking history.
+    expect(delivered).toEqual([2]);
+    expect(model.historyRequests).toEqual([]);
+    expect(room.lastSeq).toBe(2);
+  });
+
   test('members() gathers every page; members({ cursor }) gets one', async () => {
     model.members = Array.from({ length: 5 }, (_, i) => ({ userId: `user-${i}`, connections: 1 }));
     model.membersPageSize = 2;

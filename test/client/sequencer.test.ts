@@ -53,6 +53,41 @@ function harness(
 }
 
 describe('RoomSequencer', () => {
+  test("passes over our own messages' numbers (from their acks) without waiting or fetching, whichever comes first", async () => {
+    const { clock, sequencer, delivered, fetches, gaps } = harness();
+    sequencer.expectJoin();
+    sequencer.joined(0);
+    sequencer.accept(message(1));
+    // Our message took 2; bob's 3 arrives before our ack.
+    sequencer.accept(message(3));
+    expect(delivered).toEqual([1]);
+    sequencer.ownMessage(2);
+    expect(delivered).toEqual([1, 3]);
+    // Our ack for 4 arrives before bob's 5; a repeated or stale ack changes nothing.
+    sequencer.ownMessage(4);
+    sequencer.ownMessage(4);
+    sequencer.ownMessage(1);
+    sequencer.accept(message(5));
+    expect(delivered).toEqual([1, 3, 5]);
+    expect(sequencer.lastSeq).toBe(5);
+    clock.advance(WAIT_MS * 4);
+    await settle();
+    expect(fetches).toEqual([]);
+    expect(gaps).toEqual([]);
+  });
+
+  test('an own number ahead of a real hole is not fetched: only the hole is', async () => {
+    const { clock, sequencer, delivered, fetches } = harness();
+    sequencer.expectJoin();
+    sequencer.joined(0);
+    sequencer.ownMessage(2);
+    sequencer.accept(message(3));
+    clock.advance(WAIT_MS);
+    await settle();
+    expect(fetches).toEqual([[1, 1]]);
+    expect(delivered).toEqual([1, 3]);
+  });
+
   test('delivers in order and drops duplicates, including those at or below the joined baseline', () => {
     const { sequencer, delivered, fetches } = harness();
     sequencer.expectJoin();

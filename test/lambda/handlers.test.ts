@@ -118,7 +118,7 @@ describe('message', () => {
     ddb.on(BatchWriteCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'SENDER00000000A=' }, { connectionId: 'OTHER000000000A=' }] });
     const result = await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby","id":"m1"}'), context);
-    expect(replyFrame(result)).toEqual({ event: 'message', data: 'Received: Hi', id: 'm1', delivered: 1 });
+    expect(replyFrame(result)).toEqual({ event: 'message', data: 'Received: Hi', id: 'm1', room: 'lobby', seq: 7, delivered: 1 });
     const delivered = api.commandCalls(PostToConnectionCommand, { ConnectionId: 'OTHER000000000A=' });
     expect(JSON.parse(postedText(delivered[0].args[0].input.Data))).toEqual({
       event: 'message',
@@ -161,7 +161,7 @@ describe('message', () => {
     const throttled = Object.assign(new Error('slow down'), { name: 'LimitExceededException', $metadata: { httpStatusCode: 429 } });
     api.on(PostToConnectionCommand, { ConnectionId: 'SLOW' }).rejects(throttled);
     const result = await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby","id":"p"}'), context);
-    expect(replyFrame(result)).toEqual({ event: 'message', data: 'Received: Hi', id: 'p', delivered: 1, failed: 1 });
+    expect(replyFrame(result)).toEqual({ event: 'message', data: 'Received: Hi', id: 'p', room: 'lobby', seq: 1, delivered: 1, failed: 1 });
     // Every attempt was made before giving up on SLOW.
     expect(api.commandCalls(PostToConnectionCommand, { ConnectionId: 'SLOW' })).toHaveLength(POST_ATTEMPTS);
   });

@@ -129,13 +129,14 @@ describe('who may call it', () => {
   });
 
   test('a page of another origin is refused, whether the browser sends Sec-Fetch-Site or only Origin', async () => {
-    for (const headers of [
+    const cases: Array<Record<string, string>> = [
       { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
       // Another port of this machine is the same site, but another origin.
       { origin: 'http://127.0.0.1:1', 'sec-fetch-site': 'same-site' },
       { origin: 'https://evil.example' },
       { origin: 'null' },
-    ]) {
+    ];
+    for (const headers of cases) {
       const refused = await call(amzHeaders(headers), goodBody);
       expect(refused).toEqual({ status: 403, body: { __type: 'AccessDeniedException', message: expect.stringContaining('same origin') } });
     }

@@ -81,8 +81,11 @@ export class RoomServerModel {
       }
       case 'leave':
         return reply(connection, { event: 'left', room: this.room, ...id });
-      case 'message':
-        return reply(connection, { event: 'message', data: `Received: ${String(frame.data)}`, delivered: 1, ...id });
+      case 'message': {
+        // As the server: the message takes the room's next seq, which only the sender's ack carries.
+        const { seq } = this.publish();
+        return reply(connection, { event: 'message', data: `Received: ${String(frame.data)}`, ...id, room: this.room, seq, delivered: 1 });
+      }
     }
     return false;
   };
