@@ -120,12 +120,14 @@ export function publishCost(members: number, a: CostAssumptions = DEFAULT_ASSUMP
  * one invocation; the Query COUNT against the room size limit (it reads every member row), the
  * consistent read of the room's counter, the connection row's conditional UpdateItem, the member
  * row's PutItem and the presence counter's UpdateItem. When it is the user's first connection in
- * the room and presence is on, one `presence` post to each other member.
+ * the room and presence is on, the member Query and one `presence` post to each other member.
  */
 export function joinCost(members: number, presenceEvent: boolean, a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdown {
   checkRoomSize(members);
   const countUnits = Math.max(1, Math.ceil((members * MEMBER_ROW_BYTES) / 4096));
-  return breakdown(2 + (presenceEvent ? members - 1 : 0), 1, countUnits + 1, 3, 0, a);
+  // The presence event's fan-out reads the room's members once more.
+  const presenceUnits = presenceEvent ? memberQueryUnits(members) : 0;
+  return breakdown(2 + (presenceEvent ? members - 1 : 0), 1, countUnits + 1 + presenceUnits, 3, 0, a);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ENV, RATE_LIMIT_ENV } from '../lambda/core/config';
+import { PUBLISH_FUNCTION as PUBLISH } from '../protocol/publish';
 
 /** Every route a client sends frames to reads the per-connection frame limit. */
 const FRAME_LIMIT_ENV = [RATE_LIMIT_ENV.frames.perSecond, RATE_LIMIT_ENV.frames.burst];
@@ -147,7 +148,8 @@ export const ROUTES: readonly RouteDefinition[] = [
  * by the stack output PublishFunctionName or by this id in its logical id.
  */
 export const PUBLISH_FUNCTION: FunctionDefinition = {
-  id: 'Publish',
+  // SwitchboardApi names it `${id}Handler`: protocol/publish.ts's PUBLISH_FUNCTION.constructId.
+  id: PUBLISH.constructId.replace(/Handler$/, ''),
   handler: 'publish',
   // As `message` without the sender's row: UpdateItem takes the seq, BatchWriteItem keeps the history
   // and prunes, Query reads the members, GetItem reads a gone member's rooms to prune them.

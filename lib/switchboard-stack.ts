@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { PUBLISH_FUNCTION } from '../protocol/publish';
 import { SwitchboardApi, type SwitchboardApiProps } from './switchboard-api';
 import { SwitchboardMonitoring } from './switchboard-monitoring';
 
@@ -21,7 +22,7 @@ export class SwitchboardStack extends Stack {
     new CfnOutput(this, 'CallbackUrl', { value: this.switchboard.callbackUrl, description: 'The @connections management endpoint.' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'CloudWatch dashboard.' });
     new CfnOutput(this, 'TableName', { value: this.switchboard.table.tableName, description: 'Connections and room memberships.' });
-    new CfnOutput(this, 'PublishFunctionName', {
+    new CfnOutput(this, PUBLISH_FUNCTION.output, {
       value: this.switchboard.publishFunction.function.functionName,
       description: 'Invoke with {"room","data","from"?} to publish to a room (npm run publish -- --stack <name>).',
     });

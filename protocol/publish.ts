@@ -7,6 +7,19 @@ import type { ErrorCode } from './frames';
 import { LIMITS } from './limits';
 import { encodedSize } from './parse';
 
+/** Where callers find the Publish function. */
+export const PUBLISH_FUNCTION = {
+  /** The stack output that names the publish function (its physical name). */
+  output: 'PublishFunctionName',
+  /**
+   * Its construct id inside a SwitchboardApi (`<id>Handler`, as for every function there): its logical id contains it.
+   * A contract with deployed stacks: changing it replaces the function.
+   */
+  constructId: 'PublishHandler',
+  /** The environment variable `publish()` reads the function's name or ARN from when none is given. */
+  environment: 'SWITCHBOARD_PUBLISH_FUNCTION',
+} as const;
+
 /** Longest `from` a publisher may give (a user id's length, as the protocol allows for `id`). */
 export const MAX_PUBLISHER_NAME_LENGTH = 64;
 /**

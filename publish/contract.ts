@@ -7,11 +7,13 @@
 // The payload and the answers are protocol facts, defined once beside the frames.
 export type { PublishRequest, PublishResult, PublishRefusal } from '../protocol/publish';
 
+import { PUBLISH_FUNCTION } from '../protocol/publish';
+
 /** The stack output that names the publish function (its physical name). */
-export const PUBLISH_FUNCTION_OUTPUT = 'PublishFunctionName';
+export const PUBLISH_FUNCTION_OUTPUT = PUBLISH_FUNCTION.output;
 
 /** The construct id of the publish function inside a SwitchboardApi: its logical id contains it. */
-export const PUBLISH_FUNCTION_ID = 'PublishHandler';
+export const PUBLISH_FUNCTION_ID = PUBLISH_FUNCTION.constructId;
 
 /** The environment variable `publish()` reads the function's name or ARN from when none is given. */
-export const PUBLISH_FUNCTION_ENV = 'SWITCHBOARD_PUBLISH_FUNCTION';
+export const PUBLISH_FUNCTION_ENV = PUBLISH_FUNCTION.environment;

@@ -52,12 +52,13 @@ describe('cost model', () => {
     expect(() => publishCost(0, a)).toThrow('Room size must be a positive integer; got 0');
   });
 
-  it('charges a join a presence fan-out only when it sends a presence event', () => {
+  it('charges a join a presence fan-out, and its member Query, only when it sends a presence event', () => {
     const quiet = joinCost(100, false, a);
     const announced = joinCost(100, true, a);
     expect(quiet.apiGateway).toBeCloseTo(2 * PRICES.apiMessage, 12);
     expect(announced.apiGateway - quiet.apiGateway).toBeCloseTo(99 * PRICES.apiMessage, 12);
-    expect(announced.dynamodb).toBe(quiet.dynamodb);
+    // ...and the member Query of that fan-out: 100 rows, strongly consistent, 2 read units.
+    expect(announced.dynamodb - quiet.dynamodb).toBeCloseTo(2 * PRICES.readUnit, 12);
   });
 
   it('prices a resume by the messages it replays', () => {

@@ -97,7 +97,7 @@ describe('the room-message limit (in the connection\u2019s row)', () => {
       frame('message', 'SENDER00000000A=', '{"action":"message","room":"lobby","data":"hi","id":"m1"}'),
       context,
     );
-    expect(reply(result)).toEqual({ event: 'message', data: 'Received: hi', id: 'm1', delivered: 1 });
+    expect(reply(result)).toEqual({ event: 'message', data: 'Received: hi', id: 'm1', room: 'lobby', seq: 1, delivered: 1 });
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: 'Connections',
       Key: { pk: 'CONN#SENDER00000000A=', sk: 'META' },
