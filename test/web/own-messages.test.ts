@@ -16,7 +16,7 @@ describe('OwnMessages', () => {
     const own = new OwnMessages<string>();
     own.sent('lobby', 'a', 'line-a');
     own.sent('lobby', 'b', 'line-b');
-    own.failed('lobby', 'line-a');
+    own.release('lobby', 'line-a');
     expect(own.claim('lobby', 'a')).toBeUndefined();
     own.forget('lobby');
     expect(own.claim('lobby', 'b')).toBeUndefined();

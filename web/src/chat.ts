@@ -171,14 +171,21 @@ export function wireChat(client: SwitchboardClient, view: ChatView, options: Cha
       const line = view.addOwnMessage(room, data, clock.now());
       if (room !== undefined) own.sent(room, data, line);
       reply.then(
-        (ack) => line.confirm(room === undefined ? 'echoed' : `delivered to ${ack.delivered ?? 0}`),
+        (ack) => {
+          line.confirm(room === undefined ? 'echoed' : `delivered to ${ack.delivered ?? 0}`);
+          // The ack names the message's seq: no replay of it needs pairing with this line any more.
+          if (room !== undefined && ack.seq !== undefined) {
+            own.release(room, line);
+            line.stored(ack.seq);
+          }
+        },
         (err: unknown) => {
           if (err instanceof SwitchboardError && err.code === 'DISCONNECTED') {
             // It may have reached the room: if so, the rejoin's replay brings it back and claims this line.
             line.unconfirmed('the connection dropped');
             return;
           }
-          if (room !== undefined) own.failed(room, line);
+          if (room !== undefined) own.release(room, line);
           line.fail(err instanceof SwitchboardError ? err.code : String(err));
           report(err);
         },

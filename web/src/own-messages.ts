@@ -1,7 +1,8 @@
 /**
  * Our own room messages, shown as "you: …" when sent. The server never sends a sender its own
- * message, and the acknowledgement carries no `seq`; but a resume (join with `since`) or a
- * history request can bring it back as a room message from us. This pairs such a message with
+ * message; its acknowledgement gives the `seq`, but when the connection drops before the ack
+ * arrives, a resume (join with `since`) or a history request can bring it back as a room message
+ * from us. This pairs such a message with
  * the line already shown, oldest first, so it is not shown twice.
  */
 export class OwnMessages<Line> {
@@ -15,8 +16,8 @@ export class OwnMessages<Line> {
     this.unclaimed.set(room, lines);
   }
 
-  /** Forgets a line whose message never reached the room (refused, or dropped unsent). */
-  failed(room: string, line: Line): void {
+  /** Forgets one line: its message never reached the room (refused, dropped unsent), or its ack already gave its seq. */
+  release(room: string, line: Line): void {
     const lines = this.unclaimed.get(room);
     const index = lines?.findIndex((entry) => entry.line === line) ?? -1;
     if (lines && index >= 0) lines.splice(index, 1);
