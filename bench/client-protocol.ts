@@ -30,20 +30,22 @@ export interface EchoResult extends LatencySummary {
   readonly clientCpuSeconds: number;
 }
 
-/** One room of `size` members (the sender included), each joined through the protocol; `repeat` broadcasts. */
+/** One room of `size` members (the sender included), each joined through the protocol; `warmUp` broadcasts, then `repeat` timed ones. */
 export interface FanoutJob {
   readonly mode: 'fanout';
   readonly url: string;
   readonly room: string;
   readonly size: number;
+  /** Broadcasts sent and checked first, untimed: the emulator's and the handler's code are JIT-compiled by then, as on a warm server. */
+  readonly warmUp: number;
   readonly repeat: number;
 }
 
 export interface FanoutResult {
   /** Time to connect and join all members. */
   readonly joinSeconds: number;
-  /** Per broadcast: from sending it to the last member receiving it. */
+  /** Per timed broadcast: from sending it to the last member receiving it. */
   readonly lastArrivalMs: number[];
-  /** Per broadcast: the `delivered` count of the sender's ack. */
+  /** Per timed broadcast: the `delivered` count of the sender's ack. */
   readonly delivered: number[];
 }

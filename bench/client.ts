@@ -123,7 +123,8 @@ async function fanout(job: FanoutJob): Promise<FanoutResult> {
 
   const lastArrivalMs: number[] = [];
   const delivered: number[] = [];
-  for (let r = 0; r < job.repeat; r++) {
+  // Warm-up broadcasts have negative numbers: checked like the others, not recorded.
+  for (let r = -job.warmUp; r < job.repeat; r++) {
     let arrived = 0;
     let last = 0;
     let allArrived: () => void = () => undefined;
@@ -146,6 +147,7 @@ async function fanout(job: FanoutJob): Promise<FanoutResult> {
     clearTimeout(timeout);
     if (ack.delivered !== members.length)
       throw new Error(`broadcast ${r}: the ack says delivered ${String(ack.delivered)}, not ${members.length}`);
+    if (r < 0) continue;
     lastArrivalMs.push(last - sentAt);
     delivered.push(ack.delivered);
   }
