@@ -14,6 +14,7 @@ import type {
 import { API_GATEWAY_LIMITS, parseClientFrame } from '../protocol';
 import { type BackoffOptions, backoffDelay } from './backoff';
 import { type Clock, systemClock } from '../protocol/clock';
+import { type CustomEvent, type CustomRequest, buildCustomFrame, isProtocolAction } from './custom';
 import { TypedEmitter } from './emitter';
 import { SwitchboardError } from './errors';
 import { isRoomMessage, parseServerFrame } from './frames';
@@ -37,6 +38,9 @@ export interface ReplyOf {
 
 /** `payload` may be left out for actions that have no fields (ping). */
 type PayloadArgs<A extends Action> = Record<string, never> extends PayloadOf<A> ? [payload?: PayloadOf<A>] : [payload: PayloadOf<A>];
+
+/** A frame the client sends: protocol v1's, or one of an action of your own (`custom()`). */
+export type OutgoingFrame = ClientFrame | CustomRequest;
 
 /** Why the client is reconnecting. */
 export type ReconnectReason = 'dropped' | 'max-age' | 'keepalive-timeout' | 'token-failed';
@@ -64,10 +68,15 @@ export interface ClientEvents {
   history: HistoryEvent;
   /** Messages of a room that history no longer had when the client asked for them. */
   gap: GapEvent;
+  /**
+   * A frame whose `event` is not protocol v1's: the replies and events of actions of your own
+   * (a reply to `custom()` comes here too, besides resolving its promise).
+   */
+  custom: CustomEvent;
   /** An error frame from the server, an internal server error, or an unreadable frame. */
   error: SwitchboardError;
   /** A queued frame was discarded: the queue overflowed, or the client was closed. */
-  dropped: { frame: ClientFrame; reason: 'queue-full' | 'closed' };
+  dropped: { frame: OutgoingFrame; reason: 'queue-full' | 'closed' };
 }
 
 export interface ConnectOptions {
@@ -133,7 +142,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly pending: PendingRequests;
-  private readonly outbox: Outbox<ClientFrame>;
+  private readonly outbox: Outbox<OutgoingFrame>;
   private readonly joinedRooms = new Set<string>();
   private readonly roomHandles = new Map<string, RoomHandle>();
   /** The room of each join request awaiting its reply, so an error frame can end that room's wait for `joined`. */
@@ -203,6 +212,32 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     const { id, reply } = this.pending.create<ReplyOf[A]>(timeoutMs);
+    this.dispatch({ ...frame, id });
+    return reply;
+  }
+
+  /**
+   * Sends a frame of an action of your own (a route you added, e.g. `typing`) with a fresh `id`,
+   * and resolves with the frame that echoes that id, whatever its `event`; rejects on an error
+   * frame or timeout, as `request()` does. Throws nothing: a bad action name (not 1-64 characters
+   * of A-Z a-z 0-9 _ . -, or one of Switchboard's own), a payload with `action` or `id`, or a frame
+   * over API Gateway's 32 KB frame limit rejects with a BAD_REQUEST SwitchboardError before sending.
+   */
+  custom<Reply extends object = CustomEvent>(
+    action: string,
+    payload: object = {},
+    { timeoutMs = this.options.requestTimeoutMs }: { timeoutMs?: number } = {},
+  ): Promise<Reply> {
+    if (this.currentState === 'closed') {
+      return Promise.reject(new SwitchboardError('CLOSED', 'The client is closed; connect again to send.'));
+    }
+    let frame: CustomRequest;
+    try {
+      frame = buildCustomFrame(action, payload);
+    } catch (err: unknown) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const { id, reply } = this.pending.create<Reply>(timeoutMs, { custom: true });
     this.dispatch({ ...frame, id });
     return reply;
   }
@@ -428,13 +463,13 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
 
   // ---- frames ------------------------------------------------------------------
 
-  private dispatch(frame: ClientFrame): void {
+  private dispatch(frame: OutgoingFrame): void {
     if (this.ready) this.transmit(frame);
     else this.outbox.push(frame);
   }
 
-  private transmit(frame: ClientFrame): void {
-    if (frame.action === 'join') {
+  private transmit(frame: OutgoingFrame): void {
+    if (isProtocolFrame(frame) && frame.action === 'join') {
       // The room's messages may now arrive before `joined`, which may set their baseline.
       this.roomFor(frame.room).joinSent();
       if (frame.id !== undefined) this.joinIds.set(frame.id, frame.room);
@@ -444,7 +479,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     this.scheduleKeepalive();
   }
 
-  private discard(frame: ClientFrame, reason: 'queue-full' | 'closed'): void {
+  private discard(frame: OutgoingFrame, reason: 'queue-full' | 'closed'): void {
     if (frame.id !== undefined) {
       const message =
         reason === 'queue-full'
@@ -464,6 +499,10 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     if (incoming.kind === 'internal-error') {
       const suffix = incoming.requestId ? ` (requestId ${incoming.requestId})` : '';
       this.emit('error', new SwitchboardError('INTERNAL_ERROR', `${incoming.message}${suffix}`));
+      return;
+    }
+    if (incoming.kind === 'custom') {
+      this.routeCustom(incoming.frame);
       return;
     }
     this.route(incoming.frame);
@@ -523,6 +562,15 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
         this.emit('history', frame);
         break;
     }
+  }
+
+  /**
+   * A frame of an event of your own: the reply of the `custom()` request whose id it carries, if
+   * any. Only a `custom()` request takes it: a built-in request promises its own reply type.
+   */
+  private routeCustom(frame: CustomEvent): void {
+    if (typeof frame.id === 'string' && this.pending.isCustom(frame.id)) this.pending.resolve(frame.id, frame);
+    this.emit('custom', frame);
   }
 
   /** A join was refused: its room stops holding messages for `joined`. */
@@ -589,6 +637,11 @@ function buildFrame(action: Action, payload: object): ClientFrame {
   const parsed = parseClientFrame(JSON.stringify({ ...payload, action }));
   if (!parsed.ok) throw new SwitchboardError(parsed.error.error.code, parsed.error.error.message);
   return parsed.frame;
+}
+
+/** Tells protocol v1's frames from those of actions of your own, which `custom()` never lets take a built-in name. */
+function isProtocolFrame(frame: OutgoingFrame): frame is ClientFrame {
+  return isProtocolAction(frame.action);
 }
 
 /** Rejoin failures that say nothing about the room itself. */

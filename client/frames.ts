@@ -1,8 +1,11 @@
 import { type MessageAck, type RoomMessage, type ServerFrame, SERVER_EVENTS } from '../protocol';
+import type { CustomEvent } from './custom';
 
 /** What one incoming text frame turned out to be. */
 export type Incoming =
   | { kind: 'frame'; frame: ServerFrame }
+  /** A frame with an `event` protocol v1 does not define: a reply or event of an action of your own. */
+  | { kind: 'custom'; frame: CustomEvent }
   /** API Gateway's reply when an integration crashed: not correlated to any request. */
   | { kind: 'internal-error'; message: string; requestId?: string }
   | { kind: 'invalid'; reason: string };
@@ -25,6 +28,7 @@ export function parseServerFrame(data: unknown): Incoming {
   if (typeof obj.event === 'string' && KNOWN_EVENTS.has(obj.event)) {
     return { kind: 'frame', frame: obj as unknown as ServerFrame };
   }
+  if (typeof obj.event === 'string' && obj.event.length > 0) return { kind: 'custom', frame: obj as CustomEvent };
   if (obj.event === undefined && typeof obj.message === 'string') {
     return {
       kind: 'internal-error',
@@ -32,7 +36,7 @@ export function parseServerFrame(data: unknown): Incoming {
       requestId: typeof obj.requestId === 'string' ? obj.requestId : undefined,
     };
   }
-  return { kind: 'invalid', reason: `The server sent a frame with no known "event": ${preview(data)}` };
+  return { kind: 'invalid', reason: `The server sent a frame with no "event" string: ${preview(data)}` };
 }
 
 function preview(text: string): string {

@@ -1,5 +1,7 @@
 export { connect, SwitchboardClient } from './client';
-export type { ClientEvents, ClientState, ConnectOptions, PayloadOf, ReconnectReason, ReplyOf } from './client';
+export type { ClientEvents, ClientState, ConnectOptions, OutgoingFrame, PayloadOf, ReconnectReason, ReplyOf } from './client';
+export { CUSTOM_ACTION_PATTERN, MAX_CUSTOM_FRAME_BYTES } from './custom';
+export type { CustomEvent, CustomRequest } from './custom';
 export { RoomHandle } from './room';
 export type { GapEvent, HistoryQuery, MembersPage, RequestOptions, RoomEvents } from './room';
 export { SwitchboardError } from './errors';

@@ -7,6 +7,8 @@ interface Pending {
   timer: unknown;
   /** Whether the frame went out on the current connection (so a drop loses its reply). */
   sent: boolean;
+  /** An action of your own: any frame carrying its id is its reply, whatever the `event`. */
+  custom: boolean;
 }
 
 /** Requests waiting for their reply, keyed by the `id` the client put on the frame. */
@@ -31,20 +33,25 @@ export class PendingRequests {
     return this.pending.size;
   }
 
-  /** Registers a request and returns its id and the promise of its reply. */
-  create<T>(timeoutMs: number): { id: string; reply: Promise<T> } {
+  /** Registers a request and returns its id and the promise of its reply; `custom` marks an action of your own. */
+  create<T>(timeoutMs: number, { custom = false }: { custom?: boolean } = {}): { id: string; reply: Promise<T> } {
     const id = `${this.prefix}-${++this.counter}`;
     const reply = new Promise<T>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         this.reject(id, new SwitchboardError('TIMEOUT', `No reply to request ${id} within ${timeoutMs} ms.`, id));
       }, timeoutMs);
-      this.pending.set(id, { resolve: resolve, reject, timer, sent: false });
+      this.pending.set(id, { resolve: resolve, reject, timer, sent: false, custom });
     });
     return { id, reply };
   }
 
   has(id: string): boolean {
     return this.pending.has(id);
+  }
+
+  /** Whether `id` is a pending request of an action of your own, which a frame of any `event` may answer. */
+  isCustom(id: string): boolean {
+    return this.pending.get(id)?.custom === true;
   }
 
   /** Whether any request went out on the current connection and still awaits its reply. */

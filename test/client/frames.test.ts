@@ -19,11 +19,18 @@ describe('parseServerFrame', () => {
     expect(parseServerFrame(text)).toEqual({ kind: 'internal-error', message: 'Internal server error', requestId: 'BFaUAHzDoAMFb9Q=' });
   });
 
-  test('reports non-JSON, non-object, binary and unknown frames as invalid', () => {
+  test('reports non-JSON, non-object, binary and event-less frames as invalid', () => {
     expect(parseServerFrame('not json')).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('not JSON') });
     expect(parseServerFrame('[1]')).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('not a JSON object') });
     expect(parseServerFrame(Buffer.from('x'))).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('binary') });
-    expect(parseServerFrame('{"event":"party"}')).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('no known "event"') });
+    for (const text of ['{"room":"lobby"}', '{"event":5}', '{"event":""}']) {
+      expect(parseServerFrame(text)).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('no "event" string') });
+    }
+  });
+
+  test('a frame with an event protocol v1 does not define is one of your own actions', () => {
+    const frame = { event: 'typing', room: 'lobby', userId: 'bob', id: 'a' };
+    expect(parseServerFrame(JSON.stringify(frame))).toEqual({ kind: 'custom', frame });
   });
 });
 
