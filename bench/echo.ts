@@ -26,7 +26,7 @@ const RAISED_FRAME_LIMIT = { perSecond: 10_000, burst: 100_000 } as const;
 /** The routes measured: `message` (the echo) and `ping`, both two-way routes. */
 const ROUTES: ReadonlyArray<EchoJob['action']> = ['message', 'ping'];
 
-/** The issue's targets for the emulator against plain `ws`. */
+/** Switchboard's targets for the emulator against plain `ws`, on the same machine in the same run. */
 const TARGET = { throughputShare: 0.4, p50Ms: 1 } as const;
 
 interface Row {
