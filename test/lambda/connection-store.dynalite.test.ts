@@ -1,49 +1,24 @@
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ConnectionStore, type RoomMemberPage } from '../../lambda/core/connection-store';
-import { keys, TABLE } from '../../lambda/core/table-design';
+import { keys } from '../../lambda/core/table-design';
+import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table';
 
 /**
  * The store against a real DynamoDB API (dynalite), so the condition and
  * update expressions are checked by a DynamoDB implementation, not a mock.
  */
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+let table: DynaliteTable;
 let db: DynamoDBDocumentClient;
 let store: ConnectionStore;
 const tableName = 'switchboard-store-test';
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
-        { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
-        { AttributeName: TABLE.sortKey, AttributeType: 'S' },
-      ],
-    }),
-  );
-  db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  table = await startDynaliteTable(tableName);
+  db = table.db;
   store = new ConnectionStore(db, tableName);
 });
 
-afterAll(async () => {
-  db.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => table.stop());
 
 async function allItems() {
   // A Scan is fine in a test: it checks that nothing is left behind.

@@ -1,16 +1,14 @@
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ConnectionStore } from '../../lambda/core/connection-store';
 import { MEMBERS_PAGE_SIZE, PresenceStore } from '../../lambda/core/presence';
-import { keys, TABLE } from '../../lambda/core/table-design';
+import { keys } from '../../lambda/core/table-design';
+import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table';
 
 /**
  * The presence rows against a real DynamoDB API (dynalite): the ADD counters, their conditions,
  * the conditional delete at 0, and paging with the opaque cursor.
  */
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+let table: DynaliteTable;
 let db: DynamoDBDocumentClient;
 let now = 1_700_000_000_000;
 const nowSeconds = () => Math.floor(now / 1000);
@@ -18,35 +16,12 @@ let presence: PresenceStore;
 const tableName = 'switchboard-presence-test';
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
-        { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
-        { AttributeName: TABLE.sortKey, AttributeType: 'S' },
-      ],
-    }),
-  );
-  db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  table = await startDynaliteTable(tableName);
+  db = table.db;
   presence = new PresenceStore(db, tableName, { now: () => now });
 });
 
-afterAll(async () => {
-  db.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => table.stop());
 
 const row = async (room: string, userId: string) =>
   (await db.send(new GetCommand({ TableName: tableName, Key: keys.presence(room, userId), ConsistentRead: true }))).Item;

@@ -1,50 +1,24 @@
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { RoomHistory } from '../../lambda/core/room-history';
 import { sendToRoom } from '../../lambda/core/room-messages';
-import { TABLE } from '../../lambda/core/table-design';
 import { LIMITS, type RoomMessage } from '../../protocol';
+import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table';
 
 /**
  * RoomHistory against a real DynamoDB API (dynalite): the counter's atomic ADD, the key ranges,
  * the put-and-delete batch and the Query pagination are checked by a DynamoDB implementation.
  */
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+let table: DynaliteTable;
 let db: DynamoDBDocumentClient;
 const tableName = 'switchboard-history-test';
 const NOW = 1_700_000_000_000;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
-        { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
-        { AttributeName: TABLE.sortKey, AttributeType: 'S' },
-      ],
-    }),
-  );
-  db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  table = await startDynaliteTable(tableName);
+  db = table.db;
 });
 
-afterAll(async () => {
-  db.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => table.stop());
 
 const historyOf = (limit: number, now = () => NOW) => new RoomHistory(db, tableName, { limit, retentionSeconds: 3600 }, { now });
 
