@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { RouteResult, RouteEvent } from './events';
+import type { FanoutResult } from './room-fanout';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from './metric-names';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
@@ -17,6 +18,38 @@ export function count(name: MetricName, value = 1): void {
   if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
 }
 
+/** Counts a room broadcast's deliveries, failures and stale connections pruned. */
+export function countBroadcast(result: FanoutResult): void {
+  count(METRIC.fanoutDeliveries, result.delivered);
+  count(METRIC.fanoutFailures, result.failed);
+  count(METRIC.stalePruned, result.pruned);
+}
+
+/**
+ * Runs one invocation with every log line carrying the Lambda context and `keys`; an unexpected
+ * error is logged as `failure` (and counted) before it is rethrown, and the invocation's metrics
+ * are flushed however it ends.
+ */
+export async function withInvocationTelemetry<T>(
+  context: Context,
+  keys: Record<string, unknown>,
+  failure: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  logger.resetKeys();
+  logger.addContext(context);
+  logger.appendKeys(keys);
+  try {
+    return await run();
+  } catch (err: unknown) {
+    count(METRIC.errors);
+    logger.error(failure, err as Error);
+    throw err;
+  } finally {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+}
+
 export type RouteHandler = (event: RouteEvent, context: Context) => Promise<RouteResult>;
 
 /**
@@ -25,19 +58,8 @@ export type RouteHandler = (event: RouteEvent, context: Context) => Promise<Rout
  * before it reaches API Gateway, and the invocation's metrics are flushed.
  */
 export function withTelemetry(handler: RouteHandler): RouteHandler {
-  return async (event, context) => {
+  return (event, context) => {
     const { connectionId, routeKey, requestId } = event.requestContext;
-    logger.resetKeys();
-    logger.addContext(context);
-    logger.appendKeys({ connectionId, routeKey, requestId });
-    try {
-      return await handler(event, context);
-    } catch (err: unknown) {
-      count(METRIC.errors);
-      logger.error('Route handler failed', err as Error);
-      throw err;
-    } finally {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    }
+    return withInvocationTelemetry(context, { connectionId, routeKey, requestId }, 'Route handler failed', () => handler(event, context));
   };
 }

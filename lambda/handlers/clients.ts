@@ -1,11 +1,14 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { callbackUrlEnv, ENV, historyEnv, requireEnv } from '../core/config';
+import { callbackUrlEnv, ENV, historyEnv, positiveIntEnv, requireEnv, ROOM_DEFAULTS } from '../core/config';
 import { ConnectionStore } from '../core/connection-store';
 import { RoomHistory } from '../core/room-history';
 import { Notifier } from '../core/notifier';
-import { PresenceStore } from '../core/presence';
+import { presenceFanout, PresenceStore, type PresenceDeps } from '../core/presence';
+import type { FanoutResult, RoomFanout } from '../core/room-fanout';
+import { roomPolicyFromEnv } from '../core/room-rules';
+import { logger } from '../core/telemetry';
 
 /*
  * AWS clients for the handlers. Each handler calls these at module scope, so
@@ -39,4 +42,23 @@ export function createPresenceStore(): PresenceStore {
 
 export function createNotifier(): Notifier {
   return new Notifier(new ApiGatewayManagementApiClient({ endpoint: callbackUrlEnv(), maxAttempts: 1 }));
+}
+
+/**
+ * The room fan-out and the presence deps that send through it, with the presence rows, room rules
+ * and fan-out concurrency the stack configured: a member pruned as gone (410) is a presence
+ * departure from each of its rooms. `onBroadcast` sees each broadcast's result (to count it).
+ */
+export function createPresenceFanout(
+  store: ConnectionStore,
+  notifier: Notifier,
+  onBroadcast?: (result: FanoutResult) => void,
+): { fanout: RoomFanout; presence: PresenceDeps } {
+  const deps = {
+    presence: createPresenceStore(),
+    policy: roomPolicyFromEnv(),
+    fanoutConcurrency: positiveIntEnv(ENV.fanoutConcurrency, ROOM_DEFAULTS.fanoutConcurrency),
+    logger,
+  };
+  return presenceFanout(store, notifier, deps, onBroadcast);
 }

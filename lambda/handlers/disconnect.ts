@@ -1,18 +1,11 @@
 import { closeConnection } from '../core/actions';
-import { ENV, positiveIntEnv, ROOM_DEFAULTS } from '../core/config';
 import { METRIC } from '../core/metric-names';
-import { announceRemoval, presenceFanout } from '../core/presence';
-import { roomPolicyFromEnv } from '../core/room-rules';
+import { announceRemoval } from '../core/presence';
 import { count, logger, withTelemetry } from '../core/telemetry';
-import { createNotifier, createPresenceStore, createStore } from './clients';
+import { createNotifier, createPresenceFanout, createStore } from './clients';
 
 const store = createStore();
-const { presence } = presenceFanout(store, createNotifier(), {
-  presence: createPresenceStore(),
-  policy: roomPolicyFromEnv(),
-  fanoutConcurrency: positiveIntEnv(ENV.fanoutConcurrency, ROOM_DEFAULTS.fanoutConcurrency),
-  logger,
-});
+const { presence } = createPresenceFanout(store, createNotifier());
 
 /**
  * $disconnect: best effort on API Gateway's side; TTL covers the rows if it never arrives. The

@@ -1,9 +1,7 @@
 import { completeJoin, joinRoom } from '../core/actions';
 import { ROOM_DEFAULTS, ENV, positiveIntEnv } from '../core/config';
-import { joinAccess, presenceFanout } from '../core/presence';
-import { roomPolicyFromEnv } from '../core/room-rules';
-import { logger } from '../core/telemetry';
-import { createHistory, createNotifier, createPresenceStore, createStore } from './clients';
+import { joinAccess } from '../core/presence';
+import { createHistory, createNotifier, createPresenceFanout, createStore } from './clients';
 import { actionRoute } from './route-kinds';
 
 const store = createStore();
@@ -14,12 +12,7 @@ const limits = {
   maxRoomMembers: positiveIntEnv(ENV.maxRoomMembers, ROOM_DEFAULTS.maxRoomMembers),
 };
 // Room rules decide who may join; presence counts members and tells the room of a user's first connection.
-const { presence } = presenceFanout(store, notifier, {
-  presence: createPresenceStore(),
-  policy: roomPolicyFromEnv(),
-  fanoutConcurrency: positiveIntEnv(ENV.fanoutConcurrency, ROOM_DEFAULTS.fanoutConcurrency),
-  logger,
-});
+const { presence } = createPresenceFanout(store, notifier);
 
 /**
  * `join`: add the sender to a room, within the per-connection and per-room limits; answer `joined`

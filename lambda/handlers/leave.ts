@@ -1,18 +1,10 @@
 import { leaveRoom } from '../core/actions';
-import { ENV, positiveIntEnv, ROOM_DEFAULTS } from '../core/config';
-import { announceDeparture, identityOf, presenceFanout, presenceUserId } from '../core/presence';
-import { roomPolicyFromEnv } from '../core/room-rules';
-import { logger } from '../core/telemetry';
-import { createNotifier, createPresenceStore, createStore } from './clients';
+import { announceDeparture, identityOf, presenceUserId } from '../core/presence';
+import { createNotifier, createPresenceFanout, createStore } from './clients';
 import { actionRoute } from './route-kinds';
 
 const store = createStore();
-const { presence } = presenceFanout(store, createNotifier(), {
-  presence: createPresenceStore(),
-  policy: roomPolicyFromEnv(),
-  fanoutConcurrency: positiveIntEnv(ENV.fanoutConcurrency, ROOM_DEFAULTS.fanoutConcurrency),
-  logger,
-});
+const { presence } = createPresenceFanout(store, createNotifier());
 
 /** `leave`: remove the sender from a room it is in; its user's last connection there is a presence `left`. */
 export const handler = actionRoute('leave', (frame, connectionId, context, request) => {

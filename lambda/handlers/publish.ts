@@ -1,24 +1,13 @@
 import type { Context } from 'aws-lambda';
 import { publishToRoom } from '../core/actions';
-import { ROOM_DEFAULTS, ENV, positiveIntEnv } from '../core/config';
-import { METRIC } from '../core/metric-names';
-import { presenceFanout } from '../core/presence';
-import { roomPolicyFromEnv } from '../core/room-rules';
-import { count, logger, metrics } from '../core/telemetry';
+import { countBroadcast, logger, withInvocationTelemetry } from '../core/telemetry';
 import type { PublishResponse } from '../../protocol';
-import { createHistory, createNotifier, createPresenceStore, createStore } from './clients';
+import { createHistory, createNotifier, createPresenceFanout, createStore } from './clients';
 
-const store = createStore();
-const notifier = createNotifier();
 const history = createHistory();
-const fanoutConcurrency = positiveIntEnv(ENV.fanoutConcurrency, ROOM_DEFAULTS.fanoutConcurrency);
 // As in `message`: a member pruned as gone (410) is a presence departure from each of its rooms.
-const presenceDeps = { presence: createPresenceStore(), policy: roomPolicyFromEnv(), fanoutConcurrency, logger };
-const { fanout } = presenceFanout(store, notifier, presenceDeps, (result) => {
-  count(METRIC.fanoutDeliveries, result.delivered);
-  count(METRIC.fanoutFailures, result.failed);
-  count(METRIC.stalePruned, result.pruned);
-});
+const { fanout, presence } = createPresenceFanout(createStore(), createNotifier(), countBroadcast);
+const { fanoutConcurrency } = presence;
 
 /**
  * The Publish function: not a route. Backends invoke it through the Lambda Invoke API (IAM decides
@@ -28,9 +17,7 @@ const { fanout } = presenceFanout(store, notifier, presenceDeps, (result) => {
  * the Invoke API reports as a function error and an asynchronous invoker retries.
  */
 export async function handler(event: unknown, context: Context): Promise<PublishResponse> {
-  logger.resetKeys();
-  logger.addContext(context);
-  try {
+  return withInvocationTelemetry(context, {}, 'Publish failed', async () => {
     const response = await publishToRoom(event, {
       history,
       fanout,
@@ -40,11 +27,5 @@ export async function handler(event: unknown, context: Context): Promise<Publish
     });
     if ('error' in response) logger.info('Publish refused', { code: response.error.code });
     return response;
-  } catch (err: unknown) {
-    count(METRIC.errors);
-    logger.error('Publish failed', err as Error);
-    throw err;
-  } finally {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-  }
+  });
 }
