@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FunctionSpec, WebSocketAppSpec } from './assembly';
 import type { InvokeResult } from './runtime';
 import { fromBrowser, hostAllowed } from './request-guard';
+import { readBody } from './request-body';
 import { PUBLISH_FUNCTION_ID, PUBLISH_FUNCTION_OUTPUT } from '../publish/contract';
 
 /** The Invoke operation's path; the one capture is the URL-encoded FunctionName. */
@@ -294,18 +295,4 @@ function sendRefusal(res: ServerResponse, requestId: string, refusal: InvokeRefu
 
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** The request body, or undefined when it is longer than `limit` bytes (the rest is read and dropped). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

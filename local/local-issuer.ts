@@ -15,6 +15,7 @@ import { cognitoIssuerUrl, guestName, JWKS_PATH_UNDER_ISSUER, LOCAL_PASSWORD, LO
 import type { WebSocketAppSpec } from './assembly';
 import { isLoopback } from './loopback';
 import { crossOriginRefusal } from './request-guard';
+import { readBody } from './request-body';
 
 /** File names under the key folder. */
 const KEY_FILE = 'switchboard-local-issuer-key.json';
@@ -310,16 +311,7 @@ async function initiateAuth(body: unknown, issuer: LocalIssuer, state: IssuerSta
 
 /** Reads a JSON request body of at most MAX_SIGN_IN_BODY_BYTES; a larger one is drained, not kept. */
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const text = await new Promise<string | undefined>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_SIGN_IN_BODY_BYTES) chunks.push(chunk);
-    });
-    req.once('end', () => resolve(size > MAX_SIGN_IN_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
-  });
+  const text = (await readBody(req, MAX_SIGN_IN_BODY_BYTES))?.toString('utf8');
   if (text === undefined) {
     throw new CognitoError(
       'SerializationException',

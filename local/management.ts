@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LiveConnection } from './connection';
 import { API_GATEWAY_LIMITS } from '../protocol';
 import { CLOSE } from './limits';
+import { readBody } from './request-body';
 
 /** HTTP status => fraction of PostToConnection calls that fail with it, e.g. { 410: 0.1 }. */
 export type FaultRates = Readonly<Record<number, number>>;
@@ -186,18 +187,4 @@ export async function handleManagement(req: IncomingMessage, res: ServerResponse
       sendError(res, 400, `${method} is not a management API method; use POST, GET or DELETE`);
       return finish(400);
   }
-}
-
-/** The request body, or undefined when it is longer than `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
