@@ -1,6 +1,8 @@
 /**
  * `switchboard-local`: runs a synthesized CDK app's WebSocket API on this machine.
- * Without --assembly it synthesizes the CDK app in the current folder first.
+ * Without --assembly it synthesizes the CDK app in the current folder first. Its subcommands
+ * `token` and `publish` work with a running emulator, so a project that installed the package
+ * has them too, with no scripts of its own.
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -16,11 +18,16 @@ import { isLoopback } from './loopback';
 import { parseFaultRates } from './management';
 import { systemClock } from '../protocol/clock';
 import { watchApp } from './watch';
+import { main as tokenMain } from './token';
+import { runPublishCommand } from '../publish/cli';
 
 export const USAGE = `Usage: switchboard-local [flags]
+       switchboard-local token --user NAME [--url URL]           (token --help)
+       switchboard-local publish --room R --data D --emulator URL (publish --help)
 
 Runs an AWS CDK app's API Gateway WebSocket API locally: routes, Lambda functions,
-authorizers, the @connections API and DynamoDB tables (dynalite).
+authorizers, the @connections API and DynamoDB tables (dynalite). \`token\` prints a
+token the running emulator accepts; \`publish\` publishes to one of its rooms.
 
   --assembly DIR       an already synthesized cloud assembly (default: synthesize the app in this
                        folder, or reuse its last synthesis when no source changed)
@@ -49,6 +56,18 @@ export interface CliOptions extends Omit<EmulatorOptions, 'assemblyDir'> {
   readonly watch: boolean;
   readonly quiet: boolean;
   readonly help: boolean;
+}
+
+/** The subcommands, each another command's own entry point (`npm run token`, `npm run publish` in this repository). */
+const SUBCOMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
+  token: (argv) => tokenMain(argv),
+  publish: (argv) => runPublishCommand(argv),
+};
+
+/** The subcommand `argv` names (its first word), if any, and the rest of its arguments. */
+export function subcommandOf(argv: readonly string[]): { name: string; argv: readonly string[] } | undefined {
+  const [first, ...rest] = argv;
+  return first !== undefined && Object.hasOwn(SUBCOMMANDS, first) ? { name: first, argv: rest } : undefined;
 }
 
 const VALUE_FLAGS = ['assembly', 'stack', 'port', 'host', 'dynamodb-port', 'data-dir', 'idle-timeout', 'max-duration', 'web', 'fault-rate'];
@@ -156,7 +175,7 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
   lines.push(`  Lambda        ${emu.lambdaEndpoint} (Invoke API of the app's ${app.functions.size} functions; AWS_ENDPOINT_URL_LAMBDA)`);
   if (emu.publishFunctionName) {
     lines.push(
-      `  Publish       function ${emu.publishFunctionName}: npm run -s publish -- --emulator ${emu.httpUrl} --room lobby --data hello`,
+      `  Publish       function ${emu.publishFunctionName}: npx switchboard-local publish --emulator ${emu.httpUrl} --room lobby --data hello`,
     );
   }
   if (options.webDir) lines.push(`  Web           ${emu.httpUrl}/ (from ${options.webDir})`);
@@ -166,7 +185,7 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
   if (emu.localIssuer) {
     lines.push(
       `  Issuer        ${emu.localIssuer.issuer} (local stand-in for the Cognito user pool)`,
-      `  Tokens        npm run -s token -- --user NAME${options.dataDir ? ` --data-dir ${options.dataDir}` : ''}, or GET ${emu.httpUrl}${LOCAL_PATHS.token}?user=NAME`,
+      `  Tokens        npx switchboard-local token --user NAME --url ${emu.httpUrl}, or GET ${emu.httpUrl}${LOCAL_PATHS.token}?user=NAME`,
     );
   }
   lines.push(`  Routes        selected by ${app.routeSelectionExpression}`);
@@ -183,8 +202,10 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
   return lines.join('\n');
 }
 
-/** Runs the CLI; resolves with the exit code once the emulator has stopped. */
+/** Runs the CLI; resolves with the exit code once the emulator has stopped (or the subcommand is done). */
 export async function main(argv: readonly string[]): Promise<number> {
+  const subcommand = subcommandOf(argv);
+  if (subcommand) return SUBCOMMANDS[subcommand.name](subcommand.argv);
   let options: CliOptions;
   try {
     options = parseArgs(argv);

@@ -1,17 +1,19 @@
 /**
- * `npm run -s publish -- --room R --data D [--from NAME] TARGET`: publishes one message to a room
+ * `npx switchboard-local publish --room R --data D [--from NAME] TARGET` (or, in Switchboard's
+ * repository, `npm run -s publish -- ...`): publishes one message to a room
  * from the command line, through the same publish() a backend uses, to a running emulator
  * (--emulator), a deployed stack (--stack) or a named function (--function).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { FAKE_CREDENTIALS } from '../local/credential-isolation';
+import { emulatorOrigin } from '../local/emulator-url';
 import { parseFlags, UsageError } from '../local/flags';
 import { LOCAL_PATHS, type PublishedConfig } from '../protocol/local-endpoints';
 import { PUBLISH_FUNCTION_ENV, PUBLISH_FUNCTION_OUTPUT } from './contract';
 import { publish, PublishError, regionOfArn, type PublishRequest, type PublishResult } from './publish';
 
-export const PUBLISH_USAGE = `Usage: npm run -s publish -- --room ROOM --data TEXT [--from NAME] [TARGET]
+export const PUBLISH_USAGE = `Usage: npx switchboard-local publish --room ROOM --data TEXT [--from NAME] [TARGET]
 
 Publishes one message to every member of a Switchboard room, as a backend does with publish():
 members receive it as a room message with "from": "server" (or NAME) and the room's next seq.
@@ -64,18 +66,7 @@ export function parsePublishArgs(
   const emulator = values.get('emulator');
   if (emulator !== undefined) {
     if (region !== undefined) throw new UsageError('--region applies to --stack and --function; the emulator has its own');
-    let url: URL;
-    try {
-      url = new URL(emulator);
-    } catch {
-      throw new UsageError(`--emulator takes the emulator's http URL, e.g. http://127.0.0.1:3001; got "${emulator}"`);
-    }
-    if (url.protocol !== 'http:') {
-      throw new UsageError(
-        `--emulator takes the emulator's http URL (as its banner prints it), e.g. http://127.0.0.1:3001; got "${emulator}"`,
-      );
-    }
-    return { request, target: { kind: 'emulator', url: url.origin } };
+    return { request, target: { kind: 'emulator', url: emulatorOrigin('emulator', emulator) } };
   }
   const stackName = values.get('stack');
   if (stackName !== undefined) return { request, target: { kind: 'stack', stackName, region } };
@@ -107,7 +98,7 @@ async function emulatorTarget(
   try {
     config = (await fetchConfig(configUrl)) as Partial<PublishedConfig>;
   } catch (err: unknown) {
-    throw new Error(`cannot read ${configUrl}: ${(err as Error).message}. Is switchboard-local running there (npm start)?`, { cause: err });
+    throw new Error(`cannot read ${configUrl}: ${(err as Error).message}. Is switchboard-local running there?`, { cause: err });
   }
   if (typeof config?.publishFunctionName !== 'string') {
     throw new Error(
@@ -188,12 +179,17 @@ function describeFailure(error: unknown): string {
   return String(error);
 }
 
-if (require.main === module) {
+/** Runs the command in this process, on its environment and streams: `npm run publish` and `switchboard-local publish`. */
+export function runPublishCommand(argv: readonly string[]): Promise<number> {
   // The SDK's Node 20 end-of-support notice would bury the one line this command prints.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  void main(process.argv.slice(2), {
+  return main(argv, {
     env: process.env,
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
-  }).then((code) => process.exit(code));
+  });
+}
+
+if (require.main === module) {
+  void runPublishCommand(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from '../../local/cli';
+import { createServer as createHttpServer } from 'node:http';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { parseArgs, subcommandOf } from '../../local/cli';
+import { handleIssuerRequest, LocalIssuer } from '../../local/local-issuer';
 import { writeHandAssembly } from './fixtures/hand-assembly';
 import { connect } from './helpers';
 
@@ -148,6 +151,68 @@ describe('before synthesizing', () => {
       expect(stderr).not.toContain('cdk synth failed');
     } finally {
       taken.close();
+      rmSync(app, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('subcommands', () => {
+  test('the first word token or publish routes to that command, with the rest of the arguments', () => {
+    expect(subcommandOf(['token', '--user', 'bob'])).toEqual({ name: 'token', argv: ['--user', 'bob'] });
+    expect(subcommandOf(['publish', '--room', 'r', '--data', 'd', '--emulator', 'http://127.0.0.1:3001'])).toEqual({
+      name: 'publish',
+      argv: ['--room', 'r', '--data', 'd', '--emulator', 'http://127.0.0.1:3001'],
+    });
+    // Anything else starts the emulator, as before.
+    expect(subcommandOf([])).toBeUndefined();
+    expect(subcommandOf(['--port', '0', 'token'])).toBeUndefined();
+    expect(subcommandOf(['toString'])).toBeUndefined();
+  });
+
+  test('the bin answers token --help and publish --help with their own usage', async () => {
+    const token = await run(['token', '--help']);
+    expect(token).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: npx switchboard-local token --user NAME/) as string });
+    const publish = await run(['publish', '--help']);
+    expect(publish).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^Usage: npx switchboard-local publish --room ROOM/) as string,
+    });
+    const refused = await run(['publish', '--room', 'r', '--data', 'd', '--emulator', 'ws://127.0.0.1:3001/dev']);
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining("--emulator takes the emulator's http URL") as string });
+  });
+
+  test("npx switchboard-local token prints a token of the local issuer: from the key in this folder's .switchboard, or from --url", async () => {
+    // GIVEN a local issuer's key and state where an emulator started in `app` keeps them, served as the emulator serves them
+    const app = mkdtempSync(path.join(os.tmpdir(), 'switchboard-token-'));
+    const issuer = await LocalIssuer.open(path.join(app, '.switchboard'));
+    const server = createHttpServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      void handleIssuerRequest(req, res, url, issuer, state).then((handled) => {
+        if (!handled) res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const state = { issuer: `${origin}/.switchboard`, audience: 'client-1' };
+    await issuer.saveState(state);
+    const jwks = createRemoteJWKSet(new URL(`${origin}/.switchboard/.well-known/jwks.json`));
+    try {
+      // WHEN the bin's token subcommand runs there, and from elsewhere with --url
+      const byKey = await run(['token', '--user', 'bob', '--ttl', '15m'], app);
+      const byUrl = await run(['token', '--user', 'bob', '--url', `${origin}/`], tmp);
+      // THEN both print one token for bob that the issuer's keys verify
+      for (const result of [byKey, byUrl]) {
+        expect(result).toMatchObject({ code: 0, stderr: '' });
+        const { payload } = await jwtVerify(result.stdout.trim(), jwks, { issuer: state.issuer, audience: 'client-1' });
+        expect(payload['cognito:username']).toBe('bob');
+      }
+      // AND without a running emulator or its key it says what to do
+      const none = await run(['token', '--user', 'bob'], tmp);
+      expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('start the emulator first (npx switchboard-local') as string });
+      const both = await run(['token', '--user', 'bob', '--url', origin, '--data-dir', app], tmp);
+      expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining('give --data-dir or --url, not both') as string });
+    } finally {
+      server.close();
       rmSync(app, { recursive: true, force: true });
     }
   });

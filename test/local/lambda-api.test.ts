@@ -281,7 +281,7 @@ describe('the Invoke API on a running emulator', () => {
     const lines = banner(emu, {}).split('\n');
     expect(lines).toContain(`  Lambda        http://127.0.0.1:${emu.port} (Invoke API of the app's 4 functions; AWS_ENDPOINT_URL_LAMBDA)`);
     expect(lines).toContain(
-      `  Publish       function ${fixtureFunctionName(LAMBDA_FIXTURE.publishId)}: npm run -s publish -- --emulator http://127.0.0.1:${emu.port} --room lobby --data hello`,
+      `  Publish       function ${fixtureFunctionName(LAMBDA_FIXTURE.publishId)}: npx switchboard-local publish --emulator http://127.0.0.1:${emu.port} --room lobby --data hello`,
     );
   });
 
