@@ -144,7 +144,7 @@ function runModule(dir: string, source: string): unknown[] {
     .map((line) => JSON.parse(line) as unknown);
 }
 
-test('docs/extend.md, followed in the consumer project: its typing action answers through npx switchboard-local', async () => {
+test("docs/extend.md, followed in the consumer project: its typing action answers the typed client, with a token from the bin's banner command", async () => {
   // WHEN the guide's three files are written as they stand in the guide, and its app synthesized
   const files = guideFiles();
   expect([...files.keys()].sort()).toEqual(['app.js', 'typing-client.mjs', 'typing.ts']);
@@ -173,29 +173,51 @@ test('docs/extend.md, followed in the consumer project: its typing action answer
     dir,
     path.join(project.dir, 'node_modules', '.bin', 'switchboard-local'),
     ['--assembly', 'cdk.out', '--port', '0', '--quiet'],
-    /Try: npx wscat -c "?(ws:\/\/[^"\s]+)/,
+    /Publish\s+function \S+: (npx switchboard-local publish [^\n]+)\n[\s\S]*Tokens\s+(npx switchboard-local token [^,]+),[\s\S]*Try: npx wscat -c "?(ws:\/\/[^"\s?]+)/,
     30_000,
   );
   try {
-    // AND the guide's client method gets the typing reply, and the handler's error frame for a bad room
-    const url = match[1];
-    const [typing, refused, pong] = runModule(
+    // AND the banner's token and publish commands work in the consumer's project, through npx
+    const [, publishCommand, tokenCommand, url] = match;
+    const npx = (command: string) => run(dir, 'npx', ['--no-install', ...command.split(' ').slice(1)], { timeout: 30_000 });
+    const tokenByUrl = npx(tokenCommand.replace('NAME', 'bob'));
+    expect(tokenByUrl).toMatchObject({ status: 0, stderr: '' });
+    // Without --url it signs with the key the emulator keeps in this folder.
+    const tokenByKey = npx('npx switchboard-local token --user bob');
+    expect(tokenByKey).toMatchObject({ status: 0, stderr: '' });
+    for (const printed of [tokenByUrl.stdout, tokenByKey.stdout]) expect(printed).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const published = npx(publishCommand);
+    expect(published).toMatchObject({
+      status: 0,
+      stdout: expect.stringMatching(/^Published to lobby as seq 1: delivered 0, failed 0\.\n$/) as string,
+    });
+
+    // AND the guide's client method, on switchboard/client's ESM build with bob's token, gets the
+    // typing reply (also as a custom event), the handler's error frame for a bad room, and built-in actions still work
+    const [typing, seen, refused, pong] = runModule(
       dir,
       [
-        "import WebSocket from 'ws';",
-        "import { sendTyping } from './typing-client.mjs';",
-        `const socket = new WebSocket(${JSON.stringify(url)});`,
-        "await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });",
-        "console.log(JSON.stringify(await sendTyping(socket, 'lobby')));",
-        "console.log(JSON.stringify(await sendTyping(socket, 'no spaces').then(() => 'sent', (err) => ({ code: err.code, message: err.message }))));",
-        "socket.send(JSON.stringify({ action: 'ping', id: 'p1' }));",
-        "console.log((await new Promise((resolve) => socket.once('message', resolve))).toString());",
-        'socket.close();',
+        "import { connect } from 'switchboard/client';",
+        "import { onTyping, sendTyping } from './typing-client.mjs';",
+        `const client = connect(${JSON.stringify(url)}, { token: ${JSON.stringify(tokenByUrl.stdout.trim())}, reconnect: false });`,
+        'const seen = [];',
+        'onTyping(client, (frame) => seen.push(frame));',
+        "console.log(JSON.stringify(await sendTyping(client, 'lobby')));",
+        'console.log(JSON.stringify(seen));',
+        "console.log(JSON.stringify(await sendTyping(client, 'no spaces').then(() => 'sent', (err) => ({ name: err.name, code: err.code, message: err.message }))));",
+        "console.log(JSON.stringify(await client.request('ping')));",
+        'await client.close();',
       ].join('\n'),
     );
-    expect(typing).toEqual({ event: 'typing', room: 'lobby', userId: 'local-alice', id: expect.any(String) as string });
-    expect(refused).toEqual({ code: 'BAD_REQUEST', message: '"room" is required: 1-64 characters of A-Z a-z 0-9 _ . -' });
-    expect(pong).toEqual({ event: 'pong', id: 'p1' });
+    const reply = { event: 'typing', room: 'lobby', userId: 'local-bob', id: expect.any(String) as string };
+    expect(typing).toEqual(reply);
+    expect(seen).toEqual([reply]);
+    expect(refused).toEqual({
+      name: 'SwitchboardError',
+      code: 'BAD_REQUEST',
+      message: '"room" is required: 1-64 characters of A-Z a-z 0-9 _ . -',
+    });
+    expect(pong).toEqual({ event: 'pong', id: expect.any(String) as string });
   } finally {
     await stop(child);
   }
