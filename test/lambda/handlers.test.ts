@@ -1,55 +1,23 @@
-import {
-  ApiGatewayManagementApiClient,
-  GoneException,
-  PostToConnectionCommand,
-  type PostToConnectionCommandInput,
-} from '@aws-sdk/client-apigatewaymanagementapi';
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import 'aws-sdk-client-mock-jest';
-import type { RouteEvent } from '../../lambda/core/events';
+import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '../../lambda/core/config';
 import { POST_ATTEMPTS } from '../../lambda/core/notifier';
 import { metrics, type RouteHandler } from '../../lambda/core/telemetry';
+import {
+  configureHandlers,
+  lambdaContext as context,
+  loadHandler,
+  mockAwsClients,
+  postedText,
+  routeEvent as event,
+  SENDER,
+} from './support/handler-harness';
 
-// Configuration is read once at module load, as on Lambda: set it before importing handlers.
-process.env.TABLE_NAME = 'Connections';
-process.env.CALLBACK_URL = 'https://abc123.execute-api.us-east-1.amazonaws.com/dev';
-process.env.MAX_ROOMS_PER_CONNECTION = '2';
-
-const ddb = mockClient(DynamoDBDocumentClient);
-const api = mockClient(ApiGatewayManagementApiClient);
-
-// A handler module exports `handler`; require (not import) so the environment above is set first.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the environment must be set before a handler module loads
-const load = (name: string): RouteHandler => (require(`../../lambda/handlers/${name}`) as { handler: RouteHandler }).handler;
-const handlers = Object.fromEntries(['connect', 'disconnect', 'message', 'join', 'leave', 'ping', 'default'].map((n) => [n, load(n)]));
-
-const context = { functionName: 'test', awsRequestId: 'req', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
-
-function event(routeKey: string, body?: string, extra: Partial<RouteEvent['requestContext']> = {}): RouteEvent {
-  return {
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      routeKey,
-      eventType: routeKey === '$connect' ? 'CONNECT' : routeKey === '$disconnect' ? 'DISCONNECT' : 'MESSAGE',
-      connectionId: 'SENDER00000000A=',
-      connectedAt: 1_700_000_000_000,
-      requestId: 'REQ0000000000AA=',
-      identity: { sourceIp: '10.0.0.1' },
-      ...extra,
-    } as RouteEvent['requestContext'],
-  };
-}
+configureHandlers({ [ENV.maxRoomsPerConnection]: '2' });
+const { ddb, api } = mockAwsClients();
+const handlers = Object.fromEntries(
+  ['connect', 'disconnect', 'message', 'join', 'leave', 'ping', 'default'].map((n) => [n, loadHandler<RouteHandler>(n)]),
+);
 
 /**
  * The reply the sender receives: the route response body. Nothing is ever
@@ -57,22 +25,9 @@ function event(routeKey: string, body?: string, extra: Partial<RouteEvent['reque
  */
 function replyFrame(result: { statusCode: number; body?: string }): unknown {
   expect(result.statusCode).toBe(200);
-  expect(api.commandCalls(PostToConnectionCommand).filter((c) => c.args[0].input.ConnectionId === 'SENDER00000000A=')).toHaveLength(0);
+  expect(api.commandCalls(PostToConnectionCommand).filter((c) => c.args[0].input.ConnectionId === SENDER)).toHaveLength(0);
   return JSON.parse(result.body!);
 }
-
-/** The text of a posted frame: the notifier posts a string, but the SDK types `Data` as any blob. */
-function postedText(data: PostToConnectionCommandInput['Data']): string {
-  if (typeof data === 'string') return data;
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return new TextDecoder().decode(data);
-  throw new Error('expected the posted Data to be a string or bytes, not a stream or Blob');
-}
-
-beforeEach(() => {
-  ddb.reset();
-  api.reset();
-  api.on(PostToConnectionCommand).resolves({});
-});
 
 describe('$connect', () => {
   it('stores the connection with the authorizer principal', async () => {

@@ -1,49 +1,25 @@
-import {
-  ApiGatewayManagementApiClient,
-  PostToConnectionCommand,
-  type PostToConnectionCommandInput,
-} from '@aws-sdk/client-apigatewaymanagementapi';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ENV } from '../../lambda/core/config';
 import type { RouteEvent } from '../../lambda/core/events';
 import type { RouteHandler } from '../../lambda/core/telemetry';
 import type { PublishResponse, RoomMessage } from '../../protocol';
+import { configureHandlers, lambdaContext, loadHandler, mockAwsClients, postedText, routeEvent } from './support/handler-harness';
 
 /** The join (resume), history and Publish handlers as Lambda runs them, with mocked AWS clients. */
 
 // Configuration is read once at module load, as on Lambda: set it before loading handlers.
-process.env[ENV.tableName] = 'Connections';
-process.env[ENV.callbackUrl] = 'https://abc123.execute-api.us-east-1.amazonaws.com/dev';
-process.env[ENV.historyLimit] = '100';
-process.env[ENV.historyRetentionSeconds] = '3600';
-
-const ddb = mockClient(DynamoDBDocumentClient);
-const api = mockClient(ApiGatewayManagementApiClient);
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the environment must be set before a handler module loads
-const route = (name: string): RouteHandler => (require(`../../lambda/handlers/${name}`) as { handler: RouteHandler }).handler;
+configureHandlers({ [ENV.historyLimit]: '100', [ENV.historyRetentionSeconds]: '3600' });
+const { ddb, api } = mockAwsClients();
+const route = (name: string) => loadHandler<RouteHandler>(name);
 type PublishHandler = (event: unknown, context: Context) => Promise<PublishResponse>;
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
-const publish = (require('../../lambda/handlers/publish') as { handler: PublishHandler }).handler;
-
-const context = { functionName: 'test', awsRequestId: 'req', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+const publish = loadHandler<PublishHandler>('publish');
+const context = lambdaContext;
 const JOINER = 'JOINER00000000A=';
 
-function frame(routeKey: string, body: string): RouteEvent {
-  return {
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      routeKey,
-      eventType: 'MESSAGE',
-      connectionId: JOINER,
-      requestId: 'REQ0000000000AA=',
-      identity: { sourceIp: '10.0.0.1' },
-    },
-  } as RouteEvent;
-}
+const frame = (routeKey: string, body: string): RouteEvent => routeEvent(routeKey, body, { connectionId: JOINER });
 
 const stored = (seq: number): RoomMessage => ({
   event: 'message',
@@ -64,13 +40,7 @@ const storedItem = (seq: number) => ({
 function postedTo(connectionId: string): unknown[] {
   return api
     .commandCalls(PostToConnectionCommand, { ConnectionId: connectionId })
-    .map((c) => JSON.parse(text(c.args[0].input.Data)) as unknown);
-}
-
-function text(data: PostToConnectionCommandInput['Data']): string {
-  if (typeof data === 'string') return data;
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return new TextDecoder().decode(data);
-  throw new Error('expected the posted Data to be a string or bytes');
+    .map((c) => JSON.parse(postedText(c.args[0].input.Data)) as unknown);
 }
 
 /** A join that takes effect: the rooms set is updated, the member row written. */
@@ -79,12 +49,6 @@ function joinSucceeds(): void {
   ddb.on(UpdateCommand).resolves({ Attributes: { connectionId: JOINER, expiresAt: 4_000_000_000 } });
   ddb.on(PutCommand).resolves({});
 }
-
-beforeEach(() => {
-  ddb.reset();
-  api.reset();
-  api.on(PostToConnectionCommand).resolves({});
-});
 
 describe('join with since (resume)', () => {
   it('writes the membership first, then posts joined and the missed messages in order, and answers no body', async () => {

@@ -1,4 +1,4 @@
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
@@ -9,61 +9,40 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { ENV } from '../../lambda/core/config';
 import type { RouteEvent } from '../../lambda/core/events';
 import { decodeCursor, encodeCursor, MEMBERS_PAGE_SIZE, PresenceStore } from '../../lambda/core/presence';
 import type { RouteHandler } from '../../lambda/core/telemetry';
+import { configureHandlers, lambdaContext, loadHandler, mockAwsClients, routeEvent, SENDER } from './support/handler-harness';
 
-// Configuration is read once at module load, as on Lambda: set it before importing handlers.
-process.env.TABLE_NAME = 'T';
-process.env.CALLBACK_URL = 'https://abc123.execute-api.us-east-1.amazonaws.com/dev';
-process.env.ROOM_RULES = JSON.stringify([
-  { pattern: 'team.{group}.*', claims: { group: 'cognito:groups' } },
-  { pattern: 'quiet.*', presence: false },
-  { pattern: 'lobby' },
-]);
+// Configuration is read once at module load, as on Lambda: set it before loading handlers.
+configureHandlers({
+  [ENV.tableName]: 'T',
+  [ENV.roomRules]: JSON.stringify([
+    { pattern: 'team.{group}.*', claims: { group: 'cognito:groups' } },
+    { pattern: 'quiet.*', presence: false },
+    { pattern: 'lobby' },
+  ]),
+});
+const { ddb, api } = mockAwsClients();
+const handlers = Object.fromEntries(['join', 'leave', 'members', 'disconnect', 'message'].map((n) => [n, loadHandler<RouteHandler>(n)]));
+const context = lambdaContext;
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const api = mockClient(ApiGatewayManagementApiClient);
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the environment must be set before a handler module loads
-const load = (name: string): RouteHandler => (require(`../../lambda/handlers/${name}`) as { handler: RouteHandler }).handler;
-const handlers = Object.fromEntries(['join', 'leave', 'members', 'disconnect', 'message'].map((n) => [n, load(n)]));
-const context = { functionName: 'test', awsRequestId: 'req', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
-
-const ME = 'SENDER00000000A=';
+const ME = SENDER;
 const NOW = 1_700_000_100_000;
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const gone = () => new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } });
 
-function event(body: string | undefined, authorizer?: Record<string, string>, routeKey = 'join'): RouteEvent {
-  return {
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      routeKey,
-      eventType: routeKey === '$disconnect' ? 'DISCONNECT' : 'MESSAGE',
-      connectionId: ME,
-      connectedAt: 1_700_000_000_000,
-      requestId: 'REQ0000000000AA=',
-      identity: { sourceIp: '10.0.0.1' },
-      ...(authorizer ? { authorizer: { principalId: authorizer.userId, ...authorizer } } : {}),
-    } as RouteEvent['requestContext'],
-  };
-}
+/** A frame on `routeKey` from ME, with the authorizer context of a signed-in user when `authorizer` is given. */
+const event = (body: string | undefined, authorizer?: Record<string, string>, routeKey = 'join'): RouteEvent =>
+  routeEvent(routeKey, body, authorizer ? { authorizer: { principalId: authorizer.userId, ...authorizer } } : {});
 const reply = (result: { body?: string }) => JSON.parse(result.body!) as Record<string, unknown>;
 const posted = () =>
   api
     .commandCalls(PostToConnectionCommand)
     .map((c) => ({ to: c.args[0].input.ConnectionId, frame: JSON.parse(c.args[0].input.Data as string) as Record<string, unknown> }));
 const presenceUpdates = () => ddb.commandCalls(UpdateCommand).filter((c) => String(c.args[0].input.Key!.pk).startsWith('PRES#'));
-
-beforeEach(() => {
-  ddb.reset();
-  api.reset();
-  api.on(PostToConnectionCommand).resolves({});
-});
 
 describe('PresenceStore (mocked DynamoDB)', () => {
   const store = new PresenceStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'T', { now: () => NOW, retry: { maxAttempts: 1 } });

@@ -1,47 +1,31 @@
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { ENV } from '../../lambda/core/config';
 import type { RouteEvent } from '../../lambda/core/events';
 import type { RouteHandler } from '../../lambda/core/telemetry';
+import { configureHandlers, lambdaContext, loadHandler, mockAwsClients, routeEvent } from './support/handler-harness';
 
 /**
  * The per-connection limits as the handlers apply them, configured through the environment as
  * the stack sets it: 3 frames (refilling 1/s) and 1 room message (refilling 1/s) per connection.
  */
-process.env[ENV.tableName] = 'Connections';
-process.env[ENV.callbackUrl] = 'https://abc123.execute-api.us-east-1.amazonaws.com/dev';
-process.env[ENV.framesPerSecond] = '1';
-process.env[ENV.frameBurst] = '3';
-process.env[ENV.roomMessagesPerSecond] = '1';
-process.env[ENV.roomMessageBurst] = '1';
-
-const ddb = mockClient(DynamoDBDocumentClient);
-const api = mockClient(ApiGatewayManagementApiClient);
-const context = { functionName: 'test', awsRequestId: 'req', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+configureHandlers({
+  [ENV.framesPerSecond]: '1',
+  [ENV.frameBurst]: '3',
+  [ENV.roomMessagesPerSecond]: '1',
+  [ENV.roomMessageBurst]: '1',
+});
+const { ddb, api } = mockAwsClients();
+const context = lambdaContext;
 
 // Loaded once, after the environment above, as Lambda loads them at cold start. The handlers of this
 // file share one module registry, so their frame limit is one memory here: each test uses its own connections.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- configuration is read at import, so the import must follow it
-const load = (name: string): RouteHandler => (require(`../../lambda/handlers/${name}`) as { handler: RouteHandler }).handler;
+const load = (name: string) => loadHandler<RouteHandler>(name);
 
-function frame(routeKey: string, connectionId: string, body: string): RouteEvent {
-  return {
-    body,
-    isBase64Encoded: false,
-    requestContext: { routeKey, eventType: 'MESSAGE', connectionId, requestId: 'REQ0000000000AA=', identity: { sourceIp: '10.0.0.1' } },
-  } as RouteEvent;
-}
+const frame = (routeKey: string, connectionId: string, body: string): RouteEvent => routeEvent(routeKey, body, { connectionId });
 
 const reply = (result: { body?: string }) => JSON.parse(result.body!) as Record<string, unknown>;
-
-beforeEach(() => {
-  ddb.reset();
-  api.reset();
-  api.on(PostToConnectionCommand).resolves({});
-});
 
 describe('the frame limit (in each environment\u2019s memory)', () => {
   it('answers RATE_LIMITED, with the frame\u2019s id, past the burst; other connections are unaffected', async () => {
