@@ -133,6 +133,22 @@ async function optionalAction(
   return isError(reply, 'UNKNOWN_ACTION') ? undefined : reply;
 }
 
+/**
+ * Sends `frame` with a fresh id, unmeasured (a refusal is no latency sample), and throws unless the
+ * answer is the error frame with `code`; `refused` says what was sent, for the failure's message.
+ */
+async function expectRefusal(
+  probe: Probe,
+  frame: { action: string } & Record<string, unknown>,
+  code: ErrorCode,
+  refused: string,
+  run: Run,
+): Promise<void> {
+  const id = run.id();
+  const reply = await probe.request({ ...frame, id }, run.timeoutMs, false);
+  expectFrame(reply, isError(reply, code), `an error frame with code ${code} and id "${id}" ${refused}`);
+}
+
 async function join(probe: Probe, room: string, run: Run, extra: Record<string, unknown> = {}): Promise<Frame> {
   const reply = await probe.request({ action: 'join', room, id: run.id(), ...extra }, run.timeoutMs);
   if (isError(reply, 'FORBIDDEN') && !room.startsWith(USER_ROOM_PREFIX)) {
@@ -230,9 +246,7 @@ export const CHECKS: readonly Check[] = [
       a.send('this is not JSON');
       const notJson = await a.next(() => true, run.timeoutMs, 'answer to a frame that is not JSON');
       expectFrame(notJson, isError(notJson, 'BAD_REQUEST'), 'an error frame with code BAD_REQUEST for a frame that is not JSON');
-      const id = run.id();
-      const badData = await a.request({ action: 'message', data: 42, id }, run.timeoutMs, false);
-      expectFrame(badData, isError(badData, 'BAD_REQUEST'), `an error frame with code BAD_REQUEST and id "${id}" for a number as data`);
+      await expectRefusal(a, { action: 'message', data: 42 }, 'BAD_REQUEST', 'for a number as data', run);
       return 'for a frame that is not JSON, and for data that is not a string';
     },
   },
@@ -240,9 +254,7 @@ export const CHECKS: readonly Check[] = [
     name: 'error: UNKNOWN_ACTION',
     needs: ['connect'],
     async run(run) {
-      const id = run.id();
-      const reply = await run.found.a!.request({ action: 'verify-no-such-action', id }, run.timeoutMs, false);
-      expectFrame(reply, isError(reply, 'UNKNOWN_ACTION'), `an error frame with code UNKNOWN_ACTION and id "${id}"`);
+      await expectRefusal(run.found.a!, { action: 'verify-no-such-action' }, 'UNKNOWN_ACTION', 'for an action that does not exist', run);
       return 'for an action that does not exist';
     },
   },
@@ -250,13 +262,8 @@ export const CHECKS: readonly Check[] = [
     name: 'limit: oversized data is BAD_REQUEST',
     needs: ['connect'],
     async run(run) {
-      const id = run.id();
-      const reply = await run.found.a!.request({ action: 'message', data: 'x'.repeat(LIMITS.maxDataBytes + 1), id }, run.timeoutMs, false);
-      expectFrame(
-        reply,
-        isError(reply, 'BAD_REQUEST'),
-        `an error frame with code BAD_REQUEST for data of ${LIMITS.maxDataBytes + 1} bytes`,
-      );
+      const data = 'x'.repeat(LIMITS.maxDataBytes + 1);
+      await expectRefusal(run.found.a!, { action: 'message', data }, 'BAD_REQUEST', `for data of ${data.length} bytes`, run);
       const after = await run.found.a!.request({ action: 'ping', id: run.id() }, run.timeoutMs);
       expectFrame(after, after.event === 'pong', 'the connection to stay open (a pong after the refusal)');
       return `data of ${LIMITS.maxDataBytes + 1} bytes refused; the connection stayed open`;
@@ -318,9 +325,8 @@ export const CHECKS: readonly Check[] = [
     name: 'NOT_IN_ROOM',
     needs: ['connect'],
     async run(run) {
-      const id = run.id();
-      const reply = await run.found.a!.request({ action: 'message', room: run.room(), data: 'not a member', id }, run.timeoutMs, false);
-      expectFrame(reply, isError(reply, 'NOT_IN_ROOM'), `an error frame with code NOT_IN_ROOM and id "${id}"`);
+      const frame = { action: 'message', room: run.room(), data: 'not a member' };
+      await expectRefusal(run.found.a!, frame, 'NOT_IN_ROOM', 'for a message to a room not joined', run);
       return 'for a message to a room the connection has not joined';
     },
   },
@@ -333,9 +339,7 @@ export const CHECKS: readonly Check[] = [
       await join(a, room, run);
       const left = await a.request({ action: 'leave', room, id: run.id() }, run.timeoutMs);
       expectFrame(left, left.event === 'left' && left.room === room, `{"event":"left","room":"${room}"}`);
-      const id = run.id();
-      const after = await a.request({ action: 'message', room, data: 'after leaving', id }, run.timeoutMs, false);
-      expectFrame(after, isError(after, 'NOT_IN_ROOM'), 'NOT_IN_ROOM for a message after leaving');
+      await expectRefusal(a, { action: 'message', room, data: 'after leaving' }, 'NOT_IN_ROOM', 'for a message after leaving', run);
       return 'left, then NOT_IN_ROOM';
     },
   },
@@ -457,10 +461,8 @@ export const CHECKS: readonly Check[] = [
       if (!sub) throw new Skip('the token is not a JWT with a sub, so its user room is unknown');
       const a = run.found.a!;
       await join(a, userRoom(sub), run);
-      const id = run.id();
       const other = `${USER_ROOM_PREFIX}verify-${randomBytes(6).toString('hex')}`;
-      const reply = await a.request({ action: 'join', room: other, id }, run.timeoutMs, false);
-      expectFrame(reply, isError(reply, 'FORBIDDEN'), `an error frame with code FORBIDDEN for another user's room ${other}`);
+      await expectRefusal(a, { action: 'join', room: other }, 'FORBIDDEN', `for another user's room ${other}`, run);
       return `joined ${userRoom(sub)}; ${other} was FORBIDDEN`;
     },
   },
