@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ENV } from '../../lambda/core/config';
 import { PUBLISH_FUNCTION, ROUTES } from '../../lib/routes';
-import { SwitchboardApi, type SwitchboardApiProps } from '../../lib/switchboard-api';
-import { synthSwitchboard } from './synth';
+import { apiStack, apiWith, environmentOf, handlerFunction, synthSwitchboard } from './synth';
 
 /** History settings, the history route and the Publish function, as synthesized (cdk-nag included). */
 
@@ -15,21 +14,9 @@ const { stack, outdir } = synthSwitchboard({});
 const template = Template.fromStack(stack);
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
-interface FunctionProperties {
-  Role: { 'Fn::GetAtt': [string, string] };
-  Environment: { Variables: Record<string, unknown> };
-}
 interface Statement {
   Action: string | string[];
   Resource: unknown;
-}
-
-function functionOf(t: Template, id: string): { logicalId: string; properties: FunctionProperties } {
-  const found = Object.entries(t.findResources('AWS::Lambda::Function')).filter(([logicalId]) =>
-    logicalId.startsWith(`Switchboard${id}HandlerFunction`),
-  );
-  expect(found).toHaveLength(1);
-  return { logicalId: found[0][0], properties: (found[0][1] as { Properties: FunctionProperties }).Properties };
 }
 
 function statementsOfRole(t: Template, roleLogicalId: string): Statement[] {
@@ -41,24 +28,16 @@ function statementsOfRole(t: Template, roleLogicalId: string): Statement[] {
 
 const actionsOf = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
-/** A SwitchboardApi with `props` in a stack of its own, without bundling. */
-function apiWith(props: SwitchboardApiProps): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const s = new Stack(app, 'S');
-  new SwitchboardApi(s, 'Switchboard', props);
-  return Template.fromStack(s);
-}
-
 describe('the Publish function', () => {
   it('is a function of its own that no route reaches', () => {
-    const { logicalId } = functionOf(template, PUBLISH_FUNCTION.id);
+    const { logicalId } = handlerFunction(template, PUBLISH_FUNCTION.id);
     const integrations = JSON.stringify(template.findResources('AWS::ApiGatewayV2::Integration'));
     expect(integrations).not.toContain(logicalId);
     expect(ROUTES.map((r) => r.id)).not.toContain(PUBLISH_FUNCTION.id);
   });
 
   it('may use only the table actions it calls, and @connections on this stage', () => {
-    const { properties } = functionOf(template, PUBLISH_FUNCTION.id);
+    const { properties } = handlerFunction(template, PUBLISH_FUNCTION.id);
     const statements = statementsOfRole(template, properties.Role['Fn::GetAtt'][0]);
     const actions = actionsOf(statements);
     expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
@@ -71,7 +50,7 @@ describe('the Publish function', () => {
   });
 
   it('gets the table, the callback URL, the fan-out concurrency and the history settings', () => {
-    expect(functionOf(template, PUBLISH_FUNCTION.id).properties.Environment.Variables).toMatchObject({
+    expect(environmentOf(template, PUBLISH_FUNCTION.id)).toMatchObject({
       [ENV.tableName]: { Ref: expect.any(String) },
       [ENV.callbackUrl]: expect.anything(),
       [ENV.fanoutConcurrency]: '32',
@@ -81,15 +60,13 @@ describe('the Publish function', () => {
   });
 
   it('is named by the PublishFunctionName output', () => {
-    const { logicalId } = functionOf(template, PUBLISH_FUNCTION.id);
+    const { logicalId } = handlerFunction(template, PUBLISH_FUNCTION.id);
     template.hasOutput('PublishFunctionName', { Value: { Ref: logicalId } });
   });
 
   it('grantPublish gives the grantee lambda:InvokeFunction on that function and nothing else', () => {
     // GIVEN a backend's role in the same stack
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const s = new Stack(app, 'S');
-    const api = new SwitchboardApi(s, 'Switchboard');
+    const { stack: s, api } = apiStack();
     const backend = new iam.Role(s, 'Backend', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     // WHEN
     api.grantPublish(backend);
@@ -97,29 +74,25 @@ describe('the Publish function', () => {
     const t = Template.fromStack(s);
     const statements = statementsOfRole(t, s.getLogicalId(backend.node.defaultChild as iam.CfnRole));
     expect(actionsOf(statements)).toEqual(['lambda:InvokeFunction']);
-    const publishArn = { 'Fn::GetAtt': [functionOf(t, PUBLISH_FUNCTION.id).logicalId, 'Arn'] };
+    const publishArn = { 'Fn::GetAtt': [handlerFunction(t, PUBLISH_FUNCTION.id).logicalId, 'Arn'] };
     expect(statements[0].Resource).toEqual(publishArn);
     expect(JSON.stringify(statements[0].Resource)).not.toMatch(/MessageHandler|JoinHandler|Connections/);
   });
 
   it('grantPublish to a service adds a resource permission on that function instead', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const s = new Stack(app, 'S');
-    const api = new SwitchboardApi(s, 'Switchboard');
+    const { stack: s, api } = apiStack();
     api.grantPublish(new iam.ServicePrincipal('events.amazonaws.com'));
     const t = Template.fromStack(s);
     t.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'events.amazonaws.com',
-      FunctionName: { 'Fn::GetAtt': [functionOf(t, PUBLISH_FUNCTION.id).logicalId, 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': [handlerFunction(t, PUBLISH_FUNCTION.id).logicalId, 'Arn'] },
     });
   });
 
   it('grantPublish passes cdk-nag in a stack that runs it', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const { app, stack: s, api } = apiStack({ auth: { provider: 'none' } });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    const s = new Stack(app, 'S');
-    const api = new SwitchboardApi(s, 'Switchboard', { auth: { provider: 'none' } });
     api.grantPublish(new iam.Role(s, 'Backend', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
     expect(() => app.synth()).not.toThrow();
   });
@@ -128,19 +101,19 @@ describe('the Publish function', () => {
 describe('history settings', () => {
   it('give every function that assigns, keeps or reads seqs the limit and retention, and no other', () => {
     for (const id of ['Message', 'Join', 'History', 'Publish']) {
-      expect(functionOf(template, id).properties.Environment.Variables).toMatchObject({
+      expect(environmentOf(template, id)).toMatchObject({
         [ENV.historyLimit]: '100',
         [ENV.historyRetentionSeconds]: '86400',
       });
     }
     for (const id of ['Leave', 'Ping', 'Connect']) {
-      expect(functionOf(template, id).properties.Environment.Variables[ENV.historyLimit]).toBeUndefined();
+      expect(environmentOf(template, id)[ENV.historyLimit]).toBeUndefined();
     }
   });
 
   it('the history route is two-way and needs only GetItem and Query, no @connections', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'history', RouteResponseSelectionExpression: '$default' });
-    const { properties } = functionOf(template, 'History');
+    const { properties } = handlerFunction(template, 'History');
     const actions = actionsOf(statementsOfRole(template, properties.Role['Fn::GetAtt'][0]));
     expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     expect(actions).not.toContain('execute-api:ManageConnections');
@@ -148,7 +121,7 @@ describe('history settings', () => {
 
   it('take props: 0 turns history off, the retention is a Duration', () => {
     const t = apiWith({ historyLimit: 0, historyRetention: Duration.days(30) });
-    expect(functionOf(t, 'Message').properties.Environment.Variables).toMatchObject({
+    expect(environmentOf(t, 'Message')).toMatchObject({
       [ENV.historyLimit]: '0',
       [ENV.historyRetentionSeconds]: '2592000',
     });
@@ -157,7 +130,7 @@ describe('history settings', () => {
   it('take context keys', () => {
     const { stack: configured, outdir: dir } = synthSwitchboard({ historyLimit: '250', historyRetentionSeconds: '7200' });
     try {
-      expect(functionOf(Template.fromStack(configured), 'Join').properties.Environment.Variables).toMatchObject({
+      expect(environmentOf(Template.fromStack(configured), 'Join')).toMatchObject({
         [ENV.historyLimit]: '250',
         [ENV.historyRetentionSeconds]: '7200',
       });

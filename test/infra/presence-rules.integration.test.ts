@@ -1,10 +1,8 @@
 import * as fs from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AUTH_ENV } from '../../lambda/core/auth/config';
 import { ENV } from '../../lambda/core/config';
-import { SwitchboardApi } from '../../lib/switchboard-api';
-import { synthSwitchboard } from './synth';
+import { apiStack, synthSwitchboard } from './synth';
 
 /** Room rules, presence and `members` in the template: permissions per function, configuration, synth-time checks. */
 const RULES = [
@@ -123,8 +121,7 @@ describe('room rules are checked at synth', () => {
       'roomRules[1] ("team.{group}"): "claims" names {team}, which the pattern does not bind',
     ],
   ])('refuses %j, naming the rule', (roomRules, message) => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    expect(() => new SwitchboardApi(new Stack(app, 'S'), 'Api', { roomRules })).toThrow(`SwitchboardApi Api: ${message}`);
+    expect(() => apiStack({ roomRules })).toThrow(`SwitchboardApi Switchboard: ${message}`);
   });
 
   it('refuses context that is not a JSON list, and a presence that is not a boolean', () => {

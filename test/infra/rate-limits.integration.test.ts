@@ -1,32 +1,13 @@
 import * as fs from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENV, RATE_LIMIT_DEFAULTS } from '../../lambda/core/config';
-import { SwitchboardApi, type SwitchboardApiProps } from '../../lib/switchboard-api';
-import { synthSwitchboard } from './synth';
+import type { SwitchboardApiProps } from '../../lib/switchboard-api';
+import { apiWith, environmentOf, handlerFunction, synthSwitchboard } from './synth';
 
 /** The per-connection rate limits: props, their defaults, the variables each function gets, validation at synth. */
 const { stack, outdir } = synthSwitchboard({});
 const template = Template.fromStack(stack);
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
-
-/** The environment of the function behind `handler` (lambda/handlers/<handler>.ts). */
-function environmentOf(t: Template, handler: string): Record<string, unknown> {
-  const fns = Object.entries(t.findResources('AWS::Lambda::Function')).filter(([id]) =>
-    id.startsWith(`Switchboard${handler}HandlerFunction`),
-  );
-  expect(fns).toHaveLength(1);
-  const properties = fns[0][1].Properties as { Environment?: { Variables?: Record<string, unknown> } };
-  return properties.Environment?.Variables ?? {};
-}
-
-/** Builds a SwitchboardApi with `props` in a stack of its own, without bundling. */
-function apiWith(props: SwitchboardApiProps): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const s = new Stack(app, 'S');
-  new SwitchboardApi(s, 'Switchboard', props);
-  return Template.fromStack(s);
-}
 
 describe('rate limits', () => {
   it('defaults to 10 room messages/s (burst 20) and 50 frames/s (burst 100)', () => {
@@ -48,11 +29,7 @@ describe('rate limits', () => {
   });
 
   it('lets the message function update its table rows (the bucket is a conditional UpdateItem)', () => {
-    const fnId = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) =>
-      id.startsWith('SwitchboardMessageHandlerFunction'),
-    )!;
-    const fn = template.findResources('AWS::Lambda::Function')[fnId] as { Properties: { Role: { 'Fn::GetAtt': [string] } } };
-    const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+    const roleId = handlerFunction(template, 'Message').properties.Role['Fn::GetAtt'][0];
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: roleId }],
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['dynamodb:UpdateItem']) })]) },

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { SwitchboardApi, type SwitchboardApiProps } from '../../lib/switchboard-api';
 import { addSwitchboard } from '../../lib/switchboard-app';
 import type { SwitchboardStack } from '../../lib/switchboard-stack';
 import { requireIntegrationTest } from '../support/test-tier';
@@ -18,4 +20,37 @@ export function synthSwitchboard(context: Record<string, unknown> = {}): { app: 
   const stack = addSwitchboard(app);
   app.synth();
   return { app, stack, outdir };
+}
+
+/** A SwitchboardApi with `props` in a stack of its own (`S`), without bundling, for tests of its props and grants. */
+export function apiStack(props: SwitchboardApiProps = {}): { app: App; stack: Stack; api: SwitchboardApi } {
+  requireIntegrationTest('apiStack()');
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'S');
+  const api = new SwitchboardApi(stack, 'Switchboard', props);
+  return { app, stack, api };
+}
+
+/** The template of a SwitchboardApi with `props` in a stack of its own (apiStack). */
+export function apiWith(props: SwitchboardApiProps): Template {
+  return Template.fromStack(apiStack(props).stack);
+}
+
+export interface HandlerFunctionProperties {
+  Role: { 'Fn::GetAtt': [string, string] };
+  Environment?: { Variables?: Record<string, unknown> };
+}
+
+/** The one Lambda function of the SwitchboardApi `Switchboard` built from lambda/handlers/<handler>.ts (`Message`, `Publish`, ...). */
+export function handlerFunction(t: Template, handler: string): { logicalId: string; properties: HandlerFunctionProperties } {
+  const found = Object.entries(t.findResources('AWS::Lambda::Function')).filter(([logicalId]) =>
+    logicalId.startsWith(`Switchboard${handler}HandlerFunction`),
+  );
+  if (found.length !== 1) throw new Error(`expected one function for handler ${handler}; found ${found.length}`);
+  return { logicalId: found[0][0], properties: (found[0][1] as { Properties: HandlerFunctionProperties }).Properties };
+}
+
+/** The environment variables of that function. */
+export function environmentOf(t: Template, handler: string): Record<string, unknown> {
+  return handlerFunction(t, handler).properties.Environment?.Variables ?? {};
 }
