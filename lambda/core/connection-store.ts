@@ -12,7 +12,7 @@ import {
 import { BATCH_WRITE_LIMIT, batchWrite } from './batch-write';
 import { forEachWithConcurrency } from './concurrency';
 import { expiresAtFor, isExpired, keys, TABLE } from './table-design';
-import { isTransientAwsError, withRetry, type RetryOptions } from './retry';
+import { tableRetry, withRetry, type RetryOptions } from './retry';
 import type { BucketState } from './token-bucket';
 
 /** A stored connection. */
@@ -85,7 +85,7 @@ export class ConnectionStore {
     private readonly tableName: string,
     options: ConnectionStoreOptions = {},
   ) {
-    this.retry = { maxAttempts: 5, baseDelayMs: 25, maxDelayMs: 1000, isRetryable: isTransientAwsError, ...options.retry };
+    this.retry = tableRetry(options.retry);
     this.now = options.now ?? Date.now;
   }
 

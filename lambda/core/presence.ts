@@ -10,7 +10,7 @@ import {
   type RoomMember,
 } from '../../protocol';
 import { isConditionalCheckFailure, type ConnectionStore, type RemovedConnection } from './connection-store';
-import { isTransientAwsError, withRetry, type RetryOptions } from './retry';
+import { tableRetry, withRetry, type RetryOptions } from './retry';
 import type { WebSocketRequestContext } from './events';
 import type { Notifier } from './notifier';
 import { RoomFanout, type FanoutResult } from './room-fanout';
@@ -91,7 +91,7 @@ export class PresenceStore {
     private readonly tableName: string,
     options: PresenceStoreOptions = {},
   ) {
-    this.retry = { maxAttempts: 5, baseDelayMs: 25, maxDelayMs: 1000, isRetryable: isTransientAwsError, ...options.retry };
+    this.retry = tableRetry(options.retry);
     this.now = options.now ?? Date.now;
   }
 

@@ -60,3 +60,11 @@ export function isTransientAwsError(err: unknown): boolean {
   const status = e.$metadata?.httpStatusCode;
   return status === 429 || (status !== undefined && status >= 500);
 }
+
+/**
+ * The retry policy of the table stores (connections, presence, history): 5 attempts, full jitter
+ * from 25 ms capped at 1 s, transient AWS errors only; `overrides` replace any part of it.
+ */
+export function tableRetry(overrides: Partial<RetryOptions> = {}): RetryOptions {
+  return { maxAttempts: 5, baseDelayMs: 25, maxDelayMs: 1000, isRetryable: isTransientAwsError, ...overrides };
+}

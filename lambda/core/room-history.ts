@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchWrite, type WriteRequest } from './batch-write';
 import type { HistorySettings } from './config';
-import { isTransientAwsError, withRetry, type RetryOptions } from './retry';
+import { tableRetry, withRetry, type RetryOptions } from './retry';
 import { historySortKey, isExpired, keys, MAX_CONNECTION_SECONDS, MAX_HISTORY_SEQ, TABLE, TTL_MARGIN_SECONDS } from './table-design';
 import type { RoomMessage } from '../../protocol';
 
@@ -42,7 +42,7 @@ export class RoomHistory {
     readonly settings: HistorySettings,
     options: RoomHistoryOptions = {},
   ) {
-    this.retry = { maxAttempts: 5, baseDelayMs: 25, maxDelayMs: 1000, isRetryable: isTransientAwsError, ...options.retry };
+    this.retry = tableRetry(options.retry);
     this.now = options.now ?? Date.now;
   }
 
