@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AUTH_ENV } from '../../lambda/core/auth/config';
 import { ENV } from '../../lambda/core/config';
-import { apiStack, synthSwitchboard } from './synth';
+import { apiStack, synthSwitchboard, synthTemplate } from './synth';
 
 /** Room rules, presence and `members` in the template: permissions per function, configuration, synth-time checks. */
 const RULES = [
@@ -95,21 +95,17 @@ describe('presence and room rules in the template', () => {
   });
 
   it('takes the rules as a list from cdk.json context too, and presence defaults to on', () => {
-    const { stack: listed, outdir: dir } = synthSwitchboard({ roomRules: [{ pattern: 'public.*' }] });
-    try {
-      const vars = Template.fromStack(listed).findResources('AWS::Lambda::Function');
-      const withRules = Object.values(vars).filter((f) => JSON.stringify(f).includes(ENV.roomRules));
-      expect(withRules.length).toBeGreaterThan(0);
-      for (const f of withRules) {
-        const env = (f as { Properties: { Environment: { Variables: Record<string, string> } } }).Properties.Environment.Variables;
-        expect(JSON.parse(env[ENV.roomRules])).toEqual([{ pattern: 'public.*' }]);
-        expect(env[ENV.presence]).toBe('true');
-      }
-      // No claim named: the authorizer passes none.
-      expect(JSON.stringify(Template.fromStack(listed).toJSON())).not.toContain(AUTH_ENV.ruleClaims);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    const listed = synthTemplate({ roomRules: [{ pattern: 'public.*' }] });
+    const vars = listed.findResources('AWS::Lambda::Function');
+    const withRules = Object.values(vars).filter((f) => JSON.stringify(f).includes(ENV.roomRules));
+    expect(withRules.length).toBeGreaterThan(0);
+    for (const f of withRules) {
+      const env = (f as { Properties: { Environment: { Variables: Record<string, string> } } }).Properties.Environment.Variables;
+      expect(JSON.parse(env[ENV.roomRules])).toEqual([{ pattern: 'public.*' }]);
+      expect(env[ENV.presence]).toBe('true');
     }
+    // No claim named: the authorizer passes none.
+    expect(JSON.stringify(listed.toJSON())).not.toContain(AUTH_ENV.ruleClaims);
   });
 });
 

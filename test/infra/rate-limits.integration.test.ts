@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENV, RATE_LIMIT_DEFAULTS } from '../../lambda/core/config';
 import type { SwitchboardApiProps } from '../../lib/switchboard-api';
-import { apiWith, environmentOf, handlerFunction, synthSwitchboard } from './synth';
+import { apiWith, environmentOf, handlerFunction, synthSwitchboard, synthTemplate } from './synth';
 
 /** The per-connection rate limits: props, their defaults, the variables each function gets, validation at synth. */
 const { stack, outdir } = synthSwitchboard({});
@@ -48,17 +48,12 @@ describe('rate limits', () => {
   });
 
   it('takes them from context too, a key alone keeping the other default', () => {
-    const { stack: configured, outdir: dir } = synthSwitchboard({ roomMessagesPerSecond: '2', frameBurst: '60' });
-    try {
-      expect(environmentOf(Template.fromStack(configured), 'Message')).toMatchObject({
-        [ENV.roomMessagesPerSecond]: '2',
-        [ENV.roomMessageBurst]: '20',
-        [ENV.framesPerSecond]: '50',
-        [ENV.frameBurst]: '60',
-      });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    expect(environmentOf(synthTemplate({ roomMessagesPerSecond: '2', frameBurst: '60' }), 'Message')).toMatchObject({
+      [ENV.roomMessagesPerSecond]: '2',
+      [ENV.roomMessageBurst]: '20',
+      [ENV.framesPerSecond]: '50',
+      [ENV.frameBurst]: '60',
+    });
     expect(() => synthSwitchboard({ framesPerSecond: 'lots' })).toThrow('Context value framesPerSecond must be a number; got "lots".');
   });
 

@@ -22,6 +22,16 @@ export function synthSwitchboard(context: Record<string, unknown> = {}): { app: 
   return { app, stack, outdir };
 }
 
+/** The template of the app synthesized with `context` (synthSwitchboard), its temp dir removed once read. */
+export function synthTemplate(context: Record<string, unknown>): Template {
+  const { stack, outdir } = synthSwitchboard(context);
+  try {
+    return Template.fromStack(stack);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 /** A SwitchboardApi with `props` in a stack of its own (`S`), without bundling, for tests of its props and grants. */
 export function apiStack(props: SwitchboardApiProps = {}): { app: App; stack: Stack; api: SwitchboardApi } {
   requireIntegrationTest('apiStack()');
