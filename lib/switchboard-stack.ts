@@ -24,7 +24,8 @@ export class SwitchboardStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.switchboard.table.tableName, description: 'Connections and room memberships.' });
     new CfnOutput(this, PUBLISH_FUNCTION.output, {
       value: this.switchboard.publishFunction.function.functionName,
-      description: 'Invoke with {"room","data","from"?} to publish to a room (npm run publish -- --stack <name>).',
+      description:
+        'Invoke with {"room","data","from"?} to publish to a room (npx switchboard-local publish --stack <name> --room R --data D).',
     });
     const { userPool, userPoolClient } = this.switchboard.auth;
     if (userPool && userPoolClient) {

@@ -52,7 +52,7 @@ export interface EmulatorOptions {
   readonly quiet?: boolean;
   /**
    * Where the local issuer (the stand-in for the app's Cognito user pool) keeps its signing
-   * key, and the issuer URL and audience of the latest start, for `npm run token`.
+   * key, and the issuer URL and audience of the latest start, for the token command (`switchboard-local token`).
    * @default in memory: a new key on every start
    */
   readonly localIssuerDir?: string;

@@ -25,7 +25,7 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 /** A user name as Cognito accepts it, kept short. */
 const USER_NAME = /^[A-Za-z0-9_.@+-]{1,64}$/;
 
-/** What `npm run token` needs to mint a token the running emulator accepts. */
+/** What the token command (`switchboard-local token`) needs to mint a token the running emulator accepts. */
 export interface IssuerState {
   readonly issuer: string;
   readonly audience: string;
@@ -136,7 +136,7 @@ export class LocalIssuer {
     return (options.tokenUse === 'access' ? jwt : jwt.setAudience(clientId)).sign(this.privateKey);
   }
 
-  /** Records where the running emulator's issuer is, for `npm run token`. */
+  /** Records where the running emulator's issuer is, for the token command. */
   async saveState(state: IssuerState): Promise<void> {
     if (this.keyDir) await writeFile(path.join(this.keyDir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
   }
