@@ -131,7 +131,7 @@ export class SwitchboardMonitoring extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Messages',
-        left: [apiMetric('MessageCount'), appMetric(METRIC.messages), appMetric(METRIC.framesRejected)],
+        left: [apiMetric('MessageCount'), appMetric(METRIC.roomMessages), appMetric(METRIC.framesRejected)],
       }),
       new cloudwatch.GraphWidget({
         title: 'Room fan-out',

@@ -13,7 +13,8 @@ export const SERVICE_NAME = 'switchboard';
 export const METRIC = {
   connectionsOpened: 'ConnectionsOpened',
   connectionsClosed: 'ConnectionsClosed',
-  messages: 'Messages',
+  /** Room messages received (echo messages are API Gateway's own MessageCount, at no cost: no EMF line for them). */
+  roomMessages: 'RoomMessages',
   framesRejected: 'FramesRejected',
   fanoutDeliveries: 'FanoutDeliveries',
   fanoutFailures: 'FanoutFailures',

@@ -18,7 +18,8 @@ const roomLimiter = new RoomMessageLimiter(store, rateLimitEnv(RATE_LIMIT_ENV.ro
  * keep them in the room's history, and deliver them to the other members through `@connections`.
  */
 export const handler = actionRoute('message', (frame, connectionId, context) => {
-  count(METRIC.messages);
+  // Echo messages are in API Gateway's MessageCount already; counting them here too would cost each one an EMF log line.
+  if (frame.room !== undefined) count(METRIC.roomMessages);
   return sendMessage(frame, connectionId, {
     store,
     history,

@@ -60,11 +60,15 @@ describe('$disconnect', () => {
 });
 
 describe('message', () => {
-  it('answers "Received: Hello" as the route response', async () => {
+  it('answers "Received: Hello" as the route response, with no table call, no post and no metric', async () => {
+    const addMetric = jest.spyOn(metrics, 'addMetric');
     const result = await handlers.message(event('message', '{"action":"message","data":"Hello"}'), context);
     expect(replyFrame(result)).toEqual({ event: 'message', data: 'Received: Hello' });
     expect(api.calls()).toHaveLength(0);
     expect(ddb.calls()).toHaveLength(0);
+    // API Gateway's MessageCount counts echoes already; an EMF line per echo would only cost log ingestion.
+    expect(addMetric).not.toHaveBeenCalled();
+    addMetric.mockRestore();
   });
 
   it('fans a room message out, with its seq, and acks with the delivered count', async () => {
@@ -104,7 +108,7 @@ describe('message', () => {
       .rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
     await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby"}'), context);
     const counted = Object.fromEntries(addMetric.mock.calls.map(([name, , value]) => [name, value]));
-    expect(counted).toEqual({ Messages: 1, FanoutDeliveries: 2, StaleConnectionsPruned: 1 });
+    expect(counted).toEqual({ RoomMessages: 1, FanoutDeliveries: 2, StaleConnectionsPruned: 1 });
     addMetric.mockRestore();
   });
 
