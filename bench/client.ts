@@ -103,10 +103,18 @@ async function echo(job: EchoJob): Promise<EchoResult> {
   return { ...summarize(latencies), seconds, clientCpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
+/** The next frame that is not a presence event: members joining at once may announce the user to each other. */
+async function nextReply(socket: BenchSocket): Promise<Record<string, unknown>> {
+  for (;;) {
+    const frame = await socket.next();
+    if (frame.event !== 'presence') return frame;
+  }
+}
+
 async function join(url: string, room: string): Promise<BenchSocket> {
   const socket = await BenchSocket.open(url);
   socket.send({ action: 'join', room });
-  const reply = await socket.next();
+  const reply = await nextReply(socket);
   if (reply.event !== 'joined') throw new Error(`join ${room}: expected a joined frame, got ${JSON.stringify(reply)}`);
   return socket;
 }
@@ -138,7 +146,7 @@ async function fanout(job: FanoutJob): Promise<FanoutResult> {
     }
     const sentAt = performance.now();
     sender.send({ action: 'message', room: job.room, data: `fan-out ${r}` });
-    const ack = await sender.next();
+    const ack = await nextReply(sender);
     const timeout = setTimeout(() => {
       process.stderr.write(`bench client: broadcast ${r} reached ${arrived}/${members.length} members within ${BROADCAST_TIMEOUT_MS} ms\n`);
       process.exit(1);

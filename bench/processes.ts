@@ -134,7 +134,8 @@ export async function runClientProcess<T>(job: object, onCheckpoint: (name: stri
     child.stdin!.write('go\n');
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`The bench client failed (exit ${code}) on ${JSON.stringify(job)}`);
+  // The job's URL carries a token: never in the output.
+  if (code !== 0) throw new Error(`The bench client failed (exit ${code}) on ${JSON.stringify(job).replace(/token=[^"&]+/g, 'token=…')}`);
   return JSON.parse(last) as T;
 }
 

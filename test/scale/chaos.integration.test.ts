@@ -11,7 +11,7 @@ import { authenticatedUrl, memberIds, openMembers, recorder, request, retryAfter
 /**
  * Faults a deployment meets, reproduced on the emulator running this app with real ws clients:
  * a room full of members that vanished without a $disconnect, and one connection flooding a room.
- * Each test prints what it measured; the README's "Chaos figures" quote these lines.
+ * Each test prints what it measured; docs/benchmarks.md's "Chaos figures" quote these lines.
  */
 jest.setTimeout(180_000);
 

@@ -12,7 +12,7 @@ import { memberIds, request, retryAfterMs, seeded, start, waitUntil } from './su
  * under a 410/429/500 mix every ack's `delivered` is what members received, and the table holds
  * every open socket; a member that never reads gets posts refused (429) once its buffer passes
  * the high-water mark, counted `failed`, while the others keep receiving.
- * Each test prints what it measured; the README's "Chaos figures" quote these lines.
+ * Each test prints what it measured; docs/benchmarks.md's "Chaos figures" quote these lines.
  */
 jest.setTimeout(120_000);
 
