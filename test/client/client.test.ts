@@ -1,12 +1,7 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { type ClientEvents, type ConnectOptions, type SwitchboardClient, SwitchboardError, connect } from '../../client';
 import { ManualClock } from '../support/manual-clock';
+import { next, unusedPort } from './support/client-events';
 import { type PeerConnection, TestPeer, reply } from './support/peer';
-
-function next<K extends keyof ClientEvents>(client: SwitchboardClient, event: K): Promise<ClientEvents[K]> {
-  return new Promise((resolve) => client.once(event, resolve));
-}
 
 describe('SwitchboardClient against a plain ws peer', () => {
   let peer: TestPeer;
@@ -371,11 +366,3 @@ describe('SwitchboardClient against a plain ws peer', () => {
     expect(client.rooms.size).toBe(0);
   });
 });
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

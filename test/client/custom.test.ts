@@ -1,12 +1,6 @@
-import {
-  type ClientEvents,
-  type ConnectOptions,
-  type CustomEvent,
-  type SwitchboardClient,
-  connect,
-  MAX_CUSTOM_FRAME_BYTES,
-} from '../../client';
+import { type ConnectOptions, type CustomEvent, type SwitchboardClient, connect, MAX_CUSTOM_FRAME_BYTES } from '../../client';
 import { ManualClock } from '../support/manual-clock';
+import { next } from './support/client-events';
 import { type PeerConnection, TestPeer, defaultResponder, reply } from './support/peer';
 
 /** The reply of the guide's `typing` action (docs/extend.md). */
@@ -15,10 +9,6 @@ interface TypingEvent {
   room: string;
   userId: string;
   id?: string;
-}
-
-function next<K extends keyof ClientEvents>(client: SwitchboardClient, event: K): Promise<ClientEvents[K]> {
-  return new Promise((resolve) => client.once(event, resolve));
 }
 
 describe('SwitchboardClient.custom(): actions of your own', () => {

@@ -1,23 +1,20 @@
 import fc from 'fast-check';
-import { type AddressInfo, createServer } from 'node:net';
 import {
   type ClientEvents,
   type ConnectOptions,
   type GapEvent,
+  type RoomHandle,
   type RoomMessage,
   type SwitchboardClient,
   SwitchboardError,
   connect,
 } from '../../client';
 import { ManualClock } from '../support/manual-clock';
+import { next, unusedPort } from './support/client-events';
 import { type PeerConnection, TestPeer, defaultResponder, reply } from './support/peer';
 import { RoomServerModel } from './support/room-server';
 
 const GAP_WAIT_MS = 500;
-
-function next<K extends keyof ClientEvents>(client: SwitchboardClient, event: K): Promise<ClientEvents[K]> {
-  return new Promise((resolve) => client.once(event, resolve));
-}
 
 /** Resolves once the client has handled every frame sent before: the peer's unsolicited pong comes after them. */
 async function processed(client: SwitchboardClient, connection: PeerConnection): Promise<void> {
@@ -37,6 +34,15 @@ describe('Room handles, state and resume against a plain ws peer', () => {
   let clock: ManualClock;
   let model: RoomServerModel;
   const clients: SwitchboardClient[] = [];
+
+  /** A client with the handle of room lobby, recording the seq of every message the handle delivers. */
+  function openLobby(options: ConnectOptions = {}): { client: SwitchboardClient; room: RoomHandle; seqs: number[] } {
+    const client = open(options);
+    const room = client.room('lobby');
+    const seqs: number[] = [];
+    room.on('message', (m) => seqs.push(m.seq));
+    return { client, room, seqs };
+  }
 
   function open(options: ConnectOptions = {}): SwitchboardClient {
     const client = connect(peer.url, { clock, random: () => 0.5, gapWaitMs: GAP_WAIT_MS, keepaliveIntervalMs: 0, ...options });
@@ -191,10 +197,7 @@ describe('Room handles, state and resume against a plain ws peer', () => {
 
   test('after a drop it rejoins with since = lastSeq; the replay, interleaved with live frames and repeats, is delivered once, in order', async () => {
     model.counter = 3;
-    const client = open();
-    const room = client.room('lobby');
-    const seqs: number[] = [];
-    room.on('message', (m) => seqs.push(m.seq));
+    const { client, room, seqs } = openLobby();
     const first = await peer.connections.next();
     await room.join();
     reply(first, model.publish());
@@ -228,10 +231,7 @@ describe('Room handles, state and resume against a plain ws peer', () => {
 
   test('messages that reach a first join before its joined are judged by joined.seq: older ones are not part of the stream', async () => {
     model.counter = 6;
-    const client = open();
-    const room = client.room('lobby');
-    const seqs: number[] = [];
-    room.on('message', (m) => seqs.push(m.seq));
+    const { client, room, seqs } = openLobby();
     const connection = await peer.connections.next();
     // The membership is written before joined is sent: fan-outs of 6 (sent before the join) and 7 (after) can precede it.
     model.onJoining = (c) => {
@@ -245,10 +245,7 @@ describe('Room handles, state and resume against a plain ws peer', () => {
 
   test('a hole no frame fills is fetched from history after gapWaitMs, then delivered in order', async () => {
     model.counter = 0;
-    const client = open();
-    const room = client.room('lobby');
-    const seqs: number[] = [];
-    room.on('message', (m) => seqs.push(m.seq));
+    const { client, room, seqs } = openLobby();
     const connection = await peer.connections.next();
     await room.join();
     for (let i = 0; i < 5; i++) model.publish();
@@ -267,10 +264,7 @@ describe('Room handles, state and resume against a plain ws peer', () => {
 
   test('a hole longer than a history page is fetched page by page, also when the server shortens a page', async () => {
     model.counter = 0;
-    const client = open();
-    const room = client.room('lobby');
-    const seqs: number[] = [];
-    room.on('message', (m) => seqs.push(m.seq));
+    const { client, room, seqs } = openLobby();
     const connection = await peer.connections.next();
     await room.join();
     for (let i = 0; i < 151; i++) model.publish();
@@ -326,10 +320,7 @@ describe('Room handles, state and resume against a plain ws peer', () => {
 
   test('a joined seq below lastSeq (the counter restarted) becomes the new baseline', async () => {
     model.counter = 40;
-    const client = open();
-    const room = client.room('lobby');
-    const seqs: number[] = [];
-    room.on('message', (m) => seqs.push(m.seq));
+    const { client, room, seqs } = openLobby();
     const first = await peer.connections.next();
     await room.join();
     await first.frames.next();
@@ -403,10 +394,7 @@ describe('Room handles, state and resume against a plain ws peer', () => {
         async ({ start, live }) => {
           model = new RoomServerModel('lobby');
           model.counter = start;
-          const client = open();
-          const room = client.room('lobby');
-          const seqs: number[] = [];
-          room.on('message', (m) => seqs.push(m.seq));
+          const { client, room, seqs } = openLobby();
           let connection = await peer.connections.next();
           await room.join();
           let batch: Array<{ seq: number; key: number; repeated: boolean }> = [];
@@ -460,11 +448,3 @@ describe('Room handles, state and resume against a plain ws peer', () => {
     expect(reachedResume).toBeGreaterThan(10);
   });
 });
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
