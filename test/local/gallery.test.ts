@@ -24,6 +24,18 @@ import {
 const BIN = path.resolve(__dirname, '../../local/bin/switchboard-local.js');
 const quiet = { log: () => undefined, functionLog: () => undefined };
 
+/**
+ * Closes a client and waits until the emulator has run its $disconnect: the samples' sendmessage
+ * Scans every stored connection and fails the whole broadcast on one 410, as on AWS, so a
+ * connection a test closed must be gone from the table before the next test broadcasts.
+ */
+async function closeAndSettle(emu: Emulator, client: Awaited<ReturnType<typeof connect>>): Promise<void> {
+  client.ws.close();
+  await client.closed;
+  for (let i = 0; i < 200 && emu.gateway.connections.size > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  await emu.gateway.settled();
+}
+
 let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'switchboard-gallery-'));
@@ -49,7 +61,7 @@ describe('an L1 app with ES module handlers (aws-cdk-examples style)', () => {
     const invocation = waitFor<{ event: { requestContext: { domainName: string } } }>(emu.gateway, 'invocation');
     const client = await connect(emu.url);
     expect((await invocation).event.requestContext.domainName).toBe(`${emu.app.apiId}.execute-api.us-east-1.amazonaws.com`);
-    client.ws.close();
+    await closeAndSettle(emu, client);
   });
 
   test('connect stores the id in the literal-named table; sendmessage posts to every client through https://${domainName}/${stage}', async () => {
