@@ -12,7 +12,7 @@ import { buildSync } from 'esbuild';
 import type { FunctionSpec } from './assembly';
 import type { LocalAwsServices } from './aws-endpoints';
 import { newEventId } from './ids';
-import type { InvokeRequest, SerializedError, WorkerInit, WorkerReply } from './worker-protocol';
+import type { InvokeRequest, SerializedError, WorkerCommand, WorkerInit, WorkerReply } from './worker-protocol';
 
 export type InvokeResult =
   | { readonly ok: true; readonly requestId: string; readonly durationMs: number; readonly result: unknown }
@@ -37,10 +37,10 @@ export interface RuntimeOptions {
    */
   readonly maxConcurrency?: number;
   /**
-   * How many invocations may wait in a busy environment's own queue when every environment of the
-   * function is busy (see PIPELINE_DEPTH); 0 sends one only to a free environment. @default PIPELINE_DEPTH
+   * How invocations are spread over a function's environments (see DISPATCH).
+   * @default DISPATCH
    */
-  readonly pipelineDepth?: number;
+  readonly dispatch?: Partial<DispatchSettings>;
   /** Receives each line a function writes to stdout or stderr. @default none: the functions' output is dropped */
   readonly onOutput?: (functionLogicalId: string, line: string) => void;
   readonly region: string;
@@ -106,23 +106,46 @@ interface Environment {
   isReady: boolean;
   /**
    * The invocations sent to this worker, in order: the first is running, the others wait in the
-   * worker's queue and start there the moment the one before it answers (see PIPELINE_DEPTH).
+   * worker's queue and start there the moment the one before it answers (see DISPATCH).
    */
-  readonly jobs: Job[];
+  jobs: Job[];
+  /** Invocations for this worker not posted yet: they go in one message when this turn of the event loop ends. */
+  outbox: InvokeRequest[];
+  /** When the running invocation started (performance.now()). */
+  startedAt: number;
+  /** The invocations waiting in the worker were asked back and have not come back yet: send it no more. */
+  reclaiming: boolean;
   /** The running invocation's timeout. */
   timer?: ReturnType<typeof setTimeout>;
   dead: boolean;
 }
 
 /**
- * How many invocations may wait in a busy environment's own queue, behind the one it runs, when
- * every environment of the function is busy. An invocation sent only once its environment is
- * free finds that worker asleep, and waking a thread costs as much as a small handler's run
- * (a wake-up each way, on 2 cores, was most of the echo round trip's CPU time); one queued
- * ahead starts with no wake-up. The environment still serves one invocation at a time, and its
- * timeout counts from when it starts. One is enough to keep a worker busy.
+ * How a function's invocations are spread over its environments.
+ *
+ * A worker thread that waits for work sleeps, and waking it costs more CPU than a small handler's
+ * whole run: on this project's 2-core machine a wake-up each way was most of an echo round trip's
+ * CPU time, and spreading short invocations over idle environments meant a wake-up for nearly
+ * every one. So short invocations queue in a busy environment, behind the one it runs, and start
+ * there the moment it answers, with no wake-up; idle environments are used when the running one
+ * is not short, and the invocations sent in one turn of the event loop go to a worker in one
+ * message. An environment still serves one invocation at a time (as in Lambda), each one's
+ * timeout and `getRemainingTimeInMillis()` count from its own start, and nothing waits long
+ * behind a slow invocation: the ones queued behind it are taken back and go to another environment.
  */
-const PIPELINE_DEPTH = 1;
+export interface DispatchSettings {
+  /** The function's invocations are short when they typically (a moving average) run under this. */
+  readonly shortRunMs: number;
+  /** At most this many invocations wait in one environment's queue, behind the one it runs. */
+  readonly queueLimit: number;
+  /** Invocations waiting behind one that has run this long are taken back, to run elsewhere. */
+  readonly reclaimAfterMs: number;
+}
+
+export const DISPATCH: DispatchSettings = { shortRunMs: 1, queueLimit: 16, reclaimAfterMs: 5 };
+
+/** The weight of the latest run in the moving average of a function's run time. */
+const RUN_TIME_WEIGHT = 0.1;
 
 const STOPPED_ERROR: SerializedError = { errorType: 'Runtime.Stopped', errorMessage: 'the emulator is shutting down', trace: [] };
 
@@ -131,14 +154,22 @@ export class FunctionPool {
   private readonly all = new Set<Environment>();
   /** Invocations waiting for an environment, first come first served. */
   private readonly queue: Job[] = [];
+  private readonly dispatch: DispatchSettings;
   private nextId = 1;
   private stopped = false;
+  /** A moving average of how long an invocation runs, from its start to its answer; unknown until one has. */
+  private typicalRunMs = Infinity;
+  private flushScheduled = false;
+  /** Checks, while invocations wait in workers' queues, for ones stuck behind a slow invocation. */
+  private reclaimCheck?: ReturnType<typeof setInterval>;
 
   constructor(
     readonly spec: FunctionSpec,
     private readonly env: Readonly<Record<string, string>>,
     private readonly options: RuntimeOptions,
-  ) {}
+  ) {
+    this.dispatch = { ...DISPATCH, ...options.dispatch };
+  }
 
   /** Invokes the function with `event`; never throws for function errors. */
   invoke(event: unknown): Promise<InvokeResult> {
@@ -164,6 +195,7 @@ export class FunctionPool {
   /** Terminates every environment; later invocations fail. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.reclaimCheck);
     for (const job of this.queue.splice(0)) job.fail(STOPPED_ERROR);
     for (const e of this.all) {
       e.dead = true;
@@ -183,32 +215,92 @@ export class FunctionPool {
     }
   }
 
+  /**
+   * Where the next invocation goes (see DISPATCH): behind a running one when the function's
+   * invocations are short, else to an idle environment, else to a new one, else behind a running one.
+   */
   private pick(): Environment | undefined {
-    let shortest: Environment | undefined;
+    const now = performance.now();
+    let idle: Environment | undefined;
+    let queueable: Environment | undefined;
     for (const e of this.all) {
       if (e.dead) continue;
-      if (e.jobs.length === 0) return e;
-      if (
+      if (e.jobs.length === 0) idle ??= e;
+      else if (
         e.isReady &&
-        e.jobs.length <= (this.options.pipelineDepth ?? PIPELINE_DEPTH) &&
-        (!shortest || e.jobs.length < shortest.jobs.length)
+        !e.reclaiming &&
+        e.jobs.length <= this.dispatch.queueLimit &&
+        now - e.startedAt < this.dispatch.reclaimAfterMs &&
+        (!queueable || e.jobs.length < queueable.jobs.length)
       )
-        shortest = e;
+        queueable = e;
     }
+    if (queueable && this.typicalRunMs < this.dispatch.shortRunMs) return queueable;
+    if (idle) return idle;
     if (this.all.size < (this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY)) return this.spawn();
-    return shortest;
+    return queueable;
   }
 
   private send(environment: Environment, job: Job): void {
     environment.jobs.push(job);
     // A worker still loading keeps the message in its port until it listens; its timeout starts once it is ready.
     if (environment.jobs.length === 1 && environment.isReady) this.startTimer(environment);
-    const request: InvokeRequest = { id: job.id, requestId: job.requestId, timeoutMs: this.spec.timeoutSeconds * 1000, event: job.event };
-    environment.worker.postMessage(request);
+    environment.outbox.push({ id: job.id, requestId: job.requestId, timeoutMs: this.spec.timeoutSeconds * 1000, event: job.event });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    if (environment.jobs.length > 1) this.reclaimCheck ??= setInterval(() => this.reclaimStuck(), this.dispatch.reclaimAfterMs);
+  }
+
+  /** Posts each worker the invocations sent to it this turn of the event loop, in one message (one wake-up). */
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const e of this.all) {
+      if (e.outbox.length === 0) continue;
+      e.worker.postMessage(e.outbox satisfies WorkerCommand);
+      e.outbox = [];
+    }
+  }
+
+  /** Asks back the invocations waiting behind one that has run too long; stops checking when none wait. */
+  private reclaimStuck(): void {
+    const now = performance.now();
+    let waiting = false;
+    for (const e of this.all) {
+      if (e.dead || e.jobs.length < 2) continue;
+      waiting = true;
+      if (e.reclaiming || now - e.startedAt < this.dispatch.reclaimAfterMs) continue;
+      // Not posted yet: they come back at once. The others, from the worker, which returns only those it has not started.
+      const unsent = new Set(e.outbox.splice(0).map((request) => request.id));
+      if (unsent.size > 0) this.takeBack(e, unsent);
+      if (e.jobs.length > 1) {
+        e.reclaiming = true;
+        e.worker.postMessage({ type: 'reclaim' } satisfies WorkerCommand);
+      }
+    }
+    if (!waiting) {
+      clearInterval(this.reclaimCheck);
+      this.reclaimCheck = undefined;
+    }
+  }
+
+  /** Invocations `ids` of this environment, which never started, go back to the front of the line. */
+  private takeBack(environment: Environment, ids: ReadonlySet<number>): void {
+    const head = environment.jobs[0];
+    const back = environment.jobs.filter((job) => ids.has(job.id));
+    environment.jobs = environment.jobs.filter((job) => !ids.has(job.id));
+    if (environment.jobs[0] !== head) {
+      clearTimeout(environment.timer);
+      if (environment.jobs.length > 0) this.startTimer(environment);
+    }
+    this.queue.unshift(...back);
+    this.pump();
   }
 
   private startTimer(environment: Environment): void {
     const job = environment.jobs[0];
+    environment.startedAt = performance.now();
     environment.timer = setTimeout(() => {
       if (environment.jobs[0] !== job) return;
       environment.jobs.shift();
@@ -227,6 +319,8 @@ export class FunctionPool {
     if (job?.id !== reply.id) return;
     clearTimeout(environment.timer);
     environment.jobs.shift();
+    const ranMs = performance.now() - environment.startedAt;
+    this.typicalRunMs = this.typicalRunMs === Infinity ? ranMs : this.typicalRunMs + (ranMs - this.typicalRunMs) * RUN_TIME_WEIGHT;
     if (environment.jobs.length > 0) this.startTimer(environment);
     if (reply.type === 'result') job.finish({ ok: true, requestId: job.requestId, durationMs: 0, result: reply.result });
     else job.fail(reply.error);
@@ -241,6 +335,7 @@ export class FunctionPool {
     environment.dead = true;
     clearTimeout(environment.timer);
     this.all.delete(environment);
+    environment.outbox = [];
     this.queue.unshift(...environment.jobs.splice(0));
     void environment.worker.terminate();
     this.pump();
@@ -271,7 +366,7 @@ export class FunctionPool {
       execArgv: CPU_PROFILE_FLAGS,
     });
     for (const stream of [worker.stdout, worker.stderr]) forwardLines(stream, (line) => this.options.onOutput?.(spec.logicalId, line));
-    const environment: Environment = { worker, isReady: false, jobs: [], dead: false };
+    const environment: Environment = { worker, isReady: false, jobs: [], outbox: [], startedAt: 0, reclaiming: false, dead: false };
     // The running invocation fails with the crash; the ones queued behind it never started, and go to another environment.
     const crash = (error: SerializedError) => {
       if (environment.dead) return;
@@ -291,7 +386,10 @@ export class FunctionPool {
         if (environment.jobs.length > 0) this.startTimer(environment);
         this.pump();
       } else if (reply.type === 'init-error') crash(reply.error);
-      else {
+      else if (reply.type === 'reclaimed') {
+        environment.reclaiming = false;
+        this.takeBack(environment, new Set(reply.ids));
+      } else {
         if (reply.output) output(reply.output);
         this.settle(environment, reply);
       }

@@ -29,6 +29,12 @@ export interface InvokeRequest {
   readonly event: unknown;
 }
 
+/**
+ * What the runtime sends a worker: invocations, to run one at a time in this order after any it
+ * has; or a request to give back those it has not started.
+ */
+export type WorkerCommand = readonly InvokeRequest[] | { readonly type: 'reclaim' };
+
 /** An error as the Lambda runtime reports it. */
 export interface SerializedError {
   readonly errorType: string;
@@ -41,6 +47,8 @@ export type WorkerReply =
   /** What the function wrote to stdout and stderr since the last output message. */
   | { readonly type: 'output'; readonly text: string }
   | { readonly type: 'init-error'; readonly error: SerializedError }
+  /** The invocations given back, which it had not started and never will. */
+  | { readonly type: 'reclaimed'; readonly ids: readonly number[] }
   /** An invocation's outcome, with the output it wrote that was not sent yet (one message, not two). */
   | { readonly type: 'result'; readonly id: number; readonly result: unknown; readonly output?: string }
   | { readonly type: 'error'; readonly id: number; readonly error: SerializedError; readonly output?: string };

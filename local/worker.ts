@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { InvokeRequest, WorkerInit, WorkerReply, SerializedError } from './worker-protocol';
+import type { InvokeRequest, WorkerCommand, WorkerInit, WorkerReply, SerializedError } from './worker-protocol';
 import { installAwsNetworkGuard } from './worker-network';
 
 type Handler = (event: unknown, context: unknown, callback?: (err?: unknown, result?: unknown) => void) => unknown;
@@ -193,8 +193,8 @@ async function main(): Promise<void> {
     port.postMessage({ type: 'init-error', error: serializeError(err) } satisfies WorkerReply);
     return;
   }
-  // The runtime may send an invocation before the previous one is done (runtime.ts, PIPELINE_DEPTH):
-  // they wait here and run one at a time, the next starting as soon as the previous has answered.
+  // The runtime may send invocations before the previous one is done (runtime.ts, DISPATCH): they
+  // wait here and run one at a time, the next starting as soon as the previous has answered.
   const waiting: InvokeRequest[] = [];
   let running = false;
   const runNext = (): void => {
@@ -216,8 +216,13 @@ async function main(): Promise<void> {
       }, fail)
       .finally(runNext);
   };
-  port.on('message', (req: InvokeRequest) => {
-    waiting.push(req);
+  port.on('message', (command: WorkerCommand) => {
+    if ('type' in command) {
+      const ids = waiting.splice(0).map((req) => req.id);
+      port.postMessage({ type: 'reclaimed', ids } satisfies WorkerReply);
+      return;
+    }
+    waiting.push(...command);
     if (!running) runNext();
   });
   flushOutput();

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FunctionSpec } from '../../local/assembly';
-import { FunctionPool } from '../../local/runtime';
+import { FunctionPool, type DispatchSettings, type InvokeResult } from '../../local/runtime';
 
 /** Where the emulator finds the runtime-provided SDK: this project's own node_modules. */
 const SDK_FOLDER = path.resolve(__dirname, '../../node_modules');
@@ -25,6 +25,7 @@ function functionWith(
   files: Record<string, string>,
   extra: Partial<FunctionSpec> = {},
   maxConcurrency?: number,
+  dispatch?: Partial<DispatchSettings>,
 ): FunctionPool {
   const codeDir = path.join(tmp, name);
   for (const [file, text] of Object.entries(files)) {
@@ -45,7 +46,7 @@ function functionWith(
   const pool = new FunctionPool(
     spec,
     { NODE_PATH: SDK_FOLDER, AWS_REGION: 'us-east-1' },
-    { baseEnvironment: {}, region: 'us-east-1', accountId: '123456789012', maxConcurrency },
+    { baseEnvironment: {}, region: 'us-east-1', accountId: '123456789012', maxConcurrency, dispatch },
   );
   pools.push(pool);
   return pool;
@@ -109,7 +110,7 @@ exports.handler = async () => ({ statusCode: 200, body: typeof DynamoDBClient })
     });
   });
 
-  // Invocations may wait in a busy environment's own queue (runtime.ts, PIPELINE_DEPTH): Lambda's rules must still hold.
+  // Invocations may wait in a busy environment's own queue (runtime.ts, DISPATCH): Lambda's rules must still hold.
   describe('with every environment busy', () => {
     const SLOW = `let running = 0;
 let served = 0;
@@ -132,6 +133,42 @@ export const handler = async (event, context) => {
       ]);
       // The third waited 600 ms for the other two; its second of timeout starts when it does.
       for (const r of results) expect((r as { result: { remainingAtStart: number } }).result.remainingAtStart).toBeGreaterThan(850);
+    });
+
+    // Which environment served an invocation, and whether another ran in it at the same time.
+    const TAGGED = `const environment = Math.random().toString(36).slice(2);
+let running = 0;
+export const handler = async (event) => {
+  running++;
+  const overlapped = running > 1;
+  await new Promise((resolve) => setTimeout(resolve, event.ms ?? 0));
+  running--;
+  return { environment, overlapped };
+};`;
+    const resultOf = (r: InvokeResult) => (r.ok ? (r.result as { environment: string; overlapped: boolean }) : r.error);
+
+    test('short invocations queue in a running environment, one at a time, instead of waking an idle one', async () => {
+      // Every function counts as short here, and none is taken back, so the test does not hang on this machine's speed.
+      const pool = functionWith('short-queue', 'index.handler', { 'index.mjs': TAGGED }, {}, 4, {
+        shortRunMs: Infinity,
+        reclaimAfterMs: 60_000,
+      });
+      const first = resultOf(await pool.invoke({}));
+      const burst = (await Promise.all(Array.from({ length: 10 }, () => pool.invoke({ ms: 5 })))).map(resultOf);
+      expect(burst).toEqual(
+        Array.from({ length: 10 }, () => ({ environment: (first as { environment: string }).environment, overlapped: false })),
+      );
+    });
+
+    test('an invocation queued behind a slow one is taken back and runs in another environment', async () => {
+      const pool = functionWith('reclaimed', 'index.handler', { 'index.mjs': TAGGED }, {}, 2, { shortRunMs: Infinity, reclaimAfterMs: 50 });
+      await pool.invoke({});
+      // The quick one queues behind the slow one (short functions do), then is taken back when it runs past 50 ms.
+      const [slow, quick] = await Promise.all([pool.invoke({ ms: 3000 }), pool.invoke({})]);
+      expect(slow.ok && quick.ok).toBe(true);
+      expect(resultOf(quick)).toEqual({ environment: expect.any(String), overlapped: false });
+      expect((resultOf(quick) as { environment: string }).environment).not.toBe((resultOf(slow) as { environment: string }).environment);
+      expect(quick.durationMs).toBeLessThan(2000);
     });
 
     test('an invocation waiting behind one that times out runs in a new environment, with its whole timeout', async () => {
