@@ -31,12 +31,21 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /** API Gateway's `requestTime` format, always UTC: `11/Nov/2024:13:45:46 +0000`. */
 export function formatRequestTime(epochMs: number): string {
-  const d = new Date(epochMs);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return (
-    `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`
-  );
+  // Every event carries one, and it changes once a second: the last one is kept.
+  const second = Math.floor(epochMs / 1000);
+  if (second === lastSecond) return lastRequestTime;
+  const d = new Date(second * 1000);
+  lastRequestTime =
+    `${pad2(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
+    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000`;
+  lastSecond = second;
+  return lastRequestTime;
+}
+let lastSecond = NaN;
+let lastRequestTime = '';
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
 
 /** An X-Ray style trace header value, as API Gateway adds to CONNECT events. */

@@ -95,7 +95,7 @@ function compiledWorkerScript(): string {
 interface Job {
   readonly id: number;
   readonly requestId: string;
-  readonly event: unknown;
+  readonly eventJson: string | undefined;
   readonly finish: (result: InvokeResult) => void;
   readonly fail: (error: SerializedError) => void;
 }
@@ -171,22 +171,24 @@ export class FunctionPool {
     this.dispatch = { ...DISPATCH, ...options.dispatch };
   }
 
-  /** Invokes the function with `event`; never throws for function errors. */
+  /**
+   * Invokes the function with `event`, which travels as JSON, as Lambda's events do; never throws
+   * for function errors (it throws for an event JSON cannot carry, such as a circular one).
+   */
   invoke(event: unknown): Promise<InvokeResult> {
+    const eventJson = event === undefined ? undefined : JSON.stringify(event);
     const requestId = randomUUID();
     const start = performance.now();
     return new Promise<InvokeResult>((resolve) => {
       const job: Job = {
         id: this.nextId++,
         requestId,
-        event,
-        finish: (result) => resolve(result),
+        eventJson,
+        finish: (result) => resolve({ ...result, durationMs: performance.now() - start }),
         fail: (error) => resolve({ ok: false, requestId, durationMs: performance.now() - start, error }),
       };
       if (this.stopped) return job.fail(STOPPED_ERROR);
       if (this.spec.unsupported) return job.fail({ errorType: 'Runtime.Unsupported', errorMessage: this.spec.unsupported, trace: [] });
-      const finish = job.finish;
-      (job as { finish: Job['finish'] }).finish = (result) => finish({ ...result, durationMs: performance.now() - start });
       this.queue.push(job);
       this.pump();
     });
@@ -245,7 +247,7 @@ export class FunctionPool {
     environment.jobs.push(job);
     // A worker still loading keeps the message in its port until it listens; its timeout starts once it is ready.
     if (environment.jobs.length === 1 && environment.isReady) this.startTimer(environment);
-    environment.outbox.push({ id: job.id, requestId: job.requestId, timeoutMs: this.spec.timeoutSeconds * 1000, event: job.event });
+    environment.outbox.push({ id: job.id, requestId: job.requestId, timeoutMs: this.spec.timeoutSeconds * 1000, eventJson: job.eventJson });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());

@@ -26,7 +26,11 @@ export interface InvokeRequest {
    * the worker starts it, which may be after it arrived (it waits in the worker's queue).
    */
   readonly timeoutMs: number;
-  readonly event: unknown;
+  /**
+   * The event as JSON, as Lambda passes it (what JSON cannot carry, such as undefined fields, is
+   * gone); undefined for no event. A string also crosses to the worker faster than an object's clone.
+   */
+  readonly eventJson: string | undefined;
 }
 
 /**

@@ -131,7 +131,8 @@ function runHandler(handler: Handler, req: InvokeRequest): Promise<unknown> {
     // Lambda passes on whatever a callback-style handler fails with; serializeError copes with non-Errors.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- see above
     const callback = (err?: unknown, result?: unknown) => (err ? reject(err) : resolve(result));
-    const returned = handler(req.event, lambdaContext(req, Date.now() + req.timeoutMs), callback);
+    const event: unknown = req.eventJson === undefined ? undefined : JSON.parse(req.eventJson);
+    const returned = handler(event, lambdaContext(req, Date.now() + req.timeoutMs), callback);
     if (returned && typeof (returned as Promise<unknown>).then === 'function') {
       (returned as Promise<unknown>).then(resolve, reject);
     } else if (handler.length < 3) {

@@ -97,6 +97,17 @@ exports.handler = async () => ({ statusCode: 200, body: typeof DynamoDBClient })
     });
   });
 
+  test('the event reaches the handler as JSON, as Lambda passes it', async () => {
+    const pool = functionWith('json-event', 'index.handler', {
+      'index.mjs': `export const handler = async (event) => ({ keys: Object.keys(event), at: typeof event.at, at_value: event.at });`,
+    });
+    const result = await pool.invoke({ kept: 1, dropped: undefined, at: new Date(0) });
+    expect(result).toMatchObject({ ok: true, result: { keys: ['kept', 'at'], at: 'string', at_value: '1970-01-01T00:00:00.000Z' } });
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(() => pool.invoke(circular)).toThrow(/circular/i);
+  });
+
   test('a function the emulator cannot run answers every invocation with an error saying why', async () => {
     const pool = functionWith(
       'python',
