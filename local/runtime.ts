@@ -324,7 +324,7 @@ export class FunctionPool {
     const ranMs = performance.now() - environment.startedAt;
     this.typicalRunMs = this.typicalRunMs === Infinity ? ranMs : this.typicalRunMs + (ranMs - this.typicalRunMs) * RUN_TIME_WEIGHT;
     if (environment.jobs.length > 0) this.startTimer(environment);
-    if (reply.type === 'result') job.finish({ ok: true, requestId: job.requestId, durationMs: 0, result: reply.result });
+    if (reply.type === 'result') job.finish({ ok: true, requestId: job.requestId, durationMs: 0, result: JSON.parse(reply.resultJson) });
     else job.fail(reply.error);
     this.pump();
   }

@@ -54,5 +54,6 @@ export type WorkerReply =
   /** The invocations given back, which it had not started and never will. */
   | { readonly type: 'reclaimed'; readonly ids: readonly number[] }
   /** An invocation's outcome, with the output it wrote that was not sent yet (one message, not two). */
-  | { readonly type: 'result'; readonly id: number; readonly result: unknown; readonly output?: string }
+  /** An invocation's result as JSON, as the Lambda runtime sends it (`null` for undefined). */
+  | { readonly type: 'result'; readonly id: number; readonly resultJson: string; readonly output?: string }
   | { readonly type: 'error'; readonly id: number; readonly error: SerializedError; readonly output?: string };

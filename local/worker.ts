@@ -209,11 +209,14 @@ async function main(): Promise<void> {
       port.postMessage({ type: 'error', id: req.id, error: serializeError(err), output: takeOutput() } satisfies WorkerReply);
     runHandler(handler, req)
       .then((result) => {
+        // The Lambda runtime's own rule: the result as JSON, null for undefined; what JSON cannot carry fails the invocation.
+        let resultJson: string;
         try {
-          port.postMessage({ type: 'result', id: req.id, result, output: takeOutput() } satisfies WorkerReply);
-        } catch (err: unknown) {
-          fail(err); // a result that cannot be cloned (a function, a socket) is the invocation's error
+          resultJson = JSON.stringify(result === undefined ? null : result) ?? 'null'; // a function or symbol: nothing to send
+        } catch {
+          return fail(Object.assign(new Error('Unable to stringify response body'), { name: 'Runtime.JSONStringifyError' }));
         }
+        port.postMessage({ type: 'result', id: req.id, resultJson, output: takeOutput() } satisfies WorkerReply);
       }, fail)
       .finally(runNext);
   };

@@ -108,6 +108,27 @@ exports.handler = async () => ({ statusCode: 200, body: typeof DynamoDBClient })
     expect(() => pool.invoke(circular)).toThrow(/circular/i);
   });
 
+  test('the result comes back as JSON, as the Lambda runtime sends it; one JSON cannot carry fails the invocation', async () => {
+    const pool = functionWith('json-result', 'index.handler', {
+      'index.mjs': `export const handler = async (event) => {
+  if (event.kind === 'object') return { at: new Date(0), gone: undefined, method() {} };
+  if (event.kind === 'function') return () => 1;
+  if (event.kind === 'bigint') return { n: 1n };
+  if (event.kind === 'circular') { const c = {}; c.self = c; return c; }
+};`,
+    });
+    expect(await pool.invoke({ kind: 'object' })).toMatchObject({ ok: true, result: { at: '1970-01-01T00:00:00.000Z' } });
+    expect(((await pool.invoke({ kind: 'object' })) as { result: object }).result).toEqual({ at: '1970-01-01T00:00:00.000Z' });
+    expect(await pool.invoke({ kind: 'none' })).toMatchObject({ ok: true, result: null });
+    expect(await pool.invoke({ kind: 'function' })).toMatchObject({ ok: true, result: null });
+    for (const kind of ['bigint', 'circular']) {
+      expect(await pool.invoke({ kind })).toMatchObject({
+        ok: false,
+        error: { errorType: 'Runtime.JSONStringifyError', errorMessage: 'Unable to stringify response body' },
+      });
+    }
+  });
+
   test('a function the emulator cannot run answers every invocation with an error saying why', async () => {
     const pool = functionWith(
       'python',
