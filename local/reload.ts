@@ -49,10 +49,10 @@ export class ReloadableRuntime {
     const generation = this.current;
     const result = generation.runtime.invoke(functionLogicalId, event);
     generation.inflight++;
-    const done = () => {
-      if (--generation.inflight === 0) generation.drained?.();
-    };
-    result.then(done, done);
+    result.then(
+      () => release(generation),
+      () => release(generation),
+    );
     return result;
   }
 
@@ -72,4 +72,9 @@ export class ReloadableRuntime {
     for (const generation of this.retiring) generation.drained?.();
     await Promise.all(all.map((g) => g.runtime.stop()));
   }
+}
+
+/** One of the generation's invocations has finished. */
+function release(generation: Generation): void {
+  if (--generation.inflight === 0) generation.drained?.();
 }
