@@ -190,7 +190,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     random: options.random ?? Math.random,
     clock: options.clock ?? systemClock,
     // Built below, once the gateway's port is known; callers learn the URL only after that.
-    invoke: (id, event) => runtime.invoke(id, event),
+    invoke: (id, event, eventJson) => runtime.invoke(id, event, eventJson),
     log,
     httpRoutes: async (req, res, url) =>
       (await lambdaApi.handle(req, res, url)) ||

@@ -171,6 +171,50 @@ export function messageEvent(api: ApiContext, conn: ConnectionContext, routeKey:
   };
 }
 
+/**
+ * JSON.stringify(event) for an event of messageEvent(api, conn, ...), exactly, in a fraction of
+ * its time: every MESSAGE event is serialized to reach its function, on the emulator's busiest
+ * thread, and all but a few of its values are the connection's, which never change. Those are
+ * serialized once per connection (and again if its authorizer context is replaced); the ids and
+ * the request time are JSON-safe as they are (base64url, digits, the fixed date format).
+ */
+export function messageEventJson(api: ApiContext, conn: ConnectionContext, event: IntegrationEvent): string {
+  const c = event.requestContext;
+  let fragments = connectionFragments.get(conn);
+  if (fragments?.api !== api || fragments.authorizer !== conn.authorizer) {
+    fragments = {
+      api,
+      authorizer: conn.authorizer,
+      afterDirection: `,"stage":${JSON.stringify(c.stage)},"connectedAt":${c.connectedAt}`,
+      afterEpoch: `,"identity":${JSON.stringify(c.identity)}`,
+      afterRequestId:
+        `,"domainName":${JSON.stringify(c.domainName)},"connectionId":${JSON.stringify(c.connectionId)},"apiId":${JSON.stringify(c.apiId)}` +
+        (c.authorizer === undefined ? '' : `,"authorizer":${JSON.stringify(c.authorizer)}`),
+    };
+    connectionFragments.set(conn, fragments);
+  }
+  let routeKey = routeKeyJson.get(c.routeKey);
+  if (routeKey === undefined) routeKeyJson.set(c.routeKey, (routeKey = JSON.stringify(c.routeKey)));
+  return (
+    `{"requestContext":{"routeKey":${routeKey},"messageId":"${c.messageId}","eventType":"MESSAGE",` +
+    `"extendedRequestId":"${c.extendedRequestId}","requestTime":"${c.requestTime}","messageDirection":"IN"` +
+    `${fragments.afterDirection},"requestTimeEpoch":${c.requestTimeEpoch}${fragments.afterEpoch},"requestId":"${c.requestId}"` +
+    `${fragments.afterRequestId}},"body":${JSON.stringify(event.body)},"isBase64Encoded":false}`
+  );
+}
+
+interface ConnectionFragments {
+  readonly api: ApiContext;
+  readonly authorizer: ConnectionContext['authorizer'];
+  readonly afterDirection: string;
+  readonly afterEpoch: string;
+  readonly afterRequestId: string;
+}
+
+const connectionFragments = new WeakMap<ConnectionContext, ConnectionFragments>();
+/** Route keys are the app's, a handful. */
+const routeKeyJson = new Map<string, string>();
+
 /** The $disconnect event; its headers are the fixed set API Gateway sends. */
 export function disconnectEvent(
   api: ApiContext,

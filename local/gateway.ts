@@ -19,6 +19,7 @@ import {
   disconnectEvent,
   identitySourceValue,
   messageEvent,
+  messageEventJson,
   type ApiContext,
   type ConnectionContext,
   type EventType,
@@ -55,7 +56,8 @@ export interface GatewayOptions {
   readonly random: () => number;
   /** Times connections: `connectedAt`, the idle timeout, the maximum duration. */
   readonly clock: Clock;
-  readonly invoke: (functionLogicalId: string, event: unknown) => Promise<InvokeResult>;
+  /** Invokes a function; `eventJson`, when given, is JSON.stringify(event), already made. */
+  readonly invoke: (functionLogicalId: string, event: unknown, eventJson?: string) => Promise<InvokeResult>;
   readonly log: (line: string) => void;
   /** Serves extra HTTP paths (the local issuer); resolves true when it answered. @default none */
   readonly httpRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -298,7 +300,7 @@ export class Gateway extends EventEmitter {
     this.emit('rejected', { status });
   }
 
-  private invokeRoute(route: AssemblyRoute, event: unknown): Promise<InvokeResult> {
+  private invokeRoute(route: AssemblyRoute, event: unknown, eventJson?: string): Promise<InvokeResult> {
     if (!route.functionLogicalId) {
       return Promise.resolve({
         ok: false,
@@ -307,7 +309,7 @@ export class Gateway extends EventEmitter {
         error: { errorType: 'Unsupported', errorMessage: `route ${route.routeKey} has no Lambda proxy integration`, trace: [] },
       });
     }
-    return this.options.invoke(route.functionLogicalId, event);
+    return this.options.invoke(route.functionLogicalId, event, eventJson);
   }
 
   /** `socket` is the upgraded TCP socket, which `ws` reads from; the frame-size guard watches its raw bytes. */
@@ -390,7 +392,7 @@ export class Gateway extends EventEmitter {
     }
     const route = this.options.app.routes.get(routeKey)!;
     const event = messageEvent(this.api, connection.context, routeKey, body, this.options.clock.now());
-    const result = await this.invokeRoute(route, event);
+    const result = await this.invokeRoute(route, event, messageEventJson(this.api, connection.context, event));
     const status = this.invocationStatus(result);
     this.record({ routeKey, eventType: 'MESSAGE', connectionId, status, durationMs: result.durationMs, event, result });
     if (!result.ok) {

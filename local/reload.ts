@@ -45,9 +45,9 @@ export class ReloadableRuntime {
   }
 
   /** Invokes the function on the current runtime. */
-  invoke(functionLogicalId: string, event: unknown): Promise<InvokeResult> {
+  invoke(functionLogicalId: string, event: unknown, eventJson?: string): Promise<InvokeResult> {
     const generation = this.current;
-    const result = generation.runtime.invoke(functionLogicalId, event);
+    const result = generation.runtime.invoke(functionLogicalId, event, eventJson);
     generation.inflight++;
     result.then(
       () => release(generation),

@@ -182,11 +182,11 @@ export class FunctionPool {
   }
 
   /**
-   * Invokes the function with `event`, which travels as JSON, as Lambda's events do; never throws
-   * for function errors (it throws for an event JSON cannot carry, such as a circular one).
+   * Invokes the function with `event`, which travels as JSON, as Lambda's events do (`eventJson`,
+   * when the caller has it already); never throws for function errors (it throws for an event
+   * JSON cannot carry, such as a circular one).
    */
-  invoke(event: unknown): Promise<InvokeResult> {
-    const eventJson = event === undefined ? undefined : JSON.stringify(event);
+  invoke(event: unknown, eventJson: string | undefined = event === undefined ? undefined : JSON.stringify(event)): Promise<InvokeResult> {
     const requestId = randomUUID();
     const start = performance.now();
     return new Promise<InvokeResult>((resolve) => {
@@ -440,11 +440,11 @@ export class LambdaRuntime {
     }
   }
 
-  /** Invokes the function with this logical id. */
-  invoke(functionLogicalId: string, event: unknown): Promise<InvokeResult> {
+  /** Invokes the function with this logical id; `eventJson`, when given, is JSON.stringify(event), already made. */
+  invoke(functionLogicalId: string, event: unknown, eventJson?: string): Promise<InvokeResult> {
     const pool = this.pools.get(functionLogicalId);
     if (!pool) throw new Error(`no function ${functionLogicalId} in this app`);
-    return pool.invoke(event);
+    return pool.invoke(event, eventJson);
   }
 
   async stop(): Promise<void> {

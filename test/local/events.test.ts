@@ -5,12 +5,14 @@ import {
   disconnectEvent,
   identitySourceValue,
   messageEvent,
+  messageEventJson,
   type ApiContext,
   type ConnectionContext,
   type HandshakeRequest,
 } from '../../local/events';
 import { RECORDED, sorted } from './fixtures/recorded-events';
 import { summarizeEmf } from '../../local/emulator';
+import fc from 'fast-check';
 
 const api: ApiContext = {
   apiId: 'abcdef1234',
@@ -139,6 +141,43 @@ describe('event builders', () => {
     expect(identitySourceValue('route.request.querystring.token', req)).toBe('t1');
     expect(identitySourceValue('route.request.querystring.missing', req)).toBeUndefined();
     expect(identitySourceValue('route.request.header.X-Missing', req)).toBeUndefined();
+  });
+});
+
+describe('messageEventJson', () => {
+  // Any text a client can send, any route key an app can define, any authorizer context.
+  const text = fc.string({ unit: 'binary', maxLength: 200 });
+  const authorizer = fc.option(fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 40 }), { maxKeys: 5 }), {
+    nil: undefined,
+  });
+
+  test('is exactly JSON.stringify of the MESSAGE event, for any body, route key, connection and authorizer context', () => {
+    fc.assert(
+      fc.property(text, text, authorizer, fc.nat(), fc.nat(), (body, routeKey, context, connectedAt, now) => {
+        const connection: ConnectionContext = { connectionId: 'BFaT_fALIAMCKug=', connectedAt, sourceIp: '10.0.0.1', authorizer: context };
+        // Twice: the second comes from the connection's cached fragments.
+        for (const at of [now, now + 1001]) {
+          const event = messageEvent(api, connection, routeKey, body, at);
+          expect(messageEventJson(api, connection, event)).toBe(JSON.stringify(event));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("follows a connection's authorizer context when it is replaced, and each API's own values", () => {
+    const connection: ConnectionContext = { ...conn };
+    const other: ApiContext = { ...api, apiId: 'zyxwvu9876', stage: 'prod' };
+    const check = (a: ApiContext) => {
+      const event = messageEvent(a, connection, 'message', '{"action":"message"}', NOW);
+      expect(messageEventJson(a, connection, event)).toBe(JSON.stringify(event));
+    };
+    check(api);
+    connection.authorizer = { principalId: 'alice', sub: 'alice' };
+    check(api);
+    check(other);
+    connection.authorizer = undefined;
+    check(api);
   });
 });
 
