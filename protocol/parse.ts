@@ -44,7 +44,6 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
     }
     id = obj.id;
   }
-  const withId = <T extends object>(frame: T): T & { id?: string } => (id === undefined ? frame : { ...frame, id });
 
   const action = obj.action;
   if (action === undefined) {
@@ -59,17 +58,17 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
 
   switch (action as Action) {
     case 'ping':
-      return { ok: true, frame: withId({ action: 'ping' as const }) };
+      return { ok: true, frame: withId({ action: 'ping' as const }, id) };
     case 'leave': {
       const roomError = checkRoom(obj.room, true);
       if (roomError) return fail('BAD_REQUEST', roomError, id);
-      return { ok: true, frame: withId({ action: 'leave' as const, room: obj.room as string }) };
+      return { ok: true, frame: withId({ action: 'leave' as const, room: obj.room as string }, id) };
     }
     case 'join': {
       const problem = checkRoom(obj.room, true) ?? checkSeq('since', obj.since, 0);
       if (problem) return fail('BAD_REQUEST', problem, id);
       const since = obj.since === undefined ? {} : { since: obj.since as number };
-      return { ok: true, frame: withId({ action: 'join' as const, room: obj.room as string, ...since }) };
+      return { ok: true, frame: withId({ action: 'join' as const, room: obj.room as string, ...since }, id) };
     }
     case 'members': {
       const problem =
@@ -80,7 +79,7 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
           : `"cursor" must be the "next" of a previous members reply; got ${describe(obj.cursor)}.`);
       if (problem) return fail('BAD_REQUEST', problem, id);
       const cursor = obj.cursor === undefined ? {} : { cursor: obj.cursor as string };
-      return { ok: true, frame: withId({ action: 'members' as const, room: obj.room as string, ...cursor }) };
+      return { ok: true, frame: withId({ action: 'members' as const, room: obj.room as string, ...cursor }, id) };
     }
     case 'history': {
       const problem =
@@ -93,12 +92,15 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
       if (problem) return fail('BAD_REQUEST', problem, id);
       return {
         ok: true,
-        frame: withId({
-          action: 'history' as const,
-          room: obj.room as string,
-          ...(obj.before === undefined ? {} : { before: obj.before as number }),
-          ...(obj.limit === undefined ? {} : { limit: obj.limit as number }),
-        }),
+        frame: withId(
+          {
+            action: 'history' as const,
+            room: obj.room as string,
+            ...(obj.before === undefined ? {} : { before: obj.before as number }),
+            ...(obj.limit === undefined ? {} : { limit: obj.limit as number }),
+          },
+          id,
+        ),
       };
     }
     case 'message': {
@@ -113,10 +115,10 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
           id,
         );
       }
-      if (obj.room === undefined) return { ok: true, frame: withId({ action: 'message' as const, data: obj.data }) };
+      if (obj.room === undefined) return { ok: true, frame: withId({ action: 'message' as const, data: obj.data }, id) };
       const roomError = checkRoom(obj.room, false);
       if (roomError) return fail('BAD_REQUEST', roomError, id);
-      return { ok: true, frame: withId({ action: 'message' as const, data: obj.data, room: obj.room as string }) };
+      return { ok: true, frame: withId({ action: 'message' as const, data: obj.data, room: obj.room as string }, id) };
     }
   }
 }
@@ -174,5 +176,12 @@ export function serialize(frame: ServerFrame): string {
 }
 
 function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  const defined: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) if (v !== undefined) defined[key] = v;
+  return defined as T;
+}
+
+/** The frame with the client's `id`, when it sent one. A function, not a closure: it runs for every frame. */
+function withId<T extends object>(frame: T, id: string | undefined): T & { id?: string } {
+  return id === undefined ? frame : { ...frame, id };
 }
