@@ -93,6 +93,10 @@ function compiledWorkerScript(): string {
 
 /** One invocation, from the call to its result. */
 class Job {
+  /** Its slot in the claims of the environment it was last sent to, and that send's ticket (see WorkerInit.claims). */
+  slot = -1;
+  ticket = 0;
+
   constructor(
     readonly id: number,
     readonly requestId: string,
@@ -123,8 +127,9 @@ interface Environment {
   outbox: InvokeRequest[];
   /** When the running invocation started (performance.now()). */
   startedAt: number;
-  /** The invocations waiting in the worker were asked back and have not come back yet: send it no more. */
-  reclaiming: boolean;
+  /** The claims on the invocations sent to it (WorkerInit.claims), and the slots no invocation holds. */
+  readonly claims: Int32Array;
+  readonly freeSlots: number[];
   /** The running invocation's timeout. */
   timer?: ReturnType<typeof setTimeout>;
   dead: boolean;
@@ -170,6 +175,8 @@ export class FunctionPool {
   /** A moving average of how long an invocation runs, from its start to its answer; unknown until one has. */
   private typicalRunMs = Infinity;
   private flushScheduled = false;
+  /** Each send's claim ticket (see WorkerInit.claims): never 0, and never the same for two sends in reach of each other. */
+  private nextTicket = 1;
   /** Checks, while invocations wait in workers' queues, for ones stuck behind a slow invocation. */
   private reclaimCheck?: ReturnType<typeof setInterval>;
 
@@ -235,8 +242,7 @@ export class FunctionPool {
       if (e.jobs.length === 0) idle ??= e;
       else if (
         e.isReady &&
-        !e.reclaiming &&
-        e.jobs.length <= this.dispatch.queueLimit &&
+        e.freeSlots.length > 0 &&
         now - e.startedAt < this.dispatch.reclaimAfterMs &&
         (!queueable || e.jobs.length < queueable.jobs.length)
       )
@@ -252,7 +258,18 @@ export class FunctionPool {
     environment.jobs.push(job);
     // A worker still loading keeps the message in its port until it listens; its timeout starts once it is ready.
     if (environment.jobs.length === 1 && environment.isReady) this.startTimer(environment);
-    environment.outbox.push({ id: job.id, requestId: job.requestId, timeoutMs: this.spec.timeoutSeconds * 1000, eventJson: job.eventJson });
+    job.slot = environment.freeSlots.pop()!;
+    job.ticket = this.nextTicket;
+    this.nextTicket = this.nextTicket >= 0x7fffffff ? 1 : this.nextTicket + 1;
+    Atomics.store(environment.claims, job.slot, job.ticket);
+    environment.outbox.push({
+      id: job.id,
+      slot: job.slot,
+      ticket: job.ticket,
+      requestId: job.requestId,
+      timeoutMs: this.spec.timeoutSeconds * 1000,
+      eventJson: job.eventJson,
+    });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -270,39 +287,44 @@ export class FunctionPool {
     }
   }
 
-  /** Asks back the invocations waiting behind one that has run too long; stops checking when none wait. */
+  /** Takes back the invocations waiting behind one that has run too long; stops checking when none wait. */
   private reclaimStuck(): void {
     const now = performance.now();
     let waiting = false;
+    const back: Job[] = [];
     for (const e of this.all) {
       if (e.dead || e.jobs.length < 2) continue;
       waiting = true;
-      if (e.reclaiming || now - e.startedAt < this.dispatch.reclaimAfterMs) continue;
-      // Not posted yet: they come back at once. The others, from the worker, which returns only those it has not started.
-      const unsent = new Set(e.outbox.splice(0).map((request) => request.id));
-      if (unsent.size > 0) this.takeBack(e, unsent);
-      if (e.jobs.length > 1) {
-        e.reclaiming = true;
-        e.worker.postMessage({ type: 'reclaim' } satisfies WorkerCommand);
-      }
+      if (now - e.startedAt >= this.dispatch.reclaimAfterMs) back.push(...this.takeBackWaiting(e));
     }
     if (!waiting) {
       clearInterval(this.reclaimCheck);
       this.reclaimCheck = undefined;
     }
-  }
-
-  /** Invocations `ids` of this environment, which never started, go back to the front of the line. */
-  private takeBack(environment: Environment, ids: ReadonlySet<number>): void {
-    const head = environment.jobs[0];
-    const back = environment.jobs.filter((job) => ids.has(job.id));
-    environment.jobs = environment.jobs.filter((job) => !ids.has(job.id));
-    if (environment.jobs[0] !== head) {
-      clearTimeout(environment.timer);
-      if (environment.jobs.length > 0) this.startTimer(environment);
-    }
     this.queue.unshift(...back);
     this.pump();
+  }
+
+  /**
+   * Takes back this environment's invocations that it has not started, whatever its worker is
+   * doing (even running synchronous code): each is the runtime's if it swaps the invocation's
+   * ticket out of its claim slot before the worker does (WorkerInit.claims). Never the first, which
+   * has started or is about to.
+   */
+  private takeBackWaiting(environment: Environment): Job[] {
+    const back: Job[] = [];
+    const kept: Job[] = [];
+    environment.jobs.forEach((job, i) => {
+      if (i > 0 && Atomics.compareExchange(environment.claims, job.slot, job.ticket, 0) === job.ticket) {
+        environment.freeSlots.push(job.slot);
+        back.push(job);
+      } else kept.push(job);
+    });
+    if (back.length > 0) {
+      environment.jobs = kept;
+      environment.outbox = environment.outbox.filter((request) => !back.some((job) => job.id === request.id));
+    }
+    return back;
   }
 
   private startTimer(environment: Environment): void {
@@ -316,7 +338,7 @@ export class FunctionPool {
         errorMessage: `${job.requestId} Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`,
         trace: [],
       });
-      this.discard(environment);
+      this.discard(environment, 'an invocation timed out');
     }, this.spec.timeoutSeconds * 1000);
   }
 
@@ -326,6 +348,7 @@ export class FunctionPool {
     if (job?.id !== reply.id) return;
     clearTimeout(environment.timer);
     environment.jobs.shift();
+    environment.freeSlots.push(job.slot);
     const ranMs = performance.now() - environment.startedAt;
     this.typicalRunMs = this.typicalRunMs === Infinity ? ranMs : this.typicalRunMs + (ranMs - this.typicalRunMs) * RUN_TIME_WEIGHT;
     if (environment.jobs.length > 0) this.startTimer(environment);
@@ -335,21 +358,35 @@ export class FunctionPool {
   }
 
   /**
-   * Ends an environment: its worker is terminated, and the invocations queued in it, which never
-   * started, go back to the front of the line for another environment.
+   * Ends an environment (its running invocation has been answered, `why`): its worker is
+   * terminated, and the invocations queued in it, which never started, go back to the front of the
+   * line for another environment. One the worker had just started, after the one that ended it
+   * answered, ends with it.
    */
-  private discard(environment: Environment): void {
+  private discard(environment: Environment, why: string): void {
     environment.dead = true;
     clearTimeout(environment.timer);
     this.all.delete(environment);
     environment.outbox = [];
-    this.queue.unshift(...environment.jobs.splice(0));
+    const back: Job[] = [];
+    for (const job of environment.jobs.splice(0)) {
+      if (Atomics.compareExchange(environment.claims, job.slot, job.ticket, 0) === job.ticket) back.push(job);
+      else
+        job.fail({
+          errorType: 'Runtime.ExitError',
+          errorMessage: `the execution environment ended (${why}) while this invocation ran`,
+          trace: [],
+        });
+    }
+    this.queue.unshift(...back);
     void environment.worker.terminate();
     this.pump();
   }
 
   private spawn(): Environment {
     const spec = this.spec;
+    const claimSlots = this.dispatch.queueLimit + 1;
+    const claims = new SharedArrayBuffer(claimSlots * Int32Array.BYTES_PER_ELEMENT);
     const init: WorkerInit = {
       codeDir: spec.codeDir,
       handler: spec.handler,
@@ -361,6 +398,7 @@ export class FunctionPool {
       sdkHooksFile: SDK_HOOKS_FILE,
       localAws: this.options.localAws ?? null,
       forwardOutput: this.options.onOutput !== undefined,
+      claims,
     };
     const worker = new Worker(compiledWorkerScript(), {
       workerData: init,
@@ -373,12 +411,21 @@ export class FunctionPool {
       execArgv: CPU_PROFILE_FLAGS,
     });
     for (const stream of [worker.stdout, worker.stderr]) forwardLines(stream, (line) => this.options.onOutput?.(spec.logicalId, line));
-    const environment: Environment = { worker, isReady: false, jobs: [], outbox: [], startedAt: 0, reclaiming: false, dead: false };
+    const environment: Environment = {
+      worker,
+      isReady: false,
+      jobs: [],
+      outbox: [],
+      startedAt: 0,
+      claims: new Int32Array(claims),
+      freeSlots: Array.from({ length: claimSlots }, (_, slot) => slot),
+      dead: false,
+    };
     // The running invocation fails with the crash; the ones queued behind it never started, and go to another environment.
     const crash = (error: SerializedError) => {
       if (environment.dead) return;
       environment.jobs.shift()?.fail(error);
-      this.discard(environment);
+      this.discard(environment, `${error.errorType}: ${error.errorMessage}`);
     };
     let partialLine = '';
     const output = (text: string) => {
@@ -393,10 +440,7 @@ export class FunctionPool {
         if (environment.jobs.length > 0) this.startTimer(environment);
         this.pump();
       } else if (reply.type === 'init-error') crash(reply.error);
-      else if (reply.type === 'reclaimed') {
-        environment.reclaiming = false;
-        this.takeBack(environment, new Set(reply.ids));
-      } else {
+      else {
         if (reply.output) output(reply.output);
         this.settle(environment, reply);
       }

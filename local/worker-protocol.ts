@@ -16,10 +16,19 @@ export interface WorkerInit {
   readonly localAws: LocalAwsServices | null;
   /** Whether anyone reads the function's output; when not, the worker drops it instead of sending it. */
   readonly forwardOutput: boolean;
+  /**
+   * The claims on the invocations sent to this worker (an Int32Array's memory): slot `slot` holds
+   * an invocation's `ticket` while it waits. The worker starts one only if it swaps that ticket
+   * for 0; the runtime takes one back by the same swap; whichever swaps first has it.
+   */
+  readonly claims: SharedArrayBuffer;
 }
 
 export interface InvokeRequest {
   readonly id: number;
+  /** Its slot in WorkerInit.claims, and the ticket that slot holds while this send of it waits. */
+  readonly slot: number;
+  readonly ticket: number;
   readonly requestId: string;
   /**
    * The function's timeout; the invocation's deadline (getRemainingTimeInMillis) counts from when
@@ -33,11 +42,8 @@ export interface InvokeRequest {
   readonly eventJson: string | undefined;
 }
 
-/**
- * What the runtime sends a worker: invocations, to run one at a time in this order after any it
- * has; or a request to give back those it has not started.
- */
-export type WorkerCommand = readonly InvokeRequest[] | { readonly type: 'reclaim' };
+/** What the runtime sends a worker: invocations, to run one at a time in this order after any it has. */
+export type WorkerCommand = readonly InvokeRequest[];
 
 /** An error as the Lambda runtime reports it. */
 export interface SerializedError {
@@ -51,8 +57,6 @@ export type WorkerReply =
   /** What the function wrote to stdout and stderr since the last output message. */
   | { readonly type: 'output'; readonly text: string }
   | { readonly type: 'init-error'; readonly error: SerializedError }
-  /** The invocations given back, which it had not started and never will. */
-  | { readonly type: 'reclaimed'; readonly ids: readonly number[] }
   /** An invocation's outcome, with the output it wrote that was not sent yet (one message, not two). */
   /** An invocation's result as JSON, as the Lambda runtime sends it (`null` for undefined). */
   | { readonly type: 'result'; readonly id: number; readonly resultJson: string; readonly output?: string }

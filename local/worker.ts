@@ -198,12 +198,16 @@ async function main(): Promise<void> {
   // wait here and run one at a time, the next starting as soon as the previous has answered.
   const waiting: InvokeRequest[] = [];
   let running = false;
+  const claims = new Int32Array(init.claims);
   const runNext = (): void => {
-    const req = waiting.shift();
-    if (!req) {
+    // One the runtime has taken back (to run in another environment) has lost its claim: skip it.
+    let next = waiting.shift();
+    while (next && Atomics.compareExchange(claims, next.slot, next.ticket, 0) !== next.ticket) next = waiting.shift();
+    if (!next) {
       running = false;
       return;
     }
+    const req = next;
     running = true;
     const fail = (err: unknown) =>
       port.postMessage({ type: 'error', id: req.id, error: serializeError(err), output: takeOutput() } satisfies WorkerReply);
@@ -220,13 +224,8 @@ async function main(): Promise<void> {
       }, fail)
       .finally(runNext);
   };
-  port.on('message', (command: WorkerCommand) => {
-    if ('type' in command) {
-      const ids = waiting.splice(0).map((req) => req.id);
-      port.postMessage({ type: 'reclaimed', ids } satisfies WorkerReply);
-      return;
-    }
-    waiting.push(...command);
+  port.on('message', (requests: WorkerCommand) => {
+    waiting.push(...requests);
     if (!running) runNext();
   });
   flushOutput();

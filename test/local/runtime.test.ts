@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FunctionSpec } from '../../local/assembly';
@@ -168,12 +168,17 @@ export const handler = async (event, context) => {
     });
 
     // Which environment served an invocation, and whether another ran in it at the same time.
-    const TAGGED = `const environment = Math.random().toString(36).slice(2);
+    // Each run appends its request id to the file TALLY names, so a test can see an invocation run twice.
+    const TAGGED = `import { appendFileSync } from 'node:fs';
+const environment = Math.random().toString(36).slice(2);
 let running = 0;
-export const handler = async (event) => {
+export const handler = async (event, context) => {
+  if (event.tally) appendFileSync(event.tally, context.awsRequestId + '\\n');
   running++;
   const overlapped = running > 1;
   await new Promise((resolve) => setTimeout(resolve, event.ms ?? 0));
+  // Synchronous work: the worker's event loop answers nothing until it ends.
+  for (const until = Date.now() + (event.blockMs ?? 0); Date.now() < until; );
   running--;
   return { environment, overlapped };
 };`;
@@ -192,15 +197,28 @@ export const handler = async (event) => {
       );
     });
 
-    test('an invocation queued behind a slow one is taken back and runs in another environment', async () => {
-      const pool = functionWith('reclaimed', 'index.handler', { 'index.mjs': TAGGED }, {}, 2, { shortRunMs: Infinity, reclaimAfterMs: 50 });
+    test.each([
+      ['waits for I/O', { ms: 3000 }],
+      ['runs synchronous code, so its worker answers nothing', { blockMs: 3000 }],
+    ])('an invocation queued behind one that %s is taken back, runs once, in another environment', async (_kind, slowEvent) => {
+      const pool = functionWith(`reclaimed-${Object.keys(slowEvent)[0]}`, 'index.handler', { 'index.mjs': TAGGED }, {}, 2, {
+        shortRunMs: Infinity,
+        reclaimAfterMs: 50,
+      });
+      const tally = path.join(tmp, `tally-${Object.keys(slowEvent)[0]}`);
       await pool.invoke({});
-      // The quick one queues behind the slow one (short functions do), then is taken back when it runs past 50 ms.
-      const [slow, quick] = await Promise.all([pool.invoke({ ms: 3000 }), pool.invoke({})]);
-      expect(slow.ok && quick.ok).toBe(true);
-      expect(resultOf(quick)).toEqual({ environment: expect.any(String), overlapped: false });
-      expect((resultOf(quick) as { environment: string }).environment).not.toBe((resultOf(slow) as { environment: string }).environment);
-      expect(quick.durationMs).toBeLessThan(2000);
+      // The quick ones queue behind the slow one (short functions do), then are taken back when it runs past 50 ms.
+      const [slow, ...quick] = await Promise.all([pool.invoke({ ...slowEvent, tally }), pool.invoke({ tally }), pool.invoke({ tally })]);
+      expect(slow.ok).toBe(true);
+      for (const q of quick) {
+        expect(resultOf(q)).toEqual({ environment: expect.any(String), overlapped: false });
+        expect((resultOf(q) as { environment: string }).environment).not.toBe((resultOf(slow) as { environment: string }).environment);
+        expect(q.durationMs).toBeLessThan(2000);
+      }
+      // The slow one's worker, once free, skips the two it gave up: each invocation ran exactly once.
+      const later = await Promise.all([pool.invoke({ tally }), pool.invoke({ tally })]);
+      const ran = readFileSync(tally, 'utf8').trim().split('\n').sort();
+      expect(ran).toEqual([slow, ...quick, ...later].map((r) => r.requestId).sort());
     });
 
     test('an invocation waiting behind one that times out runs in a new environment, with its whole timeout', async () => {
