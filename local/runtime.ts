@@ -214,7 +214,12 @@ export class FunctionPool {
     for (const e of this.all) {
       e.dead = true;
       clearTimeout(e.timer);
-      for (const job of e.jobs.splice(0)) job.fail(STOPPED_ERROR);
+      e.outbox = [];
+      // The claims too, so a worker that frees up before it is terminated starts none of them.
+      for (const job of e.jobs.splice(0)) {
+        Atomics.compareExchange(e.claims, job.slot, job.ticket, 0);
+        job.fail(STOPPED_ERROR);
+      }
     }
     await Promise.all([...this.all].map((e) => e.worker.terminate()));
     this.all.clear();
@@ -248,7 +253,7 @@ export class FunctionPool {
       )
         queueable = e;
     }
-    if (queueable && this.typicalRunMs < this.dispatch.shortRunMs) return queueable;
+    if (queueable && this.typicalRunMs <= this.dispatch.shortRunMs) return queueable;
     if (idle) return idle;
     if (this.all.size < (this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY)) return this.spawn();
     return queueable;

@@ -155,8 +155,11 @@ export const handler = async (event, context) => {
   return { n: served++, overlapped, remainingAtStart };
 };`;
 
+    /** Invocations queue in the busy environment's own worker and stay there (none is taken back). */
+    const QUEUE_IN_WORKER: Partial<DispatchSettings> = { shortRunMs: Infinity, reclaimAfterMs: 60_000 };
+
     test('an environment serves its invocations one at a time, in arrival order, each timed from its own start', async () => {
-      const pool = functionWith('one-at-a-time', 'index.handler', { 'index.mjs': SLOW }, { timeoutSeconds: 1 }, 1);
+      const pool = functionWith('one-at-a-time', 'index.handler', { 'index.mjs': SLOW }, { timeoutSeconds: 1 }, 1, QUEUE_IN_WORKER);
       const results = await Promise.all([pool.invoke({}), pool.invoke({}), pool.invoke({})]);
       expect(results.map((r) => (r.ok ? r.result : r.error))).toEqual([
         { n: 0, overlapped: false, remainingAtStart: expect.any(Number) },
@@ -222,7 +225,7 @@ export const handler = async (event, context) => {
     });
 
     test('an invocation waiting behind one that times out runs in a new environment, with its whole timeout', async () => {
-      const pool = functionWith('behind-a-timeout', 'index.handler', { 'index.mjs': SLOW }, { timeoutSeconds: 1 }, 1);
+      const pool = functionWith('behind-a-timeout', 'index.handler', { 'index.mjs': SLOW }, { timeoutSeconds: 1 }, 1, QUEUE_IN_WORKER);
       const [hung, next] = await Promise.all([pool.invoke({ hang: true }), pool.invoke({})]);
       expect(hung).toMatchObject({ ok: false, error: { errorType: 'Sandbox.Timedout' } });
       // n 0: a fresh environment's first invocation (the timed-out one's environment was terminated).
@@ -244,6 +247,7 @@ export const handler = async (event) => {
         },
         {},
         1,
+        QUEUE_IN_WORKER,
       );
       const [crashed, next] = await Promise.all([pool.invoke({ crash: true }), pool.invoke({})]);
       expect(crashed).toMatchObject({
