@@ -37,6 +37,12 @@ export interface RuntimeOptions {
    */
   readonly maxConcurrency?: number;
   /**
+   * How long an environment's init (loading the handler's modules) may take before the invocation
+   * waiting for it fails with Sandbox.Timedout and the environment is discarded. Lambda allows 10 s,
+   * then retries the init within the invocation's timeout. @default 10 s plus the function's timeout
+   */
+  readonly initTimeoutMs?: number;
+  /**
    * How invocations are spread over a function's environments (see DISPATCH).
    * @default DISPATCH
    */
@@ -158,6 +164,9 @@ export interface DispatchSettings {
 }
 
 export const DISPATCH: DispatchSettings = { shortRunMs: 1, queueLimit: 16, reclaimAfterMs: 5 };
+
+/** Lambda's limit on an execution environment's init phase, before it retries it within the invocation's timeout. */
+const INIT_LIMIT_MS = 10_000;
 
 /** The weight of the latest run in the moving average of a function's run time. */
 const RUN_TIME_WEIGHT = 0.1;
@@ -416,6 +425,16 @@ export class FunctionPool {
       execArgv: CPU_PROFILE_FLAGS,
     });
     for (const stream of [worker.stdout, worker.stderr]) forwardLines(stream, (line) => this.options.onOutput?.(spec.logicalId, line));
+    const initTimeoutMs = this.options.initTimeoutMs ?? INIT_LIMIT_MS + spec.timeoutSeconds * 1000;
+    const initTimer = setTimeout(
+      () =>
+        crash({
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `the function's init did not finish in ${(initTimeoutMs / 1000).toFixed(2)} seconds`,
+          trace: [],
+        }),
+      initTimeoutMs,
+    );
     const environment: Environment = {
       worker,
       isReady: false,
@@ -428,6 +447,7 @@ export class FunctionPool {
     };
     // The running invocation fails with the crash; the ones queued behind it never started, and go to another environment.
     const crash = (error: SerializedError) => {
+      clearTimeout(initTimer);
       if (environment.dead) return;
       environment.jobs.shift()?.fail(error);
       this.discard(environment, `${error.errorType}: ${error.errorMessage}`);
@@ -441,6 +461,7 @@ export class FunctionPool {
     worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'output') output(reply.text);
       else if (reply.type === 'ready') {
+        clearTimeout(initTimer);
         environment.isReady = true;
         if (environment.jobs.length > 0) this.startTimer(environment);
         this.pump();

@@ -26,6 +26,7 @@ function functionWith(
   extra: Partial<FunctionSpec> = {},
   maxConcurrency?: number,
   dispatch?: Partial<DispatchSettings>,
+  initTimeoutMs?: number,
 ): FunctionPool {
   const codeDir = path.join(tmp, name);
   for (const [file, text] of Object.entries(files)) {
@@ -46,7 +47,7 @@ function functionWith(
   const pool = new FunctionPool(
     spec,
     { NODE_PATH: SDK_FOLDER, AWS_REGION: 'us-east-1' },
-    { baseEnvironment: {}, region: 'us-east-1', accountId: '123456789012', maxConcurrency, dispatch },
+    { baseEnvironment: {}, region: 'us-east-1', accountId: '123456789012', maxConcurrency, dispatch, initTimeoutMs },
   );
   pools.push(pool);
   return pool;
@@ -127,6 +128,29 @@ exports.handler = async () => ({ statusCode: 200, body: typeof DynamoDBClient })
         error: { errorType: 'Runtime.JSONStringifyError', errorMessage: 'Unable to stringify response body' },
       });
     }
+  });
+
+  test('an init that never finishes fails the invocation waiting for it, and the next gets a new environment', async () => {
+    const pool = functionWith(
+      'init-hangs',
+      'index.handler',
+      {
+        'index.mjs': `import { existsSync, writeFileSync } from 'node:fs';
+const marker = new URL('./first-init-started', import.meta.url);
+// The first environment's init never ends; the next one's does.
+if (!existsSync(marker)) { writeFileSync(marker, ''); await new Promise(() => setInterval(() => {}, 1000)); }
+export const handler = async () => 'served';`,
+      },
+      {},
+      undefined,
+      undefined,
+      300,
+    );
+    expect(await pool.invoke({})).toMatchObject({
+      ok: false,
+      error: { errorType: 'Sandbox.Timedout', errorMessage: "the function's init did not finish in 0.30 seconds" },
+    });
+    expect(await pool.invoke({})).toMatchObject({ ok: true, result: 'served' });
   });
 
   test('a function the emulator cannot run answers every invocation with an error saying why', async () => {
