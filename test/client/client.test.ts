@@ -1,18 +1,16 @@
-import { type ClientEvents, type ConnectOptions, type SwitchboardClient, SwitchboardError, connect } from '../../client';
+import { type ClientEvents, type ConnectOptions, type SwitchboardClient, SwitchboardError } from '../../client';
 import { ManualClock } from '../support/manual-clock';
-import { next, unusedPort } from './support/client-events';
+import { TestClients, next, unusedPort } from './support/client-events';
 import { type PeerConnection, TestPeer, reply } from './support/peer';
 
 describe('SwitchboardClient against a plain ws peer', () => {
   let peer: TestPeer;
   let clock: ManualClock;
-  const clients: SwitchboardClient[] = [];
-
-  function open(options: ConnectOptions = {}): SwitchboardClient {
-    const client = connect(peer.url, { clock, random: () => 0.5, ...options });
-    clients.push(client);
-    return client;
-  }
+  const clients = new TestClients(
+    () => peer.url,
+    () => ({ clock, random: () => 0.5 }),
+  );
+  const open = (options?: ConnectOptions): SwitchboardClient => clients.connect(options);
 
   beforeEach(async () => {
     peer = await TestPeer.start({ handleProtocols: (protocols) => [...protocols][0] ?? false });
@@ -20,7 +18,7 @@ describe('SwitchboardClient against a plain ws peer', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await clients.closeAll();
     await peer.stop();
   });
 
@@ -171,12 +169,10 @@ describe('SwitchboardClient against a plain ws peer', () => {
 
   test('backoff ceilings double across failed attempts, up to the cap', async () => {
     const port = await unusedPort();
-    const client = connect(`ws://127.0.0.1:${port}/dev`, {
-      clock,
-      random: () => 0.999,
-      backoff: { initialDelayMs: 100, maxDelayMs: 350 },
-    });
-    clients.push(client);
+    const client = clients.connect(
+      { random: () => 0.999, backoff: { initialDelayMs: 100, maxDelayMs: 350 } },
+      `ws://127.0.0.1:${port}/dev`,
+    );
     const delays: number[] = [];
     for (let i = 0; i < 4; i++) {
       const { attempt, delayMs } = await next(client, 'reconnecting');

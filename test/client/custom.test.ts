@@ -1,6 +1,6 @@
-import { type ConnectOptions, type CustomEvent, type SwitchboardClient, connect, MAX_CUSTOM_FRAME_BYTES } from '../../client';
+import { type ConnectOptions, type CustomEvent, type SwitchboardClient, MAX_CUSTOM_FRAME_BYTES } from '../../client';
 import { ManualClock } from '../support/manual-clock';
-import { next } from './support/client-events';
+import { TestClients, next } from './support/client-events';
 import { type PeerConnection, TestPeer, defaultResponder, reply } from './support/peer';
 
 /** The reply of the guide's `typing` action (docs/extend.md). */
@@ -14,13 +14,11 @@ interface TypingEvent {
 describe('SwitchboardClient.custom(): actions of your own', () => {
   let peer: TestPeer;
   let clock: ManualClock;
-  const clients: SwitchboardClient[] = [];
-
-  function open(options: ConnectOptions = {}): SwitchboardClient {
-    const client = connect(peer.url, { clock, random: () => 0.5, ...options });
-    clients.push(client);
-    return client;
-  }
+  const clients = new TestClients(
+    () => peer.url,
+    () => ({ clock, random: () => 0.5 }),
+  );
+  const open = (options?: ConnectOptions): SwitchboardClient => clients.connect(options);
 
   /** Answers `typing` as the guide's handler does, and protocol v1's actions as the default peer. */
   function answerTyping(frame: Record<string, unknown>, connection: PeerConnection): void | false {
@@ -38,7 +36,7 @@ describe('SwitchboardClient.custom(): actions of your own', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await clients.closeAll();
     await peer.stop();
   });
 

@@ -7,10 +7,9 @@ import {
   type RoomMessage,
   type SwitchboardClient,
   SwitchboardError,
-  connect,
 } from '../../client';
 import { ManualClock } from '../support/manual-clock';
-import { next, unusedPort } from './support/client-events';
+import { TestClients, next, unusedPort } from './support/client-events';
 import { type PeerConnection, TestPeer, defaultResponder, reply } from './support/peer';
 import { RoomServerModel } from './support/room-server';
 
@@ -33,7 +32,10 @@ describe('Room handles, state and resume against a plain ws peer', () => {
   let peer: TestPeer;
   let clock: ManualClock;
   let model: RoomServerModel;
-  const clients: SwitchboardClient[] = [];
+  const clients = new TestClients(
+    () => peer.url,
+    () => ({ clock, random: () => 0.5, gapWaitMs: GAP_WAIT_MS, keepaliveIntervalMs: 0 }),
+  );
 
   /** A client with the handle of room lobby, recording the seq of every message the handle delivers. */
   function openLobby(options: ConnectOptions = {}): { client: SwitchboardClient; room: RoomHandle; seqs: number[] } {
@@ -44,11 +46,7 @@ describe('Room handles, state and resume against a plain ws peer', () => {
     return { client, room, seqs };
   }
 
-  function open(options: ConnectOptions = {}): SwitchboardClient {
-    const client = connect(peer.url, { clock, random: () => 0.5, gapWaitMs: GAP_WAIT_MS, keepaliveIntervalMs: 0, ...options });
-    clients.push(client);
-    return client;
-  }
+  const open = (options?: ConnectOptions): SwitchboardClient => clients.connect(options);
 
   beforeAll(async () => {
     peer = await TestPeer.start();
@@ -63,7 +61,7 @@ describe('Room handles, state and resume against a plain ws peer', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await clients.closeAll();
     // Connections of a finished test must not be taken by the next one.
     while (peer.connections.buffered.length > 0) await peer.connections.next();
   });
@@ -106,8 +104,7 @@ describe('Room handles, state and resume against a plain ws peer', () => {
   });
 
   test('a server that cannot be reached is reported once as reconnecting, not once per attempt', async () => {
-    const client = connect(`ws://127.0.0.1:${await unusedPort()}/dev`, { clock, random: () => 0.5 });
-    clients.push(client);
+    const client = clients.connect({}, `ws://127.0.0.1:${await unusedPort()}/dev`);
     const states: ClientEvents['state'][] = [];
     client.on('state', (change) => states.push(change));
     for (let i = 0; i < 3; i++) clock.advance((await next(client, 'reconnecting')).delayMs);
