@@ -10,11 +10,26 @@ import { LIMITS } from './limits';
 
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; error: ErrorEvent };
 
-const utf8 = new TextEncoder();
-
-/** Size of a string as it travels inside a JSON frame, in UTF-8 bytes (without quotes). */
+/**
+ * Size of a string as it travels inside a JSON frame, in UTF-8 bytes (without quotes). Counted,
+ * not encoded: every message frame is measured, and encoding allocated its bytes each time.
+ * JSON.stringify escapes lone surrogates, so every surrogate left in its output is half of a pair.
+ */
 export function encodedSize(value: string): number {
-  return utf8.encode(JSON.stringify(value)).length - 2;
+  const json = JSON.stringify(value);
+  const end = json.length - 1;
+  let bytes = end - 1;
+  for (let i = 1; i < end; i++) {
+    const code = json.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      // A pair: two UTF-16 units, four UTF-8 bytes.
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 /**

@@ -3,7 +3,7 @@ import { authorizeConnect, type AuthorizerResult, type ConnectAuthorizerEvent } 
 import { readAuthConfig } from '../core/auth/config';
 import { createIssuerKeys, KeyFetchError } from '../core/auth/issuer-keys';
 import { createJwtVerifier, withResultCache } from '../core/auth/jwt-verifier';
-import { count, logger, metrics } from '../core/telemetry';
+import { beginInvocationLog, count, flushMetrics, logger } from '../core/telemetry';
 
 const config = readAuthConfig();
 // Module scope: the key set (fetched on first use, refetched for an unknown kid) outlives invocations.
@@ -12,9 +12,11 @@ const verifier = withResultCache(createJwtVerifier({ ...config, keys }), config.
 
 /** The $connect REQUEST authorizer: verifies the `token` query parameter (a JWT). */
 export async function handler(event: ConnectAuthorizerEvent, context: Context): Promise<AuthorizerResult> {
-  logger.resetKeys();
-  logger.addContext(context);
-  logger.appendKeys({ connectionId: event.requestContext?.connectionId, routeKey: '$connect', requestId: event.requestContext?.requestId });
+  beginInvocationLog(context, {
+    connectionId: event.requestContext?.connectionId,
+    routeKey: '$connect',
+    requestId: event.requestContext?.requestId,
+  });
   try {
     return await authorizeConnect(event, verifier, logger, count);
   } catch (err: unknown) {
@@ -23,6 +25,6 @@ export async function handler(event: ConnectAuthorizerEvent, context: Context): 
     if (!expected) logger.error('Authorizer failed', err as Error);
     throw err;
   } finally {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    flushMetrics();
   }
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { ping } from '../../lambda/core/actions';
 import { LIMITS, messageAck, parseClientFrame, serialize, type ServerFrame } from '../../protocol';
+import { encodedSize } from '../../protocol/parse';
 
 /**
  * Whatever bytes a client sends, the parser returns a valid frame or an error
@@ -89,6 +90,17 @@ describe('parseClientFrame, property-based', () => {
         checkReply(JSON.stringify({ action: 'message', data: chars.join(''), id: 'x'.repeat(64) })),
       ),
       { numRuns: 50 },
+    );
+  });
+});
+
+describe('encodedSize, property-based', () => {
+  it('is the UTF-8 length of the string as JSON, without its quotes, for any string (lone surrogates and escapes included)', () => {
+    const expected = (value: string) => Buffer.byteLength(JSON.stringify(value), 'utf8') - 2;
+    for (const value of ['', 'Hello', 'é', '€', '😀', '\ud800', '\udc00x', '"\\\n\u0001']) expect(encodedSize(value)).toBe(expected(value));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (value) => encodedSize(value) === expected(value)),
+      { numRuns: 5000 },
     );
   });
 });
