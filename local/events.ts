@@ -86,24 +86,24 @@ function requestContext(
   extra: Partial<WebSocketRequestContext> = {},
 ): WebSocketRequestContext {
   const requestId = newEventId();
-  const ctx: WebSocketRequestContext = {
-    routeKey,
-    ...(extra.messageId !== undefined ? { messageId: extra.messageId } : {}),
-    ...(extra.disconnectStatusCode !== undefined ? { disconnectStatusCode: extra.disconnectStatusCode } : {}),
-    eventType,
-    extendedRequestId: requestId,
-    requestTime: formatRequestTime(now),
-    messageDirection: 'IN',
-    ...(extra.disconnectReason !== undefined ? { disconnectReason: extra.disconnectReason } : {}),
-    stage: api.stage,
-    connectedAt: conn.connectedAt,
-    requestTimeEpoch: now,
-    identity: { sourceIp: conn.sourceIp },
-    requestId,
-    domainName: apiDomainName(api),
-    connectionId: conn.connectionId,
-    apiId: api.apiId,
-  };
+  // Assigned in API Gateway's key order; optional keys only when set. No spread literals: this
+  // runs for every frame, on the emulator's busiest thread.
+  const ctx = { routeKey } as WebSocketRequestContext;
+  if (extra.messageId !== undefined) ctx.messageId = extra.messageId;
+  if (extra.disconnectStatusCode !== undefined) ctx.disconnectStatusCode = extra.disconnectStatusCode;
+  ctx.eventType = eventType;
+  ctx.extendedRequestId = requestId;
+  ctx.requestTime = formatRequestTime(now);
+  ctx.messageDirection = 'IN';
+  if (extra.disconnectReason !== undefined) ctx.disconnectReason = extra.disconnectReason;
+  ctx.stage = api.stage;
+  ctx.connectedAt = conn.connectedAt;
+  ctx.requestTimeEpoch = now;
+  ctx.identity = { sourceIp: conn.sourceIp };
+  ctx.requestId = requestId;
+  ctx.domainName = apiDomainName(api);
+  ctx.connectionId = conn.connectionId;
+  ctx.apiId = api.apiId;
   if (conn.authorizer) ctx.authorizer = { ...conn.authorizer };
   return ctx;
 }

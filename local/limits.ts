@@ -46,9 +46,19 @@ export class FrameSizeGuard {
         offset += n;
         continue;
       }
+      // A header is parsed where it lies in the chunk; only one split across chunks is copied.
+      if (this.header.length === 0) {
+        const parsed = parseFrameHeader(chunk, offset);
+        if (parsed) {
+          if (parsed.payloadLength > this.limit) return true;
+          offset += parsed.headerLength;
+          this.skip = parsed.payloadLength;
+          continue;
+        }
+      }
       const take = Math.min(14 - this.header.length, chunk.length - offset);
       const header = Buffer.concat([this.header, chunk.subarray(offset, offset + take)]);
-      const parsed = parseFrameHeader(header);
+      const parsed = parseFrameHeader(header, 0);
       if (!parsed) {
         this.header = header;
         offset += take;
@@ -63,21 +73,23 @@ export class FrameSizeGuard {
   }
 }
 
-function parseFrameHeader(buf: Buffer): { headerLength: number; payloadLength: number } | undefined {
-  if (buf.length < 2) return undefined;
-  const masked = (buf[1] & 0x80) !== 0;
-  let length = buf[1] & 0x7f;
+/** The header of the frame that starts at `start` in `buf`; undefined while it is incomplete. */
+function parseFrameHeader(buf: Buffer, start: number): { headerLength: number; payloadLength: number } | undefined {
+  const available = buf.length - start;
+  if (available < 2) return undefined;
+  const masked = (buf[start + 1] & 0x80) !== 0;
+  let length = buf[start + 1] & 0x7f;
   let headerLength = 2;
   if (length === 126) {
-    if (buf.length < 4) return undefined;
-    length = buf.readUInt16BE(2);
+    if (available < 4) return undefined;
+    length = buf.readUInt16BE(start + 2);
     headerLength = 4;
   } else if (length === 127) {
-    if (buf.length < 10) return undefined;
-    length = Number(buf.readBigUInt64BE(2));
+    if (available < 10) return undefined;
+    length = Number(buf.readBigUInt64BE(start + 2));
     headerLength = 10;
   }
   if (masked) headerLength += 4;
-  if (buf.length < headerLength) return undefined;
+  if (available < headerLength) return undefined;
   return { headerLength, payloadLength: length };
 }

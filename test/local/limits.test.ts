@@ -26,6 +26,22 @@ describe('FrameSizeGuard', () => {
     for (let i = 0; i < twice.length; i += 7) expect(guard.oversized(twice.subarray(i, i + 7))).toBe(false);
   });
 
+  test('finds a frame over the limit behind small ones in the same chunk, wherever the bytes are split', () => {
+    const small = Buffer.concat([frameHeader(5), Buffer.alloc(5)]);
+    const medium = Buffer.concat([frameHeader(300), Buffer.alloc(300)]);
+    const stream = Buffer.concat([small, medium, small, frameHeader(70_000)]);
+    for (let split = 1; split < stream.length; split++) {
+      const guard = new FrameSizeGuard(32 * 1024);
+      const first = guard.oversized(stream.subarray(0, split));
+      expect(first || guard.oversized(stream.subarray(split))).toBe(true);
+      // Never before the big frame's header is complete.
+      expect(first).toBe(split >= stream.length);
+    }
+    const whole = new FrameSizeGuard(32 * 1024);
+    expect(whole.oversized(Buffer.concat([small, medium, small]))).toBe(false);
+    expect(whole.oversized(frameHeader(70_000))).toBe(true);
+  });
+
   test('reports a frame over the limit as soon as its header arrives', () => {
     expect(new FrameSizeGuard(32 * 1024).oversized(frameHeader(32 * 1024 + 1))).toBe(true);
     expect(new FrameSizeGuard(32 * 1024).oversized(frameHeader(200_000))).toBe(true);

@@ -257,6 +257,22 @@ export const handler = async (event, context) => {
       expect((next as { result: { remainingAtStart: number } }).result.remainingAtStart).toBeGreaterThan(850);
     });
 
+    test('each invocation times out a whole timeout after its own start, however long after the previous one it comes', async () => {
+      const pool = functionWith('timed-each', 'index.handler', { 'index.mjs': SLOW }, { timeoutSeconds: 1 }, 1, QUEUE_IN_WORKER);
+      expect(await pool.invoke({})).toMatchObject({ ok: true, result: { n: 0 } });
+      // Its environment's timer, armed for the first, has fired by now, with nothing running.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      const late = await pool.invoke({ hang: true });
+      expect(late).toMatchObject({ ok: false, error: { errorType: 'Sandbox.Timedout' } });
+      expect(late.durationMs).toBeGreaterThanOrEqual(950);
+      // One that starts while the previous one's timeout still counts gets its own whole second too.
+      expect(await pool.invoke({})).toMatchObject({ ok: true, result: { n: 0 } });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const soon = await pool.invoke({ hang: true });
+      expect(soon).toMatchObject({ ok: false, error: { errorType: 'Sandbox.Timedout' } });
+      expect(soon.durationMs).toBeGreaterThanOrEqual(950);
+    });
+
     test('an invocation waiting behind one whose environment crashes runs in a new environment', async () => {
       const pool = functionWith(
         'behind-a-crash',
