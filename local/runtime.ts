@@ -12,7 +12,8 @@ import { buildSync } from 'esbuild';
 import type { FunctionSpec } from './assembly';
 import type { LocalAwsServices } from './aws-endpoints';
 import { newEventId } from './ids';
-import type { InvokeRequest, SerializedError, WorkerCommand, WorkerInit, WorkerReply } from './worker-protocol';
+import { OutcomeReader, outcomeMemory } from './outcome-ring';
+import type { InvocationReply, InvokeRequest, SerializedError, WorkerCommand, WorkerInit, WorkerReply } from './worker-protocol';
 
 export type InvokeResult =
   | { readonly ok: true; readonly requestId: string; readonly durationMs: number; readonly result: unknown }
@@ -135,6 +136,10 @@ interface Environment {
   startedAt: number;
   /** The claims on the invocations sent to it (WorkerInit.claims), and the slots no invocation holds. */
   readonly claims: Int32Array;
+  /** The results its worker wrote to shared memory (WorkerInit.outcomes). */
+  readonly outcomes: OutcomeReader;
+  /** Results that came before those of invocations that ran earlier, by invocation id; they settle in turn. */
+  readonly early: Map<number, { readonly reply: InvocationReply; readonly endedAt: number }>;
   readonly freeSlots: number[];
   /**
    * The timeout of the invocation it started last (`timed`), if that one still runs. One timer per
@@ -142,6 +147,8 @@ interface Environment {
    * answered, cost the main thread about a microsecond per invocation.
    */
   timer?: ReturnType<typeof setTimeout>;
+  /** The delay `timer` was set with: refresh() re-arms it with the same. */
+  timerMs?: number;
   timed?: Job;
   dead: boolean;
 }
@@ -288,6 +295,7 @@ export class FunctionPool {
       requestId: job.requestId,
       timeoutMs: this.spec.timeoutSeconds * 1000,
       eventJson: job.eventJson,
+      batchable: this.typicalRunMs <= this.dispatch.shortRunMs,
     });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -312,7 +320,11 @@ export class FunctionPool {
     let waiting = false;
     const back: Job[] = [];
     for (const e of this.all) {
-      if (e.dead || e.jobs.length < 2) continue;
+      if (e.dead) continue;
+      // Results written while the worker went on to the next invocation are read here too, even if
+      // that one runs synchronous code (and sends no message) for a while.
+      this.readOutcomes(e);
+      if (e.jobs.length < 2) continue;
       waiting = true;
       if (now - e.startedAt >= this.dispatch.reclaimAfterMs) back.push(...this.takeBackWaiting(e));
     }
@@ -346,16 +358,27 @@ export class FunctionPool {
     return back;
   }
 
-  private startTimer(environment: Environment): void {
-    environment.startedAt = performance.now();
+  /** Times the environment's first invocation, which started at `startedAt` (performance.now() time). */
+  private startTimer(environment: Environment, startedAt = performance.now()): void {
+    environment.startedAt = startedAt;
     environment.timed = environment.jobs[0];
-    if (environment.timer) environment.timer.refresh();
-    else environment.timer = setTimeout(() => this.timedOut(environment), this.spec.timeoutSeconds * 1000);
+    const timeoutMs = this.spec.timeoutSeconds * 1000;
+    const delayMs = Math.max(0, startedAt + timeoutMs - performance.now());
+    // Re-armed when it started just now; a start learnt of late (its result was read from shared
+    // memory a while after the worker went on) gets a timer for what is left of its timeout.
+    if (environment.timer && environment.timerMs === timeoutMs && delayMs > timeoutMs - 1) environment.timer.refresh();
+    else {
+      clearTimeout(environment.timer);
+      environment.timer = setTimeout(() => this.timedOut(environment), delayMs);
+      environment.timerMs = delayMs;
+    }
   }
 
   /** The environment's timer fired: its last invocation started a timeout ago; if it still runs, it timed out. */
   private timedOut(environment: Environment): void {
     const job = environment.timed;
+    // It may have answered, its result waiting in shared memory while the worker runs the next.
+    this.readOutcomes(environment);
     if (job === undefined || environment.jobs[0] !== job) return;
     environment.jobs.shift();
     job.fail({
@@ -367,19 +390,34 @@ export class FunctionPool {
   }
 
   /** The worker answered `id`: settle it, and the next queued in that worker has started. */
-  private settle(environment: Environment, reply: Extract<WorkerReply, { id: number }>): void {
+  /** Settles the invocations whose results the environment's worker wrote to shared memory. */
+  private readOutcomes(environment: Environment): void {
+    environment.outcomes.drain((id, resultJson, endedAt) =>
+      this.settle(environment, { type: 'result', id, resultJson }, endedAt - performance.timeOrigin),
+    );
+  }
+
+  /** Settles an invocation the worker ended at `endedAt` (performance.now() time; the next one started then). */
+  private settle(environment: Environment, reply: InvocationReply, endedAt = performance.now()): void {
     const job = environment.jobs[0];
-    if (job?.id !== reply.id) return;
-    // Its timer stays armed (it fires harmlessly if nothing starts): the next start re-arms it.
+    if (job?.id !== reply.id) {
+      // One that ran after others whose results are still on their way (sent as messages before it
+      // was written to shared memory) waits for them: results settle in the order they ran.
+      if (environment.jobs.some((j) => j.id === reply.id)) environment.early.set(reply.id, { reply, endedAt });
+      return;
+    }
     environment.timed = undefined;
     environment.jobs.shift();
     environment.freeSlots.push(job.slot);
-    const ranMs = performance.now() - environment.startedAt;
+    const ranMs = endedAt - environment.startedAt;
     this.typicalRunMs = this.typicalRunMs === Infinity ? ranMs : this.typicalRunMs + (ranMs - this.typicalRunMs) * RUN_TIME_WEIGHT;
-    if (environment.jobs.length > 0) this.startTimer(environment);
-    if (reply.type === 'result') job.finish(JSON.parse(reply.resultJson));
-    else job.fail(reply.error);
-    this.pump();
+    if (environment.jobs.length > 0) this.startTimer(environment, endedAt);
+    complete(job, reply);
+    const next = environment.jobs[0] && environment.early.get(environment.jobs[0].id);
+    if (next) {
+      environment.early.delete(environment.jobs[0].id);
+      this.settle(environment, next.reply, next.endedAt);
+    } else this.pump();
   }
 
   /**
@@ -395,7 +433,9 @@ export class FunctionPool {
     environment.outbox = [];
     const back: Job[] = [];
     for (const job of environment.jobs.splice(0)) {
-      if (Atomics.compareExchange(environment.claims, job.slot, job.ticket, 0) === job.ticket) back.push(job);
+      const early = environment.early.get(job.id);
+      if (early) complete(job, early.reply);
+      else if (Atomics.compareExchange(environment.claims, job.slot, job.ticket, 0) === job.ticket) back.push(job);
       else
         job.fail({
           errorType: 'Runtime.ExitError',
@@ -424,6 +464,7 @@ export class FunctionPool {
       localAws: this.options.localAws ?? null,
       forwardOutput: this.options.onOutput !== undefined,
       claims,
+      outcomes: outcomeMemory(),
     };
     const worker = new Worker(compiledWorkerScript(), {
       workerData: init,
@@ -453,6 +494,8 @@ export class FunctionPool {
       outbox: [],
       startedAt: 0,
       claims: new Int32Array(claims),
+      outcomes: new OutcomeReader(init.outcomes),
+      early: new Map(),
       freeSlots: Array.from({ length: claimSlots }, (_, slot) => slot),
       dead: false,
     };
@@ -460,6 +503,8 @@ export class FunctionPool {
     const crash = (error: SerializedError) => {
       clearTimeout(initTimer);
       if (environment.dead) return;
+      // Results it wrote before it ended are results.
+      this.readOutcomes(environment);
       environment.jobs.shift()?.fail(error);
       this.discard(environment, `${error.errorType}: ${error.errorMessage}`);
     };
@@ -470,17 +515,20 @@ export class FunctionPool {
       for (const line of lines) this.options.onOutput?.(spec.logicalId, line);
     };
     worker.on('message', (reply: WorkerReply) => {
-      if (reply.type === 'output') output(reply.text);
+      // Any message also announces the results written to shared memory before it, which come first.
+      this.readOutcomes(environment);
+      if (isOutcomes(reply)) {
+        for (const outcome of reply) {
+          if (outcome.output) output(outcome.output);
+          this.settle(environment, outcome);
+        }
+      } else if (reply.type === 'output') output(reply.text);
       else if (reply.type === 'ready') {
         clearTimeout(initTimer);
         environment.isReady = true;
         if (environment.jobs.length > 0) this.startTimer(environment);
         this.pump();
       } else if (reply.type === 'init-error') crash(reply.error);
-      else {
-        if (reply.output) output(reply.output);
-        this.settle(environment, reply);
-      }
     });
     worker.on('error', (err) =>
       crash({ errorType: `Runtime.${err.name || 'Error'}`, errorMessage: err.message, trace: (err.stack ?? '').split('\n') }),
@@ -492,6 +540,17 @@ export class FunctionPool {
     this.all.add(environment);
     return environment;
   }
+}
+
+/** Ends an invocation with its outcome from the worker. */
+function complete(job: Job, reply: InvocationReply): void {
+  if (reply.type === 'result') job.finish(JSON.parse(reply.resultJson));
+  else job.fail(reply.error);
+}
+
+/** Array.isArray does not narrow a readonly array type. */
+function isOutcomes(reply: WorkerReply): reply is readonly InvocationReply[] {
+  return Array.isArray(reply);
 }
 
 function forwardLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

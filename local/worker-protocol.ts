@@ -22,6 +22,8 @@ export interface WorkerInit {
    * for 0; the runtime takes one back by the same swap; whichever swaps first has it.
    */
   readonly claims: SharedArrayBuffer;
+  /** Where the worker writes results for the runtime to read (outcome-ring.ts). */
+  readonly outcomes: SharedArrayBuffer;
 }
 
 export interface InvokeRequest {
@@ -40,6 +42,12 @@ export interface InvokeRequest {
    * gone); undefined for no event. A string also crosses to the worker faster than an object's clone.
    */
   readonly eventJson: string | undefined;
+  /**
+   * Whether the worker may hold the result of the invocation before this one while this one
+   * starts, so that results finished in one turn of its event loop go to the runtime in one
+   * message: set when the function's invocations are short (see DISPATCH in runtime.ts).
+   */
+  readonly batchable: boolean;
 }
 
 /** What the runtime sends a worker: invocations, to run one at a time in this order after any it has. */
@@ -52,12 +60,16 @@ export interface SerializedError {
   readonly trace: readonly string[];
 }
 
+/** An invocation's outcome, with the output it wrote that was not sent yet (one message, not two). */
+export type InvocationReply =
+  /** An invocation's result as JSON, as the Lambda runtime sends it (`null` for undefined). */
+  | { readonly type: 'result'; readonly id: number; readonly resultJson: string; readonly output?: string }
+  | { readonly type: 'error'; readonly id: number; readonly error: SerializedError; readonly output?: string };
+
 export type WorkerReply =
   | { readonly type: 'ready' }
   /** What the function wrote to stdout and stderr since the last output message. */
   | { readonly type: 'output'; readonly text: string }
   | { readonly type: 'init-error'; readonly error: SerializedError }
-  /** An invocation's outcome, with the output it wrote that was not sent yet (one message, not two). */
-  /** An invocation's result as JSON, as the Lambda runtime sends it (`null` for undefined). */
-  | { readonly type: 'result'; readonly id: number; readonly resultJson: string; readonly output?: string }
-  | { readonly type: 'error'; readonly id: number; readonly error: SerializedError; readonly output?: string };
+  /** Outcomes of invocations, in the order they ran. */
+  | readonly InvocationReply[];

@@ -11,7 +11,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { InvokeRequest, WorkerCommand, WorkerInit, WorkerReply, SerializedError } from './worker-protocol';
+import { OutcomeWriter } from './outcome-ring';
+import type { InvocationReply, InvokeRequest, WorkerCommand, WorkerInit, WorkerReply, SerializedError } from './worker-protocol';
 import { installAwsNetworkGuard } from './worker-network';
 
 type Handler = (event: unknown, context: unknown, callback?: (err?: unknown, result?: unknown) => void) => unknown;
@@ -20,6 +21,22 @@ const init = workerData as WorkerInit;
 /** No local services: every AWS endpoint is refused (an API id and ports nothing can match). */
 const NO_LOCAL_AWS = { region: 'none', urlSuffix: 'invalid', apiId: 'none', gateway: '127.0.0.1:0', dynamodb: '127.0.0.1:0' };
 const port = parentPort!;
+
+/** Whether results were written to the shared slots since the last message (see outcome-ring.ts). */
+let unannounced = false;
+
+/** Every message to the runtime goes here: the runtime reads the shared slots before any message, so each also announces them. */
+function send(message: WorkerReply): void {
+  unannounced = false;
+  port.postMessage(message);
+}
+
+/** Tells the runtime to read the results written since the last message; scheduled for the end of a turn of the event loop. */
+function announce(): void {
+  announceScheduled = false;
+  if (unannounced) send([]);
+}
+let announceScheduled = false;
 
 function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {
@@ -152,7 +169,7 @@ let flushScheduled = false;
 function flushOutput(): void {
   flushScheduled = false;
   if (pendingOutput.length === 0) return;
-  port.postMessage({ type: 'output', text: pendingOutput.join('') } satisfies WorkerReply);
+  send({ type: 'output', text: pendingOutput.join('') });
   pendingOutput = [];
 }
 
@@ -191,7 +208,7 @@ async function main(): Promise<void> {
     handler = await loadHandler();
   } catch (err: unknown) {
     flushOutput();
-    port.postMessage({ type: 'init-error', error: serializeError(err) } satisfies WorkerReply);
+    send({ type: 'init-error', error: serializeError(err) });
     return;
   }
   // The runtime may send invocations before the previous one is done (runtime.ts, DISPATCH): they
@@ -199,37 +216,61 @@ async function main(): Promise<void> {
   const waiting: InvokeRequest[] = [];
   let running = false;
   const claims = new Int32Array(init.claims);
-  const runNext = (): void => {
-    // One the runtime has taken back (to run in another environment) has lost its claim: skip it.
+  const outcomes = new OutcomeWriter(init.outcomes);
+  /** The next invocation still ours to run: one the runtime has taken back (to run elsewhere) has lost its claim. */
+  const claimNext = (): InvokeRequest | undefined => {
     let next = waiting.shift();
     while (next && Atomics.compareExchange(claims, next.slot, next.ticket, 0) !== next.ticket) next = waiting.shift();
-    if (!next) {
-      running = false;
-      return;
-    }
-    const req = next;
+    return next;
+  };
+  const start = (req: InvokeRequest): void => {
     running = true;
-    const fail = (err: unknown) =>
-      port.postMessage({ type: 'error', id: req.id, error: serializeError(err), output: takeOutput() } satisfies WorkerReply);
-    runHandler(handler, req)
-      .then((result) => {
+    runHandler(handler, req).then(
+      (result) => {
         // The Lambda runtime's own rule: the result as JSON, null for undefined; what JSON cannot carry fails the invocation.
         let resultJson: string;
         try {
           resultJson = JSON.stringify(result === undefined ? null : result) ?? 'null'; // a function or symbol: nothing to send
         } catch {
-          return fail(Object.assign(new Error('Unable to stringify response body'), { name: 'Runtime.JSONStringifyError' }));
+          const error = Object.assign(new Error('Unable to stringify response body'), { name: 'Runtime.JSONStringifyError' });
+          return finished({ type: 'error', id: req.id, error: serializeError(error), output: takeOutput() });
         }
-        port.postMessage({ type: 'result', id: req.id, resultJson, output: takeOutput() } satisfies WorkerReply);
-      }, fail)
-      .finally(runNext);
+        finished({ type: 'result', id: req.id, resultJson, output: takeOutput() });
+      },
+      (err: unknown) => finished({ type: 'error', id: req.id, error: serializeError(err), output: takeOutput() }),
+    );
+  };
+  /**
+   * An invocation answered. When the next one waiting is batchable, a plain result goes to the
+   * shared slots and is announced when this turn of the event loop ends, with the others that
+   * finish in it; anything else goes as a message now (the runtime reads the slots first, so the
+   * order holds). Then the next one starts.
+   */
+  const finished = (reply: InvocationReply): void => {
+    const next = claimNext();
+    if (
+      next?.batchable &&
+      reply.type === 'result' &&
+      reply.output === undefined &&
+      outcomes.tryWrite(reply.id, reply.resultJson, performance.timeOrigin + performance.now())
+    ) {
+      unannounced = true;
+      if (!announceScheduled) {
+        announceScheduled = true;
+        setImmediate(announce);
+      }
+    } else send([reply]);
+    if (next) start(next);
+    else running = false;
   };
   port.on('message', (requests: WorkerCommand) => {
     waiting.push(...requests);
-    if (!running) runNext();
+    if (running) return;
+    const next = claimNext();
+    if (next) start(next);
   });
   flushOutput();
-  port.postMessage({ type: 'ready' } satisfies WorkerReply);
+  send({ type: 'ready' });
 }
 
 void main();

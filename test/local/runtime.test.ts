@@ -273,6 +273,72 @@ export const handler = async (event, context) => {
       expect(soon.durationMs).toBeGreaterThanOrEqual(950);
     });
 
+    describe('results that wait in shared memory while the next invocation runs (outcome-ring.ts)', () => {
+      const NEXT = `export const handler = async (event) => {
+  if (event.waitMs) await new Promise((resolve) => setTimeout(resolve, event.waitMs));
+  for (const until = Date.now() + (event.blockMs ?? 0); Date.now() < until; );
+  if (event.exit) process.exit(4);
+  return { n: event.n, pad: 'x'.repeat(event.pad ?? 0) };
+};`;
+      /**
+       * Short invocations, so results wait in shared memory; nothing waiting is taken back unless
+       * `reclaimAfterMs` says so. Warm: invocations queue only in an environment that is ready.
+       */
+      const pool = async (name: string, reclaimAfterMs = 60_000, timeoutSeconds = 10) => {
+        const p = functionWith(name, 'index.handler', { 'index.mjs': NEXT }, { timeoutSeconds }, 1, {
+          shortRunMs: Infinity,
+          reclaimAfterMs,
+        });
+        expect(await p.invoke({ n: 0 })).toMatchObject({ ok: true });
+        return p;
+      };
+
+      test('every result reaches its own invocation, in any mix of shared memory and messages', async () => {
+        const p = await pool('outcomes-many');
+        // Some results are too long for a slot and travel as messages, overtaking or trailing the others.
+        const results = await Promise.all(
+          Array.from({ length: 8 }, async (_, client) => {
+            const mine: unknown[] = [];
+            for (let i = 0; i < 150; i++) {
+              const n = client * 1000 + i;
+              const r = await p.invoke({ n, pad: i % 7 === 0 ? 3000 : 0 });
+              mine.push(r.ok ? (r.result as { n: number }).n : r.error);
+            }
+            return mine;
+          }),
+        );
+        results.forEach((mine, client) => expect(mine).toEqual(Array.from({ length: 150 }, (_, i) => client * 1000 + i)));
+      });
+
+      test('a result does not wait for the next invocation’s I/O', async () => {
+        const p = await pool('outcomes-io');
+        const [first, second] = await Promise.all([p.invoke({ n: 1 }), p.invoke({ n: 2, waitMs: 600 })]);
+        expect([first.ok, second.ok]).toEqual([true, true]);
+        expect(first.durationMs).toBeLessThan(300);
+      });
+
+      test('a result does not wait for the next invocation’s synchronous code', async () => {
+        const p = await pool('outcomes-sync', 5);
+        const [first, second] = await Promise.all([p.invoke({ n: 1 }), p.invoke({ n: 2, blockMs: 800 })]);
+        expect([first.ok, second.ok]).toEqual([true, true]);
+        expect(first.durationMs).toBeLessThan(400);
+      });
+
+      test('a result stays the result when the next invocation times out', async () => {
+        const p = await pool('outcomes-timeout', 60_000, 1);
+        const [first, second] = await Promise.all([p.invoke({ n: 1 }), p.invoke({ n: 2, blockMs: 1800 })]);
+        expect(first).toMatchObject({ ok: true, result: { n: 1 } });
+        expect(second).toMatchObject({ ok: false, error: { errorType: 'Sandbox.Timedout' } });
+      });
+
+      test('a result stays the result when the worker exits during the next invocation', async () => {
+        const p = await pool('outcomes-exit');
+        const [first, second] = await Promise.all([p.invoke({ n: 1 }), p.invoke({ n: 2, exit: true })]);
+        expect(first).toMatchObject({ ok: true, result: { n: 1 } });
+        expect(second).toMatchObject({ ok: false, error: { errorType: 'Runtime.ExitError' } });
+      });
+    });
+
     test('an invocation waiting behind one whose environment crashes runs in a new environment', async () => {
       const pool = functionWith(
         'behind-a-crash',
