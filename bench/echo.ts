@@ -168,7 +168,7 @@ async function main(): Promise<void> {
       return `${((rate(r.result) / rate(plainRound.result)) * 100).toFixed(0)}%`;
     });
     console.log(
-      `switchboard-local ${route}: ${(share * 100).toFixed(0)}% of plain ws, p50 ${result.p50.toFixed(2)} ms ` +
+      `switchboard-local ${route}: ${(share * 100).toFixed(1)}% of plain ws, p50 ${result.p50.toFixed(2)} ms ` +
         `(target >= ${TARGET.throughputShare * 100}% with p50 < ${TARGET.p50Ms} ms: ${met ? 'met' : 'not met'}); ` +
         `round by round: ${perRound.join(', ')}`,
     );
