@@ -56,25 +56,16 @@ export function beginInvocationLog(context: Context, keys: Record<string, unknow
   } else unapplied = current;
 }
 
+/** A level of the logger: the invocation's context first, then Powertools' line. */
+function logAt(level: keyof InvocationLogger): InvocationLogger[typeof level] {
+  return (input: LogItemMessage, ...extra: LogItemExtraInput) => {
+    applyUnapplied();
+    powertoolsLogger[level](input, ...extra);
+  };
+}
+
 /** One structured JSON logger for all handlers. Message bodies are never logged at INFO. */
-export const logger: InvocationLogger = {
-  debug: (input: LogItemMessage, ...extra: LogItemExtraInput) => {
-    applyUnapplied();
-    powertoolsLogger.debug(input, ...extra);
-  },
-  info: (input: LogItemMessage, ...extra: LogItemExtraInput) => {
-    applyUnapplied();
-    powertoolsLogger.info(input, ...extra);
-  },
-  warn: (input: LogItemMessage, ...extra: LogItemExtraInput) => {
-    applyUnapplied();
-    powertoolsLogger.warn(input, ...extra);
-  },
-  error: (input: LogItemMessage, ...extra: LogItemExtraInput) => {
-    applyUnapplied();
-    powertoolsLogger.error(input, ...extra);
-  },
-};
+export const logger: InvocationLogger = { debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error') };
 
 /** CloudWatch metrics in Embedded Metric Format: printed to stdout, no API calls. */
 export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName });
