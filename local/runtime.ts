@@ -132,7 +132,11 @@ interface Environment {
   jobs: Job[];
   /** Invocations for this worker not posted yet: they go in one message when this turn of the event loop ends. */
   outbox: InvokeRequest[];
-  /** When the running invocation started (performance.now()). */
+  /**
+   * When the running invocation started (performance.now() time): when the runtime sent it to an
+   * idle environment or settled the one before it, or, for one the worker started as it wrote the
+   * previous result to shared memory, when it wrote it.
+   */
   startedAt: number;
   /** The claims on the invocations sent to it (WorkerInit.claims), and the slots no invocation holds. */
   readonly claims: Int32Array;
@@ -219,7 +223,9 @@ export class FunctionPool {
     const start = performance.now();
     return new Promise<InvokeResult>((resolve) => {
       // A class, not closures: this runs once per invocation, on the emulator's busiest thread.
-      const job = new Job(this.nextId++, requestId, eventJson, start, resolve);
+      const job = new Job(this.nextId, requestId, eventJson, start, resolve);
+      // Ids travel as 32-bit integers (outcome-ring.ts); they only need to differ among invocations in flight.
+      this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
       if (this.stopped) return job.fail(STOPPED_ERROR);
       if (this.spec.unsupported) return job.fail({ errorType: 'Runtime.Unsupported', errorMessage: this.spec.unsupported, trace: [] });
       this.queue.push(job);
@@ -319,12 +325,12 @@ export class FunctionPool {
     const now = performance.now();
     let waiting = false;
     const back: Job[] = [];
+    // Results written while a worker went on to the next invocation are read here too, even if
+    // that one runs synchronous code (and sends no message) for a while; before anything is taken
+    // back, so that what they start is judged from its real start.
+    for (const e of this.all) if (!e.dead) this.readOutcomes(e);
     for (const e of this.all) {
-      if (e.dead) continue;
-      // Results written while the worker went on to the next invocation are read here too, even if
-      // that one runs synchronous code (and sends no message) for a while.
-      this.readOutcomes(e);
-      if (e.jobs.length < 2) continue;
+      if (e.dead || e.jobs.length < 2) continue;
       waiting = true;
       if (now - e.startedAt >= this.dispatch.reclaimAfterMs) back.push(...this.takeBackWaiting(e));
     }
@@ -363,10 +369,12 @@ export class FunctionPool {
     environment.startedAt = startedAt;
     environment.timed = environment.jobs[0];
     const timeoutMs = this.spec.timeoutSeconds * 1000;
-    const delayMs = Math.max(0, startedAt + timeoutMs - performance.now());
-    // Re-armed when it started just now; a start learnt of late (its result was read from shared
-    // memory a while after the worker went on) gets a timer for what is left of its timeout.
-    if (environment.timer && environment.timerMs === timeoutMs && delayMs > timeoutMs - 1) environment.timer.refresh();
+    const now = performance.now();
+    // A start up to 1 ms ago gets the whole timeout from now (re-arming the timer if it has that
+    // delay); one learnt of late (its predecessor's result was read from shared memory a while
+    // after the worker went on) gets a timer for what is left of its timeout.
+    const delayMs = startedAt >= now - 1 ? timeoutMs : Math.max(0, Math.ceil(startedAt + timeoutMs - now));
+    if (environment.timer && environment.timerMs === delayMs) environment.timer.refresh();
     else {
       clearTimeout(environment.timer);
       environment.timer = setTimeout(() => this.timedOut(environment), delayMs);
@@ -389,7 +397,6 @@ export class FunctionPool {
     this.discard(environment, 'an invocation timed out');
   }
 
-  /** The worker answered `id`: settle it, and the next queued in that worker has started. */
   /** Settles the invocations whose results the environment's worker wrote to shared memory. */
   private readOutcomes(environment: Environment): void {
     environment.outcomes.drain((id, resultJson, endedAt) =>
@@ -409,7 +416,8 @@ export class FunctionPool {
     environment.timed = undefined;
     environment.jobs.shift();
     environment.freeSlots.push(job.slot);
-    const ranMs = endedAt - environment.startedAt;
+    // Never negative: a result that waited for an earlier one's message settles after it.
+    const ranMs = Math.max(0, endedAt - environment.startedAt);
     this.typicalRunMs = this.typicalRunMs === Infinity ? ranMs : this.typicalRunMs + (ranMs - this.typicalRunMs) * RUN_TIME_WEIGHT;
     if (environment.jobs.length > 0) this.startTimer(environment, endedAt);
     complete(job, reply);

@@ -243,8 +243,9 @@ async function main(): Promise<void> {
   /**
    * An invocation answered. When the next one waiting is batchable, a plain result goes to the
    * shared slots and is announced when this turn of the event loop ends, with the others that
-   * finish in it; anything else goes as a message now (the runtime reads the slots first, so the
-   * order holds). Then the next one starts.
+   * finish in it; anything else goes as a message now. The runtime reads the slots whenever a
+   * message comes and settles results in the order they ran, whichever way each came. Then the
+   * next one starts.
    */
   const finished = (reply: InvocationReply): void => {
     const next = claimNext();

@@ -136,6 +136,7 @@ describe('handler log context', () => {
       ]);
     } finally {
       restore();
+      delete (globalThis as { awslambda?: object }).awslambda;
     }
   });
 });
@@ -147,7 +148,11 @@ describe('handler metrics', () => {
       const { count, withInvocationTelemetry } = telemetry;
       const { METRIC } = await import('../../lambda/core/metric-names');
       await withInvocationTelemetry(lambdaContext('req-1'), {}, 'failed', async () => count(METRIC.roomMessages, 2));
+      // One that counted nothing does not even ask Powertools (which reads the environment to answer).
+      const asked = jest.spyOn(telemetry.metrics, 'hasStoredMetrics');
       await withInvocationTelemetry(lambdaContext('req-2'), {}, 'failed', async () => undefined);
+      expect(asked).not.toHaveBeenCalled();
+      asked.mockRestore();
       await withInvocationTelemetry(lambdaContext('req-3'), {}, 'failed', async () => count(METRIC.framesRejected));
       await expect(
         withInvocationTelemetry(lambdaContext('req-4'), {}, 'failed', async () => {

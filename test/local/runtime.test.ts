@@ -339,6 +339,19 @@ export const handler = async (event, context) => {
       });
     });
 
+    test('an environment re-arms one timeout timer for its invocations instead of making one each', async () => {
+      const pool = functionWith('one-timer', 'index.handler', { 'index.mjs': SLOW.replace('300', '1') }, { timeoutSeconds: 7 });
+      expect(await pool.invoke({})).toMatchObject({ ok: true });
+      const timers = jest.spyOn(global, 'setTimeout');
+      try {
+        for (let i = 0; i < 20; i++) expect(await pool.invoke({})).toMatchObject({ ok: true });
+        // Timers of about the function's timeout: none made while the environment was already timing its invocations.
+        expect(timers.mock.calls.filter(([, ms]) => typeof ms === 'number' && ms > 6000)).toEqual([]);
+      } finally {
+        timers.mockRestore();
+      }
+    });
+
     test('an invocation waiting behind one whose environment crashes runs in a new environment', async () => {
       const pool = functionWith(
         'behind-a-crash',
