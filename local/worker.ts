@@ -24,6 +24,8 @@ const port = parentPort!;
 
 /** Whether results were written to the shared slots since the last message (see outcome-ring.ts). */
 let unannounced = false;
+/** Whether announce() is scheduled for the end of this turn of the event loop. */
+let announceScheduled = false;
 
 /** Every message to the runtime goes here: the runtime reads the shared slots before any message, so each also announces them. */
 function send(message: WorkerReply): void {
@@ -36,7 +38,6 @@ function announce(): void {
   announceScheduled = false;
   if (unannounced) send([]);
 }
-let announceScheduled = false;
 
 function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {
