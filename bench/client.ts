@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { ClientFrame } from '../protocol';
-import { wsText } from '../local/ws-text';
+import { wsText } from '../cli-kit/ws-text';
 import { CHECKPOINT, ECHO_CHECKPOINTS, type EchoJob, type EchoResult, type FanoutJob, type FanoutResult } from './client-protocol';
 import { summarize } from './support';
 

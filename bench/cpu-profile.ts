@@ -9,7 +9,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../local/flags';
+import { UsageError } from '../cli-kit/flags';
 import { markdownTable, numberArg } from './support';
 
 /** The parts of the V8 .cpuprofile format used here. */

@@ -14,7 +14,7 @@
  * median throughput is reported for each server: on the 2-core machine plain ws ran at 46,000 in
  * one run and 68,000 in the next, so one run each made the share swing by half.
  *
- * The assembly is this app's cached synthesis (local/assembly-cache.ts, shared with the tests and
+ * The assembly is this app's cached synthesis (local/assembly/cache.ts, shared with the tests and
  * `npm start`), with the per-connection frame limit raised (-c framesPerSecond=... frameBurst=...).
  * --cpu-prof DIR runs the emulator under `node --cpu-prof`; summarize the profile with
  * `npx tsx bench/cpu-profile.ts DIR`.
@@ -22,8 +22,8 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { CONTEXT_KEYS } from '../lib/app-config';
-import { cachedAssembly } from '../local/assembly-cache';
-import { UsageError } from '../local/flags';
+import { cachedAssembly } from '../local/assembly/cache';
+import { UsageError } from '../cli-kit/flags';
 import { ECHO_CHECKPOINTS, type EchoJob, type EchoResult } from './client-protocol';
 import { cpuTime, runClientProcess, startPlainEcho, startSwitchboardLocal, type CpuTime, type ServerProcess } from './processes';
 import { machine, markdownTable, numberArg, stringArg } from './support';

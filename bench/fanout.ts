@@ -8,7 +8,7 @@
  *
  *   npm run bench:fanout [-- --sizes 100,1000 --warm-up 3 --repeat 5 --cpu-prof DIR]
  *
- * The assembly is this app's cached synthesis (local/assembly-cache.ts, shared with the tests and
+ * The assembly is this app's cached synthesis (local/assembly/cache.ts, shared with the tests and
  * `npm start`); rooms above the default member limit synthesize it with that limit raised.
  * --cpu-prof DIR runs the emulator under `node --cpu-prof`; summarize the profile with
  * `npx tsx bench/cpu-profile.ts DIR`.
@@ -17,8 +17,8 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { RATE_LIMIT_DEFAULTS, ROOM_DEFAULTS } from '../lambda/core/config';
 import { CONTEXT_KEYS } from '../lib/app-config';
-import { cachedAssembly } from '../local/assembly-cache';
-import { UsageError } from '../local/flags';
+import { cachedAssembly } from '../local/assembly/cache';
+import { UsageError } from '../cli-kit/flags';
 import type { FanoutJob, FanoutResult } from './client-protocol';
 import { runClientProcess, startSwitchboardLocal, type ServerProcess } from './processes';
 import { machine, markdownTable, numberArg, stringArg, summarize } from './support';

@@ -10,9 +10,9 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { cachedAssembly } from '../local/assembly-cache';
-import { UsageError } from '../local/flags';
-import { wsText } from '../local/ws-text';
+import { cachedAssembly } from '../local/assembly/cache';
+import { UsageError } from '../cli-kit/flags';
+import { wsText } from '../cli-kit/ws-text';
 import { startSwitchboardLocal, type ServerProcess } from './processes';
 import { machine, markdownTable, numberArg, stringArg, summarize } from './support';
 

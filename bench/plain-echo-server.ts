@@ -3,7 +3,7 @@
  * back. Run in its own process by bench/echo.ts, as the emulator is; prints `listening URL`.
  */
 import { WebSocketServer } from 'ws';
-import { wsText } from '../local/ws-text';
+import { wsText } from '../cli-kit/ws-text';
 
 const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
 server.on('connection', (ws) => ws.on('message', (data) => ws.send(wsText(data))));

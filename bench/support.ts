@@ -1,5 +1,5 @@
 /** Shared pieces of the benchmark and load scripts. */
-import { UsageError } from '../local/flags';
+import { UsageError } from '../cli-kit/flags';
 import * as os from 'node:os';
 
 /** Reads `--name value` from the command line, checking it is a number within bounds. */

@@ -3,19 +3,20 @@
  * Lambda runtime, and wires function environments to the local endpoints.
  */
 import * as path from 'node:path';
-import { apiDomainName } from './aws-endpoints';
-import { loadWebSocketApp, type FunctionSpec, type WebSocketAppSpec } from './assembly';
+import { apiDomainName } from './aws/endpoints';
+import { loadWebSocketApp, type FunctionSpec, type WebSocketAppSpec } from './assembly/assembly';
 import { systemClock, type Clock } from '../protocol/clock';
-import { awsProfileNames, FAKE_CREDENTIALS, writeFakeAwsHome } from './credential-isolation';
-import { Gateway } from './gateway';
-import type { FaultRates } from './management';
+import { awsProfileNames, writeFakeAwsHome } from './runtime/credential-isolation';
+import { LOCAL_CREDENTIALS } from '../protocol/local-endpoints';
+import { Gateway } from './gateway/gateway';
+import type { FaultRates } from './gateway/management';
 import { API_GATEWAY_LIMITS, JWKS_PATH_UNDER_ISSUER, LOCAL_PATHS } from '../protocol';
-import { handleIssuerRequest, LocalIssuer, rewriteIssuerUrls, type IssuerState } from './local-issuer';
-import { LambdaInvokeApi, publishFunctionOf } from './lambda-api';
-import { LambdaRuntime } from './runtime';
-import { ReloadableRuntime, restartReason } from './reload';
-import { runtimeNotes } from './runtime-check';
-import { startStore } from './store';
+import { handleIssuerRequest, LocalIssuer, rewriteIssuerUrls, type IssuerState } from './issuer/issuer';
+import { LambdaInvokeApi, publishFunctionOf } from './services/lambda/invoke-api';
+import { LambdaRuntime } from './runtime/runtime';
+import { ReloadableRuntime, restartReason } from './runtime/reload';
+import { runtimeNotes } from './runtime/runtime-check';
+import { startStore } from './services/dynamodb/store';
 
 export interface EmulatorOptions {
   /** A synthesized cloud assembly folder (cdk.out). */
@@ -260,8 +261,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         dynamodb: new URL(store.endpoint).host,
       },
       reservedEnvironment: {
-        AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         ...fakeHome.environment,
       },
       baseEnvironment: {

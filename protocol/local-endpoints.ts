@@ -31,6 +31,12 @@ export const LOCAL_PATHS = {
  */
 export const LOCAL_PASSWORD = 'switchboard-local';
 
+/**
+ * The AWS keys every local caller uses: the emulator checks no signature, and a function run
+ * locally gets these wherever its SDK looks for credentials, never the developer's own.
+ */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
 /** Where a client signs in with Cognito's `InitiateAuth` (USER_PASSWORD_AUTH), and as which app client. */
 export interface CognitoSignIn {
   /**

@@ -6,9 +6,9 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { FAKE_CREDENTIALS } from '../local/credential-isolation';
-import { emulatorOrigin } from '../local/emulator-url';
-import { parseFlags, UsageError } from '../local/flags';
+import { LOCAL_CREDENTIALS } from '../protocol/local-endpoints';
+import { emulatorOrigin } from '../cli-kit/emulator-url';
+import { parseFlags, UsageError } from '../cli-kit/flags';
 import { LOCAL_PATHS, type PublishedConfig } from '../protocol/local-endpoints';
 import { PUBLISH_FUNCTION_ENV, PUBLISH_FUNCTION_OUTPUT } from './contract';
 import { publish, PublishError, regionOfArn, type PublishRequest, type PublishResult } from './publish';
@@ -154,7 +154,7 @@ export async function main(argv: readonly string[], deps: PublishCliDeps): Promi
     if (target.kind === 'emulator') {
       const { endpoint, functionName } = await emulatorTarget(target.url, deps.fetchConfig ?? fetchJson);
       // The emulator checks no signature; the SDK insists on some credentials and a region.
-      client = new LambdaClient({ endpoint, region: 'us-east-1', credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
+      client = new LambdaClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
       result = await publish(args.request, { client, functionName });
     } else {
       const functionName = target.kind === 'stack' ? await stackFunction(target.stackName, target.region) : target.functionName;

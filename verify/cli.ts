@@ -3,7 +3,7 @@
  * deployed stack (--outputs). Prints a table of checks and latencies; exits 1 on any failure.
  */
 import * as path from 'node:path';
-import { integerFlag, parseFlags, UsageError } from '../local/flags';
+import { integerFlag, parseFlags, UsageError } from '../cli-kit/flags';
 import { CHECKS, MAX_SAMPLES, runSuite } from './checks';
 import { formatReport } from './report';
 import { localTarget, outputsTarget, urlTarget, type ResolvedTarget } from './targets';

@@ -4,7 +4,7 @@
  * rather than hanging.
  */
 import WebSocket from 'ws';
-import { wsText } from '../local/ws-text';
+import { wsText } from '../cli-kit/ws-text';
 
 /** A frame as received: parsed JSON, or the raw text when it is not JSON. */
 export type Frame = Record<string, unknown>;

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { FAKE_CREDENTIALS } from '../local/credential-isolation';
-import { UsageError } from '../local/flags';
+import { LOCAL_CREDENTIALS } from '../protocol/local-endpoints';
+import { UsageError } from '../cli-kit/flags';
 import { LOCAL_PASSWORD, LOCAL_PATHS, type PublishedConfig } from '../protocol';
 import { publish } from '../publish/publish';
 import { PUBLISH_FUNCTION_OUTPUT } from '../publish/contract';
@@ -233,7 +233,11 @@ export async function localTarget(options: LocalOptions): Promise<ResolvedTarget
     }
     const { lambdaEndpoint, publishFunctionName } = config;
     if (lambdaEndpoint && publishFunctionName) {
-      lambda = new LambdaClient({ region: config.cognito?.region ?? 'us-east-1', endpoint: lambdaEndpoint, credentials: FAKE_CREDENTIALS });
+      lambda = new LambdaClient({
+        region: config.cognito?.region ?? 'us-east-1',
+        endpoint: lambdaEndpoint,
+        credentials: LOCAL_CREDENTIALS,
+      });
     }
     const client = lambda;
     return {

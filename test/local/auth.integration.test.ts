@@ -9,10 +9,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
 import { startEmulator, type Emulator } from '../../local/emulator';
-import type { InvocationRecord } from '../../local/gateway';
-import { LocalIssuer } from '../../local/local-issuer';
-import { main as tokenMain } from '../../local/token';
-import { wsText } from '../../local/ws-text';
+import type { InvocationRecord } from '../../local/gateway/gateway';
+import { LocalIssuer } from '../../local/issuer/issuer';
+import { main as tokenMain } from '../../local/cli/token';
+import { wsText } from '../../cli-kit/ws-text';
 import { appAssembly } from '../support/app-assembly';
 
 interface Client {

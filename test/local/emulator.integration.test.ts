@@ -20,7 +20,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@a
 import { startEmulator, type Emulator } from '../../local/emulator';
 import { API_GATEWAY_LIMITS } from '../../protocol';
 import { ManualClock } from '../support/manual-clock';
-import type { InvocationRecord } from '../../local/gateway';
+import type { InvocationRecord } from '../../local/gateway/gateway';
 import { FIXTURE_STAGE, synthFixture } from './fixtures/rooms-app/app';
 import { RECORDED, sorted } from './fixtures/recorded-events';
 import { connect, handshakeStatus, waitFor, type TestClient } from './helpers';

@@ -1,7 +1,7 @@
 /** Test helpers: real ws clients that queue what they receive, and event waiting. */
 import type { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { wsText } from '../../local/ws-text';
+import { wsText } from '../../cli-kit/ws-text';
 
 export interface TestClient {
   readonly ws: WebSocket;

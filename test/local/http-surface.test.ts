@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, type Emulator } from '../../local/emulator';
-import { localEndpointRefusal } from '../../local/request-guard';
+import { localEndpointRefusal } from '../../local/http/request-guard';
 import { LOCAL_PATHS } from '../../protocol';
 import { writeHandAssembly } from './fixtures/hand-assembly';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { startEmulator, type Emulator } from '../../local/emulator';
-import type { InvocationRecord } from '../../local/gateway';
+import type { InvocationRecord } from '../../local/gateway/gateway';
 import { METRIC } from '../../lambda/core/metric-names';
 import { appAssembly } from '../support/app-assembly';
 import { writeOidcVariant } from './fixtures/oidc-variant';

@@ -7,10 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import WebSocket from 'ws';
-import { cachedAssembly } from '../../local/assembly-cache';
+import { cachedAssembly } from '../../local/assembly/cache';
 import { startEmulator, type Emulator } from '../../local/emulator';
-import { LocalIssuer } from '../../local/local-issuer';
-import { wsText } from '../../local/ws-text';
+import { LocalIssuer } from '../../local/issuer/issuer';
+import { wsText } from '../../cli-kit/ws-text';
 import { requireIntegrationTest } from '../support/test-tier';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -5,9 +5,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { banner } from '../../local/cli';
+import { banner } from '../../local/cli/cli';
 import { startEmulator, type Emulator } from '../../local/emulator';
-import { TTL_SWEEP_INTERVAL_MS } from '../../local/ttl-sweeper';
+import { TTL_SWEEP_INTERVAL_MS } from '../../local/services/dynamodb/ttl-sweeper';
 import { keys } from '../../lambda/core/table-design';
 import { appAssembly } from '../support/app-assembly';
 import { ManualClock } from '../support/manual-clock';

@@ -3,7 +3,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { main, parsePublishArgs, PUBLISH_USAGE } from '../../publish/cli';
-import { UsageError } from '../../local/flags';
+import { UsageError } from '../../cli-kit/flags';
 
 const lambda = mockClient(LambdaClient);
 const cloudformation = mockClient(CloudFormationClient);

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { FAKE_CREDENTIALS } from '../../local/credential-isolation';
+import { LOCAL_CREDENTIALS } from '../../protocol/local-endpoints';
 import { startEmulator, type Emulator } from '../../local/emulator';
 import { SERVER_SENDER, userRoom } from '../../protocol';
 import { publish, PublishError } from '../../publish/publish';
@@ -28,7 +28,7 @@ beforeAll(async () => {
     throw new Error("the app's assembly has no publish function (no PublishFunctionName output, no PublishHandler function)");
   }
   functionName = emu.publishFunctionName;
-  lambda = new LambdaClient({ endpoint: emu.lambdaEndpoint, region: emu.app.region, credentials: FAKE_CREDENTIALS });
+  lambda = new LambdaClient({ endpoint: emu.lambdaEndpoint, region: emu.app.region, credentials: LOCAL_CREDENTIALS });
 });
 
 afterAll(async () => {

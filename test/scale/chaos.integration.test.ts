@@ -4,7 +4,7 @@ import { RATE_LIMIT_DEFAULTS, ROOM_DEFAULTS } from '../../lambda/core/config';
 import { keys } from '../../lambda/core/table-design';
 import { maxAllowed } from '../../lambda/core/token-bucket';
 import type { Emulator } from '../../local/emulator';
-import { wsText } from '../../local/ws-text';
+import { wsText } from '../../cli-kit/ws-text';
 import { connect, type TestClient } from '../local/helpers';
 import { authenticatedUrl, memberIds, openMembers, recorder, request, retryAfterMs, start, waitUntil } from './support';
 

@@ -2,8 +2,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { API_GATEWAY_LIMITS, LIMITS } from '../../protocol';
 import { keys } from '../../lambda/core/table-design';
 import type { Emulator } from '../../local/emulator';
-import { OUTBOUND_HIGH_WATER_BYTES } from '../../local/management';
-import { wsText } from '../../local/ws-text';
+import { OUTBOUND_HIGH_WATER_BYTES } from '../../local/gateway/management';
+import { wsText } from '../../cli-kit/ws-text';
 import { connect, waitFor, type TestClient } from '../local/helpers';
 import { memberIds, request, retryAfterMs, seeded, start, waitUntil } from './support';
 

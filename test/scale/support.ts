@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../lambda/core/table-design';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../local/emulator';
-import { wsText } from '../../local/ws-text';
+import { wsText } from '../../cli-kit/ws-text';
 import { appAssembly } from '../support/app-assembly';
 import { connect, type TestClient } from '../local/helpers';
 

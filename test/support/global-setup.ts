@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { cachedAssembly } from '../../local/assembly-cache';
+import { cachedAssembly } from '../../local/assembly/cache';
 import { APP_ASSEMBLY_ENV } from './app-assembly';
 
 const ROOT = path.join(__dirname, '..', '..');

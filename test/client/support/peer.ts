@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { AsyncQueue } from './async-queue';
-import { wsText } from '../../../local/ws-text';
+import { wsText } from '../../../cli-kit/ws-text';
 
 export interface PeerConnection {
   socket: WebSocket;

@@ -1,0 +1,80 @@
+/**
+ * Live reload of an app's functions: which assembly changes can be applied without restarting
+ * the gateway, and a runtime that swaps to new environments while in-flight invocations finish
+ * on the old ones.
+ */
+import type { WebSocketAppSpec } from '../assembly/assembly';
+import type { InvokeResult, LambdaRuntime } from './runtime';
+
+/**
+ * Why `next` cannot replace `current` live (the gateway, the store and the issuer were set up for
+ * `current`), or undefined when only the functions (code, handler, environment, settings) changed.
+ */
+export function restartReason(current: WebSocketAppSpec, next: WebSocketAppSpec): string | undefined {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const facts: Array<[string, (app: WebSocketAppSpec) => unknown]> = [
+    ['the stack', (app) => app.stackName],
+    ['the API', (app) => [app.apiLogicalId, app.apiId, app.apiName, app.region, app.accountId, app.urlSuffix]],
+    ['the stage', (app) => [app.stage, app.stageVariables]],
+    ['the route selection expression', (app) => app.routeSelectionExpression],
+    ['the routes', (app) => [...app.routes.values()].sort((a, b) => (a.routeKey < b.routeKey ? -1 : 1))],
+    ['the set of functions', (app) => [...app.functions.keys()].sort()],
+    ['the tables', (app) => app.tables],
+    ['the user pools', (app) => app.userPools],
+  ];
+  const changed = facts.filter(([, fact]) => !same(fact(current), fact(next))).map(([name]) => name);
+  return changed.length > 0 ? `${changed.join(', ')} changed` : undefined;
+}
+
+interface Generation {
+  readonly runtime: LambdaRuntime;
+  inflight: number;
+  drained?: () => void;
+}
+
+/**
+ * The app's current LambdaRuntime, replaceable: new invocations go to the newest runtime, while
+ * the ones already running finish on the runtime they started on, which is stopped after them.
+ */
+export class ReloadableRuntime {
+  private current: Generation;
+  private readonly retiring = new Set<Generation>();
+
+  constructor(runtime: LambdaRuntime) {
+    this.current = { runtime, inflight: 0 };
+  }
+
+  /** Invokes the function on the current runtime. */
+  invoke(functionLogicalId: string, event: unknown, eventJson?: string): Promise<InvokeResult> {
+    const generation = this.current;
+    const result = generation.runtime.invoke(functionLogicalId, event, eventJson);
+    generation.inflight++;
+    result.then(
+      () => release(generation),
+      () => release(generation),
+    );
+    return result;
+  }
+
+  /** Makes `next` current; resolves once the previous runtime's invocations have finished and it has stopped. */
+  async replace(next: LambdaRuntime): Promise<void> {
+    const old = this.current;
+    this.current = { runtime: next, inflight: 0 };
+    this.retiring.add(old);
+    if (old.inflight > 0) await new Promise<void>((resolve) => (old.drained = resolve));
+    this.retiring.delete(old);
+    await old.runtime.stop();
+  }
+
+  /** Stops the current runtime and any still draining (their invocations fail as on shutdown). */
+  async stop(): Promise<void> {
+    const all = [this.current, ...this.retiring];
+    for (const generation of this.retiring) generation.drained?.();
+    await Promise.all(all.map((g) => g.runtime.stop()));
+  }
+}
+
+/** One of the generation's invocations has finished. */
+function release(generation: Generation): void {
+  if (--generation.inflight === 0) generation.drained?.();
+}

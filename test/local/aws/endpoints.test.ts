@@ -1,0 +1,63 @@
+import { awsServiceOf, destinationOf, normalizeHost, type LocalAwsServices } from '../../../local/aws/endpoints';
+
+const local: LocalAwsServices = {
+  region: 'us-east-1',
+  urlSuffix: 'amazonaws.com',
+  apiId: 'abc123',
+  gateway: '127.0.0.1:3001',
+  dynamodb: '127.0.0.1:4567',
+};
+
+describe('awsServiceOf', () => {
+  test.each([
+    ['sns.us-east-1.amazonaws.com', 'sns'],
+    ['sts.amazonaws.com', 'sts'],
+    ['bucket.s3.eu-west-1.amazonaws.com', 's3'],
+    ['portal.sso.us-east-1.amazonaws.com', 'sso'],
+    ['dynamodb-fips.us-gov-west-1.amazonaws.com', 'dynamodb'],
+    ['dynamodb.cn-north-1.amazonaws.com.cn', 'dynamodb'],
+    ['sqs.us-east-1.api.aws', 'sqs'],
+    ['xyz.lambda-url.eu-west-1.on.aws', 'lambda-url'],
+    ['SNS.US-EAST-1.AMAZONAWS.COM.', 'sns'],
+    ['169.254.169.254', 'EC2 instance metadata'],
+    ['[fd00:ec2::254]', 'EC2 instance metadata'],
+    ['169.254.170.2', 'ECS container credentials'],
+  ])('%s is %s', (host, service) => {
+    expect(awsServiceOf(host)).toBe(service);
+  });
+
+  test.each(['example.com', 'notamazonaws.com', '127.0.0.1', 'localhost'])('%s is not AWS', (host) => {
+    expect(awsServiceOf(host)).toBeUndefined();
+  });
+});
+
+describe('destinationOf', () => {
+  test("the API's own host goes to the local gateway", () => {
+    expect(destinationOf('abc123.execute-api.us-east-1.amazonaws.com', local)).toEqual({
+      kind: 'local',
+      service: 'execute-api',
+      target: '127.0.0.1:3001',
+    });
+  });
+
+  test.each(['dynamodb.us-east-1.amazonaws.com', 'dynamodb.us-east-1.api.aws', '111122223333.ddb.us-east-1.amazonaws.com'])(
+    '%s goes to the local DynamoDB',
+    (host) => {
+      expect(destinationOf(host, local)).toEqual({ kind: 'local', service: 'dynamodb', target: '127.0.0.1:4567' });
+    },
+  );
+
+  test.each([
+    ['other.execute-api.us-east-1.amazonaws.com', 'execute-api'],
+    ['dynamodb.eu-west-1.amazonaws.com', 'dynamodb'],
+    ['111122223333.ddb.eu-west-1.amazonaws.com', 'ddb'],
+    ['sns.us-east-1.amazonaws.com', 'sns'],
+    ['169.254.169.254', 'EC2 instance metadata'],
+  ])('%s is refused as %s', (host, service) => {
+    expect(destinationOf(host, local)).toEqual({ kind: 'refused', service, host: normalizeHost(host) });
+  });
+
+  test('other hosts go out as asked', () => {
+    expect(destinationOf('example.com', local)).toEqual({ kind: 'other' });
+  });
+});

@@ -1,0 +1,219 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createServer as createHttpServer } from 'node:http';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { parseArgs, subcommandOf } from '../../../local/cli/cli';
+import { handleIssuerRequest, LocalIssuer } from '../../../local/issuer/issuer';
+import { writeHandAssembly } from '../fixtures/hand-assembly';
+import { connect } from '../helpers';
+
+const BIN = path.resolve(__dirname, '../../../local/bin/switchboard-local.js');
+let tmp: string;
+
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'switchboard-cli-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs the CLI to completion and returns its exit code and output. */
+function run(args: string[], cwd = tmp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('switchboard-local', () => {
+  test('prints the URL, serves the app, logs each invocation, and exits 0 on SIGINT', async () => {
+    const assembly = writeHandAssembly(path.join(tmp, 'ok'));
+    const child = spawn(process.execPath, [BIN, '--assembly', assembly, '--port', '0'], { cwd: tmp });
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', () => {
+        const match = /WebSocket\s+(ws:\/\/\S+)/.exec(stdout);
+        if (match) resolve(match[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code} before printing the URL: ${stdout}`)));
+    });
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1$/);
+    expect(stdout).toMatch(/\$default\s+-> EchoFn\s+\[route response\]/);
+    expect(stdout).toContain('@connections  http://127.0.0.1:');
+
+    const client = await connect(url);
+    client.ws.send('hi');
+    expect(await client.next()).toBe('echo:hi');
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/MESSAGE\s+\$default\s+\S{16} 200 [\d.]+ms/);
+    expect((await client.closed).code).toBe(1001);
+  });
+
+  test('a bad flag exits non-zero with a clear message', async () => {
+    const result = await run(['--port', 'abc']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--port must be a whole number from 0 to 65535, got "abc"');
+  });
+
+  test('an assembly without a WebSocket API exits non-zero and says so', async () => {
+    const assembly = writeHandAssembly(path.join(tmp, 'no-api'), false);
+    const result = await run(['--assembly', assembly, '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('defines a WebSocket API');
+  });
+});
+
+describe('parseArgs', () => {
+  test('defaults', () => {
+    expect(parseArgs([])).toMatchObject({ port: 3001, host: '127.0.0.1', dynamodbPort: 0, quiet: false, help: false });
+  });
+
+  test('every flag, in both --flag value and --flag=value forms', () => {
+    const options = parseArgs([
+      '--assembly',
+      tmp,
+      '--stack',
+      'S',
+      '--port=0',
+      '--host',
+      '0.0.0.0',
+      '--dynamodb-port',
+      '8000',
+      '--data-dir',
+      'd',
+      '--idle-timeout',
+      '5',
+      '--max-duration=60',
+      '--web',
+      tmp,
+      '--fault-rate',
+      '410:0.1',
+      '--quiet',
+    ]);
+    expect(options).toMatchObject({
+      assemblyDir: tmp,
+      stack: 'S',
+      port: 0,
+      host: '0.0.0.0',
+      dynamodbPort: 8000,
+      dataDir: path.resolve('d'),
+      idleTimeoutSeconds: 5,
+      maxDurationSeconds: 60,
+      webDir: tmp,
+      faultRates: { 410: 0.1 },
+      quiet: true,
+    });
+  });
+
+  test('bad input names the flag and what is expected', () => {
+    expect(() => parseArgs(['--nope'])).toThrow('unknown flag --nope');
+    expect(() => parseArgs(['--port'])).toThrow('--port needs a value');
+    expect(() => parseArgs(['--port', '70000'])).toThrow('--port must be a whole number');
+    expect(() => parseArgs(['--idle-timeout', '0'])).toThrow('--idle-timeout must be a whole number from 1');
+    expect(() => parseArgs(['--assembly', path.join(tmp, 'missing')])).toThrow('does not exist');
+    expect(() => parseArgs(['--fault-rate', '410'])).toThrow('--fault-rate: bad fault rate "410"');
+    expect(() => parseArgs(['stray'])).toThrow('unexpected argument "stray"');
+    expect(() => parseArgs(['-c', 'novalue'])).toThrow('-c/--context takes key=value');
+    expect(() => parseArgs(['-x'])).toThrow('unknown flag -x');
+    expect(() => parseArgs(['--assembly', tmp, '-c', 'a=b'])).toThrow('with --assembly nothing is synthesized');
+  });
+
+  test('-c key=value (repeatable) passes context through to the synth, as cdk synth -c does', () => {
+    expect(parseArgs(['-c', 'authProvider=none', '--context', 'stageName=v2', '-c', 'x=a=b']).context).toEqual({
+      authProvider: 'none',
+      stageName: 'v2',
+      x: 'a=b',
+    });
+    expect(parseArgs([]).context).toEqual({});
+  });
+});
+
+describe('before synthesizing', () => {
+  test('a busy port is reported at once, not after a synth', async () => {
+    // GIVEN a taken port, and an app folder whose synth would fail if it ever ran.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const app = mkdtempSync(path.join(os.tmpdir(), 'switchboard-busy-'));
+    writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({ app: 'node -e "process.exit(3)"' }));
+    try {
+      const { code, stderr } = await run(['--port', String(port)], app);
+      expect(code).toBe(1);
+      expect(stderr).toContain('that port is in use');
+      expect(stderr).not.toContain('cdk synth failed');
+    } finally {
+      taken.close();
+      rmSync(app, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('subcommands', () => {
+  test('the first word token or publish routes to that command, with the rest of the arguments', () => {
+    expect(subcommandOf(['token', '--user', 'bob'])).toEqual({ name: 'token', argv: ['--user', 'bob'] });
+    expect(subcommandOf(['publish', '--room', 'r', '--data', 'd', '--emulator', 'http://127.0.0.1:3001'])).toEqual({
+      name: 'publish',
+      argv: ['--room', 'r', '--data', 'd', '--emulator', 'http://127.0.0.1:3001'],
+    });
+    // Anything else starts the emulator, as before.
+    expect(subcommandOf([])).toBeUndefined();
+    expect(subcommandOf(['--port', '0', 'token'])).toBeUndefined();
+    expect(subcommandOf(['toString'])).toBeUndefined();
+  });
+
+  test('the bin answers token --help and publish --help with their own usage', async () => {
+    const token = await run(['token', '--help']);
+    expect(token).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: npx switchboard-local token --user NAME/) as string });
+    const publish = await run(['publish', '--help']);
+    expect(publish).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^Usage: npx switchboard-local publish --room ROOM/) as string,
+    });
+    const refused = await run(['publish', '--room', 'r', '--data', 'd', '--emulator', 'ws://127.0.0.1:3001/dev']);
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining("--emulator takes the emulator's http URL") as string });
+  });
+
+  test("npx switchboard-local token prints a token of the local issuer: from the key in this folder's .switchboard, or from --url", async () => {
+    // GIVEN a local issuer's key and state where an emulator started in `app` keeps them, served as the emulator serves them
+    const app = mkdtempSync(path.join(os.tmpdir(), 'switchboard-token-'));
+    const issuer = await LocalIssuer.open(path.join(app, '.switchboard'));
+    const server = createHttpServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      void handleIssuerRequest(req, res, url, issuer, state).then((handled) => {
+        if (!handled) res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const state = { issuer: `${origin}/.switchboard`, audience: 'client-1' };
+    await issuer.saveState(state);
+    const jwks = createRemoteJWKSet(new URL(`${origin}/.switchboard/.well-known/jwks.json`));
+    try {
+      // WHEN the bin's token subcommand runs there, and from elsewhere with --url
+      const byKey = await run(['token', '--user', 'bob', '--ttl', '15m'], app);
+      const byUrl = await run(['token', '--user', 'bob', '--url', `${origin}/`], tmp);
+      // THEN both print one token for bob that the issuer's keys verify
+      for (const result of [byKey, byUrl]) {
+        expect(result).toMatchObject({ code: 0, stderr: '' });
+        const { payload } = await jwtVerify(result.stdout.trim(), jwks, { issuer: state.issuer, audience: 'client-1' });
+        expect(payload['cognito:username']).toBe('bob');
+      }
+      // AND without a running emulator or its key it says what to do
+      const none = await run(['token', '--user', 'bob'], tmp);
+      expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('start the emulator first (npx switchboard-local') as string });
+      const both = await run(['token', '--user', 'bob', '--url', origin, '--data-dir', app], tmp);
+      expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining('give --data-dir or --url, not both') as string });
+    } finally {
+      server.close();
+      rmSync(app, { recursive: true, force: true });
+    }
+  });
+});
