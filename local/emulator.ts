@@ -4,7 +4,8 @@
  */
 import * as path from 'node:path';
 import { apiDomainName } from './aws/endpoints';
-import { loadWebSocketApp, type FunctionSpec, type WebSocketAppSpec } from './assembly/assembly';
+import { loadWebSocketApp } from './assembly/assembly';
+import type { FunctionSpec, WebSocketAppSpec } from './assembly/app-spec';
 import { systemClock, type Clock } from '../protocol/clock';
 import { awsProfileNames, writeFakeAwsHome } from './runtime/credential-isolation';
 import { LOCAL_CREDENTIALS } from '../protocol/local-endpoints';

@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { API_GATEWAY_LIMITS, LOCAL_PATHS, type PublishedConfig } from '../../protocol';
-import type { AssemblyRoute, WebSocketAppSpec } from '../assembly/assembly';
+import type { AssemblyRoute, WebSocketAppSpec } from '../assembly/app-spec';
 import { authorizerDecision } from './authorizer';
 import type { Clock } from '../../protocol/clock';
 import { LiveConnection } from './connection';
