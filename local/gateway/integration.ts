@@ -5,7 +5,7 @@
  */
 import type { AssemblyRoute } from '../assembly/app-spec';
 import type { InvokeResult } from '../runtime/runtime';
-import { accessLogLine } from './access-log';
+import { invocationLogLine } from './access-log';
 import type { EventType } from './events';
 
 /** One finished integration call, for logs and tests. */
@@ -54,7 +54,7 @@ export class Integration {
   /** Logs one call (and its error) and reports it. */
   record(record: InvocationRecord): void {
     const { eventType, routeKey, connectionId, status, durationMs } = record;
-    this.options.log(accessLogLine(eventType, routeKey, connectionId, `${status} ${durationMs.toFixed(1)}ms`));
+    this.options.log(invocationLogLine(eventType, routeKey, connectionId, status, durationMs));
     if (!record.result.ok) {
       this.options.log(`  ${record.result.error.errorType}: ${record.result.error.errorMessage}`);
     }
