@@ -30,6 +30,7 @@ export interface StackInput {
 /** The account the emulator uses when the stack's environment names none. */
 const LOCAL_ACCOUNT_ID = '123456789012';
 
+/** Reads the stack into the app spec with `readers`, one per resource type they name. */
 export function readStack(input: StackInput, readers: readonly ResourceReader[]): WebSocketAppSpec {
   const { stackName, template } = input;
   const apiIds = websocketApiIds(template);
@@ -48,34 +49,9 @@ export function readStack(input: StackInput, readers: readonly ResourceReader[])
     partition: pseudo['AWS::Partition'],
     urlSuffix: pseudo['AWS::URLSuffix'],
   };
-
   const readerOf = readersByType(readers);
-  const resources = new Map<string, NamedResource>();
-  for (const [logicalId, r] of Object.entries(template.Resources ?? {})) {
-    const resource: StackResource = { logicalId, type: r.Type, properties: r.Properties ?? {}, metadata: r.Metadata ?? {} };
-    resources.set(logicalId, { ...resource, physicalId: readerOf.get(r.Type)?.physicalId?.(resource, stack) ?? logicalId });
-  }
-
-  const ref = (logicalId: string): string | undefined => {
-    const parameters = template.Parameters ?? {};
-    if (Object.hasOwn(parameters, logicalId)) {
-      const fallback = parameters[logicalId].Default;
-      return fallback === undefined ? '' : scalarText(fallback);
-    }
-    const resource = resources.get(logicalId);
-    if (!resource) return undefined;
-    return readerOf.get(resource.type)?.ref?.(resource, stack) ?? resource.physicalId;
-  };
-  const intrinsics: IntrinsicContext = {
-    pseudo,
-    ref,
-    getAtt(logicalId, attribute) {
-      const resource = resources.get(logicalId);
-      if (!resource) return undefined;
-      const attributes = readerOf.get(resource.type)?.attributes ?? {};
-      return Object.hasOwn(attributes, attribute) ? attributes[attribute](resource, stack) : genericAttribute(resource, attribute, stack);
-    },
-  };
+  const resources = namedResources(template, readerOf, stack);
+  const intrinsics = localIntrinsics(template, resources, readerOf, stack, pseudo);
 
   const spec = emptySpecDraft();
   const all = [...resources.values()];
@@ -86,7 +62,7 @@ export function readStack(input: StackInput, readers: readonly ResourceReader[])
     resource: (logicalId) => resources.get(logicalId),
     resourcesOfType: (type) => all.filter((r) => r.type === type),
     physicalId: (logicalId) => resources.get(logicalId)?.physicalId ?? logicalId,
-    ref,
+    ref: (logicalId) => intrinsics.ref(logicalId),
     resolveValue: (value) => resolveValue(value, intrinsics),
     resolveString: (value) => resolveString(value, intrinsics),
     stringProperty: (value, fallback) => (value === undefined ? fallback : resolveString(value, intrinsics)),
@@ -108,6 +84,49 @@ export function readStack(input: StackInput, readers: readonly ResourceReader[])
     apiId: resources.get(apiLogicalId)!.physicalId,
     ...spec,
     outputs: resolvedOutputs(template, intrinsics),
+  };
+}
+
+/** Every resource of the template with its physical id, which its reader gives from literals alone. */
+function namedResources(
+  template: Template,
+  readerOf: ReadonlyMap<string, ResourceReader>,
+  stack: StackIdentity,
+): Map<string, NamedResource> {
+  const resources = new Map<string, NamedResource>();
+  for (const [logicalId, r] of Object.entries(template.Resources ?? {})) {
+    const resource: StackResource = { logicalId, type: r.Type, properties: r.Properties ?? {}, metadata: r.Metadata ?? {} };
+    resources.set(logicalId, { ...resource, physicalId: readerOf.get(r.Type)?.physicalId?.(resource, stack) ?? logicalId });
+  }
+  return resources;
+}
+
+/** What `Ref` and `Fn::GetAtt` mean here: a parameter's default, else what the resource's reader answers. */
+function localIntrinsics(
+  template: Template,
+  resources: ReadonlyMap<string, NamedResource>,
+  readerOf: ReadonlyMap<string, ResourceReader>,
+  stack: StackIdentity,
+  pseudo: Readonly<Record<string, string>>,
+): IntrinsicContext {
+  const parameters = template.Parameters ?? {};
+  return {
+    pseudo,
+    ref(logicalId) {
+      if (Object.hasOwn(parameters, logicalId)) {
+        const fallback = parameters[logicalId].Default;
+        return fallback === undefined ? '' : scalarText(fallback);
+      }
+      const resource = resources.get(logicalId);
+      if (!resource) return undefined;
+      return readerOf.get(resource.type)?.ref?.(resource, stack) ?? resource.physicalId;
+    },
+    getAtt(logicalId, attribute) {
+      const resource = resources.get(logicalId);
+      if (!resource) return undefined;
+      const attributes = readerOf.get(resource.type)?.attributes ?? {};
+      return Object.hasOwn(attributes, attribute) ? attributes[attribute](resource, stack) : genericAttribute(resource, attribute, stack);
+    },
   };
 }
 

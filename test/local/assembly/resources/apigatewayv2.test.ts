@@ -30,7 +30,7 @@ describe('the WebSocket API', () => {
 
     expect(app.apiId).toBe(localApiId('Hand', 'Api'));
     expect(app.apiName).toBe('HandApi');
-    expect(app.outputs).toEqual({ Endpoint: `wss://${app.apiId}.execute-api.us-east-1.amazonaws.com`, Id: app.apiId });
+    expect(app.outputs).toEqual({ Endpoint: `wss://${app.apiId}.execute-api.${app.region}.amazonaws.com`, Id: app.apiId });
   });
 
   test('without a route selection expression, API Gateway default applies', () => {
@@ -49,9 +49,10 @@ describe('the WebSocket API', () => {
       delete template.Resources.Stage;
     });
 
-    expect(loadWebSocketApp(withVariables)).toMatchObject({
+    const app = loadWebSocketApp(withVariables);
+    expect(app).toMatchObject({
       stage: 'v1',
-      stageVariables: { region: 'us-east-1', plain: 'x' },
+      stageVariables: { region: app.region, plain: 'x' },
       warnings: [],
     });
     expect(loadWebSocketApp(withoutStage)).toMatchObject({

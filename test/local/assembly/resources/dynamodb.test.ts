@@ -32,8 +32,8 @@ describe('AWS::DynamoDB::Table and GlobalTable', () => {
     ]);
     expect(app.outputs).toEqual({
       NamedRef: 'connections',
-      NamedArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/connections',
-      UnnamedStream: 'arn:aws:dynamodb:us-east-1:123456789012:table/Hand-Unnamed/stream/local',
+      NamedArn: `arn:aws:dynamodb:${app.region}:123456789012:table/connections`,
+      UnnamedStream: `arn:aws:dynamodb:${app.region}:123456789012:table/Hand-Unnamed/stream/local`,
     });
   });
 

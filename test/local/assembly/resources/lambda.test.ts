@@ -56,7 +56,7 @@ describe('AWS::Lambda::Function', () => {
     expect(app.functions.get(longId)?.functionName).toHaveLength(64);
     expect(app.outputs).toEqual({
       NamedRef: 'my-function',
-      NamedArn: 'arn:aws:lambda:us-east-1:123456789012:function:my-function',
+      NamedArn: `arn:aws:lambda:${app.region}:123456789012:function:my-function`,
       EchoRef: 'Hand-EchoFn',
     });
   });
@@ -89,7 +89,7 @@ describe('AWS::Lambda::Function', () => {
 
     const app = loadWebSocketApp(dir);
 
-    expect(app.functions.get('EchoFn')?.environment).toEqual({ SELF: 'Hand-EchoFn', REGION: 'us-east-1', IMPORTED: '' });
+    expect(app.functions.get('EchoFn')?.environment).toEqual({ SELF: 'Hand-EchoFn', REGION: app.region, IMPORTED: '' });
     expect(app.warnings).toEqual([
       'function EchoFn: environment variable IMPORTED left empty: Fn::ImportValue is not supported by the local emulator',
     ]);

@@ -71,11 +71,11 @@ describe('the resource reader registry', () => {
       expect.objectContaining({ logicalId: 'Unnamed', tableName: 'Hand-Unnamed', keySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] }),
     ]);
     expect(app.outputs).toEqual({
-      NamedRef: 'https://widgets.us-east-1.example/inventory',
-      NamedArn: 'arn:aws:widgets:us-east-1:123456789012:store/inventory',
+      NamedRef: `https://widgets.${app.region}.example/inventory`,
+      NamedArn: `arn:aws:widgets:${app.region}:123456789012:store/inventory`,
       // An attribute the reader does not answer gets the generic answer, from its physical id.
       NamedSize: 'inventory.Size',
-      UnnamedRef: 'https://widgets.us-east-1.example/Hand-Unnamed',
+      UnnamedRef: `https://widgets.${app.region}.example/Hand-Unnamed`,
     });
   });
 
@@ -85,7 +85,7 @@ describe('the resource reader registry', () => {
     expect(app.tables).toEqual([]);
     expect(app.outputs).toEqual({
       NamedRef: 'Named',
-      NamedArn: 'arn:aws:widget:us-east-1:123456789012:Named',
+      NamedArn: `arn:aws:widget:${app.region}:123456789012:Named`,
       NamedSize: 'Named.Size',
       UnnamedRef: 'Unnamed',
     });
