@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FunctionSpec } from '../../../local/assembly/assembly';
-import { FunctionPool, type DispatchSettings, type InvokeResult } from '../../../local/runtime/runtime';
+import type { DispatchSettings } from '../../../local/runtime/dispatch';
+import type { InvokeResult } from '../../../local/runtime/invocation';
+import { FunctionPool } from '../../../local/runtime/pool';
 
 /** Where the emulator finds the runtime-provided SDK: this project's own node_modules. */
 const SDK_FOLDER = path.resolve(__dirname, '../../../node_modules');
@@ -47,7 +49,7 @@ function functionWith(
   const pool = new FunctionPool(
     spec,
     { NODE_PATH: SDK_FOLDER, AWS_REGION: 'us-east-1' },
-    { baseEnvironment: {}, region: 'us-east-1', accountId: '123456789012', maxConcurrency, dispatch, initTimeoutMs },
+    { region: 'us-east-1', accountId: '123456789012', maxConcurrency, dispatch, initTimeoutMs },
   );
   pools.push(pool);
   return pool;
