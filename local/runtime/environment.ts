@@ -49,6 +49,8 @@ export class ExecutionEnvironment implements DispatchCandidate {
    * or, for one the worker started as it wrote the previous result to shared memory, when it wrote it.
    */
   startedAt = 0;
+  /** Resolves once its worker has exited: the environment is dead. */
+  readonly exited: Promise<void>;
   private readonly worker: Worker;
   private readonly clock: MonotonicClock;
   private readonly timeoutMs: number;
@@ -119,10 +121,13 @@ export class ExecutionEnvironment implements DispatchCandidate {
       this.crash({ errorType: `Runtime.${err.name || 'Error'}`, errorMessage: err.message, trace: (err.stack ?? '').split('\n') }),
     );
     // Also after terminate(): an invocation or init still waiting on this worker must not hang.
-    this.worker.on('exit', (code) => {
-      this.crash({ errorType: 'Runtime.ExitError', errorMessage: `the function's process exited with code ${code}`, trace: [] });
-      this.transition('dead');
-    });
+    this.exited = new Promise((resolve) =>
+      this.worker.on('exit', (code) => {
+        this.crash({ errorType: 'Runtime.ExitError', errorMessage: `the function's process exited with code ${code}`, trace: [] });
+        this.transition('dead');
+        resolve();
+      }),
+    );
   }
 
   get state(): EnvironmentState {
@@ -213,6 +218,7 @@ export class ExecutionEnvironment implements DispatchCandidate {
       invocation.fail(error);
     }
     await this.worker.terminate();
+    await this.exited;
   }
 
   private isLive(): boolean {
