@@ -11,7 +11,11 @@ import { functionEnvironment, sdkV2Installed, type FunctionEnvironment } from '.
 import { functionLogLine } from './runtime/function-log';
 import { Gateway } from './gateway/gateway';
 import type { FaultRates } from './gateway/management';
-import { HttpListener } from './http/listener';
+import { HttpListener, type HttpHandler } from './http/listener';
+import { allowEverything } from './iam/authority';
+import { LOCAL_SERVICES } from './services';
+import type { LocalService, ServiceDefinition } from './services/service';
+import { PrincipalDirectory } from './iam/principals';
 import { LocalIssuer, type IssuerState } from './issuer/issuer';
 import { serveIssuer, type ServedIssuer } from './issuer/served-issuer';
 import { LambdaInvokeApi, publishFunctionOf } from './services/lambda/invoke-api';
@@ -84,6 +88,8 @@ export interface Emulator {
   readonly dynamodbEndpoint: string;
   /** DynamoDB requests served so far, by operation: what the handlers cost in table calls. */
   dynamodbRequests(): Readonly<Record<string, number>>;
+  /** The URL of each other AWS service the app uses, by endpoint prefix (e.g. `sqs`), for an SDK client's `endpoint`. */
+  readonly serviceEndpoints: Readonly<Record<string, string>>;
   /** Table logical id => local table name. */
   readonly tables: Readonly<Record<string, string>>;
   /** The app being served: the latest one reload() applied. */
@@ -140,15 +146,30 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const origin = `http://${listener.address.hostPort}`;
     const issuer = issuerKey && (await serveIssuer(issuerKey, app, origin));
     const fakeHome = started.add(fakeAwsHomeFor(app), (h) => h.remove());
+    // The other AWS services the app uses, each on a port of its own bound now, for the same reason.
+    const serviceListeners = await bindServices(app, started);
+    // Each function calls with credentials of its own, so the services know who calls.
+    const principals = new PrincipalDirectory(app, app.functions.values());
+    const iam = allowEverything(principals);
     const environment = functionEnvironment({
       app,
       gatewayHostPort: listener.address.hostPort,
       dynamodbEndpoint: store.endpoint,
+      services: Object.fromEntries(serviceListeners.map(({ definition, listener: l }) => [definition.endpointPrefix, l.address.hostPort])),
       issuerUrl: issuer?.state.issuer,
       credentialFiles: fakeHome.environment,
+      credentialsOf: (spec) => principals.credentialsOf(spec.logicalId)!,
     });
     const runtimeFor = runtimeFactory(app, environment, options, log);
     const runtime = started.add(new ReloadableRuntime(runtimeFor(app.functions.values())), (r) => r.stop());
+    const services = serviceListeners.map(({ definition, listener: l }) => {
+      const service = started.add(
+        definition.create({ app, address: l.address, clock, log, iam, invoke: (id, event) => runtime.invoke(id, event) }),
+        (svc) => svc.stop(),
+      );
+      l.serve(httpOnly(service));
+      return { definition, service, listener: l };
+    });
     const lambdaApi = new LambdaInvokeApi({
       app: () => served.app,
       invoke: (id, event) => runtime.invoke(id, event),
@@ -176,7 +197,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       }),
     });
     listener.serve(gateway);
-    return emulatorHandle({ served, listener, store, issuer, runtime, runtimeFor, lambdaApi, gateway, fakeHome, log });
+    return emulatorHandle({ served, listener, store, issuer, runtime, runtimeFor, lambdaApi, gateway, services, fakeHome, log });
   } catch (err: unknown) {
     await started.stopAll();
     throw err;
@@ -199,13 +220,14 @@ interface RunningParts {
   readonly runtimeFor: (functions: Iterable<FunctionSpec>) => LambdaRuntime;
   readonly lambdaApi: LambdaInvokeApi;
   readonly gateway: Gateway;
+  readonly services: readonly RunningService[];
   readonly fakeHome: FakeAwsHome;
   readonly log: (line: string) => void;
 }
 
 /** What the caller gets: the URLs, the parts it may watch, reload() and stop(). */
 function emulatorHandle(parts: RunningParts): Emulator {
-  const { served, listener, store, issuer, runtime, gateway, lambdaApi, log } = parts;
+  const { served, listener, store, issuer, runtime, gateway, lambdaApi, services, log } = parts;
   const { app } = served;
   const origin = `http://${listener.address.hostPort}`;
   const tables: Record<string, string> = {};
@@ -222,6 +244,9 @@ function emulatorHandle(parts: RunningParts): Emulator {
     port: listener.address.port,
     dynamodbEndpoint: store.endpoint,
     dynamodbRequests: () => store.requestCounts(),
+    serviceEndpoints: Object.fromEntries(
+      services.map(({ definition, listener: l }) => [definition.endpointPrefix, `http://${l.address.hostPort}`]),
+    ),
     tables,
     get app() {
       return served.app;
@@ -231,6 +256,7 @@ function emulatorHandle(parts: RunningParts): Emulator {
     settled: async () => {
       await gateway.settled();
       await lambdaApi.settled();
+      for (const { service } of services) await service.settled?.();
     },
     async reload(assemblyDir) {
       if (stopped) throw new Error('the emulator has stopped; nothing to reload');
@@ -254,6 +280,8 @@ function emulatorHandle(parts: RunningParts): Emulator {
       stopped ??= (async () => {
         await gateway.stop();
         await listener.close();
+        for (const { service } of services) await service.stop();
+        await Promise.all(services.map(({ listener: l }) => l.close()));
         await runtime.stop();
         await store.stop();
         parts.fakeHome.remove();
@@ -299,6 +327,35 @@ function readApp(assemblyDir: string, stack: string | undefined, log: (line: str
   for (const warning of app.warnings) log(`warning: ${warning}`);
   for (const note of runtimeNotes(app.functions.values(), { sdkV2Installed: sdkV2Installed() })) log(note);
   return app;
+}
+
+/** A service the emulator runs, where it listens, and the port it listens on. */
+interface RunningService {
+  readonly definition: ServiceDefinition;
+  readonly service: LocalService;
+  readonly listener: HttpListener;
+}
+
+/** Binds a port on loopback for each service the app needs; they are served once the functions exist. */
+async function bindServices(
+  app: WebSocketAppSpec,
+  started: StartedParts,
+): Promise<Array<{ definition: ServiceDefinition; listener: HttpListener }>> {
+  const bound = [];
+  for (const definition of LOCAL_SERVICES.filter((d) => d.needed(app))) {
+    // Loopback only, whatever --host says: functions and the developer's programs on this machine reach it.
+    const listener = started.add(await HttpListener.bind('127.0.0.1', 0), (l) => l.close());
+    bound.push({ definition, listener });
+  }
+  return bound;
+}
+
+/** A service's handler as the listener takes it: AWS service APIs are plain HTTP, never WebSocket. */
+function httpOnly(service: LocalService): HttpHandler {
+  return {
+    handleRequest: (req, res) => service.handleRequest(req, res),
+    handleUpgrade: (_req, socket) => socket.destroy(),
+  };
 }
 
 /** The parts started so far, stopped in reverse order when a later step fails. */

@@ -18,6 +18,8 @@ export interface FunctionSpec {
   readonly memorySize: number;
   /** Environment variables with intrinsics resolved (callback URLs not yet rewritten). */
   readonly environment: Record<string, string>;
+  /** The execution role's ARN (the `Role` property, resolved), which IAM evaluates its calls against. */
+  readonly roleArn?: string;
   /** Why the emulator cannot run this function (a runtime other than Node.js); its invocations fail with 500. */
   readonly unsupported?: string;
 }

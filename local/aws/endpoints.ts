@@ -8,16 +8,21 @@ export interface LocalAwsServices {
   readonly region: string;
   /** AWS::URLSuffix: amazonaws.com, or amazonaws.com.cn in China. */
   readonly urlSuffix: string;
-  readonly apiId: string;
-  /** host:port of the local gateway (@connections and the Lambda Invoke API), plain http. */
-  readonly gateway: string;
-  /** host:port of the local DynamoDB (dynalite), plain http. */
-  readonly dynamodb: string;
+  /**
+   * host:port (plain http) of each WebSocket API's local gateway, by API id: requests for the API's
+   * own host, `<apiId>.execute-api.<region>.<suffix>` (its `@connections`), go there.
+   */
+  readonly apis: Readonly<Record<string, string>>;
+  /**
+   * host:port (plain http) of each emulated service, by its endpoint prefix, the first label of its
+   * regional host name: `dynamodb`, `lambda`, `sqs`, `events`, `cognito-idp`.
+   */
+  readonly services: Readonly<Record<string, string>>;
 }
 
 /** Where a function's request goes: a local service, a refusal naming the AWS service, or out as asked. */
 export type Destination =
-  | { readonly kind: 'local'; readonly service: 'execute-api' | 'dynamodb' | 'lambda'; readonly target: string }
+  | { readonly kind: 'local'; readonly service: string; readonly target: string }
   | { readonly kind: 'refused'; readonly service: string; readonly host: string }
   | { readonly kind: 'other' };
 
@@ -80,28 +85,30 @@ export function destinationOf(hostOrAddress: string, local: LocalAwsServices): D
   const host = normalizeHost(hostOrAddress);
   const service = awsServiceOf(host);
   if (service === undefined) return { kind: 'other' };
-  const inRegion = (name: string) => host === `${name}.${local.region}.${local.urlSuffix}` || host === `${name}.${local.region}.api.aws`;
-  if (host === apiDomainName(local)) {
-    return { kind: 'local', service: 'execute-api', target: local.gateway };
+  const regional = `${local.region}.${local.urlSuffix}`;
+  const executeApi = /^([a-z0-9]+)\.execute-api\./.exec(host);
+  if (executeApi && host === apiDomainName({ apiId: executeApi[1], region: local.region, urlSuffix: local.urlSuffix })) {
+    const gateway = local.apis[executeApi[1]];
+    if (gateway !== undefined) return { kind: 'local', service: 'execute-api', target: gateway };
   }
-  // Also the account-based endpoint (<account>.ddb.<region>...) newer SDKs choose when credentials name an account.
-  if (
-    inRegion('dynamodb') ||
-    (/^\d{12}\.ddb\./.test(host) && host.slice(host.indexOf('.ddb.') + 5) === `${local.region}.${local.urlSuffix}`)
-  ) {
-    return { kind: 'local', service: 'dynamodb', target: local.dynamodb };
-  }
-  // The gateway serves the Lambda Invoke API for the app's functions (publish from a function, for one).
-  if (inRegion('lambda')) return { kind: 'local', service: 'lambda', target: local.gateway };
+  // The account-based DynamoDB endpoint (<account>.ddb.<region>...) that newer SDKs choose when credentials name an account.
+  const prefix = /^\d{12}\.ddb\./.test(host) && host.slice(host.indexOf('.ddb.') + 5) === regional ? 'dynamodb' : service;
+  const inRegion = prefix !== service || host === `${service}.${regional}` || host === `${service}.${local.region}.api.aws`;
+  const target = inRegion ? local.services[prefix] : undefined;
+  if (target !== undefined) return { kind: 'local', service: prefix, target };
   return { kind: 'refused', service, host };
 }
 
 /** The error a function gets for a request to an AWS endpoint the emulator does not serve. */
 export function notEmulatedMessage(service: string, host: string, local: LocalAwsServices): string {
+  const served = [
+    ...Object.keys(local.apis).map((apiId) => `the WebSocket API's @connections (${apiDomainName({ ...local, apiId })})`),
+    ...Object.keys(local.services)
+      .sort()
+      .map((prefix) => `${prefix} (${prefix}.${local.region}.${local.urlSuffix})`),
+  ];
   return (
     `the Switchboard emulator does not emulate ${service} (${host}); functions run locally never reach AWS. ` +
-    `Served locally: the WebSocket API's @connections (${apiDomainName(local)}), ` +
-    `DynamoDB (dynamodb.${local.region}.${local.urlSuffix}) and Invoke of the app's functions (lambda.${local.region}.${local.urlSuffix}). ` +
-    'Stub this call when running locally.'
+    `Served locally: ${served.join(', ') || 'nothing'}.`
   );
 }

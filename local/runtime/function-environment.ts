@@ -6,9 +6,9 @@
  * variables stay out.
  */
 import * as path from 'node:path';
-import { LOCAL_CREDENTIALS } from '../../protocol/local-endpoints';
 import type { FunctionSpec, WebSocketAppSpec } from '../assembly/app-spec';
 import { apiDomainName, type LocalAwsServices } from '../aws/endpoints';
+import type { FunctionCredentials } from '../iam/principals';
 import { rewriteIssuerUrls } from '../issuer/issuer';
 
 export interface FunctionEnvironmentOptions {
@@ -17,6 +17,14 @@ export interface FunctionEnvironmentOptions {
   readonly gatewayHostPort: string;
   /** The local DynamoDB's URL. */
   readonly dynamodbEndpoint: string;
+  /**
+   * host:port of every other emulated service, by endpoint prefix (sqs, events, ...): a function's
+   * requests for its AWS host name go there. DynamoDB and Lambda are added from the two above.
+   * @default none
+   */
+  readonly services?: Readonly<Record<string, string>>;
+  /** Each function's own credentials (its role session), which tell the services who calls. */
+  readonly credentialsOf: (spec: FunctionSpec) => FunctionCredentials;
   /** The local issuer's URL, which the user pools' issuer URLs become. @default no rewriting of issuer URLs */
   readonly issuerUrl?: string;
   /** The variables that point the SDK at the fake credential files (writeFakeAwsHome). */
@@ -29,7 +37,7 @@ export interface FunctionEnvironment {
   of(spec: FunctionSpec): Record<string, string>;
   /** What every function gets before its own: region, endpoints, the SDK's module path. */
   readonly base: Readonly<Record<string, string>>;
-  /** What every function gets after its own, which its configuration cannot change: the fake credentials. */
+  /** What every function gets after its own, which its configuration cannot change: where the fake credential files are. */
   readonly reserved: Readonly<Record<string, string>>;
   /** Where the functions' AWS requests go. */
   readonly localAws: LocalAwsServices;
@@ -54,6 +62,11 @@ export function functionEnvironment(options: FunctionEnvironmentOptions): Functi
         _HANDLER: spec.handler,
       };
       for (const [key, value] of Object.entries(spec.environment)) env[key] = rewriteUrls(value);
+      // Lambda's reserved variables: set after the template's, which cannot change them.
+      const credentials = options.credentialsOf(spec);
+      env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+      env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+      env.AWS_SESSION_TOKEN = credentials.sessionToken;
       return env;
     },
     base: {
@@ -67,17 +80,17 @@ export function functionEnvironment(options: FunctionEnvironmentOptions): Functi
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       NODE_PATH: sdkNodePath(),
     },
-    reserved: {
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      ...options.credentialFiles,
-    },
+    reserved: { ...options.credentialFiles },
     localAws: {
       region: app.region,
       urlSuffix: app.urlSuffix,
-      apiId: app.apiId,
-      gateway: gatewayHostPort,
-      dynamodb: new URL(options.dynamodbEndpoint).host,
+      apis: { [app.apiId]: gatewayHostPort },
+      services: {
+        ...options.services,
+        dynamodb: new URL(options.dynamodbEndpoint).host,
+        // The gateway's port also serves the Lambda Invoke API of the app's functions.
+        lambda: gatewayHostPort,
+      },
     },
   };
 }

@@ -19,7 +19,7 @@ type Handler = (event: unknown, context: unknown, callback?: (err?: unknown, res
 
 const init = workerData as WorkerInit;
 /** No local services: every AWS endpoint is refused (an API id and ports nothing can match). */
-const NO_LOCAL_AWS = { region: 'none', urlSuffix: 'invalid', apiId: 'none', gateway: '127.0.0.1:0', dynamodb: '127.0.0.1:0' };
+const NO_LOCAL_AWS = { region: 'none', urlSuffix: 'invalid', apis: {}, services: {} };
 const port = parentPort!;
 
 /** Whether results were written to the shared slots since the last message (see outcome-ring.ts). */

@@ -171,7 +171,10 @@ describe('a handler naming a profile, with real-looking keys in the environment 
     expect(report).toMatchObject({ accessKeyId: 'local', secretAccessKey: 'local', stored: true });
     expect(report.sessionToken).toBeUndefined();
     expect(report.env.HOME).not.toBe(home);
-    for (const name of Object.keys(REAL).filter((n) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)$/.test(n))) {
+    // Its own credentials (Lambda's reserved variables) are set, as on Lambda; never the developer's.
+    expect(report.env.AWS_ACCESS_KEY_ID).toMatch(/^ASIA/);
+    expect(report.env.AWS_SESSION_TOKEN).toBeDefined();
+    for (const name of Object.keys(REAL).filter((n) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(n))) {
       expect(report.env).not.toHaveProperty(name);
     }
     const secrets = [...Object.values(REAL).filter((v) => v !== 'work'), FILE_KEY, FILE_SECRET];

@@ -70,6 +70,7 @@ function functionSpec(reading: StackReading, logicalId: string): FunctionSpec {
     runtime,
     timeoutSeconds: Number(properties.Timeout ?? LAMBDA_DEFAULTS.timeoutSeconds),
     memorySize: Number(properties.MemorySize ?? LAMBDA_DEFAULTS.memorySize),
+    roleArn: roleArnOf(reading, properties),
   };
   if (!runtime.startsWith('nodejs')) {
     // Listed at start and answered with 500, never a reason to refuse the whole app.
@@ -87,6 +88,17 @@ function functionSpec(reading: StackReading, logicalId: string): FunctionSpec {
     environment: environmentVariables(reading, logicalId, properties),
     handler: reading.stringProperty(properties.Handler, 'index.handler'),
   };
+}
+
+/** The execution role's ARN (`Role`, usually `Fn::GetAtt [Role, Arn]`), or undefined when it does not resolve. */
+function roleArnOf(reading: StackReading, properties: Readonly<Record<string, unknown>>): string | undefined {
+  if (properties.Role === undefined) return undefined;
+  try {
+    return reading.resolveString(properties.Role);
+  } catch (err: unknown) {
+    if (err instanceof IntrinsicError) return undefined;
+    throw err;
+  }
 }
 
 /** The bundled asset folder of a function's code. */

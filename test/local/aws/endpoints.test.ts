@@ -1,11 +1,10 @@
-import { awsServiceOf, destinationOf, normalizeHost, type LocalAwsServices } from '../../../local/aws/endpoints';
+import { awsServiceOf, destinationOf, normalizeHost, notEmulatedMessage, type LocalAwsServices } from '../../../local/aws/endpoints';
 
 const local: LocalAwsServices = {
   region: 'us-east-1',
   urlSuffix: 'amazonaws.com',
-  apiId: 'abc123',
-  gateway: '127.0.0.1:3001',
-  dynamodb: '127.0.0.1:4567',
+  apis: { abc123: '127.0.0.1:3001' },
+  services: { dynamodb: '127.0.0.1:4567', lambda: '127.0.0.1:3001', sqs: '127.0.0.1:4000' },
 };
 
 describe('awsServiceOf', () => {
@@ -52,9 +51,25 @@ describe('destinationOf', () => {
     ['dynamodb.eu-west-1.amazonaws.com', 'dynamodb'],
     ['111122223333.ddb.eu-west-1.amazonaws.com', 'ddb'],
     ['sns.us-east-1.amazonaws.com', 'sns'],
+    ['sqs.eu-west-1.amazonaws.com', 'sqs'],
     ['169.254.169.254', 'EC2 instance metadata'],
   ])('%s is refused as %s', (host, service) => {
     expect(destinationOf(host, local)).toEqual({ kind: 'refused', service, host: normalizeHost(host) });
+  });
+
+  test.each([
+    ['sqs.us-east-1.amazonaws.com', 'sqs', '127.0.0.1:4000'],
+    ['lambda.us-east-1.amazonaws.com', 'lambda', '127.0.0.1:3001'],
+  ])('%s goes to the local %s the emulator serves', (host, service, target) => {
+    expect(destinationOf(host, local)).toEqual({ kind: 'local', service, target });
+  });
+
+  test('a refusal names the service asked for and what is served instead', () => {
+    expect(notEmulatedMessage('sns', 'sns.us-east-1.amazonaws.com', local)).toBe(
+      'the Switchboard emulator does not emulate sns (sns.us-east-1.amazonaws.com); functions run locally never reach AWS. ' +
+        "Served locally: the WebSocket API's @connections (abc123.execute-api.us-east-1.amazonaws.com), " +
+        'dynamodb (dynamodb.us-east-1.amazonaws.com), lambda (lambda.us-east-1.amazonaws.com), sqs (sqs.us-east-1.amazonaws.com).',
+    );
   });
 
   test('other hosts go out as asked', () => {

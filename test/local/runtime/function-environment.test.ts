@@ -1,7 +1,6 @@
 import type { FunctionSpec } from '../../../local/assembly/app-spec';
 import { functionEnvironment, rewriteApiUrls } from '../../../local/runtime/function-environment';
 import { cognitoIssuerUrl } from '../../../protocol';
-import { LOCAL_CREDENTIALS } from '../../../protocol/local-endpoints';
 
 const app = { apiId: 'abc123', region: 'eu-west-1', urlSuffix: 'amazonaws.com', userPools: [{ poolId: 'Users', clientIds: ['Web'] }] };
 
@@ -39,6 +38,8 @@ describe('functionEnvironment', () => {
     dynamodbEndpoint: 'http://127.0.0.1:8000',
     issuerUrl: 'http://127.0.0.1:3001/.switchboard/issuer',
     credentialFiles: { AWS_SHARED_CREDENTIALS_FILE: '/tmp/fake/credentials' },
+    services: { sqs: '127.0.0.1:4000' },
+    credentialsOf: (fn) => ({ accessKeyId: `KEY-${fn.logicalId}`, secretAccessKey: 'secret', sessionToken: 'token' }),
   });
 
   test("a function's own variables: Lambda's, and the template's with the API's and the user pool's URLs made local", () => {
@@ -54,10 +55,18 @@ describe('functionEnvironment', () => {
       CALLBACK_URL: 'http://127.0.0.1:3001/dev',
       ISSUER: 'http://127.0.0.1:3001/.switchboard/issuer',
       TABLE: 'connections',
+      AWS_ACCESS_KEY_ID: 'KEY-EchoFn',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'token',
     });
   });
 
-  test('every function reaches the local services and gets the fake credentials, never the ones of this process', () => {
+  test("the template cannot change a function's credentials, as Lambda reserves them", () => {
+    const claims = { ...spec, environment: { ...spec.environment, AWS_ACCESS_KEY_ID: 'mine', AWS_SESSION_TOKEN: 'mine' } };
+    expect(environment.of(claims)).toMatchObject({ AWS_ACCESS_KEY_ID: 'KEY-EchoFn', AWS_SESSION_TOKEN: 'token' });
+  });
+
+  test('every function reaches the local services, with none of the credentials of this process', () => {
     expect(environment.base).toMatchObject({
       AWS_REGION: 'eu-west-1',
       AWS_DEFAULT_REGION: 'eu-west-1',
@@ -65,17 +74,12 @@ describe('functionEnvironment', () => {
       AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:3001',
     });
     expect(Object.keys(environment.base).filter((key) => /^AWS_(ACCESS|SECRET|SESSION|PROFILE)/.test(key))).toEqual([]);
-    expect(environment.reserved).toEqual({
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_SHARED_CREDENTIALS_FILE: '/tmp/fake/credentials',
-    });
+    expect(environment.reserved).toEqual({ AWS_SHARED_CREDENTIALS_FILE: '/tmp/fake/credentials' });
     expect(environment.localAws).toEqual({
       region: 'eu-west-1',
       urlSuffix: 'amazonaws.com',
-      apiId: 'abc123',
-      gateway: '127.0.0.1:3001',
-      dynamodb: '127.0.0.1:8000',
+      apis: { abc123: '127.0.0.1:3001' },
+      services: { sqs: '127.0.0.1:4000', dynamodb: '127.0.0.1:8000', lambda: '127.0.0.1:3001' },
     });
   });
 
@@ -85,6 +89,7 @@ describe('functionEnvironment', () => {
       gatewayHostPort: '127.0.0.1:3001',
       dynamodbEndpoint: 'http://127.0.0.1:8000',
       credentialFiles: {},
+      credentialsOf: () => ({ accessKeyId: 'k', secretAccessKey: 's', sessionToken: 't' }),
     });
 
     expect(withoutIssuer.of(spec).ISSUER).toBe(spec.environment.ISSUER);

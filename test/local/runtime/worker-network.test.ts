@@ -46,7 +46,12 @@ function run(name: string, file: string, source: string) {
     {
       region: 'us-east-1',
       accountId: '123456789012',
-      localAws: { region: 'us-east-1', urlSuffix: 'amazonaws.com', apiId: 'abc123', gateway: target, dynamodb: target },
+      localAws: {
+        region: 'us-east-1',
+        urlSuffix: 'amazonaws.com',
+        apis: { abc123: target },
+        services: { dynamodb: target, lambda: target },
+      },
     },
   );
   pools.push(pool);

@@ -116,7 +116,12 @@ describe('syncAnswer', () => {
 });
 
 test('Lambda hosts of the app region go to the gateway, as @connections does', () => {
-  const local = { region, urlSuffix: 'amazonaws.com', apiId: 'abc', gateway: '127.0.0.1:9', dynamodb: '127.0.0.1:8' };
+  const local = {
+    region,
+    urlSuffix: 'amazonaws.com',
+    apis: { abc: '127.0.0.1:9' },
+    services: { lambda: '127.0.0.1:9', dynamodb: '127.0.0.1:8' },
+  };
   expect(destinationOf(`lambda.${region}.amazonaws.com`, local)).toEqual({ kind: 'local', service: 'lambda', target: '127.0.0.1:9' });
   expect(destinationOf('lambda.us-east-1.amazonaws.com', local)).toMatchObject({ kind: 'refused', service: 'lambda' });
 });

@@ -1,0 +1,8 @@
+/**
+ * The AWS services the emulator runs beside the API's own (the gateway with @connections, the
+ * Lambda Invoke API and DynamoDB, which it always has). A new service is a folder here and one
+ * line in this table.
+ */
+import type { ServiceDefinition } from './service';
+
+export const LOCAL_SERVICES: readonly ServiceDefinition[] = [];
