@@ -15,5 +15,5 @@ export { SwitchboardFunction } from './switchboard-function';
 export type { SwitchboardFunctionProps } from './switchboard-function';
 export type { FunctionDefinition, RouteDefinition, TableAction } from './routes';
 export { addSwitchboard } from './switchboard-app';
-export { CONTEXT_KEYS } from './app-config';
+export { CONTEXT_KEYS } from '../contract/context-keys';
 export { ConfigError } from './config-error';

@@ -1,4 +1,4 @@
-import { ENV, RATE_LIMIT_ENV } from '../lambda/core/config';
+import { ENV, RATE_LIMIT_ENV } from '../contract';
 import { PUBLISH_FUNCTION as PUBLISH } from '../protocol/publish';
 
 /** Every route a client sends frames to reads the per-connection frame limit. */

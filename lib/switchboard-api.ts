@@ -7,10 +7,20 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { historySettingsProblem, ENV, HISTORY_DEFAULTS, RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV, ROOM_DEFAULTS } from '../lambda/core/config';
-import { parseRoomRules, ruleClaimNames, type RoomRule } from '../lambda/core/room-rules';
-import { TABLE } from '../lambda/core/table-design';
-import type { RateLimit } from '../lambda/core/token-bucket';
+import {
+  ENV,
+  HISTORY_DEFAULTS,
+  historySettingsProblem,
+  parseRoomRules,
+  RATE_LIMIT_DEFAULTS,
+  RATE_LIMIT_ENV,
+  type RateLimit,
+  ROOM_DEFAULTS,
+  STACK_DEFAULTS,
+  type RoomRule,
+  ruleClaimNames,
+  TABLE,
+} from '../contract';
 import { ConfigError } from './config-error';
 import { PUBLISH_FUNCTION, ROUTES, type FunctionDefinition, type RouteDefinition } from './routes';
 import { SwitchboardAuth, type SwitchboardAuthProps } from './switchboard-auth';
@@ -150,8 +160,8 @@ export class SwitchboardApi extends Construct {
 
   constructor(scope: Construct, id: string, props: SwitchboardApiProps = {}) {
     super(scope, id);
-    const stageName = props.stageName ?? 'dev';
-    const throttle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
+    const stageName = props.stageName ?? STACK_DEFAULTS.stageName;
+    const throttle = props.throttle ?? STACK_DEFAULTS.throttle;
     const maxRooms = props.maxRoomsPerConnection ?? ROOM_DEFAULTS.maxRoomsPerConnection;
     const fanoutConcurrency = props.fanoutConcurrency ?? ROOM_DEFAULTS.fanoutConcurrency;
     const maxRoomMembers = props.maxRoomMembers ?? ROOM_DEFAULTS.maxRoomMembers;
@@ -228,7 +238,7 @@ export class SwitchboardApi extends Construct {
       [ENV.historyLimit]: history.limit,
       [ENV.historyRetentionSeconds]: history.retentionSeconds,
       [ENV.roomRules]: JSON.stringify(roomRules),
-      [ENV.presence]: String(props.presence ?? true),
+      [ENV.presence]: String(props.presence ?? ROOM_DEFAULTS.presence),
     };
     const addFunction = (definition: FunctionDefinition & { readonly entry?: string }): SwitchboardFunction => {
       const fn = new SwitchboardFunction(this, `${definition.id}Handler`, {

@@ -11,7 +11,7 @@ import {
   checkResultCacheTtlSeconds,
   DEFAULT_ALGORITHMS,
   type TokenProfile,
-} from '../lambda/core/auth/config';
+} from '../contract';
 import { SwitchboardFunction } from './switchboard-function';
 
 /** Who issues the tokens clients present on `$connect`. */

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/core/metric-names';
+import { METRICS_NAMESPACE, SERVICE_NAME, STACK_DEFAULTS } from '../contract';
 
 /** Where the handlers live. */
 export const HANDLERS_DIR = path.join(__dirname, '..', 'lambda', 'handlers');
@@ -67,7 +67,7 @@ export class SwitchboardFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: SwitchboardFunctionProps) {
     super(scope, id);
-    const timeout = props.timeout ?? Duration.seconds(10);
+    const timeout = props.timeout ?? Duration.seconds(STACK_DEFAULTS.functionTimeoutSeconds);
     if (timeout.toMilliseconds() > 29_000) {
       throw new Error(
         `SwitchboardFunction ${id}: timeout ${timeout.toSeconds()} s exceeds API Gateway's 29 s integration limit; use at most 29 seconds.`,

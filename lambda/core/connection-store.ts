@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { BATCH_WRITE_LIMIT, batchWrite } from './batch-write';
 import { forEachWithConcurrency } from './concurrency';
-import { expiresAtFor, isExpired, keys, TABLE } from './table-design';
+import { expiresAtFor, isExpired, keys, TABLE } from '../../contract/table-design';
 import { tableRetry, withRetry, type RetryOptions } from './retry';
 import type { BucketState } from './token-bucket';
 

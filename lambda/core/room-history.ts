@@ -1,8 +1,16 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchWrite, type WriteRequest } from './batch-write';
-import type { HistorySettings } from './config';
+import type { HistorySettings } from '../../contract/history';
 import { tableRetry, withRetry, type RetryOptions } from './retry';
-import { historySortKey, isExpired, keys, MAX_CONNECTION_SECONDS, MAX_HISTORY_SEQ, TABLE, TTL_MARGIN_SECONDS } from './table-design';
+import {
+  historySortKey,
+  isExpired,
+  keys,
+  MAX_CONNECTION_SECONDS,
+  MAX_HISTORY_SEQ,
+  TABLE,
+  TTL_MARGIN_SECONDS,
+} from '../../contract/table-design';
 import type { RoomMessage } from '../../protocol';
 
 export interface RoomHistoryOptions {

@@ -4,7 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { RouteResult, RouteEvent } from './events';
 import type { FanoutResult } from './room-fanout';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from './metric-names';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../../contract/metrics';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
 

@@ -1,7 +1,9 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { callbackUrlEnv, ENV, historyEnv, positiveIntEnv, requireEnv, ROOM_DEFAULTS } from '../core/config';
+import { callbackUrlEnv, historyEnv, positiveIntEnv, requireEnv } from '../core/config';
+import { ROOM_DEFAULTS } from '../../contract/defaults';
+import { ENV } from '../../contract/environment';
 import { ConnectionStore } from '../core/connection-store';
 import { RoomHistory } from '../core/room-history';
 import { Notifier } from '../core/notifier';

@@ -1,6 +1,6 @@
 import { openConnection } from '../core/actions';
 import { count, logger, withTelemetry } from '../core/telemetry';
-import { METRIC } from '../core/metric-names';
+import { METRIC } from '../../contract/metrics';
 import { createStore } from './clients';
 
 const store = createStore();

@@ -1,5 +1,5 @@
 import { closeConnection } from '../core/actions';
-import { METRIC } from '../core/metric-names';
+import { METRIC } from '../../contract/metrics';
 import { announceRemoval } from '../core/presence';
 import { count, logger, withTelemetry } from '../core/telemetry';
 import { createNotifier, createPresenceFanout, createStore } from './clients';

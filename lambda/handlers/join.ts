@@ -1,5 +1,7 @@
 import { completeJoin, joinRoom } from '../core/actions';
-import { ROOM_DEFAULTS, ENV, positiveIntEnv } from '../core/config';
+import { positiveIntEnv } from '../core/config';
+import { ROOM_DEFAULTS } from '../../contract/defaults';
+import { ENV } from '../../contract/environment';
 import { joinAccess } from '../core/presence';
 import { createHistory, createNotifier, createPresenceFanout, createStore } from './clients';
 import { actionRoute } from './route-kinds';

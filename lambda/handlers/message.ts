@@ -1,7 +1,9 @@
 import { sendMessage } from '../core/actions';
-import { RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV, rateLimitEnv } from '../core/config';
+import { rateLimitEnv } from '../core/config';
+import { RATE_LIMIT_DEFAULTS } from '../../contract/defaults';
+import { RATE_LIMIT_ENV } from '../../contract/environment';
 import { count, countBroadcast } from '../core/telemetry';
-import { METRIC } from '../core/metric-names';
+import { METRIC } from '../../contract/metrics';
 import { RoomMessageLimiter } from '../core/room-message-limiter';
 import { createHistory, createNotifier, createPresenceFanout, createStore } from './clients';
 import { actionRoute } from './route-kinds';

@@ -1,10 +1,12 @@
 import type { Context } from 'aws-lambda';
 import { rateLimited } from '../core/actions';
-import { RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV, rateLimitEnv } from '../core/config';
+import { rateLimitEnv } from '../core/config';
+import { RATE_LIMIT_DEFAULTS } from '../../contract/defaults';
+import { RATE_LIMIT_ENV } from '../../contract/environment';
 import type { RouteResult, WebSocketRequestContext } from '../core/events';
 import { FrameLimiter } from '../core/frame-limiter';
 import { count, logger, withTelemetry, type RouteHandler } from '../core/telemetry';
-import { METRIC } from '../core/metric-names';
+import { METRIC } from '../../contract/metrics';
 import { parseClientFrame, serialize, type Action, type ClientFrame, type ServerFrame } from '../../protocol';
 
 /*

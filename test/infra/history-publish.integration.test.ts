@@ -3,7 +3,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ENV } from '../../lambda/core/config';
+import { ENV } from '../../contract/environment';
 import { PUBLISH_FUNCTION, ROUTES } from '../../lib/routes';
 import { apiStack, apiWith, environmentOf, handlerFunction, synthSwitchboard, synthTemplate } from './synth';
 

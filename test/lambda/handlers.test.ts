@@ -1,6 +1,6 @@
 import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ENV } from '../../lambda/core/config';
+import { ENV } from '../../contract/environment';
 import { POST_ATTEMPTS } from '../../lambda/core/notifier';
 import { metrics, type RouteHandler } from '../../lambda/core/telemetry';
 import {

@@ -2,7 +2,7 @@ import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import 'aws-sdk-client-mock-jest';
-import { ENV } from '../../lambda/core/config';
+import { ENV } from '../../contract/environment';
 import type { RouteEvent } from '../../lambda/core/events';
 import type { RouteHandler } from '../../lambda/core/telemetry';
 import type { PublishResponse, RoomMessage } from '../../protocol';

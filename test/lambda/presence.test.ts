@@ -10,7 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
-import { ENV } from '../../lambda/core/config';
+import { ENV } from '../../contract/environment';
 import type { RouteEvent } from '../../lambda/core/events';
 import { decodeCursor, encodeCursor, MEMBERS_PAGE_SIZE, PresenceStore } from '../../lambda/core/presence';
 import type { RouteHandler } from '../../lambda/core/telemetry';

@@ -1,7 +1,7 @@
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
-import { ENV } from '../../lambda/core/config';
+import { ENV } from '../../contract/environment';
 import type { RouteEvent } from '../../lambda/core/events';
 import type { RouteHandler } from '../../lambda/core/telemetry';
 import { configureHandlers, lambdaContext, loadHandler, mockAwsClients, routeEvent } from './support/handler-harness';

@@ -146,7 +146,7 @@ describe('handler metrics', () => {
     const { telemetry, lines, restore } = await freshTelemetry({ POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_LOG_LEVEL: 'SILENT' });
     try {
       const { count, withInvocationTelemetry } = telemetry;
-      const { METRIC } = await import('../../lambda/core/metric-names');
+      const { METRIC } = await import('../../contract/metrics');
       await withInvocationTelemetry(lambdaContext('req-1'), {}, 'failed', async () => count(METRIC.roomMessages, 2));
       // One that counted nothing does not even ask Powertools (which reads the environment to answer).
       const asked = jest.spyOn(telemetry.metrics, 'hasStoredMetrics');

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { TABLE } from '../../lambda/core/table-design';
+import { TABLE } from '../../contract/table-design';
 
 /** A table with Switchboard's key design in an in-memory dynalite, and a document client for it. */
 export interface DynaliteTable {

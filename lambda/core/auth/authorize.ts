@@ -1,5 +1,5 @@
 import { TOKEN_QUERY_PARAMETER } from '../../../protocol';
-import { METRIC, type MetricName } from '../metric-names';
+import { METRIC, type MetricName } from '../../../contract/metrics';
 import { CLAIMS_CONTEXT_KEY } from '../room-rules';
 import { KeyFetchError } from './issuer-keys';
 import type { TokenVerifier, Verification } from './jwt-verifier';

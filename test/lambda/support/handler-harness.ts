@@ -11,7 +11,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ENV } from '../../../lambda/core/config';
+import { ENV } from '../../../contract/environment';
 import type { RouteEvent } from '../../../lambda/core/events';
 import type { RouteHandler } from '../../../lambda/core/telemetry';
 
