@@ -22,7 +22,7 @@ import {
   TABLE,
 } from '../contract';
 import { ConfigError } from './config-error';
-import { PUBLISH_FUNCTION, ROUTES, type FunctionDefinition, type RouteDefinition } from './routes';
+import { PUBLISH_FUNCTION_DEFINITION, ROUTES, type FunctionDefinition, type RouteDefinition } from './routes';
 import { SwitchboardAuth, type SwitchboardAuthProps } from './switchboard-auth';
 import { SwitchboardFunction } from './switchboard-function';
 
@@ -264,7 +264,7 @@ export class SwitchboardApi extends Construct {
       functions[route.routeKey] = fn;
     }
     this.functions = functions;
-    this.publishFunction = addFunction(PUBLISH_FUNCTION);
+    this.publishFunction = addFunction(PUBLISH_FUNCTION_DEFINITION);
     this.routes = routes;
     this.acknowledgeNagFindings();
   }
@@ -381,7 +381,7 @@ function validateProps(
 /** Extra routes as route definitions; a route key or construct id already taken is refused, naming it. */
 function extraRouteDefinitions(id: string, extra: readonly ExtraRoute[]): Array<RouteDefinition & { readonly entry: string }> {
   const keys = new Set(ROUTES.map((r) => r.routeKey));
-  const ids = new Set([...ROUTES.map((r) => r.id), PUBLISH_FUNCTION.id]);
+  const ids = new Set([...ROUTES.map((r) => r.id), PUBLISH_FUNCTION_DEFINITION.id]);
   return extra.map((route) => {
     if (keys.has(route.routeKey)) {
       throw new ConfigError(

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { authorizeConnect, type AuthorizerResult, type ConnectAuthorizerEvent } from '../core/auth/authorize';
+import { authorizeConnect, UnauthorizedError, type AuthorizerResult, type ConnectAuthorizerEvent } from '../core/auth/authorize';
 import { readAuthConfig } from '../core/auth/config';
 import { createIssuerKeys, KeyFetchError } from '../core/auth/issuer-keys';
 import { createJwtVerifier, withResultCache } from '../core/auth/jwt-verifier';
@@ -21,7 +21,7 @@ export async function handler(event: ConnectAuthorizerEvent, context: Context): 
     return await authorizeConnect(event, verifier, logger, count);
   } catch (err: unknown) {
     // A missing token (401) is not a failure; a key fetch failure is already logged with its reason.
-    const expected = err instanceof KeyFetchError || (err instanceof Error && err.message === 'Unauthorized');
+    const expected = err instanceof KeyFetchError || err instanceof UnauthorizedError;
     if (!expected) logger.error('Authorizer failed', err as Error);
     throw err;
   } finally {
