@@ -22,7 +22,7 @@ export interface FunctionDefinition {
    * contract with deployed stacks: changing it replaces the function, so it never follows a file name.
    */
   readonly id: string;
-  /** Handler file in lambda/handlers/, without extension. */
+  /** The function's entry file in lambda/functions/, without extension. */
   readonly handler: string;
   /** Table actions the handler calls. */
   readonly tableActions: readonly TableAction[];

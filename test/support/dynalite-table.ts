@@ -7,7 +7,7 @@ import { TABLE } from '../../contract/table-design';
 /** A table with Switchboard's key design in an in-memory dynalite, and a document client for it. */
 export interface DynaliteTable {
   readonly tableName: string;
-  /** Marshals as the handlers' client does (lambda/handlers/clients.ts). */
+  /** Marshals as the handlers' client does (lambda/functions/services.ts). */
   readonly db: DynamoDBDocumentClient;
   /** Destroys the client and closes dynalite. */
   stop(): Promise<void>;
