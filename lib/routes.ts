@@ -1,6 +1,7 @@
 import { ENV, RATE_LIMIT_ENV } from '../contract';
 import type { Action } from '../protocol';
 import { PUBLISH_FUNCTION } from '../protocol/publish';
+import type { TableAction } from './connections-table';
 
 /** Every route a client sends frames to reads the per-connection frame limit. */
 const FRAME_LIMIT_ENV = [RATE_LIMIT_ENV.frames.perSecond, RATE_LIMIT_ENV.frames.burst];
@@ -11,9 +12,6 @@ const HISTORY_ENV = [ENV.historyLimit, ENV.historyRetentionSeconds];
  * the presence setting, which say where presence events go out, and fans them out.
  */
 const PRESENCE_ENV = [ENV.roomRules, ENV.presence, ENV.fanoutConcurrency];
-
-/** DynamoDB actions a route's function may call; nothing broader is granted. */
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchWriteItem';
 
 /** One Switchboard function and what it needs. */
 export interface FunctionDefinition {
