@@ -35,6 +35,9 @@ export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384'
 
 export const DEFAULT_ALGORITHMS: readonly string[] = ['RS256'];
 
+/** How long a verified token's result is kept in the authorizer's memory by default: not at all. */
+export const DEFAULT_RESULT_CACHE_TTL_SECONDS = 0;
+
 /** How far in the future a token's `iat` may be: clocks of issuers and Lambda differ a little, never by minutes. */
 export const IAT_CLOCK_SKEW_SECONDS = 60;
 

@@ -4,6 +4,7 @@ import {
   checkMaxTokenAgeSeconds,
   checkResultCacheTtlSeconds,
   DEFAULT_ALGORITHMS,
+  DEFAULT_RESULT_CACHE_TTL_SECONDS,
   type TokenProfile,
 } from '../../../contract/auth';
 import { requireEnv } from '../config';
@@ -49,7 +50,7 @@ export function readAuthConfig(env: Env = process.env): AuthConfig {
   const algorithms = list(env[AUTH_ENV.allowedAlgorithms]);
   const chosen = algorithms.length > 0 ? algorithms : [...DEFAULT_ALGORITHMS];
   checkAlgorithms(chosen);
-  const rawTtl = env[AUTH_ENV.resultCacheTtlSeconds]?.trim() || '0';
+  const rawTtl = env[AUTH_ENV.resultCacheTtlSeconds]?.trim() || String(DEFAULT_RESULT_CACHE_TTL_SECONDS);
   const resultCacheTtlSeconds = Number(rawTtl);
   checkResultCacheTtlSeconds(resultCacheTtlSeconds, `Environment variable ${AUTH_ENV.resultCacheTtlSeconds}`, rawTtl);
   const rawMaxAge = env[AUTH_ENV.maxTokenAgeSeconds]?.trim();
