@@ -19,7 +19,7 @@ import { expiresAtFor, isExpired, keys, TABLE } from '../../contract/table-desig
 
 /**
  * Presence: per room, per user, how many of the user's connections are in the room (one `PRES#`
- * row each, see table-design.ts), and the `presence` events sent when the first joins or the last
+ * row each, see contract/table-design.ts), and the `presence` events sent when the first joins or the last
  * leaves. See docs/realtime-design.md for the costs.
  */
 

@@ -15,7 +15,7 @@ export interface DynaliteTable {
 
 /**
  * Starts dynalite on 127.0.0.1, port 0, and creates `tableName` with the partition and sort keys
- * of lambda/core/table-design.ts, so store tests run their expressions against a DynamoDB API.
+ * of contract/table-design.ts, so store tests run their expressions against a DynamoDB API.
  */
 export async function startDynaliteTable(tableName: string): Promise<DynaliteTable> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
