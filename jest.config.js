@@ -7,6 +7,11 @@
  *   esbuild. Its globalSetup makes the assembly once, reused across runs until a source changes.
  * A unit test that calls `appAssembly()` or a synth helper fails with a message saying to rename it.
  */
+const { applyHermeticEnv } = require('./test/support/hermetic-env');
+
+// The same environment on every machine, whatever AWS settings the shell holds (see hermetic-env.js).
+applyHermeticEnv();
+
 const INTEGRATION = '\\.integration\\.test\\.ts$';
 
 /** @type {import('jest').Config} */

@@ -1,22 +1,24 @@
 /**
- * The programmatic entry point: reads an assembly, starts the store, the gateway and the
- * Lambda runtime, and wires function environments to the local endpoints.
+ * The programmatic entry point and composition root: reads an assembly and builds the emulator's
+ * parts in order (store, issuer key, port, functions, Lambda Invoke API, gateway), then serves.
  */
-import * as path from 'node:path';
-import { apiDomainName } from './aws/endpoints';
-import { loadWebSocketApp, type FunctionSpec, type WebSocketAppSpec } from './assembly/assembly';
+import { loadWebSocketApp } from './assembly/assembly';
+import type { FunctionSpec, WebSocketAppSpec } from './assembly/app-spec';
 import { systemClock, type Clock } from '../protocol/clock';
-import { awsProfileNames, writeFakeAwsHome } from './runtime/credential-isolation';
-import { LOCAL_CREDENTIALS } from '../protocol/local-endpoints';
+import { API_GATEWAY_LIMITS } from '../protocol';
+import { awsProfileNames, writeFakeAwsHome, type FakeAwsHome } from './runtime/credential-isolation';
+import { functionEnvironment, sdkV2Installed, type FunctionEnvironment } from './runtime/function-environment';
+import { functionLogLine } from './runtime/function-log';
 import { Gateway } from './gateway/gateway';
 import type { FaultRates } from './gateway/management';
-import { API_GATEWAY_LIMITS, JWKS_PATH_UNDER_ISSUER, LOCAL_PATHS } from '../protocol';
-import { handleIssuerRequest, LocalIssuer, rewriteIssuerUrls, type IssuerState } from './issuer/issuer';
+import { HttpListener } from './http/listener';
+import { LocalIssuer, type IssuerState } from './issuer/issuer';
+import { serveIssuer, type ServedIssuer } from './issuer/served-issuer';
 import { LambdaInvokeApi, publishFunctionOf } from './services/lambda/invoke-api';
 import { LambdaRuntime } from './runtime/runtime';
 import { ReloadableRuntime, restartReason } from './runtime/reload';
 import { runtimeNotes } from './runtime/runtime-check';
-import { startStore } from './services/dynamodb/store';
+import { startStore, type RunningStore } from './services/dynamodb/store';
 
 export interface EmulatorOptions {
   /** A synthesized cloud assembly folder (cdk.out). */
@@ -105,237 +107,219 @@ export interface Emulator {
 /** What reload() did: how many functions now run new environments, or why a restart is needed instead. */
 export type ReloadResult = { readonly functions: number; readonly ms: number } | { readonly restartNeeded: string };
 
-/** Whether AWS SDK v2 is installed where functions get the SDK from. */
-function sdkV2Installed(): boolean {
-  try {
-    require.resolve('aws-sdk/package.json', { paths: [sdkNodePath()] });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The folder that holds the emulator's own node_modules, given to functions as NODE_PATH. */
-function sdkNodePath(): string {
-  const pkg = require.resolve('@aws-sdk/client-dynamodb/package.json');
-  return path.resolve(path.dirname(pkg), '..', '..');
-}
-
-/** Rewrites the API's real endpoints (https/wss) in a value to the local origin (http/ws). */
-export function rewriteApiUrls(
-  value: string,
-  app: Pick<WebSocketAppSpec, 'apiId' | 'region' | 'urlSuffix'>,
-  localHostPort: string,
-): string {
-  const domain = apiDomainName(app);
-  return value.split(`https://${domain}`).join(`http://${localHostPort}`).split(`wss://${domain}`).join(`ws://${localHostPort}`);
-}
-
 // The emulator's own SDK clients only reach its local store; Node 20's end-of-support notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-/**
- * An Embedded Metric Format line (what Powertools Metrics prints for CloudWatch) as a short
- * `metrics: Name=value ...` line, so local output stays readable; undefined for any other line.
- */
-export function summarizeEmf(line: string): string | undefined {
-  if (!line.startsWith('{"_aws":')) return undefined;
-  try {
-    const emf = JSON.parse(line) as {
-      _aws?: { CloudWatchMetrics?: Array<{ Namespace?: string; Metrics?: Array<{ Name: string }> }> };
-    } & Record<string, unknown>;
-    const directives = emf._aws?.CloudWatchMetrics ?? [];
-    const values = directives.flatMap((d) => (d.Metrics ?? []).map((m) => `${m.Name}=${JSON.stringify(emf[m.Name])}`));
-    if (values.length === 0) return undefined;
-    return `metrics (${directives.map((d) => d.Namespace).join(', ')}): ${values.join(' ')}`;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Starts the emulator for one stack of an assembly. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const log = options.log ?? ((line: string) => console.log(line));
+  const clock = options.clock ?? systemClock;
   const host = options.host ?? '127.0.0.1';
-  let app = loadWebSocketApp(options.assemblyDir, options.stack);
-  for (const warning of app.warnings) log(`warning: ${warning}`);
-  for (const note of runtimeNotes(app.functions.values(), { sdkV2Installed: sdkV2Installed() })) log(note);
-  // Made (or loaded) first, so a bad key folder fails before anything listens.
-  const issuerKey = app.userPools.length > 0 ? await LocalIssuer.open(options.localIssuerDir) : undefined;
-  let issuerState: IssuerState | undefined;
-  // Set once the gateway listens; the Lambda API and the published configuration answer only after that.
-  let lambdaEndpoint = '';
-  const lambdaApi = new LambdaInvokeApi({ app: () => app, invoke: (id, event) => runtime.invoke(id, event), listenHost: host, log });
-  const issuerClientIds = app.userPools.flatMap((p) => p.clientIds);
-
-  const store = await startStore(app.tables, {
-    host: '127.0.0.1',
-    port: options.dynamodbPort ?? 0,
-    dataDir: options.dataDir,
-    region: app.region,
-    // TTL: expired items are deleted at start and every minute, measured on the emulator's clock.
-    clock: options.clock ?? systemClock,
-    log,
-  });
-
-  const gateway = new Gateway({
-    app,
-    host,
-    port: options.port ?? 3001,
-    idleTimeoutSeconds: options.idleTimeoutSeconds ?? API_GATEWAY_LIMITS.idleTimeoutSeconds,
-    maxDurationSeconds: options.maxDurationSeconds ?? API_GATEWAY_LIMITS.maxConnectionSeconds,
-    webDir: options.webDir,
-    // Never served as part of the site, even when it sits inside it: table data, the issuer's signing key.
-    webExclude: [options.dataDir, options.localIssuerDir].filter((dir): dir is string => dir !== undefined),
-    faultRates: options.faultRates ?? {},
-    random: options.random ?? Math.random,
-    clock: options.clock ?? systemClock,
-    // Built below, once the gateway's port is known; callers learn the URL only after that.
-    invoke: (id, event, eventJson) => runtime.invoke(id, event, eventJson),
-    log,
-    httpRoutes: async (req, res, url) =>
-      (await lambdaApi.handle(req, res, url)) ||
-      (issuerKey && issuerState ? handleIssuerRequest(req, res, url, issuerKey, issuerState, issuerClientIds) : false),
-    // The sign-in endpoint is a path: the page resolves it against its own origin, so it stays same-origin.
-    publishedConfig: () => ({
-      lambdaEndpoint,
-      publishFunctionName: publishFunctionOf(app)?.functionName,
-      ...(issuerKey && issuerState
-        ? { tokenUrl: LOCAL_PATHS.token, cognito: { endpoint: LOCAL_PATHS.cognito, clientId: issuerState.audience, region: app.region } }
-        : {}),
-    }),
-  });
-  let port: number;
+  // The app being served: reload() replaces it with one whose functions changed.
+  const served: ServedApp = { app: readApp(options.assemblyDir, options.stack, log) };
+  const { app } = served;
+  const started = new StartedParts(log);
   try {
-    port = await gateway.listen();
+    const store = started.add(
+      await startStore(app.tables, {
+        host: '127.0.0.1',
+        port: options.dynamodbPort ?? 0,
+        dataDir: options.dataDir,
+        region: app.region,
+        // TTL: expired items are deleted at start and every minute, measured on the emulator's clock.
+        clock,
+        log,
+      }),
+      (s) => s.stop(),
+    );
+    const issuerKey = app.userPools.length > 0 ? await LocalIssuer.open(options.localIssuerDir) : undefined;
+    // The port is bound before anything is served: the issuer URL, the functions' environment and
+    // the URLs callers get all name it (with port 0 it is known only once bound). Requests that
+    // arrive before the gateway is attached wait for it (HttpListener).
+    const listener = started.add(await HttpListener.bind(host, options.port ?? 3001), (l) => l.close());
+    const origin = `http://${listener.address.hostPort}`;
+    const issuer = issuerKey && (await serveIssuer(issuerKey, app, origin));
+    const fakeHome = started.add(fakeAwsHomeFor(app), (h) => h.remove());
+    const environment = functionEnvironment({
+      app,
+      gatewayHostPort: listener.address.hostPort,
+      dynamodbEndpoint: store.endpoint,
+      issuerUrl: issuer?.state.issuer,
+      credentialFiles: fakeHome.environment,
+    });
+    const runtimeFor = runtimeFactory(app, environment, options, log);
+    const runtime = started.add(new ReloadableRuntime(runtimeFor(app.functions.values())), (r) => r.stop());
+    const lambdaApi = new LambdaInvokeApi({
+      app: () => served.app,
+      invoke: (id, event) => runtime.invoke(id, event),
+      listenHost: host,
+      log,
+    });
+    const gateway = new Gateway({
+      app,
+      address: listener.address,
+      idleTimeoutSeconds: options.idleTimeoutSeconds ?? API_GATEWAY_LIMITS.idleTimeoutSeconds,
+      maxDurationSeconds: options.maxDurationSeconds ?? API_GATEWAY_LIMITS.maxConnectionSeconds,
+      webDir: options.webDir,
+      // Never served as part of the site, even when it sits inside it: table data, the issuer's signing key.
+      webExclude: [options.dataDir, options.localIssuerDir].filter((dir): dir is string => dir !== undefined),
+      faultRates: options.faultRates ?? {},
+      random: options.random ?? Math.random,
+      clock,
+      invoke: (id, event, eventJson) => runtime.invoke(id, event, eventJson),
+      log,
+      httpRoutes: async (req, res, url) => (await lambdaApi.handle(req, res, url)) || (issuer ? issuer.handle(req, res, url) : false),
+      publishedConfig: () => ({
+        lambdaEndpoint: origin,
+        publishFunctionName: publishFunctionOf(served.app)?.functionName,
+        ...issuer?.publishedConfig,
+      }),
+    });
+    listener.serve(gateway);
+    return emulatorHandle({ served, listener, store, issuer, runtime, runtimeFor, lambdaApi, gateway, fakeHome, log });
   } catch (err: unknown) {
-    await store.stop();
+    await started.stopAll();
     throw err;
   }
-  // Functions reach the gateway over loopback even when it listens on all interfaces.
-  const functionHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const localHostPort = `${functionHost.includes(':') ? `[${functionHost}]` : functionHost}:${port}`;
-  lambdaEndpoint = `http://${localHostPort}`;
-  if (issuerKey) {
-    // The audience is the pool's app client, as Cognito puts it in ID tokens.
-    const audience = app.userPools.flatMap((p) => p.clientIds)[0] ?? app.userPools[0].poolId;
-    issuerState = { issuer: `http://${localHostPort}${LOCAL_PATHS.issuer}`, audience };
-    await issuerKey.saveState(issuerState);
-  }
-  const rewriteUrls = (value: string): string => {
-    const local = rewriteApiUrls(value, app, localHostPort);
-    return issuerState ? rewriteIssuerUrls(local, app, app.userPools, issuerState.issuer) : local;
-  };
-  const functionLog =
-    options.functionLog ?? (options.quiet ? undefined : (id: string, line: string) => log(`  [${id}] ${summarizeEmf(line) ?? line}`));
-  const environmentOf = (spec: FunctionSpec): Record<string, string> => {
-    const env: Record<string, string> = {
-      AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
-      AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
-      LAMBDA_TASK_ROOT: spec.codeDir,
-      _HANDLER: spec.handler,
-    };
-    for (const [key, value] of Object.entries(spec.environment)) env[key] = rewriteUrls(value);
-    return env;
-  };
-  // Every credential source a function's SDK may try resolves to fake keys: the environment, and
-  // shared files with each profile name the developer uses (names only) in a HOME of our own.
-  const appProfiles = [...app.functions.values()].map((f) => f.environment.AWS_PROFILE ?? '');
-  const fakeHome = writeFakeAwsHome(app.region, [...awsProfileNames(), ...appProfiles]);
-  // Built from these lists only, never from process.env: the developer's AWS_* variables stay out.
-  const runtimeFor = (functions: Iterable<FunctionSpec>) =>
-    new LambdaRuntime(functions, environmentOf, {
-      region: app.region,
-      accountId: app.accountId,
-      maxConcurrency: options.maxConcurrency,
-      onOutput: functionLog,
-      localAws: {
-        region: app.region,
-        urlSuffix: app.urlSuffix,
-        apiId: app.apiId,
-        gateway: localHostPort,
-        dynamodb: new URL(store.endpoint).host,
-      },
-      reservedEnvironment: {
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        ...fakeHome.environment,
-      },
-      baseEnvironment: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        AWS_REGION: app.region,
-        AWS_DEFAULT_REGION: app.region,
-        AWS_ENDPOINT_URL_DYNAMODB: store.endpoint,
-        // The SDK's per-service endpoint variable: a function's LambdaClient (publish()) reaches the local Invoke API.
-        AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
-        AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        NODE_PATH: sdkNodePath(),
-      },
-    });
-  const runtime = new ReloadableRuntime(runtimeFor(app.functions.values()));
+}
 
+/** The app being served; reload() replaces it. */
+interface ServedApp {
+  app: WebSocketAppSpec;
+}
+
+/** The running parts, as startEmulator built them. */
+interface RunningParts {
+  readonly served: ServedApp;
+  readonly listener: HttpListener;
+  readonly store: RunningStore;
+  readonly issuer?: ServedIssuer;
+  readonly runtime: ReloadableRuntime;
+  /** A runtime for a set of functions, with the environment the app's functions get. */
+  readonly runtimeFor: (functions: Iterable<FunctionSpec>) => LambdaRuntime;
+  readonly lambdaApi: LambdaInvokeApi;
+  readonly gateway: Gateway;
+  readonly fakeHome: FakeAwsHome;
+  readonly log: (line: string) => void;
+}
+
+/** What the caller gets: the URLs, the parts it may watch, reload() and stop(). */
+function emulatorHandle(parts: RunningParts): Emulator {
+  const { served, listener, store, issuer, runtime, gateway, lambdaApi, log } = parts;
+  const { app } = served;
+  const origin = `http://${listener.address.hostPort}`;
   const tables: Record<string, string> = {};
   for (const t of app.tables) tables[t.logicalId] = t.tableName;
   let stopped: Promise<void> | undefined;
   return {
-    url: `ws://${localHostPort}/${app.stage}`,
-    managementEndpoint: `http://${localHostPort}/${app.stage}`,
-    httpUrl: `http://${localHostPort}`,
-    lambdaEndpoint,
+    url: `ws://${listener.address.hostPort}/${app.stage}`,
+    managementEndpoint: `${origin}/${app.stage}`,
+    httpUrl: origin,
+    lambdaEndpoint: origin,
     get publishFunctionName() {
-      return publishFunctionOf(app)?.functionName;
+      return publishFunctionOf(served.app)?.functionName;
     },
-    port,
+    port: listener.address.port,
     dynamodbEndpoint: store.endpoint,
     dynamodbRequests: () => store.requestCounts(),
     tables,
     get app() {
-      return app;
+      return served.app;
     },
     gateway,
-    localIssuer:
-      issuerKey && issuerState
-        ? {
-            ...issuerState,
-            jwksUrl: `${issuerState.issuer}${JWKS_PATH_UNDER_ISSUER}`,
-            mint: (user, ttlSeconds) => issuerKey.mint(issuerState, { user, ttlSeconds }),
-          }
-        : undefined,
+    localIssuer: issuer && { ...issuer.state, jwksUrl: issuer.jwksUrl, mint: issuer.mint },
     settled: async () => {
       await gateway.settled();
       await lambdaApi.settled();
     },
     async reload(assemblyDir) {
       if (stopped) throw new Error('the emulator has stopped; nothing to reload');
-      const started = performance.now();
-      const next = loadWebSocketApp(assemblyDir, app.stackName);
-      const reason = restartReason(app, next);
+      const began = performance.now();
+      const next = loadWebSocketApp(assemblyDir, served.app.stackName);
+      const reason = restartReason(served.app, next);
       if (reason) {
         log(`reload: ${reason} since the start; restart switchboard-local to apply that (still serving the previous functions)`);
         return { restartNeeded: reason };
       }
       for (const warning of next.warnings) log(`warning: ${warning}`);
-      app = next;
+      served.app = next;
       void runtime
-        .replace(runtimeFor(next.functions.values()))
+        .replace(parts.runtimeFor(next.functions.values()))
         .catch((err: unknown) => log(`reload: stopping the previous functions failed: ${String(err)}`));
-      const ms = Math.round(performance.now() - started);
+      const ms = Math.round(performance.now() - began);
       log(`reloaded ${next.functions.size} functions in ${ms} ms`);
       return { functions: next.functions.size, ms };
     },
     stop() {
       stopped ??= (async () => {
         await gateway.stop();
+        await listener.close();
         await runtime.stop();
         await store.stop();
-        fakeHome.remove();
+        parts.fakeHome.remove();
       })();
       return stopped;
     },
   };
+}
+
+/** Makes the runtime for a set of the app's functions: at start, and again for each reload. */
+function runtimeFactory(
+  app: WebSocketAppSpec,
+  environment: FunctionEnvironment,
+  options: EmulatorOptions,
+  log: (line: string) => void,
+): (functions: Iterable<FunctionSpec>) => LambdaRuntime {
+  const onOutput = options.functionLog ?? (options.quiet ? undefined : (id: string, line: string) => log(functionLogLine(id, line)));
+  return (functions) =>
+    new LambdaRuntime(functions, (spec) => environment.of(spec), {
+      region: app.region,
+      accountId: app.accountId,
+      maxConcurrency: options.maxConcurrency,
+      onOutput,
+      localAws: environment.localAws,
+      reservedEnvironment: environment.reserved,
+      baseEnvironment: environment.base,
+    });
+}
+
+/**
+ * A HOME of our own whose shared AWS files give fake keys under every profile name the developer
+ * uses (names only) and the app's functions name, so every credential source a function's SDK
+ * may try resolves to them.
+ */
+function fakeAwsHomeFor(app: WebSocketAppSpec): FakeAwsHome {
+  const appProfiles = [...app.functions.values()].map((f) => f.environment.AWS_PROFILE ?? '');
+  return writeFakeAwsHome(app.region, [...awsProfileNames(), ...appProfiles]);
+}
+
+/** Reads the app and logs what it cannot run as written. */
+function readApp(assemblyDir: string, stack: string | undefined, log: (line: string) => void): WebSocketAppSpec {
+  const app = loadWebSocketApp(assemblyDir, stack);
+  for (const warning of app.warnings) log(`warning: ${warning}`);
+  for (const note of runtimeNotes(app.functions.values(), { sdkV2Installed: sdkV2Installed() })) log(note);
+  return app;
+}
+
+/** The parts started so far, stopped in reverse order when a later step fails. */
+class StartedParts {
+  private readonly stops: Array<() => unknown> = [];
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  add<T>(part: T, stop: (part: T) => unknown): T {
+    this.stops.push(() => stop(part));
+    return part;
+  }
+
+  /** Stops each part; one that fails to stop is logged, so the error that ended the start is the one thrown. */
+  async stopAll(): Promise<void> {
+    for (const stop of this.stops.reverse()) {
+      try {
+        await stop();
+      } catch (err: unknown) {
+        this.log(`stopping after a failed start: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
 }

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createServer } from 'node:net';
-import { AssemblyError } from '../assembly/assembly';
+import { AssemblyError } from '../assembly/assembly-error';
 import { argsForAssembly, reexecWithoutCredentials } from '../runtime/credential-isolation';
 import { cachedAssembly, type CachedAssembly } from '../assembly/cache';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator';

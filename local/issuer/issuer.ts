@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
 import { cognitoIssuerUrl, COGNITO_INITIATE_AUTH, guestName, JWKS_PATH_UNDER_ISSUER, LOCAL_PASSWORD, LOCAL_PATHS } from '../../protocol';
-import type { WebSocketAppSpec } from '../assembly/assembly';
+import type { WebSocketAppSpec } from '../assembly/app-spec';
 import { isLoopback } from '../http/loopback';
 import { crossOriginRefusal } from '../http/request-guard';
 import { readBody } from '../http/request-body';

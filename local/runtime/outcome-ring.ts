@@ -1,6 +1,6 @@
 /**
  * Results crossing from a worker to the runtime's thread in shared memory (see DISPATCH in
- * runtime.ts). A worker that finishes an invocation while the next one waits in its queue writes
+ * dispatch.ts). A worker that finishes an invocation while the next one waits in its queue writes
  * the result into a slot here and starts the next at once; the results of one turn of its event
  * loop then reach the runtime with one message, not one each. The runtime also reads the slots
  * on its own, while invocations wait, so a result is never stuck behind the next invocation's

@@ -6,6 +6,9 @@
 import type { WebSocketAppSpec } from '../assembly/assembly';
 import type { InvokeResult, LambdaRuntime } from './runtime';
 
+/** What a generation of the app's functions must do. */
+export type FunctionRuntime = Pick<LambdaRuntime, 'invoke' | 'stop'>;
+
 /**
  * Why `next` cannot replace `current` live (the gateway, the store and the issuer were set up for
  * `current`), or undefined when only the functions (code, handler, environment, settings) changed.
@@ -26,21 +29,24 @@ export function restartReason(current: WebSocketAppSpec, next: WebSocketAppSpec)
   return changed.length > 0 ? `${changed.join(', ')} changed` : undefined;
 }
 
+/** One runtime of the app's functions, and its invocations that have not ended. */
 interface Generation {
-  readonly runtime: LambdaRuntime;
+  readonly runtime: FunctionRuntime;
   inflight: number;
+  /** Set while it drains: called when its last invocation ends. */
   drained?: () => void;
 }
 
 /**
  * The app's current LambdaRuntime, replaceable: new invocations go to the newest runtime, while
- * the ones already running finish on the runtime they started on, which is stopped after them.
+ * the one it replaced is draining, as an execution environment does (lifecycle.ts): it takes no
+ * new invocation, the ones it runs finish there, and then it is stopped.
  */
 export class ReloadableRuntime {
   private current: Generation;
-  private readonly retiring = new Set<Generation>();
+  private readonly draining = new Set<Generation>();
 
-  constructor(runtime: LambdaRuntime) {
+  constructor(runtime: FunctionRuntime) {
     this.current = { runtime, inflight: 0 };
   }
 
@@ -56,20 +62,20 @@ export class ReloadableRuntime {
     return result;
   }
 
-  /** Makes `next` current; resolves once the previous runtime's invocations have finished and it has stopped. */
-  async replace(next: LambdaRuntime): Promise<void> {
+  /** Makes `next` current; resolves once the previous runtime has drained (its invocations have finished) and has stopped. */
+  async replace(next: FunctionRuntime): Promise<void> {
     const old = this.current;
     this.current = { runtime: next, inflight: 0 };
-    this.retiring.add(old);
+    this.draining.add(old);
     if (old.inflight > 0) await new Promise<void>((resolve) => (old.drained = resolve));
-    this.retiring.delete(old);
+    this.draining.delete(old);
     await old.runtime.stop();
   }
 
   /** Stops the current runtime and any still draining (their invocations fail as on shutdown). */
   async stop(): Promise<void> {
-    const all = [this.current, ...this.retiring];
-    for (const generation of this.retiring) generation.drained?.();
+    const all = [this.current, ...this.draining];
+    for (const generation of this.draining) generation.drained?.();
     await Promise.all(all.map((g) => g.runtime.stop()));
   }
 }

@@ -45,7 +45,7 @@ export interface InvokeRequest {
   /**
    * Whether the worker may hold the result of the invocation before this one while this one
    * starts, so that results finished in one turn of its event loop go to the runtime in one
-   * message: set when the function's invocations are short (see DISPATCH in runtime.ts).
+   * message: set when the function's invocations are short (see DISPATCH in dispatch.ts).
    */
   readonly batchable: boolean;
 }

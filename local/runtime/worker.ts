@@ -3,7 +3,7 @@
  * variables and module state, loads the bundle's handler once (the init phase), then serves
  * one invocation at a time for as long as the runtime keeps it warm.
  *
- * This file is bundled by runtime.ts (with worker-network.ts, Node built-ins left external) and
+ * This file is bundled by worker-thread.ts (with worker-network.ts, Node built-ins left external) and
  * started as a worker; it is not imported.
  */
 import * as path from 'node:path';
@@ -212,7 +212,7 @@ async function main(): Promise<void> {
     send({ type: 'init-error', error: serializeError(err) });
     return;
   }
-  // The runtime may send invocations before the previous one is done (runtime.ts, DISPATCH): they
+  // The runtime may send invocations before the previous one is done (dispatch.ts, DISPATCH): they
   // wait here and run one at a time, the next starting as soon as the previous has answered.
   const waiting: InvokeRequest[] = [];
   let running = false;

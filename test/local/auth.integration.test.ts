@@ -14,6 +14,7 @@ import { LocalIssuer } from '../../local/issuer/issuer';
 import { main as tokenMain } from '../../local/cli/token';
 import { wsText } from '../../cli-kit/ws-text';
 import { appAssembly } from '../support/app-assembly';
+import { LOCAL_CREDENTIALS } from '../../protocol/local-endpoints';
 
 interface Client {
   readonly ws: WebSocket;
@@ -149,7 +150,7 @@ describe('authentication in the emulator', () => {
       });
     }
     // $connect stored the user id with the connection.
-    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: emu.dynamodbEndpoint }));
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ credentials: LOCAL_CREDENTIALS, endpoint: emu.dynamodbEndpoint }));
     const row = await db.send(new GetCommand({ TableName: Object.values(emu.tables)[0], Key: { pk: `CONN#${aliceId}`, sk: 'META' } }));
     db.destroy();
     expect(row.Item).toMatchObject({ userId: 'local-alice' });

@@ -24,6 +24,7 @@ import type { InvocationRecord } from '../../local/gateway/gateway';
 import { FIXTURE_STAGE, synthFixture } from './fixtures/rooms-app/app';
 import { RECORDED, sorted } from './fixtures/recorded-events';
 import { connect, handshakeStatus, waitFor, type TestClient } from './helpers';
+import { LOCAL_CREDENTIALS } from '../../protocol/local-endpoints';
 
 jest.setTimeout(30_000);
 
@@ -38,8 +39,10 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'switchboard-local-test-'));
   assemblyDir = synthFixture(path.join(tmp, 'cdk.out'));
   emu = await startEmulator({ assemblyDir, port: 0, ...quiet });
-  db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: emu.dynamodbEndpoint, region: 'eu-west-1' }));
-  management = new ApiGatewayManagementApiClient({ endpoint: emu.managementEndpoint, region: 'eu-west-1' });
+  db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ credentials: LOCAL_CREDENTIALS, endpoint: emu.dynamodbEndpoint, region: 'eu-west-1' }),
+  );
+  management = new ApiGatewayManagementApiClient({ credentials: LOCAL_CREDENTIALS, endpoint: emu.managementEndpoint, region: 'eu-west-1' });
 }, 60_000);
 
 afterAll(async () => {
@@ -350,7 +353,12 @@ describe('timeouts, faults, persistence and the static site', () => {
       random: () => [0.9, 0.1][n++ % 2],
       ...quiet,
     });
-    const client = new ApiGatewayManagementApiClient({ endpoint: faulty.managementEndpoint, region: 'eu-west-1', maxAttempts: 1 });
+    const client = new ApiGatewayManagementApiClient({
+      credentials: LOCAL_CREDENTIALS,
+      endpoint: faulty.managementEndpoint,
+      region: 'eu-west-1',
+      maxAttempts: 1,
+    });
     try {
       const opened = waitFor<string>(faulty.gateway, 'open');
       const ws = await connect(`${faulty.url}?token=allow`);
@@ -372,13 +380,17 @@ describe('timeouts, faults, persistence and the static site', () => {
   test('--data-dir keeps tables and items across restarts', async () => {
     const dataDir = path.join(tmpData, 'db');
     const first = await startEmulator({ assemblyDir, port: 0, dataDir, ...quiet });
-    const client1 = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: first.dynamodbEndpoint, region: 'eu-west-1' }));
+    const client1 = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ credentials: LOCAL_CREDENTIALS, endpoint: first.dynamodbEndpoint, region: 'eu-west-1' }),
+    );
     await client1.send(new PutCommand({ TableName: tableName(), Item: { pk: 'kept', sk: 'x', kind: 'test' } }));
     client1.destroy();
     await first.stop();
 
     const second = await startEmulator({ assemblyDir, port: 0, dataDir, ...quiet });
-    const client2 = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: second.dynamodbEndpoint, region: 'eu-west-1' }));
+    const client2 = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ credentials: LOCAL_CREDENTIALS, endpoint: second.dynamodbEndpoint, region: 'eu-west-1' }),
+    );
     try {
       const got = await client2.send(new GetCommand({ TableName: tableName(), Key: { pk: 'kept', sk: 'x' } }));
       expect(got.Item).toEqual({ pk: 'kept', sk: 'x', kind: 'test' });

@@ -10,6 +10,7 @@ import { keys } from '../../contract/table-design';
 import { LIMITS } from '../../protocol';
 import { appAssembly } from '../support/app-assembly';
 import { connect, waitFor, type TestClient } from './helpers';
+import { LOCAL_CREDENTIALS } from '../../protocol/local-endpoints';
 
 jest.setTimeout(30_000);
 
@@ -19,7 +20,9 @@ let table: string;
 
 beforeAll(async () => {
   emu = await startEmulator({ assemblyDir: appAssembly(), port: 0, log: () => undefined, functionLog: () => undefined });
-  db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: emu.dynamodbEndpoint, region: emu.app.region }));
+  db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ credentials: LOCAL_CREDENTIALS, endpoint: emu.dynamodbEndpoint, region: emu.app.region }),
+  );
   expect(emu.app.tables).toHaveLength(1);
   table = emu.app.tables[0].tableName;
 });

@@ -13,6 +13,7 @@ import { appAssembly } from '../support/app-assembly';
 import { ManualClock } from '../support/manual-clock';
 import { memberIds, request, waitUntil } from '../scale/support';
 import { connect, type TestClient } from './helpers';
+import { LOCAL_CREDENTIALS } from '../../protocol/local-endpoints';
 
 let emu: Emulator;
 let db: DynamoDBDocumentClient;
@@ -22,7 +23,9 @@ const log: string[] = [];
 
 beforeAll(async () => {
   emu = await startEmulator({ assemblyDir: appAssembly(), port: 0, clock, log: (line) => log.push(line), functionLog: () => undefined });
-  db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: emu.dynamodbEndpoint, region: emu.app.region }));
+  db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ credentials: LOCAL_CREDENTIALS, endpoint: emu.dynamodbEndpoint, region: emu.app.region }),
+  );
 });
 
 afterAll(async () => {

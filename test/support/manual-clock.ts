@@ -1,9 +1,9 @@
-import type { Clock } from '../../protocol/clock';
+import type { MonotonicClock } from '../../protocol/clock';
 
 const MAX_FIRINGS = 10_000;
 
 /** A clock whose timers fire only when the test advances it; drives the client and the emulator alike. */
-export class ManualClock implements Clock {
+export class ManualClock implements MonotonicClock {
   private nextHandle = 1;
   private readonly timers = new Map<number, { at: number; callback: () => void }>();
 
@@ -11,6 +11,11 @@ export class ManualClock implements Clock {
   constructor(private time = 0) {}
 
   now(): number {
+    return this.time;
+  }
+
+  /** The same time: a manual clock never goes back. */
+  monotonicNow(): number {
     return this.time;
   }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { WebSocketServer } from 'ws';
 import { startEmulator, type Emulator } from '../../local/emulator';
-import { LOCAL_PASSWORD, LOCAL_PATHS } from '../../protocol';
+import { LOCAL_CREDENTIALS, LOCAL_PASSWORD, LOCAL_PATHS } from '../../protocol';
 import { main } from '../../verify/cli';
 import { appAssembly } from '../support/app-assembly';
 
@@ -143,10 +143,13 @@ describe('verify --outputs, on an outputs file that points at an emulator', () =
       }),
     );
     // and the SDK's own endpoint variables aiming Cognito at the local issuer and Lambda at the
-    // emulator's Invoke API (nothing in verify knows it is local; the test's credentials are dummies)
+    // emulator's Invoke API, with credentials in the environment as a deployer's shell has them
+    // (nothing in verify knows it is local; the credentials are the emulator's dummies)
     const endpoints = {
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: `${emu.httpUrl}${LOCAL_PATHS.cognito}`,
       AWS_ENDPOINT_URL_LAMBDA: emu.lambdaEndpoint,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     };
     const saved = Object.fromEntries(Object.keys(endpoints).map((k) => [k, process.env[k]]));
     Object.assign(process.env, endpoints);

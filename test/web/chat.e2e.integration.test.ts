@@ -4,12 +4,22 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { type Emulator, startEmulator } from '../../local/emulator';
+import { DEFAULT_BACKOFF } from '../../client/backoff';
 import { LOCAL_PASSWORD, ROOM_NAME } from '../../protocol';
 import { buildWeb } from '../../web/build';
 import { appAssembly } from '../support/app-assembly';
 import { launchChromium } from '../support/browser';
 
 const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
+
+/**
+ * How long a page may take to be back once its server is: its client retries with full-jitter
+ * backoff, so the next attempt may be up to the longest delay away, then the rejoin's functions
+ * may start cold on a busy machine.
+ */
+const BACK_WITHIN_MS = DEFAULT_BACKOFF.maxDelayMs + 20_000;
+// Each test signs users in, joins, and waits for at least one reconnect: minutes on a loaded machine.
+jest.setTimeout(3 * BACK_WITHIN_MS);
 
 /** The test's handle on a page's WebSockets, installed before the page's own script runs. */
 interface PageNetwork {
@@ -204,7 +214,7 @@ describe('chat page in Chromium', () => {
 
     await erin.evaluate(() => ((window.pageNetwork as PageNetwork).blocked = false));
     // Resumed from the last seq she had: her own e1's, from its ack (the server never sends a sender its own message), so m2-m4.
-    await erin.locator('#log li.system', { hasText: 'Rejoined #relay: 3 messages replayed.' }).waitFor({ timeout: 15_000 });
+    await erin.locator('#log li.system', { hasText: 'Rejoined #relay: 3 messages replayed.' }).waitFor({ timeout: BACK_WITHIN_MS });
     await send(frank, 'relay', 'm5');
     await erin.locator('#log li.room-message', { hasText: 'm5' }).waitFor();
 
@@ -326,8 +336,8 @@ describe('chat page across an emulator restart', () => {
     await ivan
       .locator('#log li.own', { hasText: 'queued' })
       .locator('.details', { hasText: /delivered to \d/ })
-      .waitFor({ timeout: 15_000 });
-    await hana.locator('#log li.system', { hasText: /^Rejoined #restart/ }).waitFor({ timeout: 15_000 });
+      .waitFor({ timeout: BACK_WITHIN_MS });
+    await hana.locator('#log li.system', { hasText: /^Rejoined #restart/ }).waitFor({ timeout: BACK_WITHIN_MS });
     await send(ivan, 'after');
     await hana.locator('#log li.room-message', { hasText: 'after' }).waitFor();
 

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { LOCAL_CREDENTIALS } from '../../../protocol/local-endpoints';
-import type { TableSpec } from '../../assembly/assembly';
+import type { TableSpec } from '../../assembly/app-spec';
 import { systemClock, type Clock } from '../../../protocol/clock';
 import { TtlSweeper, type TtlTable } from './ttl-sweeper';
 

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FunctionSpec, WebSocketAppSpec } from '../../assembly/assembly';
+import type { FunctionSpec, WebSocketAppSpec } from '../../assembly/app-spec';
 import type { InvokeResult } from '../../runtime/runtime';
 import { fromBrowser, hostAllowed } from '../../http/request-guard';
 import { readBody } from '../../http/request-body';

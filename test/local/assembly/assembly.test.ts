@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadWebSocketApp } from '../../../local/assembly/assembly';
-import { rewriteApiUrls } from '../../../local/emulator';
 import { writeHandAssembly } from '../fixtures/hand-assembly';
 
 let tmp: string;
@@ -55,16 +54,5 @@ describe('reading an assembly', () => {
     expect(() => loadWebSocketApp(path.join(tmp, 'missing'))).toThrow('is not a cloud assembly');
     expect(() => loadWebSocketApp(writeHandAssembly(path.join(tmp, 'c')), 'Nope')).toThrow('stack "Nope" has no WebSocket API');
     expect(() => loadWebSocketApp(writeHandAssembly(path.join(tmp, 'd'), false))).toThrow('no stack in');
-  });
-
-  test('the API endpoint and callback URL are rewritten to the local origin', () => {
-    const app = { apiId: 'abc123', region: 'eu-west-1', urlSuffix: 'amazonaws.com' };
-    expect(rewriteApiUrls('https://abc123.execute-api.eu-west-1.amazonaws.com/dev', app, '127.0.0.1:3001')).toBe(
-      'http://127.0.0.1:3001/dev',
-    );
-    expect(rewriteApiUrls('wss://abc123.execute-api.eu-west-1.amazonaws.com', app, '127.0.0.1:3001')).toBe('ws://127.0.0.1:3001');
-    expect(rewriteApiUrls('https://other.execute-api.eu-west-1.amazonaws.com/dev', app, '127.0.0.1:3001')).toBe(
-      'https://other.execute-api.eu-west-1.amazonaws.com/dev',
-    );
   });
 });

@@ -11,7 +11,6 @@ import {
   type HandshakeRequest,
 } from '../../../local/gateway/events';
 import { RECORDED, sorted } from '../fixtures/recorded-events';
-import { summarizeEmf } from '../../../local/emulator';
 import fc from 'fast-check';
 
 const api: ApiContext = {
@@ -178,34 +177,5 @@ describe('messageEventJson', () => {
     check(other);
     connection.authorizer = undefined;
     check(api);
-  });
-});
-
-describe('summarizeEmf', () => {
-  it('shortens a Powertools EMF line to its metrics', () => {
-    const line = JSON.stringify({
-      _aws: {
-        Timestamp: 1,
-        CloudWatchMetrics: [
-          {
-            Namespace: 'Switchboard',
-            Dimensions: [['service']],
-            Metrics: [
-              { Name: 'Messages', Unit: 'Count' },
-              { Name: 'FanoutDeliveries', Unit: 'Count' },
-            ],
-          },
-        ],
-      },
-      service: 'switchboard',
-      Messages: 1,
-      FanoutDeliveries: 3,
-    });
-    expect(summarizeEmf(line)).toBe('metrics (Switchboard): Messages=1 FanoutDeliveries=3');
-  });
-
-  it('leaves other lines alone', () => {
-    expect(summarizeEmf('{"level":"INFO","message":"Connection opened"}')).toBeUndefined();
-    expect(summarizeEmf('{"_aws": not json')).toBeUndefined();
   });
 });

@@ -15,6 +15,7 @@ import { createLocalJWKSet } from 'jose';
 import { createJwtVerifier } from '../../../lambda/core/auth/jwt-verifier';
 import { handleIssuerRequest, LocalIssuer, type IssuerState } from '../../../local/issuer/issuer';
 import { LOCAL_PASSWORD, LOCAL_PATHS } from '../../../protocol';
+import { LOCAL_CREDENTIALS } from '../../../protocol/local-endpoints';
 
 const CLIENT_ID = 'localappclient1';
 
@@ -66,7 +67,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   state = { issuer: `http://127.0.0.1:${port}${LOCAL_PATHS.issuer}`, audience: CLIENT_ID };
-  cognito = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}${LOCAL_PATHS.cognito}` });
+  cognito = new CognitoIdentityProviderClient({
+    credentials: LOCAL_CREDENTIALS,
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${port}${LOCAL_PATHS.cognito}`,
+  });
 });
 
 afterAll(async () => {

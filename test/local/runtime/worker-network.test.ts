@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FunctionPool } from '../../../local/runtime/runtime';
+import { FunctionPool } from '../../../local/runtime/pool';
 
 let tmp: string;
 let server: Server;
@@ -44,7 +44,6 @@ function run(name: string, file: string, source: string) {
     },
     {},
     {
-      baseEnvironment: {},
       region: 'us-east-1',
       accountId: '123456789012',
       localAws: { region: 'us-east-1', urlSuffix: 'amazonaws.com', apiId: 'abc123', gateway: target, dynamodb: target },

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { TableSpec } from '../../../../local/assembly/assembly';
+import type { TableSpec } from '../../../../local/assembly/app-spec';
 import { startStore, type RunningStore } from '../../../../local/services/dynamodb/store';
 import { TTL_SWEEP_INTERVAL_MS, TtlSweeper } from '../../../../local/services/dynamodb/ttl-sweeper';
 import { ManualClock } from '../../../support/manual-clock';

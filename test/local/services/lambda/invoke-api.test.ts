@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import type { FunctionSpec } from '../../../../local/assembly/assembly';
+import type { FunctionSpec } from '../../../../local/assembly/app-spec';
 import { destinationOf } from '../../../../local/aws/endpoints';
 import { banner } from '../../../../local/cli/cli';
 import { LOCAL_CREDENTIALS } from '../../../../protocol/local-endpoints';

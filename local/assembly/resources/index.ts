@@ -1,0 +1,28 @@
+/**
+ * Every CloudFormation resource type the emulator reads, one reader each (a type it does not list
+ * is still named by its logical id, so intrinsics that mention it resolve). A new type is a reader
+ * in this folder and one line here.
+ *
+ * Readers contribute in this order: the API's readers first, as they pick the functions the
+ * routes and authorizers need; then the functions reader, which adds the rest.
+ */
+import { apiReader, authorizerReader, integrationReader, routeReader, routeResponseReader, stageReader } from './apigatewayv2';
+import { userPoolClientReader, userPoolReader } from './cognito';
+import { tableReader } from './dynamodb';
+import { roleReader } from './iam';
+import { functionReader } from './lambda';
+import type { ResourceReader } from './reader';
+
+export const RESOURCE_READERS: readonly ResourceReader[] = [
+  apiReader,
+  stageReader,
+  authorizerReader,
+  integrationReader,
+  routeResponseReader,
+  routeReader,
+  functionReader,
+  tableReader,
+  userPoolReader,
+  userPoolClientReader,
+  roleReader,
+];

@@ -1,0 +1,70 @@
+/**
+ * Routes' integrations: the Lambda proxy call behind a route (or the authorizer), the status API
+ * Gateway derives from its result, and one record of each call for the log and the 'invocation'
+ * event.
+ */
+import type { AssemblyRoute } from '../assembly/app-spec';
+import type { InvokeResult } from '../runtime/runtime';
+import { invocationLogLine } from './access-log';
+import type { EventType } from './events';
+
+/** One finished integration call, for logs and tests. */
+export interface InvocationRecord {
+  readonly routeKey: string;
+  readonly eventType: EventType | 'AUTHORIZER';
+  readonly connectionId: string;
+  /** HTTP-like status: the handler's statusCode, 200 by default, 500 on errors. */
+  readonly status: number;
+  readonly durationMs: number;
+  readonly event: unknown;
+  readonly result: InvokeResult;
+}
+
+/** Invokes a function; `eventJson`, when given, is JSON.stringify(event), already made. */
+export type Invoke = (functionLogicalId: string, event: unknown, eventJson?: string) => Promise<InvokeResult>;
+
+export interface IntegrationOptions {
+  readonly invoke: Invoke;
+  readonly log: (line: string) => void;
+  /** Told of every call once it is logged. */
+  readonly onInvocation: (record: InvocationRecord) => void;
+}
+
+export class Integration {
+  constructor(private readonly options: IntegrationOptions) {}
+
+  /** Runs the route's Lambda proxy integration; a route without one fails as API Gateway's would. */
+  invokeRoute(route: AssemblyRoute, event: unknown, eventJson?: string): Promise<InvokeResult> {
+    if (!route.functionLogicalId) {
+      return Promise.resolve({
+        ok: false,
+        requestId: '',
+        durationMs: 0,
+        error: { errorType: 'Unsupported', errorMessage: `route ${route.routeKey} has no Lambda proxy integration`, trace: [] },
+      });
+    }
+    return this.options.invoke(route.functionLogicalId, event, eventJson);
+  }
+
+  /** Runs an authorizer's function. */
+  invokeAuthorizer(functionLogicalId: string, event: unknown): Promise<InvokeResult> {
+    return this.options.invoke(functionLogicalId, event);
+  }
+
+  /** Logs one call (and its error) and reports it. */
+  record(record: InvocationRecord): void {
+    const { eventType, routeKey, connectionId, status, durationMs } = record;
+    this.options.log(invocationLogLine(eventType, routeKey, connectionId, status, durationMs));
+    if (!record.result.ok) {
+      this.options.log(`  ${record.result.error.errorType}: ${record.result.error.errorMessage}`);
+    }
+    this.options.onInvocation(record);
+  }
+}
+
+/** The status API Gateway takes from a Lambda proxy result: its statusCode, 200 without one, 500 on an error. */
+export function invocationStatus(result: InvokeResult): number {
+  if (!result.ok) return 500;
+  const status = (result.result as { statusCode?: unknown } | null | undefined)?.statusCode;
+  return typeof status === 'number' ? status : 200;
+}

@@ -1,0 +1,109 @@
+/**
+ * What each function's process environment holds, as Lambda sets it up, pointed at the local
+ * services: Lambda's own variables, the template's variables with the API's and the user pool's
+ * URLs rewritten to the local ones, the endpoints the SDK reads, and the fake credentials. Built
+ * from these parts only, never from the emulator's own environment: the developer's AWS_*
+ * variables stay out.
+ */
+import * as path from 'node:path';
+import { LOCAL_CREDENTIALS } from '../../protocol/local-endpoints';
+import type { FunctionSpec, WebSocketAppSpec } from '../assembly/app-spec';
+import { apiDomainName, type LocalAwsServices } from '../aws/endpoints';
+import { rewriteIssuerUrls } from '../issuer/issuer';
+
+export interface FunctionEnvironmentOptions {
+  readonly app: Pick<WebSocketAppSpec, 'apiId' | 'region' | 'urlSuffix' | 'userPools'>;
+  /** `host:port` where functions reach the gateway: @connections and the Lambda Invoke API. */
+  readonly gatewayHostPort: string;
+  /** The local DynamoDB's URL. */
+  readonly dynamodbEndpoint: string;
+  /** The local issuer's URL, which the user pools' issuer URLs become. @default no rewriting of issuer URLs */
+  readonly issuerUrl?: string;
+  /** The variables that point the SDK at the fake credential files (writeFakeAwsHome). */
+  readonly credentialFiles: Readonly<Record<string, string>>;
+}
+
+/** The parts of a function's environment, as LambdaRuntime takes them. */
+export interface FunctionEnvironment {
+  /** One function's own variables: Lambda's and its template's. */
+  of(spec: FunctionSpec): Record<string, string>;
+  /** What every function gets before its own: region, endpoints, the SDK's module path. */
+  readonly base: Readonly<Record<string, string>>;
+  /** What every function gets after its own, which its configuration cannot change: the fake credentials. */
+  readonly reserved: Readonly<Record<string, string>>;
+  /** Where the functions' AWS requests go. */
+  readonly localAws: LocalAwsServices;
+}
+
+export function functionEnvironment(options: FunctionEnvironmentOptions): FunctionEnvironment {
+  const { app, gatewayHostPort, issuerUrl } = options;
+  const rewriteUrls = (value: string): string => {
+    const local = rewriteApiUrls(value, app, gatewayHostPort);
+    return issuerUrl ? rewriteIssuerUrls(local, app, app.userPools, issuerUrl) : local;
+  };
+  return {
+    of(spec) {
+      const env: Record<string, string> = {
+        AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
+        AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
+        LAMBDA_TASK_ROOT: spec.codeDir,
+        _HANDLER: spec.handler,
+      };
+      for (const [key, value] of Object.entries(spec.environment)) env[key] = rewriteUrls(value);
+      return env;
+    },
+    base: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      AWS_REGION: app.region,
+      AWS_DEFAULT_REGION: app.region,
+      AWS_ENDPOINT_URL_DYNAMODB: options.dynamodbEndpoint,
+      // The SDK's per-service endpoint variable: a function's LambdaClient (publish()) reaches the local Invoke API.
+      AWS_ENDPOINT_URL_LAMBDA: `http://${gatewayHostPort}`,
+      AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      NODE_PATH: sdkNodePath(),
+    },
+    reserved: {
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      ...options.credentialFiles,
+    },
+    localAws: {
+      region: app.region,
+      urlSuffix: app.urlSuffix,
+      apiId: app.apiId,
+      gateway: gatewayHostPort,
+      dynamodb: new URL(options.dynamodbEndpoint).host,
+    },
+  };
+}
+
+/** Rewrites the API's real endpoints (https/wss) in a value to the local origin (http/ws). */
+export function rewriteApiUrls(
+  value: string,
+  app: Pick<WebSocketAppSpec, 'apiId' | 'region' | 'urlSuffix'>,
+  localHostPort: string,
+): string {
+  const domain = apiDomainName(app);
+  return value.split(`https://${domain}`).join(`http://${localHostPort}`).split(`wss://${domain}`).join(`ws://${localHostPort}`);
+}
+
+/** The folder that holds the emulator's own node_modules, given to functions as NODE_PATH. */
+function sdkNodePath(): string {
+  const pkg = require.resolve('@aws-sdk/client-dynamodb/package.json');
+  return path.resolve(path.dirname(pkg), '..', '..');
+}
+
+/** Whether AWS SDK v2 is installed where functions get the SDK from. */
+export function sdkV2Installed(): boolean {
+  try {
+    require.resolve('aws-sdk/package.json', { paths: [sdkNodePath()] });
+    return true;
+  } catch {
+    return false;
+  }
+}

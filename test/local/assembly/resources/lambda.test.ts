@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadWebSocketApp } from '../../../../local/assembly/assembly';
+import { LAMBDA_DEFAULTS } from '../../../../local/assembly/resources/lambda';
+import { editHandTemplate, writeHandAssembly } from '../../fixtures/hand-assembly';
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'switchboard-lambda-reader-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A Node function whose code is the hand assembly's asset. */
+function nodeFunction(properties: Record<string, unknown> = {}): {
+  Type: string;
+  Properties: Record<string, unknown>;
+  Metadata: Record<string, unknown>;
+} {
+  return {
+    Type: 'AWS::Lambda::Function',
+    Properties: { Runtime: 'nodejs22.x', Code: { S3Bucket: 'b', S3Key: 'k.zip' }, ...properties },
+    Metadata: { 'aws:asset:path': 'asset.hand' },
+  };
+}
+
+describe('AWS::Lambda::Function', () => {
+  test("without Timeout and MemorySize a function gets Lambda's defaults; set ones are kept", () => {
+    const dir = editHandTemplate(writeHandAssembly(path.join(tmp, 'defaults')), (template) => {
+      template.Resources.Sized = nodeFunction({ Timeout: 10, MemorySize: 1024 });
+    });
+
+    const app = loadWebSocketApp(dir);
+
+    expect(LAMBDA_DEFAULTS).toEqual({ timeoutSeconds: 3, memorySize: 128 });
+    expect(app.functions.get('EchoFn')).toMatchObject({ timeoutSeconds: 3, memorySize: 128 });
+    expect(app.functions.get('Sized')).toMatchObject({ timeoutSeconds: 10, memorySize: 1024 });
+  });
+
+  test('named by FunctionName, else <stack>-<logical id> cut to 64 characters; Ref and Arn give that name', () => {
+    const longId = `Publish${'X'.repeat(70)}`;
+    const dir = editHandTemplate(writeHandAssembly(path.join(tmp, 'names')), (template) => {
+      template.Resources.Named = nodeFunction({ FunctionName: 'my-function' });
+      template.Resources[longId] = nodeFunction();
+      template.Outputs = {
+        NamedRef: { Value: { Ref: 'Named' } },
+        NamedArn: { Value: { 'Fn::GetAtt': ['Named', 'Arn'] } },
+        EchoRef: { Value: { Ref: 'EchoFn' } },
+      };
+    });
+
+    const app = loadWebSocketApp(dir);
+
+    expect(app.functions.get('Named')?.functionName).toBe('my-function');
+    expect(app.functions.get(longId)?.functionName).toBe(`Hand-${longId}`.slice(0, 64));
+    expect(app.functions.get(longId)?.functionName).toHaveLength(64);
+    expect(app.outputs).toEqual({
+      NamedRef: 'my-function',
+      NamedArn: `arn:aws:lambda:${app.region}:123456789012:function:my-function`,
+      EchoRef: 'Hand-EchoFn',
+    });
+  });
+
+  test('functions no route names are served too; a Node one that cannot run is left out with a warning, another runtime silently', () => {
+    const dir = editHandTemplate(writeHandAssembly(path.join(tmp, 'others')), (template) => {
+      template.Resources.Publisher = nodeFunction();
+      template.Resources.Zipped = { ...nodeFunction(), Metadata: {} };
+      template.Resources.Provider = { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'python3.13', Handler: 'index.handler' } };
+    });
+
+    const app = loadWebSocketApp(dir);
+
+    expect([...app.functions.keys()]).toEqual(['EchoFn', 'Publisher']);
+    expect(app.warnings).toEqual([
+      'function Zipped is not served by the local Lambda Invoke API: function Zipped has no "aws:asset:path" metadata; only asset-bundled code (e.g. NodejsFunction) can run locally',
+    ]);
+  });
+
+  test('environment variables resolve to local names; one that cannot resolve is left empty, with a warning', () => {
+    const dir = editHandTemplate(writeHandAssembly(path.join(tmp, 'environment')), (template) => {
+      template.Resources.EchoFn.Properties!.Environment = {
+        Variables: {
+          SELF: { Ref: 'EchoFn' },
+          REGION: { 'Fn::Sub': '${AWS::Region}' },
+          IMPORTED: { 'Fn::ImportValue': 'elsewhere' },
+        },
+      };
+    });
+
+    const app = loadWebSocketApp(dir);
+
+    expect(app.functions.get('EchoFn')?.environment).toEqual({ SELF: 'Hand-EchoFn', REGION: app.region, IMPORTED: '' });
+    expect(app.warnings).toEqual([
+      'function EchoFn: environment variable IMPORTED left empty: Fn::ImportValue is not supported by the local emulator',
+    ]);
+  });
+});

@@ -1,0 +1,92 @@
+import type { FunctionSpec } from '../../../local/assembly/app-spec';
+import { functionEnvironment, rewriteApiUrls } from '../../../local/runtime/function-environment';
+import { cognitoIssuerUrl } from '../../../protocol';
+import { LOCAL_CREDENTIALS } from '../../../protocol/local-endpoints';
+
+const app = { apiId: 'abc123', region: 'eu-west-1', urlSuffix: 'amazonaws.com', userPools: [{ poolId: 'Users', clientIds: ['Web'] }] };
+
+const spec: FunctionSpec = {
+  logicalId: 'EchoFn',
+  functionName: 'Hand-EchoFn',
+  codeDir: '/assets/echo',
+  handler: 'index.handler',
+  runtime: 'nodejs22.x',
+  timeoutSeconds: 3,
+  memorySize: 256,
+  environment: {
+    CALLBACK_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/dev',
+    ISSUER: cognitoIssuerUrl('eu-west-1', 'amazonaws.com', 'Users'),
+    TABLE: 'connections',
+  },
+};
+
+describe('rewriteApiUrls', () => {
+  test('the API endpoint and callback URL are rewritten to the local origin', () => {
+    expect(rewriteApiUrls('https://abc123.execute-api.eu-west-1.amazonaws.com/dev', app, '127.0.0.1:3001')).toBe(
+      'http://127.0.0.1:3001/dev',
+    );
+    expect(rewriteApiUrls('wss://abc123.execute-api.eu-west-1.amazonaws.com', app, '127.0.0.1:3001')).toBe('ws://127.0.0.1:3001');
+    expect(rewriteApiUrls('https://other.execute-api.eu-west-1.amazonaws.com/dev', app, '127.0.0.1:3001')).toBe(
+      'https://other.execute-api.eu-west-1.amazonaws.com/dev',
+    );
+  });
+});
+
+describe('functionEnvironment', () => {
+  const environment = functionEnvironment({
+    app,
+    gatewayHostPort: '127.0.0.1:3001',
+    dynamodbEndpoint: 'http://127.0.0.1:8000',
+    issuerUrl: 'http://127.0.0.1:3001/.switchboard/issuer',
+    credentialFiles: { AWS_SHARED_CREDENTIALS_FILE: '/tmp/fake/credentials' },
+  });
+
+  test("a function's own variables: Lambda's, and the template's with the API's and the user pool's URLs made local", () => {
+    expect(environment.of(spec)).toEqual({
+      AWS_LAMBDA_FUNCTION_NAME: 'Hand-EchoFn',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/Hand-EchoFn',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      LAMBDA_TASK_ROOT: '/assets/echo',
+      _HANDLER: 'index.handler',
+      CALLBACK_URL: 'http://127.0.0.1:3001/dev',
+      ISSUER: 'http://127.0.0.1:3001/.switchboard/issuer',
+      TABLE: 'connections',
+    });
+  });
+
+  test('every function reaches the local services and gets the fake credentials, never the ones of this process', () => {
+    expect(environment.base).toMatchObject({
+      AWS_REGION: 'eu-west-1',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000',
+      AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:3001',
+    });
+    expect(Object.keys(environment.base).filter((key) => /^AWS_(ACCESS|SECRET|SESSION|PROFILE)/.test(key))).toEqual([]);
+    expect(environment.reserved).toEqual({
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_SHARED_CREDENTIALS_FILE: '/tmp/fake/credentials',
+    });
+    expect(environment.localAws).toEqual({
+      region: 'eu-west-1',
+      urlSuffix: 'amazonaws.com',
+      apiId: 'abc123',
+      gateway: '127.0.0.1:3001',
+      dynamodb: '127.0.0.1:8000',
+    });
+  });
+
+  test('without a local issuer, user pool URLs are left as they are', () => {
+    const withoutIssuer = functionEnvironment({
+      app,
+      gatewayHostPort: '127.0.0.1:3001',
+      dynamodbEndpoint: 'http://127.0.0.1:8000',
+      credentialFiles: {},
+    });
+
+    expect(withoutIssuer.of(spec).ISSUER).toBe(spec.environment.ISSUER);
+  });
+});
