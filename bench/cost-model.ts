@@ -1,5 +1,4 @@
-import { RATE_LIMIT_DEFAULTS } from '../lambda/core/config';
-import type { RateLimit } from '../lambda/core/token-bucket';
+import { RATE_LIMIT_DEFAULTS, type RateLimit } from '../contract';
 
 /**
  * Switchboard's cost model, from AWS list prices (us-east-1, late 2025; see

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { RATE_LIMIT_DEFAULTS } from '../lambda/core/config';
+import { RATE_LIMIT_DEFAULTS } from '../contract';
 import {
   broadcastCost,
   connectionMonthCost,

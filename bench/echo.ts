@@ -21,7 +21,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { CONTEXT_KEYS } from '../lib/app-config';
+import { CONTEXT_KEYS } from '../contract';
 import { cachedAssembly } from '../local/assembly/cache';
 import { UsageError } from '../cli-kit/flags';
 import { ECHO_CHECKPOINTS, type EchoJob, type EchoResult } from './client-protocol';

@@ -15,8 +15,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { RATE_LIMIT_DEFAULTS, ROOM_DEFAULTS } from '../lambda/core/config';
-import { CONTEXT_KEYS } from '../lib/app-config';
+import { CONTEXT_KEYS, RATE_LIMIT_DEFAULTS, ROOM_DEFAULTS } from '../contract';
 import { cachedAssembly } from '../local/assembly/cache';
 import { UsageError } from '../cli-kit/flags';
 import type { FanoutJob, FanoutResult } from './client-protocol';

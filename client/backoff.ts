@@ -1,3 +1,5 @@
+import { fullJitterDelay } from '../protocol/backoff';
+
 /** Reconnect delays: exponential backoff with full jitter. */
 export interface BackoffOptions {
   /** Upper bound of the first delay, in ms. @default 500 */
@@ -10,12 +12,10 @@ export const DEFAULT_BACKOFF: Required<BackoffOptions> = { initialDelayMs: 500, 
 
 /**
  * Delay before reconnect attempt `attempt` (0-based): a uniformly random value in
- * [0, min(maxDelayMs, initialDelayMs * 2^attempt)). Full jitter spreads the reconnects
- * of many clients dropped at once (a redeploy) instead of having them retry in lockstep.
+ * [0, min(maxDelayMs, initialDelayMs * 2^attempt)), so the reconnects of many clients dropped at
+ * once (a redeploy) spread out.
  */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
   const { initialDelayMs, maxDelayMs } = { ...DEFAULT_BACKOFF, ...options };
-  // 2^attempt overflows to Infinity for large attempts; Math.min keeps the cap.
-  const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.max(0, attempt));
-  return Math.floor(random() * ceiling);
+  return fullJitterDelay(Math.max(0, attempt), initialDelayMs, maxDelayMs, random);
 }

@@ -8,10 +8,12 @@ import type {
   MessageAck,
   PongEvent,
   PresenceEvent,
+  ReplyOf,
   RoomMessage,
   ServerFrame,
 } from '../protocol';
 import { API_GATEWAY_LIMITS, parseClientFrame } from '../protocol';
+import { stripUndefined } from '../protocol/values';
 import { type BackoffOptions, backoffDelay } from './backoff';
 import { type Clock, systemClock } from '../protocol/clock';
 import { type CustomEvent, type CustomRequest, buildCustomFrame, isProtocolAction } from './custom';
@@ -25,16 +27,6 @@ import { type SocketFactory, type SocketLike, platformWebSocket, urlWithToken } 
 
 /** The fields of a client frame for `action`, without `action` and `id`. */
 export type PayloadOf<A extends Action> = Omit<Extract<ClientFrame, { action: A }>, 'action' | 'id'>;
-
-/** The reply frame each action gets when it succeeds. */
-export interface ReplyOf {
-  message: MessageAck;
-  join: JoinedEvent;
-  leave: LeftEvent;
-  ping: PongEvent;
-  members: MembersEvent;
-  history: HistoryEvent;
-}
 
 /** `payload` may be left out for actions that have no fields (ping). */
 type PayloadArgs<A extends Action> = Record<string, never> extends PayloadOf<A> ? [payload?: PayloadOf<A>] : [payload: PayloadOf<A>];
@@ -653,8 +645,4 @@ function detach(socket: SocketLike): void {
   socket.onclose = null;
   // Keep a no-op error handler: ws still reports errors while closing.
   socket.onerror = () => undefined;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -2,7 +2,7 @@
  * Actions of your own (routes you added with `extraRoutes`): the frames the client sends for them
  * and the checks it makes first. Switchboard's own actions keep their protocol v1 checks.
  */
-import { ACTIONS, LIMITS } from '../protocol';
+import { ACTIONS, LIMITS, ROOM_NAME } from '../protocol';
 import { SwitchboardError } from './errors';
 
 /**
@@ -10,7 +10,7 @@ import { SwitchboardError } from './errors';
  * as is and documents no character set beyond keeping `$` keys for its own routes; this rule,
  * the room names' one, keeps the name safe in construct ids, URLs, logs and metric names alike.
  */
-export const CUSTOM_ACTION_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+export const CUSTOM_ACTION_PATTERN = ROOM_NAME.pattern;
 
 /** Room left in a frame for the `id` the client adds: `,"id":"` and `"` around at most maxIdLength characters. */
 const ID_FIELD_BYTES = LIMITS.maxIdLength + 8;
@@ -44,7 +44,7 @@ export function isProtocolAction(action: string): boolean {
 export function buildCustomFrame(action: unknown, payload: unknown): CustomRequest {
   if (typeof action !== 'string' || !CUSTOM_ACTION_PATTERN.test(action)) {
     throw badRequest(
-      `The action must be 1-64 characters of A-Z a-z 0-9 _ . - (the route key of your route); got ${JSON.stringify(action) ?? String(action)}.`,
+      `The action must be ${ROOM_NAME.description} (the route key of your route); got ${JSON.stringify(action) ?? String(action)}.`,
     );
   }
   if (isProtocolAction(action)) {

@@ -1,5 +1,5 @@
 export { connect, SwitchboardClient } from './client';
-export type { ClientEvents, ClientState, ConnectOptions, OutgoingFrame, PayloadOf, ReconnectReason, ReplyOf } from './client';
+export type { ClientEvents, ClientState, ConnectOptions, OutgoingFrame, PayloadOf, ReconnectReason } from './client';
 export { CUSTOM_ACTION_PATTERN, MAX_CUSTOM_FRAME_BYTES } from './custom';
 export type { CustomEvent, CustomRequest } from './custom';
 export { RoomHandle } from './room';
@@ -20,6 +20,7 @@ export type {
   MessageAck,
   PongEvent,
   PresenceEvent,
+  ReplyOf,
   RoomMember,
   RoomMessage,
 } from '../protocol';

@@ -1,38 +1,15 @@
 import { Duration, type App } from 'aws-cdk-lib';
-import { checkMaxTokenAgeSeconds } from '../lambda/core/auth/config';
-import { HISTORY_DEFAULTS, historySettingsProblem, RATE_LIMIT_DEFAULTS } from '../lambda/core/config';
-import type { RoomRule } from '../lambda/core/room-rules';
+import {
+  checkMaxTokenAgeSeconds,
+  CONTEXT_KEYS,
+  HISTORY_DEFAULTS,
+  historySettingsProblem,
+  RATE_LIMIT_DEFAULTS,
+  type RoomRule,
+  STACK_DEFAULTS,
+} from '../contract';
 import { AUTH_PROVIDERS, type AuthProvider } from './switchboard-auth';
 import type { RateLimitProps, SwitchboardApiProps } from './switchboard-api';
-
-/**
- * Context keys that configure the app: `npx cdk deploy -c stageName=prod`.
- * Values from the command line arrive as strings; each is checked here.
- */
-export const CONTEXT_KEYS = {
-  stackName: 'stackName',
-  stageName: 'stageName',
-  throttleRateLimit: 'throttleRateLimit',
-  throttleBurstLimit: 'throttleBurstLimit',
-  maxRoomsPerConnection: 'maxRoomsPerConnection',
-  maxRoomMembers: 'maxRoomMembers',
-  fanoutConcurrency: 'fanoutConcurrency',
-  roomMessagesPerSecond: 'roomMessagesPerSecond',
-  roomMessageBurst: 'roomMessageBurst',
-  framesPerSecond: 'framesPerSecond',
-  frameBurst: 'frameBurst',
-  historyLimit: 'historyLimit',
-  historyRetentionSeconds: 'historyRetentionSeconds',
-  roomRules: 'roomRules',
-  presence: 'presence',
-  authProvider: 'authProvider',
-  oidcIssuer: 'oidcIssuer',
-  oidcJwksUrl: 'oidcJwksUrl',
-  oidcAudience: 'oidcAudience',
-  allowedAlgorithms: 'allowedAlgorithms',
-  authResultCacheTtlSeconds: 'authResultCacheTtlSeconds',
-  authMaxTokenAgeSeconds: 'authMaxTokenAgeSeconds',
-} as const;
 
 export interface AppConfig {
   stackName: string;
@@ -112,7 +89,7 @@ export function readAppConfig(app: App): AppConfig {
     throw new Error(`Context value ${CONTEXT_KEYS.presence} must be true or false; got ${JSON.stringify(rawPresence)}.`);
   }
   return {
-    stackName: stackName ?? 'Switchboard',
+    stackName: stackName ?? STACK_DEFAULTS.stackName,
     api: {
       stageName,
       throttle: rate === undefined || burst === undefined ? undefined : { rateLimit: rate, burstLimit: burst },

@@ -1,5 +1,7 @@
-import { ENV, RATE_LIMIT_ENV } from '../lambda/core/config';
-import { PUBLISH_FUNCTION as PUBLISH } from '../protocol/publish';
+import { ENV, RATE_LIMIT_ENV } from '../contract';
+import type { Action } from '../protocol';
+import { PUBLISH_FUNCTION } from '../protocol/publish';
+import type { TableAction } from './connections-table';
 
 /** Every route a client sends frames to reads the per-connection frame limit. */
 const FRAME_LIMIT_ENV = [RATE_LIMIT_ENV.frames.perSecond, RATE_LIMIT_ENV.frames.burst];
@@ -11,9 +13,6 @@ const HISTORY_ENV = [ENV.historyLimit, ENV.historyRetentionSeconds];
  */
 const PRESENCE_ENV = [ENV.roomRules, ENV.presence, ENV.fanoutConcurrency];
 
-/** DynamoDB actions a route's function may call; nothing broader is granted. */
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchWriteItem';
-
 /** One Switchboard function and what it needs. */
 export interface FunctionDefinition {
   /**
@@ -21,7 +20,7 @@ export interface FunctionDefinition {
    * contract with deployed stacks: changing it replaces the function, so it never follows a file name.
    */
   readonly id: string;
-  /** Handler file in lambda/handlers/, without extension. */
+  /** The function's entry file in lambda/functions/, without extension. */
   readonly handler: string;
   /** Table actions the handler calls. */
   readonly tableActions: readonly TableAction[];
@@ -33,17 +32,19 @@ export interface FunctionDefinition {
 
 /** One API route and what its function needs. */
 export interface RouteDefinition extends FunctionDefinition {
-  /** The API Gateway route key. Action routes use the protocol's action name. */
+  /** The API Gateway route key: API Gateway's own (`$connect`, ...), or a protocol action's name. */
   readonly routeKey: string;
   /** Two-way route: API Gateway sends the handler's returned body (the reply) to the sender. */
   readonly returnResponse: boolean;
 }
 
-/** The route table: the one place that says which route runs what, with which permissions. */
-export const ROUTES: readonly RouteDefinition[] = [
-  { routeKey: '$connect', id: 'Connect', handler: 'connect', tableActions: ['PutItem'], manageConnections: false, returnResponse: false },
-  {
-    routeKey: '$disconnect',
+/** A route's definition without its route key, which is the key it stands under in its table. */
+export type RouteEntry = Omit<RouteDefinition, 'routeKey'>;
+
+/** API Gateway's own routes: a connection opening and closing, and frames no action's route matched. */
+const GATEWAY_ROUTES: Readonly<Record<'$connect' | '$disconnect' | '$default', RouteEntry>> = {
+  $connect: { id: 'Connect', handler: 'connect', tableActions: ['PutItem'], manageConnections: false, returnResponse: false },
+  $disconnect: {
     id: 'Disconnect',
     handler: 'disconnect',
     // DeleteItem removes the connection's row (returning its rooms) and, at 0, a presence row;
@@ -55,8 +56,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     returnResponse: false,
     extraEnvironment: PRESENCE_ENV,
   },
-  {
-    routeKey: '$default',
+  $default: {
     id: 'Default',
     handler: 'default',
     tableActions: [],
@@ -64,8 +64,14 @@ export const ROUTES: readonly RouteDefinition[] = [
     returnResponse: true,
     extraEnvironment: FRAME_LIMIT_ENV,
   },
-  {
-    routeKey: 'message',
+};
+
+/** One route per protocol action, keyed by the action (its route key): an action without its route fails to compile. */
+export type ActionRoutes = Readonly<Record<Action, RouteEntry>>;
+
+/** The protocol actions' routes. */
+export const ACTION_ROUTES: ActionRoutes = {
+  message: {
     id: 'Message',
     handler: 'message',
     // Query reads the room's members; DeleteItem + BatchWriteItem prune stale ones (and UpdateItem +
@@ -85,8 +91,7 @@ export const ROUTES: readonly RouteDefinition[] = [
       ...FRAME_LIMIT_ENV,
     ],
   },
-  {
-    routeKey: 'join',
+  join: {
     id: 'Join',
     handler: 'join',
     // Query counts the room's members against its size limit, and reads the replay of a resume;
@@ -99,8 +104,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     returnResponse: true,
     extraEnvironment: [ENV.maxRoomsPerConnection, ENV.maxRoomMembers, ...HISTORY_ENV, ...PRESENCE_ENV, ...FRAME_LIMIT_ENV],
   },
-  {
-    routeKey: 'leave',
+  leave: {
     id: 'Leave',
     handler: 'leave',
     // UpdateItem + DeleteItem: the membership, and the presence count (its row deleted at 0); Query +
@@ -111,8 +115,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     returnResponse: true,
     extraEnvironment: [...PRESENCE_ENV, ...FRAME_LIMIT_ENV],
   },
-  {
-    routeKey: 'members',
+  members: {
     id: 'Members',
     handler: 'members',
     // GetItem checks membership (the connection's rooms); Query reads one page of the room's presence rows.
@@ -121,8 +124,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     returnResponse: true,
     extraEnvironment: FRAME_LIMIT_ENV,
   },
-  {
-    routeKey: 'ping',
+  ping: {
     id: 'Ping',
     handler: 'ping',
     tableActions: [],
@@ -130,8 +132,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     returnResponse: true,
     extraEnvironment: FRAME_LIMIT_ENV,
   },
-  {
-    routeKey: 'history',
+  history: {
     id: 'History',
     handler: 'history',
     // GetItem checks membership (the connection's rooms); Query reads the room's retained messages.
@@ -140,16 +141,21 @@ export const ROUTES: readonly RouteDefinition[] = [
     returnResponse: true,
     extraEnvironment: [...HISTORY_ENV, ...FRAME_LIMIT_ENV],
   },
-];
+};
+
+/** The route table: the one place that says which route runs what, with which permissions. */
+export const ROUTES: readonly RouteDefinition[] = [GATEWAY_ROUTES, ACTION_ROUTES].flatMap((table) =>
+  Object.entries(table).map(([routeKey, route]: [string, RouteEntry]) => ({ routeKey, ...route })),
+);
 
 /**
  * The Publish function: no route, backends invoke it through the Lambda Invoke API
  * (SwitchboardApi.grantPublish). Its id is a contract with the `publish()` library, which finds it
  * by the stack output PublishFunctionName or by this id in its logical id.
  */
-export const PUBLISH_FUNCTION: FunctionDefinition = {
+export const PUBLISH_FUNCTION_DEFINITION: FunctionDefinition = {
   // SwitchboardApi names it `${id}Handler`: protocol/publish.ts's PUBLISH_FUNCTION.constructId.
-  id: PUBLISH.constructId.replace(/Handler$/, ''),
+  id: PUBLISH_FUNCTION.constructId.replace(/Handler$/, ''),
   handler: 'publish',
   // As `message` without the sender's row: UpdateItem takes the seq, BatchWriteItem keeps the history
   // and prunes, Query reads the members, GetItem reads a gone member's rooms to prune them.

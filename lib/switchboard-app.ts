@@ -1,6 +1,7 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CONTEXT_KEYS, readAppConfig } from './app-config';
+import { readAppConfig } from './app-config';
+import { CONTEXT_KEYS } from '../contract';
 import { checkContextKeys, ConfigError } from './config-error';
 import { SwitchboardStack } from './switchboard-stack';
 

@@ -10,8 +10,9 @@ import {
   checkMaxTokenAgeSeconds,
   checkResultCacheTtlSeconds,
   DEFAULT_ALGORITHMS,
+  DEFAULT_RESULT_CACHE_TTL_SECONDS,
   type TokenProfile,
-} from '../lambda/core/auth/config';
+} from '../contract';
 import { SwitchboardFunction } from './switchboard-function';
 
 /** Who issues the tokens clients present on `$connect`. */
@@ -147,7 +148,7 @@ export class SwitchboardAuth extends Construct {
         [AUTH_ENV.jwksUrl]: jwksUrl,
         [AUTH_ENV.audience]: audience,
         [AUTH_ENV.allowedAlgorithms]: (props.allowedAlgorithms ?? DEFAULT_ALGORITHMS).join(','),
-        [AUTH_ENV.resultCacheTtlSeconds]: String((props.resultCacheTtl ?? Duration.seconds(0)).toSeconds()),
+        [AUTH_ENV.resultCacheTtlSeconds]: String((props.resultCacheTtl ?? Duration.seconds(DEFAULT_RESULT_CACHE_TTL_SECONDS)).toSeconds()),
         ...(props.maxTokenAge ? { [AUTH_ENV.maxTokenAgeSeconds]: String(props.maxTokenAge.toSeconds()) } : {}),
         ...(props.ruleClaims && props.ruleClaims.length > 0 ? { [AUTH_ENV.ruleClaims]: JSON.stringify(props.ruleClaims) } : {}),
       },
@@ -219,7 +220,10 @@ function validate(scope: Construct, id: string, provider: AuthProvider, props: S
     fail(`allowedAlgorithms: ${(err as Error).message}`);
   }
   try {
-    checkResultCacheTtlSeconds((props.resultCacheTtl ?? Duration.seconds(0)).toSeconds({ integral: false }), 'resultCacheTtl');
+    checkResultCacheTtlSeconds(
+      (props.resultCacheTtl ?? Duration.seconds(DEFAULT_RESULT_CACHE_TTL_SECONDS)).toSeconds({ integral: false }),
+      'resultCacheTtl',
+    );
     if (props.maxTokenAge) checkMaxTokenAgeSeconds(props.maxTokenAge.toSeconds({ integral: false }), 'maxTokenAge');
   } catch (err: unknown) {
     fail((err as Error).message);

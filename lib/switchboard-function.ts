@@ -6,10 +6,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/core/metric-names';
+import { METRICS_NAMESPACE, SERVICE_NAME, STACK_DEFAULTS } from '../contract';
 
-/** Where the handlers live. */
-export const HANDLERS_DIR = path.join(__dirname, '..', 'lambda', 'handlers');
+/** Where the functions' entries live: lambda/functions/<handler>.ts builds its handler's dependencies at cold start. */
+export const FUNCTIONS_DIR = path.join(__dirname, '..', 'lambda', 'functions');
 
 /**
  * Where the package's build (scripts/build-package.ts) puts each handler's bundle, beside the
@@ -37,9 +37,9 @@ export const BUNDLING = {
 } as const;
 
 export interface SwitchboardFunctionProps {
-  /** Handler file name in lambda/handlers/, without extension. */
+  /** The function's entry file in lambda/functions/, without extension. */
   readonly handler: string;
-  /** A handler source elsewhere (an extra route's, see docs/extend.md), bundled with esbuild. @default lambda/handlers/<handler>.ts */
+  /** A handler source elsewhere (an extra route's, see docs/extend.md), bundled with esbuild. @default lambda/functions/<handler>.ts */
   readonly entry?: string;
   /** Environment variables. */
   readonly environment?: Record<string, string>;
@@ -60,14 +60,14 @@ export interface SwitchboardFunctionProps {
  */
 export class SwitchboardFunction extends Construct {
   public readonly function: lambda.Function;
-  /** The handler's file name, without extension: the source lambda/handlers/<handler>.ts, or its prebuilt bundle. */
+  /** The entry's file name, without extension: the source lambda/functions/<handler>.ts, or its prebuilt bundle. */
   public readonly handler: string;
   public readonly logGroup: logs.LogGroup;
   public readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: SwitchboardFunctionProps) {
     super(scope, id);
-    const timeout = props.timeout ?? Duration.seconds(10);
+    const timeout = props.timeout ?? Duration.seconds(STACK_DEFAULTS.functionTimeoutSeconds);
     if (timeout.toMilliseconds() > 29_000) {
       throw new Error(
         `SwitchboardFunction ${id}: timeout ${timeout.toSeconds()} s exceeds API Gateway's 29 s integration limit; use at most 29 seconds.`,
@@ -104,7 +104,7 @@ export class SwitchboardFunction extends Construct {
     // In this repository esbuild bundles the TypeScript source at synth. The published package
     // ships no handler sources but the bundles its build made with the same BUNDLING options, so
     // a consumer's synth runs no esbuild and needs no TypeScript.
-    const entry = props.entry ?? path.join(HANDLERS_DIR, `${props.handler}.ts`);
+    const entry = props.entry ?? path.join(FUNCTIONS_DIR, `${props.handler}.ts`);
     const prebuilt = path.join(__dirname, '..', PREBUILT_HANDLERS_DIR, props.handler);
     if (props.entry !== undefined && !existsSync(entry)) {
       // Never a prebuilt bundle of the same name in its place: that would deploy Switchboard's handler as yours.

@@ -4,7 +4,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/core/metric-names';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../contract';
 import type { SwitchboardApi } from './switchboard-api';
 
 export interface SwitchboardMonitoringProps {

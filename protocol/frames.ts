@@ -23,9 +23,6 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** The `event` of every frame the server sends. */
-export const SERVER_EVENTS = ['message', 'joined', 'left', 'pong', 'error', 'members', 'presence', 'history'] as const;
-
 /** The sender of a message published from a backend (`publish()`) that gives no name of its own. */
 export const SERVER_SENDER = 'server';
 
@@ -168,3 +165,33 @@ export interface HistoryEvent {
 }
 export type ServerFrame =
   MessageAck | RoomMessage | JoinedEvent | LeftEvent | PongEvent | ErrorEvent | MembersEvent | PresenceEvent | HistoryEvent;
+export type ServerEvent = ServerFrame['event'];
+
+/**
+ * Every `event` of {@link ServerFrame}, each once: a Record's keys, so an event the union gains or
+ * loses without this list following fails to compile.
+ */
+const SERVER_EVENT_SET: Readonly<Record<ServerEvent, true>> = {
+  message: true,
+  joined: true,
+  left: true,
+  pong: true,
+  error: true,
+  members: true,
+  presence: true,
+  history: true,
+};
+
+/** The `event` of every frame the server sends. */
+export const SERVER_EVENTS = Object.keys(SERVER_EVENT_SET) as readonly ServerEvent[];
+
+/** The reply frame each action gets when it succeeds; an action without one fails to compile. */
+export type ReplyOf = { [A in Action]: Replies[A] };
+interface Replies {
+  message: MessageAck;
+  join: JoinedEvent;
+  leave: LeftEvent;
+  ping: PongEvent;
+  members: MembersEvent;
+  history: HistoryEvent;
+}

@@ -16,6 +16,22 @@ export const API_GATEWAY_LIMITS = {
   maxConnectionSeconds: 2 * 60 * 60,
 } as const;
 
+/** The characters of a name, as the body of a regex character class: the hyphen escaped, so it is valid in every regex mode (an HTML input's `pattern` uses the `v` flag). */
+const NAME_CHARACTERS = 'A-Za-z0-9_.\\-';
+const NAME_MAX_LENGTH = 64;
+
+/**
+ * The rule for room names, also kept by the names of actions of your own (client/custom.ts), so a
+ * name is safe in route keys, construct ids, URLs, logs and metric names alike.
+ */
+export const ROOM_NAME = {
+  pattern: new RegExp(`^[${NAME_CHARACTERS}]{1,${NAME_MAX_LENGTH}}$`),
+  /** The same rule for an HTML input's `pattern` attribute, which the browser anchors itself. */
+  inputPattern: `[${NAME_CHARACTERS}]{1,${NAME_MAX_LENGTH}}`,
+  /** How error messages and the page state the rule. */
+  description: `1-${NAME_MAX_LENGTH} characters of A-Z a-z 0-9 _ . -`,
+} as const;
+
 /** Room in a frame for everything but `data`: action, room (64), id (64), keys and quotes. */
 const FRAME_ENVELOPE_BYTES = 512;
 
@@ -31,8 +47,8 @@ export const LIMITS = {
   maxDataBytes: API_GATEWAY_LIMITS.frameBytes - FRAME_ENVELOPE_BYTES,
   /** API Gateway's frame size limit. */
   maxFrameBytes: API_GATEWAY_LIMITS.frameBytes,
-  /** Room names: 1-64 characters of [A-Za-z0-9_.-]. */
-  roomNamePattern: /^[A-Za-z0-9_.-]{1,64}$/,
+  /** Room names: {@link ROOM_NAME}. */
+  roomNamePattern: ROOM_NAME.pattern,
   /** Most messages one `history` reply carries. */
   maxHistoryPage: 100,
   /** Longest `cursor` of a `members` request (an opaque token the server made). */

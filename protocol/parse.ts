@@ -4,7 +4,8 @@
  */
 import type { Action, ClientFrame, ErrorCode, ErrorEvent, MessageAck, ServerFrame } from './frames';
 import { ACTIONS } from './frames';
-import { LIMITS } from './limits';
+import { LIMITS, ROOM_NAME } from './limits';
+import { describeValue as describe, stripUndefined } from './values';
 
 // ---- parsing -------------------------------------------------------------
 
@@ -75,19 +76,19 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
     case 'ping':
       return { ok: true, frame: withId({ action: 'ping' as const }, id) };
     case 'leave': {
-      const roomError = checkRoom(obj.room, true);
+      const roomError = roomProblem(obj.room, true);
       if (roomError) return fail('BAD_REQUEST', roomError, id);
       return { ok: true, frame: withId({ action: 'leave' as const, room: obj.room as string }, id) };
     }
     case 'join': {
-      const problem = checkRoom(obj.room, true) ?? checkSeq('since', obj.since, 0);
+      const problem = roomProblem(obj.room, true) ?? checkSeq('since', obj.since, 0);
       if (problem) return fail('BAD_REQUEST', problem, id);
       const since = obj.since === undefined ? {} : { since: obj.since as number };
       return { ok: true, frame: withId({ action: 'join' as const, room: obj.room as string, ...since }, id) };
     }
     case 'members': {
       const problem =
-        checkRoom(obj.room, true) ??
+        roomProblem(obj.room, true) ??
         (obj.cursor === undefined ||
         (typeof obj.cursor === 'string' && obj.cursor.length > 0 && obj.cursor.length <= LIMITS.maxCursorLength)
           ? undefined
@@ -98,7 +99,7 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
     }
     case 'history': {
       const problem =
-        checkRoom(obj.room, true) ??
+        roomProblem(obj.room, true) ??
         checkSeq('before', obj.before, 1) ??
         (obj.limit === undefined ||
         (Number.isInteger(obj.limit) && (obj.limit as number) >= 1 && (obj.limit as number) <= LIMITS.maxHistoryPage)
@@ -131,20 +132,17 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
         );
       }
       if (obj.room === undefined) return { ok: true, frame: withId({ action: 'message' as const, data: obj.data }, id) };
-      const roomError = checkRoom(obj.room, false);
+      const roomError = roomProblem(obj.room, false);
       if (roomError) return fail('BAD_REQUEST', roomError, id);
       return { ok: true, frame: withId({ action: 'message' as const, data: obj.data, room: obj.room as string }, id) };
     }
   }
 }
 
-function checkRoom(room: unknown, required: boolean): string | undefined {
-  if (room === undefined) {
-    return required ? '"room" is required; expected 1-64 characters of A-Z a-z 0-9 _ . -' : undefined;
-  }
-  if (typeof room !== 'string' || !LIMITS.roomNamePattern.test(room)) {
-    return `"room" must be 1-64 characters of A-Z a-z 0-9 _ . -; got ${describe(room)}.`;
-  }
+/** What is wrong with a frame's `room`, or undefined: absent (when not `required`) or a name by {@link ROOM_NAME}. */
+export function roomProblem(room: unknown, required: boolean): string | undefined {
+  if (room === undefined) return required ? `"room" is required; expected ${ROOM_NAME.description}.` : undefined;
+  if (typeof room !== 'string' || !ROOM_NAME.pattern.test(room)) return `"room" must be ${ROOM_NAME.description}; got ${describe(room)}.`;
   return undefined;
 }
 
@@ -155,15 +153,6 @@ function checkSeq(name: string, value: unknown, min: number): string | undefined
     return `"${name}" must be an integer of at least ${min} (a room message's "seq"); got ${describe(value)}.`;
   }
   return undefined;
-}
-
-/** A short, safe description of a value for error messages: never echoes large input. */
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `a string of ${value.length} characters`;
-  if (typeof value === 'object') return 'an object';
-  return `a ${typeof value}`;
 }
 
 function truncate(text: string): string {
@@ -188,12 +177,6 @@ export function messageAck(data: string, extra: Omit<MessageAck, 'event' | 'data
 
 export function serialize(frame: ServerFrame): string {
   return JSON.stringify(frame);
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  const defined: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) if (v !== undefined) defined[key] = v;
-  return defined as T;
 }
 
 /** The frame with the client's `id`, when it sent one. A function, not a closure: it runs for every frame. */

@@ -5,7 +5,8 @@
  */
 import type { ErrorCode } from './frames';
 import { LIMITS } from './limits';
-import { encodedSize } from './parse';
+import { encodedSize, roomProblem } from './parse';
+import { describeValue as describe } from './values';
 
 /** Where callers find the Publish function. */
 export const PUBLISH_FUNCTION = {
@@ -31,7 +32,7 @@ export const MAX_PUBLISHER_NAME_BYTES = 256;
 
 /** The Publish function's payload. */
 export interface PublishRequest {
-  /** The room whose members receive it: 1-64 characters of [A-Za-z0-9_.-]. */
+  /** The room whose members receive it: a name by ROOM_NAME. */
   room: string;
   /** As a member's `data`: a string of at most LIMITS.maxDataBytes (JSON-encoded, UTF-8). */
   data: string;
@@ -65,9 +66,8 @@ export function parsePublishRequest(input: unknown): PublishParseResult {
     return refuse('The payload must be a JSON object such as {"room":"lobby","data":"Hello"}.');
   }
   const { room, data, from } = input as Record<string, unknown>;
-  if (typeof room !== 'string' || !LIMITS.roomNamePattern.test(room)) {
-    return refuse(`"room" must be 1-64 characters of A-Z a-z 0-9 _ . -; got ${describe(room)}.`);
-  }
+  const badRoom = roomProblem(room, true);
+  if (badRoom !== undefined) return refuse(badRoom);
   if (typeof data !== 'string') return refuse(`"data" must be a string; got ${describe(data)}.`);
   const size = encodedSize(data);
   if (size > LIMITS.maxDataBytes) {
@@ -83,7 +83,7 @@ export function parsePublishRequest(input: unknown): PublishParseResult {
       `"from" must be a string of 1-${MAX_PUBLISHER_NAME_LENGTH} characters (at most ${MAX_PUBLISHER_NAME_BYTES} bytes JSON-encoded), or absent for "server"; got ${describe(from)}.`,
     );
   }
-  return { ok: true, request: { room, data, ...(from === undefined ? {} : { from }) } };
+  return { ok: true, request: { room: room as string, data, ...(from === undefined ? {} : { from }) } };
 }
 
 export function isPublishRefusal(response: PublishResponse): response is PublishRefusal {
@@ -92,12 +92,4 @@ export function isPublishRefusal(response: PublishResponse): response is Publish
 
 function refuse(message: string): PublishParseResult {
   return { ok: false, error: { error: { code: 'BAD_REQUEST', message } } };
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `a string of ${value.length} characters`;
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

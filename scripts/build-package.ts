@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { build, type BuildOptions } from 'esbuild';
-import { SwitchboardFunction, BUNDLING, HANDLERS_DIR, PREBUILT_HANDLERS_DIR } from '../lib/switchboard-function';
+import { SwitchboardFunction, BUNDLING, FUNCTIONS_DIR, PREBUILT_HANDLERS_DIR } from '../lib/switchboard-function';
 import { SwitchboardStack } from '../lib/switchboard-stack';
 
 const ROOT = path.join(__dirname, '..');
@@ -36,7 +36,7 @@ export function constructHandlers(): string[] {
 /** BUNDLING as esbuild options: what NodejsFunction passes to esbuild for the same settings. */
 function handlerBuildOptions(handler: string): BuildOptions {
   return {
-    entryPoints: [path.join(HANDLERS_DIR, `${handler}.ts`)],
+    entryPoints: [path.join(FUNCTIONS_DIR, `${handler}.ts`)],
     outfile: path.join(DIST, PREBUILT_HANDLERS_DIR, handler, 'index.js'),
     bundle: true,
     platform: 'node',

@@ -24,7 +24,7 @@ import { FANOUT_RESERVE_MS } from './room-fanout';
 import type { RoomHistory } from './room-history';
 import { sendToRoom, type RoomMessageDeps } from './room-messages';
 import type { RoomMessageLimiter } from './room-message-limiter';
-import type { RateLimit } from './token-bucket';
+import type { RateLimit } from '../../contract/defaults';
 
 /**
  * The core of each route, free of Lambda and AWS wiring: every collaborator

@@ -1,65 +1,11 @@
-import type { RateLimit } from './token-bucket';
-
-/** Environment variables the handlers read. The stack sets them; this is their one definition. */
-export const ENV = {
-  tableName: 'TABLE_NAME',
-  callbackUrl: 'CALLBACK_URL',
-  maxRoomsPerConnection: 'MAX_ROOMS_PER_CONNECTION',
-  maxRoomMembers: 'MAX_ROOM_MEMBERS',
-  fanoutConcurrency: 'FANOUT_CONCURRENCY',
-  roomMessagesPerSecond: 'ROOM_MESSAGES_PER_SECOND',
-  roomMessageBurst: 'ROOM_MESSAGE_BURST',
-  framesPerSecond: 'FRAMES_PER_SECOND',
-  frameBurst: 'FRAME_BURST',
-  /** Messages kept per room for history and resume; 0 keeps none. */
-  historyLimit: 'HISTORY_LIMIT',
-  /** How long a room message is kept, in seconds. */
-  historyRetentionSeconds: 'HISTORY_RETENTION_SECONDS',
-  /** The room rules (lambda/core/room-rules.ts), as JSON; unset: none. */
-  roomRules: 'ROOM_RULES',
-  /** `true` or `false`: whether presence events go out where no room rule says otherwise. */
-  presence: 'PRESENCE',
-} as const;
-
-/** Defaults for the limits above: the stack's props default to these, and so do the handlers. */
-export const ROOM_DEFAULTS = {
-  maxRoomsPerConnection: 20,
-  maxRoomMembers: 1000,
-  fanoutConcurrency: 32,
-} as const;
-
-/** Room history: the stack's props default to these, and so do the handlers. */
-export const HISTORY_DEFAULTS = {
-  /** Messages kept per room. */
-  limit: 100,
-  /** How long each is kept: 24 hours. */
-  retentionSeconds: 24 * 60 * 60,
-} as const;
-
-/** The range of each history setting, checked at synth and again at cold start. */
-export const HISTORY_BOUNDS = {
-  maxLimit: 1000,
-  /** Shorter would leave a reconnecting client (whose backoff alone can take a minute) nothing to resume from. */
-  minRetentionSeconds: 60,
-  /** 30 days. */
-  maxRetentionSeconds: 30 * 24 * 60 * 60,
-} as const;
+import { HISTORY_DEFAULTS, type RateLimit } from '../../contract/defaults';
+import { ENV } from '../../contract/environment';
+import { historySettingsProblem, type HistorySettings } from '../../contract/history';
 
 /**
- * Per-connection rate limits (token buckets): the stack's props default to these, and so do the
- * handlers. Room messages, which fan out to up to `maxRoomMembers` posts each, are limited exactly
- * (in the connection's row); all frames more loosely (in each Lambda environment's memory).
+ * Reading the variables the stack sets (contract/environment.ts) at cold start: each reader throws
+ * naming the variable and the bad value, so a misconfigured function fails there, not mid-request.
  */
-export const RATE_LIMIT_DEFAULTS = {
-  roomMessages: { perSecond: 10, burst: 20 },
-  frames: { perSecond: 50, burst: 100 },
-} as const;
-
-/** The variables that carry each rate limit. */
-export const RATE_LIMIT_ENV = {
-  roomMessages: { perSecond: ENV.roomMessagesPerSecond, burst: ENV.roomMessageBurst },
-  frames: { perSecond: ENV.framesPerSecond, burst: ENV.frameBurst },
-} as const;
 
 type Env = Record<string, string | undefined>;
 
@@ -119,30 +65,6 @@ export function booleanEnv(name: string, fallback: boolean, env: Env = process.e
   if (raw === undefined || raw.trim() === '') return fallback;
   if (raw === 'true' || raw === 'false') return raw === 'true';
   throw new Error(`Environment variable ${name} must be "true" or "false"; got "${raw}".`);
-}
-
-/** The room history settings, range-checked with the same message at synth and at cold start. */
-export interface HistorySettings {
-  /** Messages kept per room; 0 keeps none (messages still get a `seq`). */
-  limit: number;
-  /** How long a message is kept, in seconds. */
-  retentionSeconds: number;
-}
-
-/** What is wrong with the history settings, naming `source` and the bad value; undefined when nothing is. */
-export function historySettingsProblem(settings: HistorySettings, source: { limit: string; retention: string }): string | undefined {
-  const { limit, retentionSeconds } = settings;
-  if (!Number.isInteger(limit) || limit < 0 || limit > HISTORY_BOUNDS.maxLimit) {
-    return `${source.limit} must be an integer from 0 (history off) to ${HISTORY_BOUNDS.maxLimit} messages per room; got ${limit}.`;
-  }
-  if (
-    !Number.isInteger(retentionSeconds) ||
-    retentionSeconds < HISTORY_BOUNDS.minRetentionSeconds ||
-    retentionSeconds > HISTORY_BOUNDS.maxRetentionSeconds
-  ) {
-    return `${source.retention} must be a whole number of seconds from ${HISTORY_BOUNDS.minRetentionSeconds} (1 minute) to ${HISTORY_BOUNDS.maxRetentionSeconds} (30 days); got ${retentionSeconds}.`;
-  }
-  return undefined;
 }
 
 /** Reads the history settings from their variables (each defaulting), or throws naming the bad one. */

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { BATCH_WRITE_LIMIT, batchWrite } from './batch-write';
 import { forEachWithConcurrency } from './concurrency';
-import { expiresAtFor, isExpired, keys, TABLE } from './table-design';
+import { expiresAtFor, isExpired, keys, TABLE } from '../../contract/table-design';
 import { tableRetry, withRetry, type RetryOptions } from './retry';
 import type { BucketState } from './token-bucket';
 
@@ -73,7 +73,7 @@ export interface ConnectionStoreOptions {
 }
 
 /**
- * Connections and room memberships in the single table (see table-design.ts).
+ * Connections and room memberships in the single table (see contract/table-design.ts).
  * Every read is a GetItem or a Query on one partition: nothing here Scans.
  */
 export class ConnectionStore {
@@ -231,7 +231,7 @@ export class ConnectionStore {
     let count = 0;
     const live = {
       Select: 'COUNT' as const,
-      // The negation of isExpired (table-design.ts): no TTL, or a TTL that has not passed.
+      // The negation of isExpired (contract/table-design.ts): no TTL, or a TTL that has not passed.
       FilterExpression: 'attribute_not_exists(#ttl) OR #ttl >= :now',
       ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
       ExpressionAttributeValues: { ':now': this.nowSeconds() },

@@ -1,4 +1,5 @@
-import { takeToken, type BucketState, type RateLimit, type TakeResult } from './token-bucket';
+import { takeToken, type BucketState, type TakeResult } from './token-bucket';
+import { type RateLimit } from '../../contract/defaults';
 
 /** Buckets one environment keeps; past it, the least recently used is forgotten. */
 export const FRAME_LIMITER_MAX_CONNECTIONS = 10_000;

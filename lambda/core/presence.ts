@@ -15,11 +15,11 @@ import type { WebSocketRequestContext } from './events';
 import type { Notifier } from './notifier';
 import { RoomFanout, type FanoutResult } from './room-fanout';
 import { CLAIMS_CONTEXT_KEY, parseClaimsContext, type JoinIdentity, type RoomPolicy } from './room-rules';
-import { expiresAtFor, isExpired, keys, TABLE } from './table-design';
+import { expiresAtFor, isExpired, keys, TABLE } from '../../contract/table-design';
 
 /**
  * Presence: per room, per user, how many of the user's connections are in the room (one `PRES#`
- * row each, see table-design.ts), and the `presence` events sent when the first joins or the last
+ * row each, see contract/table-design.ts), and the `presence` events sent when the first joins or the last
  * leaves. See docs/realtime-design.md for the costs.
  */
 

@@ -1,3 +1,5 @@
+import { fullJitterDelay } from '../../protocol/backoff';
+
 /** Options for {@link withRetry}. Clock and randomness are injectable for tests. */
 export interface RetryOptions {
   /** Total attempts, including the first. */
@@ -28,7 +30,7 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
       return await operation(attempt);
     } catch (err: unknown) {
       if (attempt >= options.maxAttempts || !options.isRetryable(err)) throw err;
-      const delay = Math.floor(random() * Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt));
+      const delay = fullJitterDelay(attempt, options.baseDelayMs, options.maxDelayMs, random);
       // Keep a reserve so the caller can still answer within its timeout.
       if (options.remainingMs && options.remainingMs() - delay < 1000) throw err;
       await wait(delay);

@@ -1,8 +1,16 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchWrite, type WriteRequest } from './batch-write';
-import type { HistorySettings } from './config';
+import type { HistorySettings } from '../../contract/history';
 import { tableRetry, withRetry, type RetryOptions } from './retry';
-import { historySortKey, isExpired, keys, MAX_CONNECTION_SECONDS, MAX_HISTORY_SEQ, TABLE, TTL_MARGIN_SECONDS } from './table-design';
+import {
+  historySortKey,
+  isExpired,
+  keys,
+  MAX_CONNECTION_SECONDS,
+  MAX_HISTORY_SEQ,
+  TABLE,
+  TTL_MARGIN_SECONDS,
+} from '../../contract/table-design';
 import type { RoomMessage } from '../../protocol';
 
 export interface RoomHistoryOptions {
@@ -27,7 +35,7 @@ export interface HistoryPage {
 const MIN_COUNTER_SECONDS = MAX_CONNECTION_SECONDS + TTL_MARGIN_SECONDS;
 
 /**
- * Each room's sequence numbers and its last messages, in the single table (see table-design.ts):
+ * Each room's sequence numbers and its last messages, in the single table (see contract/table-design.ts):
  * a counter item and one item per retained message, all in the room's `HIST#` partition, so a
  * replay or a history page is one Query. Reads are strongly consistent: a client that joined and
  * then reads must see every message whose fan-out did not include it.

@@ -1,5 +1,6 @@
 import type { ConnectionRecord, ConnectionStore } from './connection-store';
-import { takeToken, type BucketState, type RateLimit } from './token-bucket';
+import { takeToken, type BucketState } from './token-bucket';
+import { type RateLimit } from '../../contract/defaults';
 
 /** Reads and compare-and-set writes before a room message that keeps losing the race is refused. */
 export const ROOM_TOKEN_ATTEMPTS = 3;

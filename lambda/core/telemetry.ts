@@ -1,136 +1,93 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { RouteResult, RouteEvent } from './events';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../../contract/metrics';
 import type { FanoutResult } from './room-fanout';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from './metric-names';
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME;
-
-const powertoolsLogger = new Logger({ serviceName });
+/**
+ * The handlers' logs and metrics: Powertools' Logger and Metrics, wired to each invocation by their
+ * documented Middy middleware. Nothing here runs at import; a function's entry creates its
+ * telemetry once, at cold start.
+ */
 
 /** What the handlers log through: the levels of Powertools' Logger. */
 export type InvocationLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
-interface InvocationLogContext {
-  readonly context: Context;
-  readonly keys: Record<string, unknown>;
-}
-
-/** The running invocation's log context, until a line is written (see {@link beginInvocationLog}). */
-let unapplied: InvocationLogContext | undefined;
-let invocations = 0;
-/**
- * Lambda Managed Instances may run several invocations at once in one environment; Powertools
- * then keeps each one's keys apart (its invocation store), which only works if they are set as
- * each invocation starts.
- */
-const concurrentInvocations = (process.env.AWS_LAMBDA_MAX_CONCURRENCY ?? '') !== '';
-
-function applyLogContext({ context, keys }: InvocationLogContext): void {
-  powertoolsLogger.resetKeys();
-  powertoolsLogger.addContext(context);
-  powertoolsLogger.appendKeys(keys);
-}
-
-function applyUnapplied(): void {
-  if (unapplied === undefined) return;
-  applyLogContext(unapplied);
-  unapplied = undefined;
+/** A function's logger and metrics. */
+export interface Telemetry {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
 }
 
 /**
- * Makes every line the invocation logs carry its Lambda context (request id, function, cold
- * start) and `keys`, and no key of an earlier invocation. Applied when the invocation writes its
- * first line, not when it starts: applying costs Powertools about 2 µs (it reads the environment
- * seven times), a quarter of an echo's run, and most invocations log nothing. The first
- * invocation applies at once, so that Powertools marks it, and only it, the cold start; so do
- * invocations that may run concurrently.
+ * One structured JSON logger (message bodies are never logged at INFO) and CloudWatch metrics in
+ * Embedded Metric Format (printed to stdout, no API calls). The log level is POWERTOOLS_LOG_LEVEL.
  */
-export function beginInvocationLog(context: Context, keys: Record<string, unknown>): void {
-  const current = { context, keys };
-  if (invocations++ === 0 || concurrentInvocations) {
-    unapplied = undefined;
-    applyLogContext(current);
-  } else unapplied = current;
+export function createTelemetry(): Telemetry {
+  const logger = new Logger({ serviceName: SERVICE_NAME });
+  // The Metrics utility's own notices go to the logger at DEBUG. The one it gives most is "No
+  // application metrics to publish", after every invocation that counted nothing, which is most of
+  // them (an echo counts nothing): at WARN that would be a log line billed per invocation.
+  const asDebug = (input: LogItemMessage, ...extra: LogItemExtraInput) => logger.debug(input, ...extra);
+  const notices = { debug: asDebug, info: asDebug, warn: asDebug, error: logger.error.bind(logger) };
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger: notices });
+  return { logger, metrics };
 }
 
-/** A level of the logger: the invocation's context first, then Powertools' line. */
-function logAt(level: keyof InvocationLogger): InvocationLogger[typeof level] {
-  return (input: LogItemMessage, ...extra: LogItemExtraInput) => {
-    applyUnapplied();
-    powertoolsLogger[level](input, ...extra);
+/** Counts something; the invocation's metrics are published when it ends. */
+export function count(metrics: Pick<Metrics, 'addMetric'>, name: MetricName, value = 1): void {
+  if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+/** Counts each room broadcast's deliveries, failures and stale connections pruned. */
+export function broadcastCounter(metrics: Pick<Metrics, 'addMetric'>): (result: FanoutResult) => void {
+  return (result) => {
+    count(metrics, METRIC.fanoutDeliveries, result.delivered);
+    count(metrics, METRIC.fanoutFailures, result.failed);
+    count(metrics, METRIC.stalePruned, result.pruned);
   };
 }
 
-/** One structured JSON logger for all handlers. Message bodies are never logged at INFO. */
-export const logger: InvocationLogger = { debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error') };
+/** A Lambda handler as the runtime calls it. */
+export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
-/** CloudWatch metrics in Embedded Metric Format: printed to stdout, no API calls. */
-export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName });
-
-/** Whether count() has added a metric since the last flush: most invocations add none. */
-let metricsAdded = false;
-
-/** Counts something; the metric is flushed when the invocation ends. */
-export function count(name: MetricName, value = 1): void {
-  if (value <= 0) return;
-  metrics.addMetric(name, MetricUnit.Count, value);
-  metricsAdded = true;
+export interface InvocationTelemetry<E> {
+  /** The keys every line of an invocation carries besides its Lambda context, from its event. */
+  readonly logKeys: (event: E) => Record<string, unknown>;
+  /** The line an unexpected error is logged with. */
+  readonly failure: string;
+  /** Errors the handler throws on purpose (its contract with its caller): rethrown, neither logged nor counted. */
+  readonly expected?: (err: unknown) => boolean;
 }
 
 /**
- * Publishes the invocation's metrics, if it counted any. Asking Powertools whether it holds some
- * costs it an environment read per call, so that question is asked only after count() ran (or
- * always, with concurrent invocations, whose metrics Powertools keeps apart).
+ * `handler` with Powertools' middleware: every line an invocation logs carries its Lambda context
+ * (request id, function, cold start) and its `logKeys`, none of an earlier invocation's
+ * (`resetKeys`); its metrics are published when it ends, however it ends; and an unexpected error
+ * is counted (HandlerErrors) and logged as `failure` with that context before it is rethrown.
  */
-export function flushMetrics(): void {
-  if (!metricsAdded && !concurrentInvocations) return;
-  metricsAdded = false;
-  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-}
-
-/** Counts a room broadcast's deliveries, failures and stale connections pruned. */
-export function countBroadcast(result: FanoutResult): void {
-  count(METRIC.fanoutDeliveries, result.delivered);
-  count(METRIC.fanoutFailures, result.failed);
-  count(METRIC.stalePruned, result.pruned);
-}
-
-/**
- * Runs one invocation with every log line carrying the Lambda context and `keys`; an unexpected
- * error is logged as `failure` (and counted) before it is rethrown, and the invocation's metrics
- * are flushed however it ends.
- */
-export async function withInvocationTelemetry<T>(
-  context: Context,
-  keys: Record<string, unknown>,
-  failure: string,
-  run: () => Promise<T>,
-): Promise<T> {
-  beginInvocationLog(context, keys);
-  try {
-    return await run();
-  } catch (err: unknown) {
-    count(METRIC.errors);
-    logger.error(failure, err as Error);
-    throw err;
-  } finally {
-    flushMetrics();
-  }
-}
-
-export type RouteHandler = (event: RouteEvent, context: Context) => Promise<RouteResult>;
-
-/**
- * Wraps a route handler so every log line carries connectionId, routeKey and
- * requestId, an unexpected error is logged with that context (and counted)
- * before it reaches API Gateway, and the invocation's metrics are flushed.
- */
-export function withTelemetry(handler: RouteHandler): RouteHandler {
-  return (event, context) => {
-    const { connectionId, routeKey, requestId } = event.requestContext;
-    return withInvocationTelemetry(context, { connectionId, routeKey, requestId }, 'Route handler failed', () => handler(event, context));
+export function withTelemetry<E, R>(
+  handler: LambdaHandler<E, R>,
+  telemetry: Telemetry,
+  options: InvocationTelemetry<E>,
+): LambdaHandler<E, R> {
+  const { logger, metrics } = telemetry;
+  const invocation: MiddlewareObj<E> = {
+    before: ({ event }) => logger.appendKeys(options.logKeys(event)),
+    onError: ({ error }) => {
+      if (options.expected?.(error)) return;
+      count(metrics, METRIC.errors);
+      logger.error(options.failure, error as Error);
+    },
   };
+  // Middy runs onError handlers last-added first: the error is counted and logged before
+  // logMetrics publishes and injectLambdaContext resets the keys.
+  return middy(handler)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(invocation);
 }

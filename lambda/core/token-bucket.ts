@@ -3,12 +3,7 @@
  * bucket's last state and the time: no storage, no clock of its own. Where a bucket is kept
  * (a Lambda environment's memory, a connection's table row) is its adapter's business.
  */
-
-/** A rate limit: `perSecond` tokens flow into a bucket that holds at most `burst`. */
-export interface RateLimit {
-  readonly perSecond: number;
-  readonly burst: number;
-}
+import type { RateLimit } from '../../contract/defaults';
 
 /** A bucket as last saved: `tokens` left at time `at` (ms since the epoch). */
 export interface BucketState {

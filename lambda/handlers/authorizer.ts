@@ -1,30 +1,25 @@
-import type { Context } from 'aws-lambda';
-import { authorizeConnect, type AuthorizerResult, type ConnectAuthorizerEvent } from '../core/auth/authorize';
-import { readAuthConfig } from '../core/auth/config';
-import { createIssuerKeys, KeyFetchError } from '../core/auth/issuer-keys';
-import { createJwtVerifier, withResultCache } from '../core/auth/jwt-verifier';
-import { beginInvocationLog, count, flushMetrics, logger } from '../core/telemetry';
+import { authorizeConnect, UnauthorizedError, type AuthorizerResult, type ConnectAuthorizerEvent } from '../core/auth/authorize';
+import { KeyFetchError } from '../core/auth/issuer-keys';
+import type { TokenVerifier } from '../core/auth/jwt-verifier';
+import { count, withTelemetry, type LambdaHandler, type Telemetry } from '../core/telemetry';
 
-const config = readAuthConfig();
-// Module scope: the key set (fetched on first use, refetched for an unknown kid) outlives invocations.
-const keys = createIssuerKeys({ url: config.jwksUrl, algorithms: config.algorithms });
-const verifier = withResultCache(createJwtVerifier({ ...config, keys }), config.resultCacheTtlSeconds);
+export interface AuthorizerDeps {
+  /** Verifies the token; its issuer's key set outlives invocations. */
+  readonly verifier: TokenVerifier;
+  readonly telemetry: Telemetry;
+}
 
 /** The $connect REQUEST authorizer: verifies the `token` query parameter (a JWT). */
-export async function handler(event: ConnectAuthorizerEvent, context: Context): Promise<AuthorizerResult> {
-  beginInvocationLog(context, {
-    connectionId: event.requestContext?.connectionId,
-    routeKey: '$connect',
-    requestId: event.requestContext?.requestId,
+export function makeHandler({ verifier, telemetry }: AuthorizerDeps): LambdaHandler<ConnectAuthorizerEvent, AuthorizerResult> {
+  const { logger, metrics } = telemetry;
+  return withTelemetry((event) => authorizeConnect(event, verifier, logger, (metric) => count(metrics, metric)), telemetry, {
+    logKeys: (event) => ({
+      connectionId: event.requestContext?.connectionId,
+      routeKey: '$connect',
+      requestId: event.requestContext?.requestId,
+    }),
+    failure: 'Authorizer failed',
+    // A missing token (401) is not a failure; a key fetch failure is already logged with its reason, and counted.
+    expected: (err) => err instanceof UnauthorizedError || err instanceof KeyFetchError,
   });
-  try {
-    return await authorizeConnect(event, verifier, logger, count);
-  } catch (err: unknown) {
-    // A missing token (401) is not a failure; a key fetch failure is already logged with its reason.
-    const expected = err instanceof KeyFetchError || (err instanceof Error && err.message === 'Unauthorized');
-    if (!expected) logger.error('Authorizer failed', err as Error);
-    throw err;
-  } finally {
-    flushMetrics();
-  }
 }

@@ -1,14 +1,20 @@
+import { METRIC } from '../../contract/metrics';
 import { openConnection } from '../core/actions';
-import { count, logger, withTelemetry } from '../core/telemetry';
-import { METRIC } from '../core/metric-names';
-import { createStore } from './clients';
+import type { ConnectionStore } from '../core/connection-store';
+import { count, type Telemetry } from '../core/telemetry';
+import { routeHandler, type RouteHandler } from './route-kinds';
 
-const store = createStore();
+export interface ConnectDeps {
+  readonly store: ConnectionStore;
+  readonly telemetry: Telemetry;
+}
 
 /** $connect: runs during the WebSocket handshake; a 200 lets the client in. */
-export const handler = withTelemetry(async (event) => {
-  await openConnection(event, store);
-  count(METRIC.connectionsOpened);
-  logger.info('Connection opened');
-  return { statusCode: 200 };
-});
+export function makeHandler({ store, telemetry }: ConnectDeps): RouteHandler {
+  return routeHandler(telemetry, async (event) => {
+    await openConnection(event, store);
+    count(telemetry.metrics, METRIC.connectionsOpened);
+    telemetry.logger.info('Connection opened');
+    return { statusCode: 200 };
+  });
+}

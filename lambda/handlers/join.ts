@@ -1,26 +1,28 @@
 import { completeJoin, joinRoom } from '../core/actions';
-import { ROOM_DEFAULTS, ENV, positiveIntEnv } from '../core/config';
+import type { JoinLimits } from '../core/connection-store';
 import { joinAccess } from '../core/presence';
-import { createHistory, createNotifier, createPresenceFanout, createStore } from './clients';
-import { actionRoute } from './route-kinds';
+import type { RoomHistory } from '../core/room-history';
+import { roomFanout, type RoomDeps } from './room-deps';
+import { actionRoute, type FrameRouteDeps, type RouteHandler } from './route-kinds';
 
-const store = createStore();
-const history = createHistory();
-const notifier = createNotifier();
-const limits = {
-  maxRoomsPerConnection: positiveIntEnv(ENV.maxRoomsPerConnection, ROOM_DEFAULTS.maxRoomsPerConnection),
-  maxRoomMembers: positiveIntEnv(ENV.maxRoomMembers, ROOM_DEFAULTS.maxRoomMembers),
-};
-// Room rules decide who may join; presence counts members and tells the room of a user's first connection.
-const { presence } = createPresenceFanout(store, notifier);
+export interface JoinDeps extends RoomDeps, FrameRouteDeps {
+  readonly history: RoomHistory;
+  /** Rooms per connection and members per room. */
+  readonly limits: JoinLimits;
+}
 
 /**
  * `join`: add the sender to a room, within the per-connection and per-room limits; answer `joined`
  * with the room's latest `seq`, or with `since`, post `joined` and the missed messages (resume).
+ * Room rules decide who may join; presence counts members and tells the room of a user's first connection.
  */
-export const handler = actionRoute('join', async (frame, connectionId, context, request) => {
-  const access = joinAccess(request, { ...presence, remainingMs: () => context.getRemainingTimeInMillis() });
-  const reply = await joinRoom(frame, connectionId, store, limits, access);
-  if (reply.event !== 'joined') return reply;
-  return completeJoin(frame, connectionId, { history, notifier, remainingMs: () => context.getRemainingTimeInMillis() });
-});
+export function makeHandler(deps: JoinDeps): RouteHandler {
+  const { store, history, notifier, limits } = deps;
+  const { presence } = roomFanout(deps);
+  return actionRoute(deps, 'join', async (frame, connectionId, context, request) => {
+    const remainingMs = () => context.getRemainingTimeInMillis();
+    const reply = await joinRoom(frame, connectionId, store, limits, joinAccess(request, { ...presence, remainingMs }));
+    if (reply.event !== 'joined') return reply;
+    return completeJoin(frame, connectionId, { history, notifier, remainingMs });
+  });
+}

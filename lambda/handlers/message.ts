@@ -1,32 +1,41 @@
+import type { RateLimit } from '../../contract/defaults';
+import { METRIC } from '../../contract/metrics';
 import { sendMessage } from '../core/actions';
-import { RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV, rateLimitEnv } from '../core/config';
-import { count, countBroadcast } from '../core/telemetry';
-import { METRIC } from '../core/metric-names';
+import type { RoomHistory } from '../core/room-history';
 import { RoomMessageLimiter } from '../core/room-message-limiter';
-import { createHistory, createNotifier, createPresenceFanout, createStore } from './clients';
-import { actionRoute } from './route-kinds';
+import { broadcastCounter, count } from '../core/telemetry';
+import { roomFanout, type RoomDeps } from './room-deps';
+import { actionRoute, type FrameRouteDeps, type RouteHandler } from './route-kinds';
 
-const store = createStore();
-const history = createHistory();
-// A member pruned as gone (410) is a presence departure from each of its rooms.
-const { fanout, presence } = createPresenceFanout(store, createNotifier(), countBroadcast);
-const { fanoutConcurrency } = presence;
-const roomLimiter = new RoomMessageLimiter(store, rateLimitEnv(RATE_LIMIT_ENV.roomMessages, RATE_LIMIT_DEFAULTS.roomMessages), Date.now);
+export interface MessageDeps extends RoomDeps, FrameRouteDeps {
+  readonly history: RoomHistory;
+  /** Each connection's limit on room messages, kept in its row. */
+  readonly roomMessageRateLimit: RateLimit;
+  /** The time, in ms since the epoch: a message's `ts` and the room-message limit's clock. */
+  readonly now: () => number;
+}
 
 /**
  * `message`: echo "Received: <data>" (the route response), and give room messages their `seq`,
  * keep them in the room's history, and deliver them to the other members through `@connections`.
  */
-export const handler = actionRoute('message', (frame, connectionId, context) => {
-  // Echo messages are in API Gateway's MessageCount already; counting them here too would cost each one an EMF log line.
-  if (frame.room !== undefined) count(METRIC.roomMessages);
-  return sendMessage(frame, connectionId, {
-    store,
-    history,
-    fanout,
-    roomLimiter,
-    fanoutConcurrency,
-    now: Date.now,
-    remainingMs: () => context.getRemainingTimeInMillis(),
+export function makeHandler(deps: MessageDeps): RouteHandler {
+  const { store, history, fanoutConcurrency, now, telemetry } = deps;
+  // A member pruned as gone (410) is a presence departure from each of its rooms.
+  const { fanout } = roomFanout(deps, broadcastCounter(telemetry.metrics));
+  // One per execution environment: it remembers connections it knows to be out of room tokens.
+  const roomLimiter = new RoomMessageLimiter(store, deps.roomMessageRateLimit, now);
+  return actionRoute(deps, 'message', (frame, connectionId, context) => {
+    // Echo messages are in API Gateway's MessageCount already; counting them here too would cost each one an EMF log line.
+    if (frame.room !== undefined) count(telemetry.metrics, METRIC.roomMessages);
+    return sendMessage(frame, connectionId, {
+      store,
+      history,
+      fanout,
+      roomLimiter,
+      fanoutConcurrency,
+      now,
+      remainingMs: () => context.getRemainingTimeInMillis(),
+    });
   });
-});
+}

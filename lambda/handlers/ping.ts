@@ -1,5 +1,7 @@
 import { ping } from '../core/actions';
-import { actionRoute } from './route-kinds';
+import { actionRoute, type FrameRouteDeps, type RouteHandler } from './route-kinds';
 
 /** `ping`: answers pong; needs no table and no `@connections` access. */
-export const handler = actionRoute('ping', (frame) => ping(frame));
+export function makeHandler(deps: FrameRouteDeps): RouteHandler {
+  return actionRoute(deps, 'ping', (frame) => ping(frame));
+}

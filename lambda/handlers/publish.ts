@@ -1,13 +1,15 @@
 import type { Context } from 'aws-lambda';
-import { publishToRoom } from '../core/actions';
-import { countBroadcast, logger, withInvocationTelemetry } from '../core/telemetry';
 import type { PublishResponse } from '../../protocol';
-import { createHistory, createNotifier, createPresenceFanout, createStore } from './clients';
+import { publishToRoom } from '../core/actions';
+import type { RoomHistory } from '../core/room-history';
+import { broadcastCounter, withTelemetry, type LambdaHandler } from '../core/telemetry';
+import { roomFanout, type RoomDeps } from './room-deps';
 
-const history = createHistory();
-// As in `message`: a member pruned as gone (410) is a presence departure from each of its rooms.
-const { fanout, presence } = createPresenceFanout(createStore(), createNotifier(), countBroadcast);
-const { fanoutConcurrency } = presence;
+export interface PublishDeps extends RoomDeps {
+  readonly history: RoomHistory;
+  /** The time a message is accepted (its `ts`), in ms since the epoch. */
+  readonly now: () => number;
+}
 
 /**
  * The Publish function: not a route. Backends invoke it through the Lambda Invoke API (IAM decides
@@ -16,16 +18,20 @@ const { fanoutConcurrency } = presence;
  * the caller gets the reason; a failure of DynamoDB or `@connections` is thrown (and logged), which
  * the Invoke API reports as a function error and an asynchronous invoker retries.
  */
-export async function handler(event: unknown, context: Context): Promise<PublishResponse> {
-  return withInvocationTelemetry(context, {}, 'Publish failed', async () => {
+export function makeHandler(deps: PublishDeps): LambdaHandler<unknown, PublishResponse> {
+  const { history, fanoutConcurrency, now, telemetry } = deps;
+  // As in `message`: a member pruned as gone (410) is a presence departure from each of its rooms.
+  const { fanout } = roomFanout(deps, broadcastCounter(telemetry.metrics));
+  const publish = async (event: unknown, context: Context): Promise<PublishResponse> => {
     const response = await publishToRoom(event, {
       history,
       fanout,
       fanoutConcurrency,
-      now: Date.now,
+      now,
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
-    if ('error' in response) logger.info('Publish refused', { code: response.error.code });
+    if ('error' in response) telemetry.logger.info('Publish refused', { code: response.error.code });
     return response;
-  });
+  };
+  return withTelemetry(publish, telemetry, { logKeys: () => ({}), failure: 'Publish failed' });
 }

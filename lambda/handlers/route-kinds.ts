@@ -1,11 +1,10 @@
 import type { Context } from 'aws-lambda';
-import { rateLimited } from '../core/actions';
-import { RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV, rateLimitEnv } from '../core/config';
-import type { RouteResult, WebSocketRequestContext } from '../core/events';
-import { FrameLimiter } from '../core/frame-limiter';
-import { count, logger, withTelemetry, type RouteHandler } from '../core/telemetry';
-import { METRIC } from '../core/metric-names';
+import { METRIC } from '../../contract/metrics';
 import { parseClientFrame, serialize, type Action, type ClientFrame, type ServerFrame } from '../../protocol';
+import { rateLimited } from '../core/actions';
+import type { RouteEvent, RouteResult, WebSocketRequestContext } from '../core/events';
+import type { FrameLimiter } from '../core/frame-limiter';
+import { count, withTelemetry, type LambdaHandler, type Telemetry } from '../core/telemetry';
 
 /*
  * Every route that answers the sender is a two-way route: the handler returns
@@ -15,24 +14,26 @@ import { parseClientFrame, serialize, type Action, type ClientFrame, type Server
  * and ping with no ManageConnections permission at all.
  */
 
-type FrameFor<A extends Action> = Extract<ClientFrame, { action: A }>;
+/** A route's handler, as API Gateway's Lambda integration calls it. */
+export type RouteHandler = LambdaHandler<RouteEvent, RouteResult>;
 
-// Module scope: one bucket per connection for as long as this execution environment lives.
-const frameLimiter = new FrameLimiter(rateLimitEnv(RATE_LIMIT_ENV.frames, RATE_LIMIT_DEFAULTS.frames), Date.now);
-
-/** The route for one action: parse and validate the frame, run the action, return its reply (or the error frame). */
-export function actionRoute<A extends Action>(
-  action: A,
-  run: (frame: FrameFor<A>, connectionId: string, context: Context, request: WebSocketRequestContext) => Promise<RouteReply> | RouteReply,
-): RouteHandler {
-  return responseRoute(async (body, connectionId, context, request) => {
-    const parsed = parseClientFrame(body);
-    if (!parsed.ok) return parsed.error;
-    if (parsed.frame.action !== action) {
-      throw new Error(`The "${action}" route received action "${parsed.frame.action}"; check the API's route selection expression.`);
-    }
-    return run(parsed.frame as FrameFor<A>, connectionId, context, request);
+/**
+ * A route's handler with the handlers' telemetry: every log line carries connectionId, routeKey
+ * and requestId, and an unexpected error is counted and logged with them before it reaches API
+ * Gateway (which answers the client "Internal server error").
+ */
+export function routeHandler(telemetry: Telemetry, handler: RouteHandler): RouteHandler {
+  return withTelemetry(handler, telemetry, {
+    logKeys: ({ requestContext: { connectionId, routeKey, requestId } }) => ({ connectionId, routeKey, requestId }),
+    failure: 'Route handler failed',
   });
+}
+
+/** What every route a client sends frames to needs. */
+export interface FrameRouteDeps {
+  readonly telemetry: Telemetry;
+  /** This execution environment's per-connection frame limit: one for the function's lifetime. */
+  readonly frameLimiter: FrameLimiter;
 }
 
 /**
@@ -48,6 +49,7 @@ export type RouteReply = ServerFrame | undefined;
  * RATE_LIMITED and not run.
  */
 export function responseRoute(
+  { telemetry, frameLimiter }: FrameRouteDeps,
   run: (
     body: string | undefined,
     connectionId: string,
@@ -55,22 +57,40 @@ export function responseRoute(
     /** The event's request context: the authorizer's identity, the connection's start. */
     request: WebSocketRequestContext,
   ) => Promise<RouteReply> | RouteReply,
-  limiter: FrameLimiter = frameLimiter,
 ): RouteHandler {
-  return withTelemetry(async (event, context): Promise<RouteResult> => {
+  const { logger, metrics } = telemetry;
+  return routeHandler(telemetry, async (event, context) => {
     const { connectionId } = event.requestContext;
-    const token = limiter.take(connectionId);
+    const token = frameLimiter.take(connectionId);
     const result = token.allowed
       ? await run(event.body, connectionId, context, event.requestContext)
-      : rateLimited('frames', limiter.limit, token.retryAfterMs, idOf(event.body));
+      : rateLimited('frames', frameLimiter.limit, token.retryAfterMs, idOf(event.body));
     if (result === undefined) return { statusCode: 200 };
     if (result.event === 'error') {
-      count(METRIC.framesRejected);
+      count(metrics, METRIC.framesRejected);
       // A flood would make one INFO line per refused frame, a log bill of its own: the metric counts them.
       if (result.error.code === 'RATE_LIMITED') logger.debug('Frame rate-limited');
       else logger.info('Frame rejected', { code: result.error.code });
     }
     return { statusCode: 200, body: serialize(result) };
+  });
+}
+
+type FrameFor<A extends Action> = Extract<ClientFrame, { action: A }>;
+
+/** The route for one action: parse and validate the frame, run the action, return its reply (or the error frame). */
+export function actionRoute<A extends Action>(
+  deps: FrameRouteDeps,
+  action: A,
+  run: (frame: FrameFor<A>, connectionId: string, context: Context, request: WebSocketRequestContext) => Promise<RouteReply> | RouteReply,
+): RouteHandler {
+  return responseRoute(deps, async (body, connectionId, context, request) => {
+    const parsed = parseClientFrame(body);
+    if (!parsed.ok) return parsed.error;
+    if (parsed.frame.action !== action) {
+      throw new Error(`The "${action}" route received action "${parsed.frame.action}"; check the API's route selection expression.`);
+    }
+    return run(parsed.frame as FrameFor<A>, connectionId, context, request);
   });
 }
 

@@ -2,6 +2,7 @@
  * Evaluates a Lambda REQUEST authorizer's answer the way API Gateway does for $connect:
  * an "Unauthorized" error is 401, a Deny (or no matching Allow) is 403, any other failure 500.
  */
+import { AUTHORIZER_UNAUTHORIZED_MESSAGE } from '../../protocol/auth';
 import type { InvokeResult } from '../runtime/runtime';
 
 export type AuthorizerDecision =
@@ -28,7 +29,7 @@ const asList = (v: string | string[] | undefined): string[] => (v === undefined 
 /** The decision for the authorizer's result on `methodArn`. */
 export function authorizerDecision(result: InvokeResult, methodArn: string): AuthorizerDecision {
   if (!result.ok) {
-    if (result.error.errorMessage === 'Unauthorized') return { allow: false, status: 401, message: 'Unauthorized' };
+    if (result.error.errorMessage === AUTHORIZER_UNAUTHORIZED_MESSAGE) return { allow: false, status: 401, message: 'Unauthorized' };
     return { allow: false, status: 500, message: 'Internal server error' };
   }
   const output = result.result as { principalId?: unknown; policyDocument?: { Statement?: unknown }; context?: unknown } | null;

@@ -11,7 +11,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
-import { cognitoIssuerUrl, guestName, JWKS_PATH_UNDER_ISSUER, LOCAL_PASSWORD, LOCAL_PATHS } from '../../protocol';
+import { cognitoIssuerUrl, COGNITO_INITIATE_AUTH, guestName, JWKS_PATH_UNDER_ISSUER, LOCAL_PASSWORD, LOCAL_PATHS } from '../../protocol';
 import type { WebSocketAppSpec } from '../assembly/app-spec';
 import { isLoopback } from '../http/loopback';
 import { crossOriginRefusal } from '../http/request-guard';
@@ -204,10 +204,8 @@ export async function handleIssuerRequest(
   }
 }
 
-/** The one Cognito operation the local issuer answers, as the SDK names it in `X-Amz-Target`. */
-const INITIATE_AUTH_TARGET = 'AWSCognitoIdentityProviderService.InitiateAuth';
-/** The AWS JSON 1.1 protocol's content type, which Cognito speaks. */
-const AMZ_JSON = 'application/x-amz-json-1.1';
+/** The one Cognito operation the local issuer answers, as the SDK names it in `X-Amz-Target`, and the content type it speaks. */
+const { target: INITIATE_AUTH_TARGET, contentType: AMZ_JSON } = COGNITO_INITIATE_AUTH;
 /** A sign-in request is a few hundred bytes; anything past this is not one. */
 const MAX_SIGN_IN_BODY_BYTES = 16 * 1024;
 

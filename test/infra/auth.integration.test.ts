@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { AUTH_ENV } from '../../lambda/core/auth/config';
-import { METRIC } from '../../lambda/core/metric-names';
+import { AUTH_ENV } from '../../contract/auth';
+import { METRIC } from '../../contract/metrics';
 import { ROUTES } from '../../lib/routes';
 import { SwitchboardAuth } from '../../lib/switchboard-auth';
 import { synthSwitchboard } from './synth';

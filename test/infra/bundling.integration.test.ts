@@ -61,6 +61,11 @@ describe('handler bundles', () => {
     },
   );
 
+  it.each(['Ping', 'Default', 'AuthAuthorizer'])('%s: a function that calls no AWS service loads no AWS SDK at cold start', (name) => {
+    const fn = functions.find((f) => f.logicalId.startsWith(`Switchboard${name}HandlerFunction`))!;
+    expect(fs.readFileSync(path.join(fn.assetDir, 'index.js'), 'utf8')).not.toMatch(/require\("@aws-sdk\//);
+  });
+
   it('runs the ping bundle end to end', () => {
     const ping = functions.find((f) => f.logicalId.startsWith('SwitchboardPingHandler'))!;
     const out = loadBundle(

@@ -3,8 +3,8 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ENV } from '../../lambda/core/config';
-import { PUBLISH_FUNCTION, ROUTES } from '../../lib/routes';
+import { ENV } from '../../contract/environment';
+import { PUBLISH_FUNCTION_DEFINITION, ROUTES } from '../../lib/routes';
 import { apiStack, apiWith, environmentOf, handlerFunction, synthSwitchboard, synthTemplate } from './synth';
 
 /** History settings, the history route and the Publish function, as synthesized (cdk-nag included). */
@@ -30,18 +30,18 @@ const actionsOf = (statements: Statement[]) => statements.flatMap((s) => (Array.
 
 describe('the Publish function', () => {
   it('is a function of its own that no route reaches', () => {
-    const { logicalId } = handlerFunction(template, PUBLISH_FUNCTION.id);
+    const { logicalId } = handlerFunction(template, PUBLISH_FUNCTION_DEFINITION.id);
     const integrations = JSON.stringify(template.findResources('AWS::ApiGatewayV2::Integration'));
     expect(integrations).not.toContain(logicalId);
-    expect(ROUTES.map((r) => r.id)).not.toContain(PUBLISH_FUNCTION.id);
+    expect(ROUTES.map((r) => r.id)).not.toContain(PUBLISH_FUNCTION_DEFINITION.id);
   });
 
   it('may use only the table actions it calls, and @connections on this stage', () => {
-    const { properties } = handlerFunction(template, PUBLISH_FUNCTION.id);
+    const { properties } = handlerFunction(template, PUBLISH_FUNCTION_DEFINITION.id);
     const statements = statementsOfRole(template, properties.Role['Fn::GetAtt'][0]);
     const actions = actionsOf(statements);
     expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
-      PUBLISH_FUNCTION.tableActions.map((a) => `dynamodb:${a}`).sort(),
+      PUBLISH_FUNCTION_DEFINITION.tableActions.map((a) => `dynamodb:${a}`).sort(),
     );
     const manage = statements.filter((s) => s.Action === 'execute-api:ManageConnections');
     expect(manage).toHaveLength(1);
@@ -50,7 +50,7 @@ describe('the Publish function', () => {
   });
 
   it('gets the table, the callback URL, the fan-out concurrency and the history settings', () => {
-    expect(environmentOf(template, PUBLISH_FUNCTION.id)).toMatchObject({
+    expect(environmentOf(template, PUBLISH_FUNCTION_DEFINITION.id)).toMatchObject({
       [ENV.tableName]: { Ref: expect.any(String) },
       [ENV.callbackUrl]: expect.anything(),
       [ENV.fanoutConcurrency]: '32',
@@ -60,7 +60,7 @@ describe('the Publish function', () => {
   });
 
   it('is named by the PublishFunctionName output', () => {
-    const { logicalId } = handlerFunction(template, PUBLISH_FUNCTION.id);
+    const { logicalId } = handlerFunction(template, PUBLISH_FUNCTION_DEFINITION.id);
     template.hasOutput('PublishFunctionName', { Value: { Ref: logicalId } });
   });
 
@@ -74,7 +74,7 @@ describe('the Publish function', () => {
     const t = Template.fromStack(s);
     const statements = statementsOfRole(t, s.getLogicalId(backend.node.defaultChild as iam.CfnRole));
     expect(actionsOf(statements)).toEqual(['lambda:InvokeFunction']);
-    const publishArn = { 'Fn::GetAtt': [handlerFunction(t, PUBLISH_FUNCTION.id).logicalId, 'Arn'] };
+    const publishArn = { 'Fn::GetAtt': [handlerFunction(t, PUBLISH_FUNCTION_DEFINITION.id).logicalId, 'Arn'] };
     expect(statements[0].Resource).toEqual(publishArn);
     expect(JSON.stringify(statements[0].Resource)).not.toMatch(/MessageHandler|JoinHandler|Connections/);
   });
@@ -86,7 +86,7 @@ describe('the Publish function', () => {
     t.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'events.amazonaws.com',
-      FunctionName: { 'Fn::GetAtt': [handlerFunction(t, PUBLISH_FUNCTION.id).logicalId, 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': [handlerFunction(t, PUBLISH_FUNCTION_DEFINITION.id).logicalId, 'Arn'] },
     });
   });
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AUTH_ENV } from '../../lambda/core/auth/config';
-import { ENV } from '../../lambda/core/config';
+import { AUTH_ENV } from '../../contract/auth';
+import { ENV } from '../../contract/environment';
 import { apiStack, synthSwitchboard, synthTemplate } from './synth';
 
 /** Room rules, presence and `members` in the template: permissions per function, configuration, synth-time checks. */

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ENV, RATE_LIMIT_DEFAULTS } from '../../lambda/core/config';
+import { RATE_LIMIT_DEFAULTS } from '../../contract/defaults';
+import { ENV } from '../../contract/environment';
 import type { SwitchboardApiProps } from '../../lib/switchboard-api';
 import { apiWith, environmentOf, handlerFunction, synthSwitchboard, synthTemplate } from './synth';
 

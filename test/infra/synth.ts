@@ -51,7 +51,7 @@ export interface HandlerFunctionProperties {
   Environment?: { Variables?: Record<string, unknown> };
 }
 
-/** The one Lambda function of the SwitchboardApi `Switchboard` built from lambda/handlers/<handler>.ts (`Message`, `Publish`, ...). */
+/** The one Lambda function of the SwitchboardApi `Switchboard` built from lambda/functions/<handler>.ts (`Message`, `Publish`, ...). */
 export function handlerFunction(t: Template, handler: string): { logicalId: string; properties: HandlerFunctionProperties } {
   const found = Object.entries(t.findResources('AWS::Lambda::Function')).filter(([logicalId]) =>
     logicalId.startsWith(`Switchboard${handler}HandlerFunction`),

@@ -1,12 +1,6 @@
-import {
-  callbackUrlEnv,
-  positiveIntEnv,
-  positiveNumberEnv,
-  RATE_LIMIT_DEFAULTS,
-  RATE_LIMIT_ENV,
-  rateLimitEnv,
-  requireEnv,
-} from '../../lambda/core/config';
+import { callbackUrlEnv, positiveIntEnv, positiveNumberEnv, rateLimitEnv, requireEnv } from '../../lambda/core/config';
+import { RATE_LIMIT_DEFAULTS } from '../../contract/defaults';
+import { RATE_LIMIT_ENV } from '../../contract/environment';
 
 describe('configuration', () => {
   it('names a missing variable', () => {

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ConnectionStore, type RoomMemberPage } from '../../lambda/core/connection-store';
-import { keys } from '../../lambda/core/table-design';
+import { keys } from '../../contract/table-design';
 import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table';
 
 /**

@@ -1,23 +1,27 @@
 import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ENV } from '../../lambda/core/config';
 import { POST_ATTEMPTS } from '../../lambda/core/notifier';
-import { metrics, type RouteHandler } from '../../lambda/core/telemetry';
-import {
-  configureHandlers,
-  lambdaContext as context,
-  loadHandler,
-  mockAwsClients,
-  postedText,
-  routeEvent as event,
-  SENDER,
-} from './support/handler-harness';
+import { makeHandler as makeConnect } from '../../lambda/handlers/connect';
+import { makeHandler as makeDefault } from '../../lambda/handlers/default';
+import { makeHandler as makeDisconnect } from '../../lambda/handlers/disconnect';
+import { makeHandler as makeJoin } from '../../lambda/handlers/join';
+import { makeHandler as makeLeave } from '../../lambda/handlers/leave';
+import { makeHandler as makeMessage } from '../../lambda/handlers/message';
+import { makeHandler as makePing } from '../../lambda/handlers/ping';
+import { handlerDeps, lambdaContext as context, mockAwsClients, postedText, routeEvent as event, SENDER } from './support/handler-harness';
 
-configureHandlers({ [ENV.maxRoomsPerConnection]: '2' });
 const { ddb, api } = mockAwsClients();
-const handlers = Object.fromEntries(
-  ['connect', 'disconnect', 'message', 'join', 'leave', 'ping', 'default'].map((n) => [n, loadHandler<RouteHandler>(n)]),
-);
+const deps = handlerDeps({ limits: { maxRoomsPerConnection: 2 } });
+const { metrics } = deps.telemetry;
+const handlers = {
+  connect: makeConnect(deps),
+  disconnect: makeDisconnect(deps),
+  message: makeMessage(deps),
+  join: makeJoin(deps),
+  leave: makeLeave(deps),
+  ping: makePing(deps),
+  default: makeDefault(deps),
+};
 
 /**
  * The reply the sender receives: the route response body. Nothing is ever

@@ -1,4 +1,6 @@
-import { ENV, HISTORY_DEFAULTS, historyEnv } from '../../lambda/core/config';
+import { historyEnv } from '../../lambda/core/config';
+import { HISTORY_DEFAULTS } from '../../contract/defaults';
+import { ENV } from '../../contract/environment';
 
 describe('historyEnv (read at cold start)', () => {
   it('defaults to 100 messages kept 24 hours', () => {

@@ -1,21 +1,20 @@
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import 'aws-sdk-client-mock-jest';
-import { ENV } from '../../lambda/core/config';
 import type { RouteEvent } from '../../lambda/core/events';
-import type { RouteHandler } from '../../lambda/core/telemetry';
-import type { PublishResponse, RoomMessage } from '../../protocol';
-import { configureHandlers, lambdaContext, loadHandler, mockAwsClients, postedText, routeEvent } from './support/handler-harness';
+import { makeHandler as makeHistory } from '../../lambda/handlers/history';
+import { makeHandler as makeJoin } from '../../lambda/handlers/join';
+import { makeHandler as makePublish } from '../../lambda/handlers/publish';
+import type { RoomMessage } from '../../protocol';
+import { handlerDeps, lambdaContext, mockAwsClients, postedText, routeEvent } from './support/handler-harness';
 
 /** The join (resume), history and Publish handlers as Lambda runs them, with mocked AWS clients. */
 
-// Configuration is read once at module load, as on Lambda: set it before loading handlers.
-configureHandlers({ [ENV.historyLimit]: '100', [ENV.historyRetentionSeconds]: '3600' });
 const { ddb, api } = mockAwsClients();
-const route = (name: string) => loadHandler<RouteHandler>(name);
-type PublishHandler = (event: unknown, context: Context) => Promise<PublishResponse>;
-const publish = loadHandler<PublishHandler>('publish');
+const deps = handlerDeps({ history: { limit: 100, retentionSeconds: 3600 } });
+const routes = { join: makeJoin(deps), history: makeHistory(deps) };
+const route = (name: keyof typeof routes) => routes[name];
+const publish = makePublish(deps);
 const context = lambdaContext;
 const JOINER = 'JOINER00000000A=';
 

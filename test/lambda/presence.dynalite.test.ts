@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ConnectionStore } from '../../lambda/core/connection-store';
 import { MEMBERS_PAGE_SIZE, PresenceStore } from '../../lambda/core/presence';
-import { keys } from '../../lambda/core/table-design';
+import { keys } from '../../contract/table-design';
 import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table';
 
 /**

@@ -10,23 +10,31 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
-import { ENV } from '../../lambda/core/config';
 import type { RouteEvent } from '../../lambda/core/events';
 import { decodeCursor, encodeCursor, MEMBERS_PAGE_SIZE, PresenceStore } from '../../lambda/core/presence';
-import type { RouteHandler } from '../../lambda/core/telemetry';
-import { configureHandlers, lambdaContext, loadHandler, mockAwsClients, routeEvent, SENDER } from './support/handler-harness';
+import { makeHandler as makeDisconnect } from '../../lambda/handlers/disconnect';
+import { makeHandler as makeJoin } from '../../lambda/handlers/join';
+import { makeHandler as makeLeave } from '../../lambda/handlers/leave';
+import { makeHandler as makeMembers } from '../../lambda/handlers/members';
+import { makeHandler as makeMessage } from '../../lambda/handlers/message';
+import { handlerDeps, lambdaContext, mockAwsClients, routeEvent, SENDER } from './support/handler-harness';
 
-// Configuration is read once at module load, as on Lambda: set it before loading handlers.
-configureHandlers({
-  [ENV.tableName]: 'T',
-  [ENV.roomRules]: JSON.stringify([
+const { ddb, api } = mockAwsClients();
+const deps = handlerDeps({
+  tableName: 'T',
+  roomRules: [
     { pattern: 'team.{group}.*', claims: { group: 'cognito:groups' } },
     { pattern: 'quiet.*', presence: false },
     { pattern: 'lobby' },
-  ]),
+  ],
 });
-const { ddb, api } = mockAwsClients();
-const handlers = Object.fromEntries(['join', 'leave', 'members', 'disconnect', 'message'].map((n) => [n, loadHandler<RouteHandler>(n)]));
+const handlers = {
+  join: makeJoin(deps),
+  leave: makeLeave(deps),
+  members: makeMembers(deps),
+  disconnect: makeDisconnect(deps),
+  message: makeMessage(deps),
+};
 const context = lambdaContext;
 
 const ME = SENDER;

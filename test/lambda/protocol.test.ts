@@ -27,7 +27,7 @@ describe('parseClientFrame', () => {
     ['a missing action', '{"data":"x"}', 'BAD_REQUEST', /no "action"; expected one of message, join, leave, ping/],
     ['a non-string action', '{"action":5}', 'BAD_REQUEST', /"action" must be a string; got a number/],
     ['an unknown action', '{"action":"dance"}', 'UNKNOWN_ACTION', /Unknown action "dance"/],
-    ['a missing data', '{"action":"message"}', 'BAD_REQUEST', /"data" must be a string; got a undefined/],
+    ['a missing data', '{"action":"message"}', 'BAD_REQUEST', /"data" must be a string; got nothing\./],
     ['a numeric data', '{"action":"message","data":42}', 'BAD_REQUEST', /"data" must be a string; got a number/],
     ['an object data', '{"action":"message","data":{}}', 'BAD_REQUEST', /got an object/],
     ['a missing room on join', '{"action":"join"}', 'BAD_REQUEST', /"room" is required/],

@@ -1,27 +1,22 @@
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
-import { ENV } from '../../lambda/core/config';
 import type { RouteEvent } from '../../lambda/core/events';
-import type { RouteHandler } from '../../lambda/core/telemetry';
-import { configureHandlers, lambdaContext, loadHandler, mockAwsClients, routeEvent } from './support/handler-harness';
+import { makeHandler as makeDefault } from '../../lambda/handlers/default';
+import { makeHandler as makeJoin } from '../../lambda/handlers/join';
+import { makeHandler as makeMessage } from '../../lambda/handlers/message';
+import { makeHandler as makePing } from '../../lambda/handlers/ping';
+import { handlerDeps, lambdaContext, mockAwsClients, routeEvent } from './support/handler-harness';
 
-/**
- * The per-connection limits as the handlers apply them, configured through the environment as
- * the stack sets it: 3 frames (refilling 1/s) and 1 room message (refilling 1/s) per connection.
- */
-configureHandlers({
-  [ENV.framesPerSecond]: '1',
-  [ENV.frameBurst]: '3',
-  [ENV.roomMessagesPerSecond]: '1',
-  [ENV.roomMessageBurst]: '1',
-});
+/** The per-connection limits as the handlers apply them: 3 frames (refilling 1/s) and 1 room message (refilling 1/s) per connection. */
 const { ddb, api } = mockAwsClients();
 const context = lambdaContext;
 
-// Loaded once, after the environment above, as Lambda loads them at cold start. The handlers of this
-// file share one module registry, so their frame limit is one memory here: each test uses its own connections.
-const load = (name: string) => loadHandler<RouteHandler>(name);
+// Made once, as an execution environment makes them at cold start. The handlers share one frame
+// limiter, as one environment's memory: each test uses its own connections.
+const deps = handlerDeps({ frameRateLimit: { perSecond: 1, burst: 3 }, roomMessageRateLimit: { perSecond: 1, burst: 1 } });
+const handlers = { ping: makePing(deps), default: makeDefault(deps), join: makeJoin(deps), message: makeMessage(deps) };
+const load = (name: keyof typeof handlers) => handlers[name];
 
 const frame = (routeKey: string, connectionId: string, body: string): RouteEvent => routeEvent(routeKey, body, { connectionId });
 

@@ -84,7 +84,7 @@ describe('publishToRoom (the Publish function)', () => {
     ['not an object', 'hello', 'must be a JSON object'],
     ['null', null, 'must be a JSON object'],
     ['an array', [1], 'must be a JSON object'],
-    ['no room', { data: 'x' }, '"room" must be 1-64 characters'],
+    ['no room', { data: 'x' }, '"room" is required; expected 1-64 characters'],
     ['a bad room', { room: 'a b', data: 'x' }, '"room" must be 1-64 characters'],
     ['numeric data', { room: 'lobby', data: 1 }, '"data" must be a string; got a number'],
     ['data over the limit', { room: 'lobby', data: 'x'.repeat(LIMITS.maxDataBytes + 1) }, `the limit is ${LIMITS.maxDataBytes} bytes`],

@@ -1,16 +1,15 @@
 import fc from 'fast-check';
-import { ENV } from '../../lambda/core/config';
+import { ENV } from '../../contract/environment';
 import {
   claimsContext,
   claimValues,
   MAX_CLAIMS_CONTEXT_CHARS,
   parseClaimsContext,
-  parseRoomRules,
   roomPolicyFromEnv,
   RoomPolicy,
-  ruleClaimNames,
   type JoinIdentity,
 } from '../../lambda/core/room-rules';
+import { parseRoomRules, ruleClaimNames } from '../../contract/room-rules';
 
 const alice: JoinIdentity = { userId: 'alice', claims: { 'cognito:groups': ['red', 'blue'] } };
 const bob: JoinIdentity = { userId: 'bob', claims: {} };

@@ -1,11 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context } from 'aws-lambda';
-import type * as Telemetry from '../../lambda/core/telemetry';
+import { METRIC } from '../../contract/metrics';
+import { broadcastCounter, count, createTelemetry, withTelemetry, type Telemetry } from '../../lambda/core/telemetry';
 
 /**
- * The handlers' log context is applied when an invocation first logs, not when it starts
- * (lambda/core/telemetry.ts). Each line must still carry its own invocation's request id and keys,
- * none of an earlier one's, and only the first invocation may be the cold start.
+ * The handlers' telemetry (lambda/core/telemetry.ts): Powertools' Logger and Metrics through their
+ * Middy middleware. Each line carries its own invocation's context and keys, none of an earlier
+ * one's; only the first invocation is the cold start; metrics go out when each invocation ends;
+ * an unexpected error is logged, counted and rethrown.
  */
 function lambdaContext(requestId: string): Context {
   return {
@@ -24,27 +26,37 @@ function lambdaContext(requestId: string): Context {
   };
 }
 
-/** Loads telemetry afresh (its state is per execution environment) under `env`, and captures its log lines. */
-async function freshTelemetry(env: Record<string, string> = {}) {
+/**
+ * A function's telemetry, made (as at cold start) under `env`, which Powertools reads when the
+ * Logger and Metrics are made and on some calls, so it stays set until restore(); and every line
+ * written meanwhile.
+ */
+function capturedTelemetry(env: Record<string, string> = {}): {
+  telemetry: Telemetry;
+  lines: Array<Record<string, unknown>>;
+  restore: () => void;
+} {
   const lines: Array<Record<string, unknown>> = [];
-  let telemetry!: typeof Telemetry;
   const saved = process.env;
-  // Powertools reads some of these on every call, so they stay set until restore().
-  process.env = { ...saved, POWERTOOLS_LOG_LEVEL: 'DEBUG', POWERTOOLS_DEV: 'false', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', ...env };
-  await jest.isolateModulesAsync(async () => {
-    telemetry = await import('../../lambda/core/telemetry');
-  });
+  process.env = {
+    ...saved,
+    POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    POWERTOOLS_DEV: 'false',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    ...env,
+  };
   const capture = (chunk: string | Uint8Array) => {
     for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
     return true;
   };
-  // Powertools writes WARN and ERROR to stderr, the rest to stdout.
+  // Powertools writes WARN and ERROR to stderr, the rest (EMF included) to stdout.
   const spies = [
     jest.spyOn(process.stdout, 'write').mockImplementation(capture),
     jest.spyOn(process.stderr, 'write').mockImplementation(capture),
   ];
   return {
-    telemetry,
+    telemetry: createTelemetry(),
     lines,
     restore: () => {
       for (const spy of spies) spy.mockRestore();
@@ -53,47 +65,69 @@ async function freshTelemetry(env: Record<string, string> = {}) {
   };
 }
 
-describe('handler log context', () => {
-  it('gives each line its own invocation’s request id and keys, even when earlier invocations logged nothing', async () => {
-    const { telemetry, lines, restore } = await freshTelemetry();
-    try {
-      const { beginInvocationLog, logger } = telemetry;
-      beginInvocationLog(lambdaContext('req-1'), { connectionId: 'conn-1', routeKey: 'message' });
-      logger.info('first');
-      beginInvocationLog(lambdaContext('req-2'), { connectionId: 'conn-2', routeKey: 'message', room: 'lobby' });
-      beginInvocationLog(lambdaContext('req-3'), { connectionId: 'conn-3', routeKey: 'join' });
-      logger.warn('third', { extra: 1 });
-      logger.error('third again');
-      beginInvocationLog(lambdaContext('req-4'), { connectionId: 'conn-4', routeKey: 'message' });
-      logger.debug('fourth');
+/** What the test handler does in one invocation. */
+interface Step {
+  readonly id: string;
+  /** A line it logs, at INFO. */
+  readonly say?: string;
+  /** A key it adds for the rest of the invocation. */
+  readonly room?: string;
+  /** Metrics it counts. */
+  readonly roomMessages?: number;
+  readonly fail?: Error;
+}
 
-      expect(lines.map((l) => [l.message, l.function_request_id, l.connectionId, l.routeKey, l.cold_start])).toEqual([
-        ['first', 'req-1', 'conn-1', 'message', true],
-        ['third', 'req-3', 'conn-3', 'join', false],
-        ['third again', 'req-3', 'conn-3', 'join', false],
-        ['fourth', 'req-4', 'conn-4', 'message', false],
+/** A handler as the route handlers are made: it logs, counts and fails as each event says. */
+function testHandler({ logger, metrics }: Telemetry, expected?: (err: unknown) => boolean) {
+  const handler = async (step: Step): Promise<string> => {
+    if (step.room !== undefined) logger.appendKeys({ room: step.room });
+    if (step.say !== undefined) logger.info(step.say, { extra: step.id });
+    if (step.roomMessages !== undefined) count(metrics, METRIC.roomMessages, step.roomMessages);
+    if (step.fail) throw step.fail;
+    return `done ${step.id}`;
+  };
+  return withTelemetry(
+    handler,
+    { logger, metrics },
+    { logKeys: (step) => ({ connectionId: `conn-${step.id}` }), failure: 'Test handler failed', expected },
+  );
+}
+
+const logLines = (lines: Array<Record<string, unknown>>) => lines.filter((l) => !('_aws' in l));
+const emfLines = (lines: Array<Record<string, unknown>>) => lines.filter((l) => '_aws' in l);
+
+describe('handler log context', () => {
+  it('gives each line its own invocation’s request id and keys, none of an earlier one’s, and marks only the first the cold start', async () => {
+    const { telemetry, lines, restore } = capturedTelemetry({ POWERTOOLS_LOG_LEVEL: 'INFO' });
+    try {
+      const handler = testHandler(telemetry);
+      await expect(handler({ id: '1', say: 'first' }, lambdaContext('req-1'))).resolves.toBe('done 1');
+      await handler({ id: '2', room: 'lobby' }, lambdaContext('req-2'));
+      await handler({ id: '3', say: 'third' }, lambdaContext('req-3'));
+      await handler({ id: '4', room: 'lobby', say: 'fourth' }, lambdaContext('req-4'));
+      expect(lines.map((l) => [l.message, l.function_request_id, l.connectionId, l.room, l.cold_start, l.extra])).toEqual([
+        ['first', 'req-1', 'conn-1', undefined, true, '1'],
+        ['third', 'req-3', 'conn-3', undefined, false, '3'],
+        ['fourth', 'req-4', 'conn-4', 'lobby', false, '4'],
       ]);
-      expect(lines[1].extra).toBe(1);
-      // req-2's key never reaches a later invocation's line.
-      expect(lines.some((l) => 'room' in l)).toBe(false);
     } finally {
       restore();
     }
   });
 
   it('marks only the first invocation the cold start even when it logs nothing', async () => {
-    const { telemetry, lines, restore } = await freshTelemetry();
+    const { telemetry, lines, restore } = capturedTelemetry({ POWERTOOLS_LOG_LEVEL: 'INFO' });
     try {
-      telemetry.beginInvocationLog(lambdaContext('req-1'), {});
-      telemetry.beginInvocationLog(lambdaContext('req-2'), {});
-      telemetry.logger.info('second');
+      const handler = testHandler(telemetry);
+      await handler({ id: '1' }, lambdaContext('req-1'));
+      await handler({ id: '2', say: 'second' }, lambdaContext('req-2'));
       expect(lines).toEqual([expect.objectContaining({ message: 'second', function_request_id: 'req-2', cold_start: false })]);
     } finally {
       restore();
     }
   });
 
-  it('keeps concurrent invocations’ contexts apart (Lambda Managed Instances: AWS_LAMBDA_MAX_CONCURRENCY)', async () => {
+  it('keeps concurrent invocations’ keys apart (Lambda Managed Instances: AWS_LAMBDA_MAX_CONCURRENCY)', async () => {
     // The Lambda runtime's store for concurrent invocations, as @aws/lambda-invoke-store's
     // InvokeStoreMulti makes it (its own factory needs a dynamic import, which jest's VM refuses).
     // Powertools keeps each invocation's log keys in it.
@@ -111,28 +145,30 @@ describe('handler log context', () => {
       getTenantId: () => undefined,
     };
     (globalThis as { awslambda?: object }).awslambda = { InvokeStore: store };
-    const { telemetry, lines, restore } = await freshTelemetry({ AWS_LAMBDA_MAX_CONCURRENCY: '4' });
+    const { telemetry, lines, restore } = capturedTelemetry({ AWS_LAMBDA_MAX_CONCURRENCY: '4', POWERTOOLS_LOG_LEVEL: 'INFO' });
     try {
-      const { beginInvocationLog, logger } = telemetry;
-      const invocation = (requestId: string, body: () => Promise<void>) =>
-        store.run({ requestId }, async () => {
-          beginInvocationLog(lambdaContext(requestId), { connectionId: `conn-${requestId}` });
-          await body();
-        });
-      await invocation('req-0', async () => logger.info('zero'));
+      const { logger } = telemetry;
       let releaseA!: () => void;
       const aWaits = new Promise<void>((resolve) => (releaseA = resolve));
-      const a = invocation('req-a', async () => {
-        await aWaits;
-        logger.info('a, after b started and logged');
-      });
-      await invocation('req-b', async () => logger.info('b'));
+      const handler = withTelemetry(
+        async (event: { id: string; wait?: boolean }) => {
+          if (event.wait) await aWaits;
+          logger.info(`line ${event.id}`);
+        },
+        telemetry,
+        { logKeys: (event) => ({ connectionId: `conn-${event.id}` }), failure: 'failed' },
+      );
+      const invoke = (id: string, wait = false) =>
+        store.run({ requestId: `req-${id}` }, () => handler({ id, wait }, lambdaContext(`req-${id}`)));
+      await invoke('0');
+      const a = invoke('a', true);
+      await invoke('b');
       releaseA();
       await a;
       expect(lines.map((l) => [l.message, l.function_request_id, l.connectionId])).toEqual([
-        ['zero', 'req-0', 'conn-req-0'],
-        ['b', 'req-b', 'conn-req-b'],
-        ['a, after b started and logged', 'req-a', 'conn-req-a'],
+        ['line 0', 'req-0', 'conn-0'],
+        ['line b', 'req-b', 'conn-b'],
+        ['line a', 'req-a', 'conn-a'],
       ]);
     } finally {
       restore();
@@ -141,32 +177,84 @@ describe('handler log context', () => {
   });
 });
 
-describe('handler metrics', () => {
-  it('publishes each invocation’s counts when it ends, and nothing for an invocation that counted nothing', async () => {
-    const { telemetry, lines, restore } = await freshTelemetry({ POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_LOG_LEVEL: 'SILENT' });
+describe('handler metrics and errors', () => {
+  it('publishes each invocation’s counts when it ends, and writes nothing at INFO for one that counted nothing', async () => {
+    const { telemetry, lines, restore } = capturedTelemetry({ POWERTOOLS_LOG_LEVEL: 'INFO' });
     try {
-      const { count, withInvocationTelemetry } = telemetry;
-      const { METRIC } = await import('../../lambda/core/metric-names');
-      await withInvocationTelemetry(lambdaContext('req-1'), {}, 'failed', async () => count(METRIC.roomMessages, 2));
-      // One that counted nothing does not even ask Powertools (which reads the environment to answer).
-      const asked = jest.spyOn(telemetry.metrics, 'hasStoredMetrics');
-      await withInvocationTelemetry(lambdaContext('req-2'), {}, 'failed', async () => undefined);
-      expect(asked).not.toHaveBeenCalled();
-      asked.mockRestore();
-      await withInvocationTelemetry(lambdaContext('req-3'), {}, 'failed', async () => count(METRIC.framesRejected));
-      await expect(
-        withInvocationTelemetry(lambdaContext('req-4'), {}, 'failed', async () => {
-          throw new Error('boom');
+      const handler = testHandler(telemetry);
+      await handler({ id: '1', roomMessages: 2 }, lambdaContext('req-1'));
+      await handler({ id: '2' }, lambdaContext('req-2'));
+      expect(lines).toHaveLength(1);
+      await handler({ id: '3', roomMessages: 1 }, lambdaContext('req-3'));
+      expect(emfLines(lines).map((l) => [l[METRIC.roomMessages], l.service])).toEqual([
+        [2, 'switchboard'],
+        [1, 'switchboard'],
+      ]);
+      expect(emfLines(lines)[0]._aws).toMatchObject({ CloudWatchMetrics: [{ Namespace: 'Switchboard', Dimensions: [['service']] }] });
+      expect(logLines(lines)).toEqual([]);
+    } finally {
+      restore();
+    }
+  });
+
+  it('keeps the Metrics utility’s own notice of an empty invocation at DEBUG', async () => {
+    const { telemetry, lines, restore } = capturedTelemetry({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
+    try {
+      await testHandler(telemetry)({ id: '1' }, lambdaContext('req-1'));
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'DEBUG',
+          message: expect.stringMatching(/^No application metrics to publish/),
+          connectionId: 'conn-1',
         }),
-      ).rejects.toThrow('boom');
-      const emf = lines.filter((l) => '_aws' in l);
-      expect(emf.map((l) => [l[METRIC.roomMessages], l[METRIC.framesRejected], l[METRIC.errors]])).toEqual([
-        [2, undefined, undefined],
-        [undefined, 1, undefined],
-        [undefined, undefined, 1],
       ]);
     } finally {
       restore();
     }
+  });
+
+  it('logs an unexpected error with the invocation’s keys, counts it with what the invocation counted, and rethrows it', async () => {
+    const { telemetry, lines, restore } = capturedTelemetry({ POWERTOOLS_LOG_LEVEL: 'INFO' });
+    try {
+      const handler = testHandler(telemetry);
+      await expect(handler({ id: '1', roomMessages: 1, fail: new Error('boom') }, lambdaContext('req-1'))).rejects.toThrow('boom');
+      expect(logLines(lines)).toEqual([
+        expect.objectContaining({
+          level: 'ERROR',
+          message: 'Test handler failed',
+          function_request_id: 'req-1',
+          connectionId: 'conn-1',
+          error: expect.objectContaining({ message: 'boom' }),
+        }),
+      ]);
+      expect(emfLines(lines).map((l) => [l[METRIC.roomMessages], l[METRIC.errors]])).toEqual([[1, 1]]);
+      // The next invocation starts clean: no key and no metric of the failed one.
+      await handler({ id: '2', say: 'next' }, lambdaContext('req-2'));
+      expect(lines.at(-1)).toMatchObject({ message: 'next', connectionId: 'conn-2' });
+      expect(emfLines(lines)).toHaveLength(1);
+    } finally {
+      restore();
+    }
+  });
+
+  it('rethrows an error the handler throws on purpose without logging or counting it', async () => {
+    const { telemetry, lines, restore } = capturedTelemetry({ POWERTOOLS_LOG_LEVEL: 'INFO' });
+    try {
+      class Refusal extends Error {}
+      const handler = testHandler(telemetry, (err) => err instanceof Refusal);
+      await expect(handler({ id: '1', fail: new Refusal('no') }, lambdaContext('req-1'))).rejects.toBeInstanceOf(Refusal);
+      expect(lines).toEqual([]);
+    } finally {
+      restore();
+    }
+  });
+
+  it('counts a broadcast’s deliveries, failures and prunes, and nothing that is 0', () => {
+    const addMetric = jest.fn();
+    broadcastCounter({ addMetric })({ delivered: 3, failed: 0, pruned: 1, expired: 2, skipped: 0 });
+    expect(addMetric.mock.calls).toEqual([
+      [METRIC.fanoutDeliveries, 'Count', 3],
+      [METRIC.stalePruned, 'Count', 1],
+    ]);
   });
 });

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { startEmulator, type Emulator } from '../../local/emulator';
 import type { InvocationRecord } from '../../local/gateway/gateway';
-import { METRIC } from '../../lambda/core/metric-names';
+import { METRIC } from '../../contract/metrics';
 import { appAssembly } from '../support/app-assembly';
 import { writeOidcVariant } from './fixtures/oidc-variant';
 import { handshakeStatus } from './helpers';

@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startEmulator, type Emulator } from '../../local/emulator';
-import { keys } from '../../lambda/core/table-design';
+import { keys } from '../../contract/table-design';
 import { LIMITS } from '../../protocol';
 import { appAssembly } from '../support/app-assembly';
 import { connect, waitFor, type TestClient } from './helpers';

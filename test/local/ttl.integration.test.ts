@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { banner } from '../../local/cli/cli';
 import { startEmulator, type Emulator } from '../../local/emulator';
 import { TTL_SWEEP_INTERVAL_MS } from '../../local/services/dynamodb/ttl-sweeper';
-import { keys } from '../../lambda/core/table-design';
+import { keys } from '../../contract/table-design';
 import { appAssembly } from '../support/app-assembly';
 import { ManualClock } from '../support/manual-clock';
 import { memberIds, request, waitUntil } from '../scale/support';

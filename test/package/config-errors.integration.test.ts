@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CONTEXT_KEYS } from '../../lib/app-config';
+import { CONTEXT_KEYS } from '../../contract/context-keys';
 import { checkContextKeys, closestKey, ConfigError, editDistance } from '../../lib/config-error';
 
 /*

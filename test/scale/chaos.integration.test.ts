@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RATE_LIMIT_DEFAULTS, ROOM_DEFAULTS } from '../../lambda/core/config';
-import { keys } from '../../lambda/core/table-design';
+import { RATE_LIMIT_DEFAULTS, ROOM_DEFAULTS } from '../../contract/defaults';
+import { keys } from '../../contract/table-design';
 import { maxAllowed } from '../../lambda/core/token-bucket';
 import type { Emulator } from '../../local/emulator';
 import { wsText } from '../../cli-kit/ws-text';

@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { API_GATEWAY_LIMITS, LIMITS } from '../../protocol';
-import { keys } from '../../lambda/core/table-design';
+import { keys } from '../../contract/table-design';
 import type { Emulator } from '../../local/emulator';
 import { OUTBOUND_HIGH_WATER_BYTES } from '../../local/gateway/management';
 import { wsText } from '../../cli-kit/ws-text';

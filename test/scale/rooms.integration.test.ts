@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Emulator } from '../../local/emulator';
-import { expiresAtFor, keys } from '../../lambda/core/table-design';
+import { expiresAtFor, keys } from '../../contract/table-design';
 import type { InvocationRecord } from '../../local/gateway/gateway';
 import { waitFor, type TestClient } from '../local/helpers';
 import { memberIds, openMembers, recorder, request, seeded, start, waitUntil } from './support';

@@ -1,7 +1,7 @@
 /** Helpers for the emulator tests at scale: the app in the emulator, real ws clients in rooms, the table. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../lambda/core/table-design';
+import { keys } from '../../contract/table-design';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../local/emulator';
 import { wsText } from '../../cli-kit/ws-text';
 import { appAssembly } from '../support/app-assembly';

@@ -2,12 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { TABLE } from '../../lambda/core/table-design';
+import { TABLE } from '../../contract/table-design';
 
 /** A table with Switchboard's key design in an in-memory dynalite, and a document client for it. */
 export interface DynaliteTable {
   readonly tableName: string;
-  /** Marshals as the handlers' client does (lambda/handlers/clients.ts). */
+  /** Marshals as the handlers' client does (lambda/functions/services.ts). */
   readonly db: DynamoDBDocumentClient;
   /** Destroys the client and closes dynalite. */
   stop(): Promise<void>;
@@ -15,7 +15,7 @@ export interface DynaliteTable {
 
 /**
  * Starts dynalite on 127.0.0.1, port 0, and creates `tableName` with the partition and sort keys
- * of lambda/core/table-design.ts, so store tests run their expressions against a DynamoDB API.
+ * of contract/table-design.ts, so store tests run their expressions against a DynamoDB API.
  */
 export async function startDynaliteTable(tableName: string): Promise<DynaliteTable> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });

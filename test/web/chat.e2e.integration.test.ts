@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { type Emulator, startEmulator } from '../../local/emulator';
 import { DEFAULT_BACKOFF } from '../../client/backoff';
-import { LOCAL_PASSWORD } from '../../protocol';
+import { LOCAL_PASSWORD, ROOM_NAME } from '../../protocol';
 import { buildWeb } from '../../web/build';
 import { appAssembly } from '../support/app-assembly';
 import { launchChromium } from '../support/browser';
@@ -235,6 +235,13 @@ describe('chat page in Chromium', () => {
     await page.getByRole('button', { name: 'Continue as guest' }).click();
     await page.locator('#status[data-state="open"]').waitFor();
     expect(await page.locator('#whoami').textContent()).toMatch(/^You are guest-[0-9a-f]{6} \(local-guest-[0-9a-f]{6}\)$/);
+    // The room box holds the protocol's room-name rule (set by the page's script): the browser refuses a bad name.
+    const roomInput = page.getByLabel('Room', { exact: true });
+    expect(await roomInput.getAttribute('title')).toBe(ROOM_NAME.description);
+    await roomInput.fill('bad room!');
+    expect(await roomInput.evaluate((input: HTMLInputElement) => input.validity.patternMismatch)).toBe(true);
+    await roomInput.fill('good.room-1');
+    expect(await roomInput.evaluate((input: HTMLInputElement) => input.validity.valid)).toBe(true);
     // Bypass the page's own checks: a room message to a room we never joined.
     await page.evaluate(() => {
       const target = document.querySelector<HTMLSelectElement>('#target');

@@ -5,6 +5,8 @@
  * way locally and against a deployed stage; only the endpoint differs.
  */
 
+import { COGNITO_INITIATE_AUTH } from '../../protocol/auth';
+
 /** Where to sign in: the InitiateAuth endpoint and the user pool's app client. */
 export interface SignInTarget {
   /** `https://cognito-idp.<region>.amazonaws.com/`, or the emulator's stand-in. */
@@ -19,10 +21,6 @@ export interface SignedIn {
   /** Seconds the token is valid for, as Cognito said. */
   readonly expiresInSeconds: number;
 }
-
-/** The AWS JSON protocol's operation header: Cognito routes on it, not on the path. */
-const INITIATE_AUTH_TARGET = 'AWSCognitoIdentityProviderService.InitiateAuth';
-const AMZ_JSON = 'application/x-amz-json-1.1';
 
 /** An AWS region name (e.g. eu-west-1, us-gov-west-1): checked, since the password goes to the host built from it. */
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -55,7 +53,7 @@ export async function initiateAuth(
   try {
     response = await fetchFn(target.endpoint, {
       method: 'POST',
-      headers: { 'content-type': AMZ_JSON, 'x-amz-target': INITIATE_AUTH_TARGET },
+      headers: { 'content-type': COGNITO_INITIATE_AUTH.contentType, 'x-amz-target': COGNITO_INITIATE_AUTH.target },
       body: JSON.stringify({
         AuthFlow: 'USER_PASSWORD_AUTH',
         ClientId: target.clientId,

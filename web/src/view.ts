@@ -1,4 +1,5 @@
 import type { RoomMember, RoomMessage } from '../../protocol';
+import { ROOM_NAME } from '../../protocol/limits';
 import type { Identity } from './identity';
 import type { StatusClass } from './status';
 
@@ -60,6 +61,9 @@ export class ChatView {
     this.roomList = this.byId('room-list');
     this.target = this.byId('target');
     this.roomInput = this.byId('room-input');
+    // The protocol's room-name rule, so the browser refuses a bad name before a join is sent.
+    this.roomInput.pattern = ROOM_NAME.inputPattern;
+    this.roomInput.title = ROOM_NAME.description;
     this.messageInput = this.byId('message-input');
     this.byId('error-dismiss').addEventListener('click', () => this.clearError());
   }

@@ -1,5 +1,5 @@
-import { TOKEN_QUERY_PARAMETER } from '../../../protocol';
-import { METRIC, type MetricName } from '../metric-names';
+import { AUTHORIZER_UNAUTHORIZED_MESSAGE, TOKEN_QUERY_PARAMETER } from '../../../protocol';
+import { METRIC, type MetricName } from '../../../contract/metrics';
 import { CLAIMS_CONTEXT_KEY } from '../room-rules';
 import { KeyFetchError } from './issuer-keys';
 import type { TokenVerifier, Verification } from './jwt-verifier';
@@ -25,6 +25,14 @@ export interface AuthorizerResult {
   context?: { userId: string; username: string; [CLAIMS_CONTEXT_KEY]?: string };
 }
 
+/** A `$connect` without credentials: API Gateway answers 401 for this error's message, and only for it. */
+export class UnauthorizedError extends Error {
+  constructor() {
+    super(AUTHORIZER_UNAUTHORIZED_MESSAGE);
+    this.name = 'UnauthorizedError';
+  }
+}
+
 /** Logs the decision; never the token. */
 export interface AuthorizerLog {
   info(message: string, attributes: Record<string, unknown>): void;
@@ -34,7 +42,7 @@ export interface AuthorizerLog {
 /**
  * Decides a `$connect`: Allow with the user's identity, or Deny (API Gateway
  * answers 403) for a token that is present but not valid, or present more than
- * once. A missing token throws `Unauthorized` (401), as API Gateway itself
+ * once. A missing token throws {@link UnauthorizedError} (401), as API Gateway itself
  * answers when the identity source is missing. A failure to verify at all
  * propagates (500); when the issuer's keys could not be had, it is logged with
  * its reason and counted first.
@@ -54,7 +62,7 @@ export async function authorizeConnect(
   const token = event.queryStringParameters?.[TOKEN_QUERY_PARAMETER];
   if (token === undefined || token === '') {
     log.info('Connection refused: no token', {});
-    throw new Error('Unauthorized');
+    throw new UnauthorizedError();
   }
   let result: Verification;
   try {

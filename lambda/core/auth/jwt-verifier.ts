@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { claimsContext } from '../room-rules';
-import { IAT_CLOCK_SKEW_SECONDS, type AuthConfig, type TokenProfile } from './config';
+import { type AuthConfig } from './config';
+import { IAT_CLOCK_SKEW_SECONDS, type TokenProfile } from '../../../contract/auth';
 
 /** Who a verified token speaks for: it becomes the connection's `userId` and `username`. */
 export interface TokenIdentity {

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
-import { authorizeConnect, type ConnectAuthorizerEvent } from '../../../lambda/core/auth/authorize';
+import { authorizeConnect, UnauthorizedError, type ConnectAuthorizerEvent } from '../../../lambda/core/auth/authorize';
 import { createIssuerKeys, KeyFetchError } from '../../../lambda/core/auth/issuer-keys';
-import { IAT_CLOCK_SKEW_SECONDS } from '../../../lambda/core/auth/config';
+import { IAT_CLOCK_SKEW_SECONDS } from '../../../contract/auth';
 import { createJwtVerifier, type JwtVerifierOptions, type TokenVerifier } from '../../../lambda/core/auth/jwt-verifier';
-import { METRIC } from '../../../lambda/core/metric-names';
+import { METRIC } from '../../../contract/metrics';
 import { MAX_CLAIMS_CONTEXT_CHARS } from '../../../lambda/core/room-rules';
 
 // GIVEN an issuer whose JWKS is served over HTTP on 127.0.0.1, as Cognito serves its own.
@@ -141,8 +141,10 @@ describe('$connect authorizer', () => {
   });
 
   it('rejects a missing token with Unauthorized (401), as API Gateway does', async () => {
+    // API Gateway answers 401 for exactly this message; the handler tells it from failures by its type.
+    await expect(decide(undefined)).rejects.toThrow(new UnauthorizedError());
     await expect(decide(undefined)).rejects.toThrow(/^Unauthorized$/);
-    await expect(decide('')).rejects.toThrow(/^Unauthorized$/);
+    await expect(decide('')).rejects.toBeInstanceOf(UnauthorizedError);
   });
 
   it.each<[string, () => Promise<string>, RegExp]>([

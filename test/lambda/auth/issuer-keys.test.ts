@@ -10,7 +10,7 @@ import { authorizeConnect, type ConnectAuthorizerEvent } from '../../../lambda/c
 import { createIssuerKeys, KeyFetchError, type IssuerKeysOptions } from '../../../lambda/core/auth/issuer-keys';
 import { ManualClock } from '../../support/manual-clock';
 import { createJwtVerifier } from '../../../lambda/core/auth/jwt-verifier';
-import { METRIC } from '../../../lambda/core/metric-names';
+import { METRIC } from '../../../contract/metrics';
 
 const ISSUER = 'https://login.example.com/';
 const AUDIENCE = 'api://switchboard';

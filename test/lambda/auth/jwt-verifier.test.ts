@@ -1,4 +1,5 @@
-import { AUTH_ENV, readAuthConfig } from '../../../lambda/core/auth/config';
+import { readAuthConfig } from '../../../lambda/core/auth/config';
+import { AUTH_ENV } from '../../../contract/auth';
 import { withResultCache, type TokenVerifier, type Verification } from '../../../lambda/core/auth/jwt-verifier';
 
 const ok = (expiresAt: number): Verification => ({ ok: true, identity: { userId: 'u', username: 'alice', expiresAt } });

@@ -1,32 +1,40 @@
 /**
- * What the handler unit tests share: the mocked AWS clients, the handlers loaded after their
- * configuration (as Lambda loads them at cold start), a Lambda context and API Gateway's route event.
+ * What the handler unit tests share: the mocked AWS clients, the handlers' dependencies built as a
+ * function's entry builds them (lambda/functions/) but from settings given here rather than the
+ * environment, a Lambda context and API Gateway's route event.
  */
 import {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
   type PostToConnectionCommandInput,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ENV } from '../../../lambda/core/config';
+import {
+  HISTORY_DEFAULTS,
+  RATE_LIMIT_DEFAULTS,
+  ROOM_DEFAULTS,
+  type HistorySettings,
+  type RateLimit,
+  type RoomRule,
+} from '../../../contract';
+import { ConnectionStore, type JoinLimits } from '../../../lambda/core/connection-store';
 import type { RouteEvent } from '../../../lambda/core/events';
-import type { RouteHandler } from '../../../lambda/core/telemetry';
+import { FrameLimiter } from '../../../lambda/core/frame-limiter';
+import { Notifier } from '../../../lambda/core/notifier';
+import { PresenceStore } from '../../../lambda/core/presence';
+import { RoomHistory } from '../../../lambda/core/room-history';
+import { RoomPolicy } from '../../../lambda/core/room-rules';
+import { createTelemetry } from '../../../lambda/core/telemetry';
 
 /** The connection the route events come from unless a test names another. */
 export const SENDER = 'SENDER00000000A=';
-
-/**
- * Sets the handlers' configuration as the stack does: the table name, the callback URL and `env`
- * (keyed by ENV's names). Handlers read it once at load, so call this before `loadHandler`.
- */
-export function configureHandlers(env: Record<string, string> = {}): void {
-  process.env[ENV.tableName] = 'Connections';
-  process.env[ENV.callbackUrl] = 'https://abc123.execute-api.us-east-1.amazonaws.com/dev';
-  Object.assign(process.env, env);
-}
+/** The table the handlers are given unless a test names another. */
+export const TABLE_NAME = 'Connections';
+const CALLBACK_URL = 'https://abc123.execute-api.us-east-1.amazonaws.com/dev';
 
 /**
  * Mocks DynamoDB (the document client) and `@connections`, both reset before each test, with
@@ -43,10 +51,40 @@ export function mockAwsClients() {
   return { ddb, api };
 }
 
-/** The `handler` of lambda/handlers/<name>.ts, loaded on first use, so after `configureHandlers`. */
-export function loadHandler<H = RouteHandler>(name: string): H {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the environment must be set before a handler module loads
-  return (require(`../../../lambda/handlers/${name}`) as { handler: H }).handler;
+/** The settings a test may change; the rest are the defaults a function falls back on. */
+export interface HandlerSettings {
+  readonly tableName?: string;
+  readonly limits?: Partial<JoinLimits>;
+  readonly history?: HistorySettings;
+  readonly roomRules?: RoomRule[];
+  readonly roomMessageRateLimit?: RateLimit;
+  readonly frameRateLimit?: RateLimit;
+}
+
+/**
+ * Everything a handler's `makeHandler` may ask for, over the mocked clients: one object serves every
+ * handler, so handlers made from it share one frame limiter, as routes of one environment would.
+ * Logs and metrics are off (test/setup-env.ts).
+ */
+export function handlerDeps(settings: HandlerSettings = {}) {
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const tableName = settings.tableName ?? TABLE_NAME;
+  return {
+    telemetry: createTelemetry(),
+    store: new ConnectionStore(db, tableName),
+    history: new RoomHistory(db, tableName, settings.history ?? HISTORY_DEFAULTS),
+    presenceStore: new PresenceStore(db, tableName),
+    notifier: new Notifier(new ApiGatewayManagementApiClient({ endpoint: CALLBACK_URL })),
+    policy: new RoomPolicy(settings.roomRules ?? [], ROOM_DEFAULTS.presence),
+    fanoutConcurrency: ROOM_DEFAULTS.fanoutConcurrency,
+    limits: {
+      maxRoomsPerConnection: settings.limits?.maxRoomsPerConnection ?? ROOM_DEFAULTS.maxRoomsPerConnection,
+      maxRoomMembers: settings.limits?.maxRoomMembers ?? ROOM_DEFAULTS.maxRoomMembers,
+    },
+    roomMessageRateLimit: settings.roomMessageRateLimit ?? RATE_LIMIT_DEFAULTS.roomMessages,
+    frameLimiter: new FrameLimiter(settings.frameRateLimit ?? RATE_LIMIT_DEFAULTS.frames, Date.now),
+    now: Date.now,
+  };
 }
 
 /** A Lambda context with 10 s left. */

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { assemblyKey, cachedAssembly, synthInputs } from '../../../local/assembly/cache';
 import type { SynthOptions } from '../../../local/assembly/synth';
-import { HANDLERS_DIR } from '../../../lib/switchboard-function';
+import { FUNCTIONS_DIR } from '../../../lib/switchboard-function';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 let app: string;
@@ -225,9 +225,9 @@ describe("this app's synth inputs", () => {
   test('cover every module the app and its handlers import (else add its folder to watch.include in cdk.json)', async () => {
     const { app: command } = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { app: string };
     const appEntry = /\S+\.ts\b/.exec(command)![0];
-    const handlers = readdirSync(HANDLERS_DIR)
+    const handlers = readdirSync(FUNCTIONS_DIR)
       .filter((f) => f.endsWith('.ts'))
-      .map((f) => path.join(HANDLERS_DIR, f));
+      .map((f) => path.join(FUNCTIONS_DIR, f));
     const modules = localModules([path.join(ROOT, appEntry), ...handlers]);
     // The walk reaches past bin/ and lib/, so this check has teeth.
     expect([...modules].some((m) => m.startsWith('lambda/core/'))).toBe(true);

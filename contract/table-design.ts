@@ -1,4 +1,4 @@
-import { API_GATEWAY_LIMITS } from '../../protocol';
+import { API_GATEWAY_LIMITS } from '../protocol';
 
 /**
  * The single-table design, in one place. The stack builds the table from these

@@ -1,0 +1,49 @@
+/**
+ * Every default of Switchboard's settings, in one place: the stack's props and `-c` keys default to
+ * these, the handlers fall back on them when a variable is unset, and docs/configuration.md quotes
+ * them (test/docs/configuration-defaults.test.ts holds it to them).
+ */
+
+/** A rate limit: `perSecond` tokens flow into a bucket that holds at most `burst`. */
+export interface RateLimit {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** The app's stack and stage. */
+export const STACK_DEFAULTS = {
+  stackName: 'Switchboard',
+  /** The last path segment of the wss:// URL. */
+  stageName: 'dev',
+  /** The stage's default route throttling. */
+  throttle: { rateLimit: 500, burstLimit: 1000 },
+  /** Each handler's timeout, within API Gateway's 29 s integration limit. */
+  functionTimeoutSeconds: 10,
+} as const;
+
+/** Rooms: the stack's props default to these, and so do the handlers. */
+export const ROOM_DEFAULTS = {
+  maxRoomsPerConnection: 20,
+  maxRoomMembers: 1000,
+  fanoutConcurrency: 32,
+  /** Whether joins and leaves send `presence` events where no room rule says otherwise. */
+  presence: true,
+} as const;
+
+/** Room history: the stack's props default to these, and so do the handlers. */
+export const HISTORY_DEFAULTS = {
+  /** Messages kept per room. */
+  limit: 100,
+  /** How long each is kept: 24 hours. */
+  retentionSeconds: 24 * 60 * 60,
+} as const;
+
+/**
+ * Per-connection rate limits (token buckets): the stack's props default to these, and so do the
+ * handlers. Room messages, which fan out to up to `maxRoomMembers` posts each, are limited exactly
+ * (in the connection's row); all frames more loosely (in each Lambda environment's memory).
+ */
+export const RATE_LIMIT_DEFAULTS = {
+  roomMessages: { perSecond: 10, burst: 20 },
+  frames: { perSecond: 50, burst: 100 },
+} as const satisfies Record<string, RateLimit>;

@@ -1,0 +1,146 @@
+import * as path from 'node:path';
+import type { Duration } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import {
+  ENV,
+  HISTORY_DEFAULTS,
+  historySettingsProblem,
+  parseRoomRules,
+  RATE_LIMIT_DEFAULTS,
+  RATE_LIMIT_ENV,
+  ROOM_DEFAULTS,
+  type RoomRule,
+  STACK_DEFAULTS,
+} from '../contract';
+import { ConfigError } from './config-error';
+import { PUBLISH_FUNCTION_DEFINITION, ROUTES, type RouteDefinition } from './routes';
+import type { ExtraRoute, RateLimitProps, SwitchboardApiProps, ThrottleProps } from './switchboard-api-props';
+
+/** SwitchboardApiProps with every default applied and every value checked. */
+export interface ApiSettings {
+  readonly stageName: string;
+  readonly throttle: ThrottleProps;
+  readonly logRetention: logs.RetentionDays;
+  /** The functions' timeout; undefined: SwitchboardFunction's default. */
+  readonly functionTimeout?: Duration;
+  readonly roomRules: RoomRule[];
+  /** The value of each variable SwitchboardApi can set on its functions beyond the table and callback URL, by name. */
+  readonly functionConfig: Readonly<Record<string, string>>;
+  /** Switchboard's routes and the extra ones. */
+  readonly routes: ReadonlyArray<RouteDefinition & { readonly entry?: string }>;
+}
+
+const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Resolves and checks the props of SwitchboardApi `id`; a wrong value throws a ConfigError naming it and what is expected. */
+export function apiSettings(id: string, props: SwitchboardApiProps): ApiSettings {
+  const stageName = props.stageName ?? STACK_DEFAULTS.stageName;
+  const throttle = props.throttle ?? STACK_DEFAULTS.throttle;
+  const maxRooms = props.maxRoomsPerConnection ?? ROOM_DEFAULTS.maxRoomsPerConnection;
+  const fanoutConcurrency = props.fanoutConcurrency ?? ROOM_DEFAULTS.fanoutConcurrency;
+  const maxRoomMembers = props.maxRoomMembers ?? ROOM_DEFAULTS.maxRoomMembers;
+  const roomMessageRateLimit = props.roomMessageRateLimit ?? RATE_LIMIT_DEFAULTS.roomMessages;
+  const frameRateLimit = props.frameRateLimit ?? RATE_LIMIT_DEFAULTS.frames;
+  validateProps(id, { stageName, throttle, maxRooms, maxRoomMembers, fanoutConcurrency });
+  validateRateLimits(id, roomMessageRateLimit, frameRateLimit);
+  const history = {
+    limit: props.historyLimit ?? HISTORY_DEFAULTS.limit,
+    // Not integral: a fraction of a second gets the range message below, not Duration's own.
+    retentionSeconds: props.historyRetention?.toSeconds({ integral: false }) ?? HISTORY_DEFAULTS.retentionSeconds,
+  };
+  const historyProblem = historySettingsProblem(history, {
+    limit: `SwitchboardApi ${id}: historyLimit`,
+    retention: `SwitchboardApi ${id}: historyRetention`,
+  });
+  if (historyProblem !== undefined) throw new ConfigError(historyProblem);
+  let roomRules: RoomRule[];
+  try {
+    roomRules = parseRoomRules(props.roomRules ?? []);
+  } catch (err: unknown) {
+    throw new ConfigError(`SwitchboardApi ${id}: ${(err as Error).message}`);
+  }
+  const functionConfig = {
+    [ENV.maxRoomsPerConnection]: maxRooms,
+    [ENV.maxRoomMembers]: maxRoomMembers,
+    [ENV.fanoutConcurrency]: fanoutConcurrency,
+    [RATE_LIMIT_ENV.roomMessages.perSecond]: roomMessageRateLimit.perSecond,
+    [RATE_LIMIT_ENV.roomMessages.burst]: roomMessageRateLimit.burst,
+    [RATE_LIMIT_ENV.frames.perSecond]: frameRateLimit.perSecond,
+    [RATE_LIMIT_ENV.frames.burst]: frameRateLimit.burst,
+    [ENV.historyLimit]: history.limit,
+    [ENV.historyRetentionSeconds]: history.retentionSeconds,
+    [ENV.roomRules]: JSON.stringify(roomRules),
+    [ENV.presence]: props.presence ?? ROOM_DEFAULTS.presence,
+  };
+  return {
+    stageName,
+    throttle,
+    logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    functionTimeout: props.functionTimeout,
+    roomRules,
+    functionConfig: Object.fromEntries(Object.entries(functionConfig).map(([name, value]) => [name, String(value)])),
+    routes: [...ROUTES, ...extraRouteDefinitions(id, props.extraRoutes ?? [])],
+  };
+}
+
+function validateProps(
+  id: string,
+  p: { stageName: string; throttle: ThrottleProps; maxRooms: number; maxRoomMembers: number; fanoutConcurrency: number },
+): void {
+  const fail = (what: string) => {
+    throw new ConfigError(`SwitchboardApi ${id}: ${what}`);
+  };
+  if (!STAGE_NAME.test(p.stageName)) fail(`stageName "${p.stageName}" must be 1-128 characters of A-Z a-z 0-9 _ -.`);
+  if (!(p.throttle.rateLimit > 0))
+    fail(`throttle.rateLimit must be a positive number of requests per second; got ${p.throttle.rateLimit}.`);
+  if (!Number.isInteger(p.throttle.burstLimit) || p.throttle.burstLimit < 0) {
+    fail(`throttle.burstLimit must be a non-negative integer; got ${p.throttle.burstLimit}.`);
+  }
+  if (!Number.isInteger(p.maxRooms) || p.maxRooms < 1 || p.maxRooms > 1000) {
+    fail(`maxRoomsPerConnection must be an integer from 1 to 1000; got ${p.maxRooms}.`);
+  }
+  if (!Number.isInteger(p.maxRoomMembers) || p.maxRoomMembers < 2 || p.maxRoomMembers > 100_000) {
+    fail(`maxRoomMembers must be an integer from 2 to 100000; got ${p.maxRoomMembers}.`);
+  }
+  if (!Number.isInteger(p.fanoutConcurrency) || p.fanoutConcurrency < 1 || p.fanoutConcurrency > 256) {
+    fail(`fanoutConcurrency must be an integer from 1 to 256; got ${p.fanoutConcurrency}.`);
+  }
+}
+
+/** Extra routes as route definitions; a route key or construct id already taken is refused, naming it. */
+function extraRouteDefinitions(id: string, extra: readonly ExtraRoute[]): Array<RouteDefinition & { readonly entry: string }> {
+  const keys = new Set(ROUTES.map((r) => r.routeKey));
+  const ids = new Set([...ROUTES.map((r) => r.id), PUBLISH_FUNCTION_DEFINITION.id]);
+  return extra.map((route) => {
+    if (keys.has(route.routeKey)) {
+      throw new ConfigError(
+        `SwitchboardApi ${id}: extraRoutes has route key "${route.routeKey}", which is already a route; choose another action name.`,
+      );
+    }
+    if (ids.has(route.id)) {
+      throw new ConfigError(`SwitchboardApi ${id}: extraRoutes has id "${route.id}", which is already taken; choose another id.`);
+    }
+    keys.add(route.routeKey);
+    ids.add(route.id);
+    return { ...route, handler: path.parse(route.entry).name };
+  });
+}
+
+function validateRateLimits(id: string, roomMessages: RateLimitProps, frames: RateLimitProps): void {
+  const check = (name: string, limit: RateLimitProps) => {
+    if (!Number.isFinite(limit.perSecond) || limit.perSecond <= 0 || limit.perSecond > 10_000) {
+      throw new ConfigError(`SwitchboardApi ${id}: ${name}.perSecond must be a number above 0 and at most 10000; got ${limit.perSecond}.`);
+    }
+    if (!Number.isInteger(limit.burst) || limit.burst < 1 || limit.burst > 100_000) {
+      throw new ConfigError(`SwitchboardApi ${id}: ${name}.burst must be an integer from 1 to 100000; got ${limit.burst}.`);
+    }
+  };
+  check('roomMessageRateLimit', roomMessages);
+  check('frameRateLimit', frames);
+  // Every room message is also a frame: a looser room limit would never be reached.
+  if (roomMessages.perSecond > frames.perSecond || roomMessages.burst > frames.burst) {
+    throw new ConfigError(
+      `SwitchboardApi ${id}: roomMessageRateLimit (${roomMessages.perSecond}/s, burst ${roomMessages.burst}) exceeds frameRateLimit (${frames.perSecond}/s, burst ${frames.burst}); every room message is also a frame, so raise frameRateLimit too.`,
+    );
+  }
+}

@@ -1,0 +1,108 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { RateLimit, RoomRule } from '../contract';
+import type { RouteDefinition } from './routes';
+import type { SwitchboardAuthProps } from './switchboard-auth';
+
+/** Route throttling for the stage. */
+export interface ThrottleProps {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** Burst bucket size. */
+  readonly burstLimit: number;
+}
+
+/** A per-connection token bucket: `perSecond` tokens refill each second, up to `burst` (the bucket's size). */
+export type RateLimitProps = RateLimit;
+
+export interface SwitchboardApiProps {
+  /** Stage name; it is the last path segment of the wss:// URL. @default 'dev' */
+  readonly stageName?: string;
+  /** Default route throttling on the stage. @default { rateLimit: 500, burstLimit: 1000 } */
+  readonly throttle?: ThrottleProps;
+  /** Most rooms one connection may be in. @default 20 */
+  readonly maxRoomsPerConnection?: number;
+  /**
+   * Most members one room may have; a join past it gets ROOM_FULL. The default
+   * is what one invocation fans out to well within the 29 s integration limit.
+   * @default 1000
+   */
+  readonly maxRoomMembers?: number;
+  /** Posts in flight at once during a room fan-out. @default 32 */
+  readonly fanoutConcurrency?: number;
+  /**
+   * Room messages one connection may send; past it they get RATE_LIMITED. Each one fans out
+   * to up to `maxRoomMembers` posts, so this limit is exact: its bucket is in the connection's
+   * table row (one conditional write per room message).
+   * @default { perSecond: 10, burst: 20 }
+   */
+  readonly roomMessageRateLimit?: RateLimitProps;
+  /**
+   * Frames of any kind one connection may send; past it they get RATE_LIMITED. Kept in each
+   * Lambda execution environment's memory (no table call), so a connection whose frames land on
+   * N environments gets up to N times this. It cannot be lower than the room-message limit.
+   * @default { perSecond: 50, burst: 100 }
+   */
+  readonly frameRateLimit?: RateLimitProps;
+  /** Handler timeout, within API Gateway's 29 s integration limit. @default 10 seconds */
+  readonly functionTimeout?: Duration;
+  /** Retention of function and access logs. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the table when the stack is deleted. It holds only
+   * connection state that expires within 2 h 10 min, so it is destroyed.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * Set the account's API Gateway CloudWatch Logs role, which WebSocket access
+   * logging requires. Turn off when another stack already manages it.
+   * @default true
+   */
+  readonly configureAccountLogRole?: boolean;
+  /**
+   * Authentication on `$connect`: who issues the tokens, and how they are
+   * checked; see {@link SwitchboardAuthProps}.
+   * @default a Cognito user pool and app client (provider 'cognito')
+   */
+  readonly auth?: SwitchboardAuthProps;
+  /**
+   * Who may join which rooms, first match wins: `{ pattern, claims?, presence? }`, e.g.
+   * `{ pattern: 'team.{group}.*', claims: { group: 'cognito:groups' } }` and `{ pattern: 'public.*' }`.
+   * With rules, a room that matches none is FORBIDDEN. `user.<id>` rooms are each user's own
+   * whatever the rules. See docs/realtime-design.md.
+   * @default no rules: every room is open, apart from other users' `user.*` rooms
+   */
+  readonly roomRules?: RoomRule[];
+  /**
+   * Send `presence` events when a user's first connection joins a room or its last leaves (one
+   * fan-out each). A room rule's `presence` overrides it; `members` works either way.
+   * @default true
+   */
+  readonly presence?: boolean;
+  /**
+   * Messages kept per room, for `history` and for resuming (`join` with `since`); from 0 to 1000.
+   * 0 keeps none: messages still get their `seq`, but nothing can be replayed. Each kept message
+   * costs a history write (and the delete of the one `historyLimit` before it) on every send.
+   * @default 100
+   */
+  readonly historyLimit?: number;
+  /**
+   * How long each room message is kept (DynamoDB TTL), from 1 minute to 30 days, in whole seconds:
+   * how long after a drop a client can still resume without missing anything.
+   * @default Duration.hours(24)
+   */
+  readonly historyRetention?: Duration;
+  /**
+   * Routes of your own beside Switchboard's, each with its handler file (docs/extend.md): e.g. a
+   * `typing` action. A route key or id Switchboard already uses is refused.
+   * @default none
+   */
+  readonly extraRoutes?: readonly ExtraRoute[];
+}
+
+/** A route you add (docs/extend.md): what RouteDefinition says of Switchboard's own, with your handler's source file. */
+export interface ExtraRoute extends Omit<RouteDefinition, 'handler'> {
+  /** Your handler's source file (TypeScript or JavaScript exporting `handler`), bundled with esbuild at synth. */
+  readonly entry: string;
+}
