@@ -20,6 +20,8 @@ export interface FunctionSpec {
   readonly environment: Record<string, string>;
   /** The execution role's ARN (the `Role` property, resolved), which IAM evaluates its calls against. */
   readonly roleArn?: string;
+  /** Whether X-Ray samples its invocations (`TracingConfig.Mode: Active`): the `Sampled` flag of its `_X_AMZN_TRACE_ID`. @default false */
+  readonly activeTracing?: boolean;
   /** Why the emulator cannot run this function (a runtime other than Node.js); its invocations fail with 500. */
   readonly unsupported?: string;
 }

@@ -52,3 +52,24 @@ function pad2(n: number): string {
 export function newTraceId(epochMs: number): string {
   return `Root=1-${Math.floor(epochMs / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
 }
+
+/**
+ * The X-Ray trace header Lambda gives each invocation (`_X_AMZN_TRACE_ID`):
+ * `Root=1-<epoch seconds, 8 hex>-<24 hex>;Parent=<16 hex>;Sampled=<0|1>`, sampled when the
+ * function's tracing is Active. https://docs.aws.amazon.com/xray/latest/devguide/xray-concepts.html#xray-concepts-tracingheader
+ */
+export function newLambdaTraceHeader(epochMs: number, sampled: boolean): string {
+  // 20 random bytes per invocation: drawn from a pool, one system call per 256 headers, as newEventId.
+  if (tracePoolOffset + 20 > tracePool.length) {
+    tracePool = randomBytes(20 * 256);
+    tracePoolOffset = 0;
+  }
+  const at = tracePoolOffset;
+  tracePoolOffset += 20;
+  const seconds = Math.floor(epochMs / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  return `Root=1-${seconds}-${tracePool.toString('hex', at, at + 12)};Parent=${tracePool.toString('hex', at + 12, at + 20)};Sampled=${sampled ? 1 : 0}`;
+}
+let tracePool = Buffer.alloc(0);
+let tracePoolOffset = 0;

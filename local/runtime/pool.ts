@@ -85,6 +85,7 @@ export class FunctionPool {
         invokedFunctionArn: `arn:aws:lambda:${options.region}:${options.accountId}:function:${spec.functionName}`,
         memorySize: spec.memorySize,
         enableSourceMaps: /--enable-source-maps/.test(env.NODE_OPTIONS ?? ''),
+        activeTracing: spec.activeTracing ?? false,
         sdkHooksFile: SDK_HOOKS_FILE,
         localAws: options.localAws ?? null,
         forwardOutput: options.onOutput !== undefined,

@@ -10,6 +10,8 @@ export interface WorkerInit {
   readonly memorySize: number;
   readonly logStreamName: string;
   readonly enableSourceMaps: boolean;
+  /** Whether its invocations' trace headers (`_X_AMZN_TRACE_ID`) say Sampled=1: the function's tracing is Active. */
+  readonly activeTracing: boolean;
   /** The ES module resolve hooks that make runtime-provided packages (NODE_PATH) importable. */
   readonly sdkHooksFile: string;
   /** The local services AWS requests go to; every other AWS endpoint is refused. null: refuse them all. */

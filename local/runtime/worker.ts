@@ -14,6 +14,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { OutcomeWriter } from './outcome-ring';
 import type { InvocationReply, InvokeRequest, WorkerCommand, WorkerInit, WorkerReply, SerializedError } from './worker-protocol';
 import { installAwsNetworkGuard } from './worker-network';
+import { newLambdaTraceHeader } from '../aws/ids';
 
 type Handler = (event: unknown, context: unknown, callback?: (err?: unknown, result?: unknown) => void) => unknown;
 
@@ -226,6 +227,9 @@ async function main(): Promise<void> {
   };
   const start = (req: InvokeRequest): void => {
     running = true;
+    // As Lambda's Node.js runtime does for each invocation: the X-Ray SDK (and Powertools' Tracer)
+    // read it, and log "Missing AWS Lambda trace data" on every traced call without it.
+    process.env._X_AMZN_TRACE_ID = newLambdaTraceHeader(Date.now(), init.activeTracing);
     runHandler(handler, req).then(
       (result) => {
         // The Lambda runtime's own rule: the result as JSON, null for undefined; what JSON cannot carry fails the invocation.

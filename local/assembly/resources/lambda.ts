@@ -84,6 +84,7 @@ function functionSpec(reading: StackReading, logicalId: string): FunctionSpec {
   }
   return {
     ...common,
+    activeTracing: reading.stringProperty((properties.TracingConfig as { Mode?: unknown } | undefined)?.Mode, 'PassThrough') === 'Active',
     codeDir: assetFolder(reading, logicalId, properties, metadata),
     environment: environmentVariables(reading, logicalId, properties),
     handler: reading.stringProperty(properties.Handler, 'index.handler'),

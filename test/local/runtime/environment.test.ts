@@ -68,6 +68,7 @@ function environmentFor(spec: FunctionSpec, clock: ManualClock, pool: PoolSide):
         invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${spec.functionName}`,
         memorySize: spec.memorySize,
         enableSourceMaps: false,
+        activeTracing: false,
         sdkHooksFile: SDK_HOOKS_FILE,
         localAws: null,
         forwardOutput: true,

@@ -55,6 +55,11 @@ export class OutputLines {
     this.waiting.delete(line);
   };
 
+  /** Every distinct line written so far. */
+  lines(): string[] {
+    return [...this.seen];
+  }
+
   /** Resolves once a function has written `line`. */
   written(line: string): Promise<void> {
     if (this.seen.has(line)) return Promise.resolve();

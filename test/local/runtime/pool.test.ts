@@ -30,13 +30,15 @@ interface PoolSetup {
   /** @default the system clock */
   readonly clock?: ManualClock;
   readonly output?: OutputLines;
+  /** More environment variables for the function. @default none */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A function whose asset folder holds `files`, run the way the emulator runs it. */
 function functionWith(name: string, handler: string, files: Record<string, string>, setup: PoolSetup = {}): FunctionPool {
   const pool = new FunctionPool(
     folders.spec(name, handler, files, setup.spec),
-    { NODE_PATH: SDK_FOLDER, AWS_REGION: 'us-east-1' },
+    { NODE_PATH: SDK_FOLDER, AWS_REGION: 'us-east-1', ...setup.env },
     {
       region: 'us-east-1',
       accountId: '123456789012',
@@ -95,6 +97,54 @@ exports.handler = async () => ({ statusCode: 200, body: typeof DynamoDBClient })
       ok: false,
       error: { errorMessage: expect.stringContaining("Cannot find package 'left-pad-not-installed'") },
     });
+  });
+
+  test('each invocation has its own X-Ray trace header in _X_AMZN_TRACE_ID, sampled when tracing is Active', async () => {
+    const source = `export const handler = async () => process.env._X_AMZN_TRACE_ID;`;
+    const header = /^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=([01])$/;
+    const passThrough = functionWith('trace-passthrough', 'index.handler', { 'index.mjs': source });
+    const active = functionWith('trace-active', 'index.handler', { 'index.mjs': source }, { spec: { activeTracing: true } });
+    const headers: string[] = [];
+    for (const pool of [passThrough, passThrough, active]) {
+      const result = await pool.invoke({});
+      expect(result).toMatchObject({ ok: true, result: expect.stringMatching(header) });
+      if (result.ok) headers.push(String(result.result));
+    }
+    expect(headers.map((h) => header.exec(h)?.[1])).toEqual(['0', '0', '1']);
+    // A new trace per invocation, as Lambda sets it before each one, in the same warm environment.
+    expect(new Set(headers).size).toBe(3);
+  });
+
+  test("the X-Ray SDK traces an SDK client's calls with it: no 'Missing AWS Lambda trace data' line", async () => {
+    const output = new OutputLines();
+    const pool = functionWith(
+      'xray',
+      'index.handler',
+      {
+        // The X-Ray SDK's Lambda mode (LAMBDA_TASK_ROOT set, as Lambda sets it) reads the header on each traced call.
+        'index.js': `const AWSXRay = require('aws-xray-sdk-core');
+const { DynamoDBClient, ListTablesCommand } = require('@aws-sdk/client-dynamodb');
+const client = AWSXRay.captureAWSv3Client(new DynamoDBClient({ region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+exports.handler = async () => {
+  // No local DynamoDB in this pool: the call is refused at once, after the X-Ray SDK has opened its subsegment.
+  const error = await client.send(new ListTablesCommand({})).then(() => 'none', (err) => err.name);
+  console.log('call done');
+  return { error, traceId: AWSXRay.getSegment().trace_id, header: process.env._X_AMZN_TRACE_ID };
+};`,
+      },
+      {
+        spec: { activeTracing: true },
+        output,
+        // Lambda sets both; the daemon address is a port nothing listens on, so no segment leaves this machine's loopback.
+        env: { LAMBDA_TASK_ROOT: folders.file('xray'), AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:9' },
+      },
+    );
+    const result = await pool.invoke({});
+    await output.written('call done');
+    expect(result).toMatchObject({ ok: true, result: { error: 'NotEmulatedError' } });
+    const { traceId, header } = (result as { result: { traceId: string; header: string } }).result;
+    expect(header).toContain(`Root=${traceId};`);
+    expect(output.lines().filter((line) => line.includes('Missing AWS Lambda trace data'))).toEqual([]);
   });
 
   test('the event reaches the handler as JSON, as Lambda passes it', async () => {

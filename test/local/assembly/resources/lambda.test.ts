@@ -37,6 +37,19 @@ describe('AWS::Lambda::Function', () => {
     expect(app.functions.get('Sized')).toMatchObject({ timeoutSeconds: 10, memorySize: 1024 });
   });
 
+  test('TracingConfig.Mode Active makes its invocations sampled; PassThrough and none do not', () => {
+    const dir = editHandTemplate(writeHandAssembly(path.join(tmp, 'tracing')), (template) => {
+      template.Resources.Traced = nodeFunction({ TracingConfig: { Mode: 'Active' } });
+      template.Resources.PassedThrough = nodeFunction({ TracingConfig: { Mode: 'PassThrough' } });
+    });
+
+    const app = loadWebSocketApp(dir);
+
+    expect(app.functions.get('Traced')?.activeTracing).toBe(true);
+    expect(app.functions.get('PassedThrough')?.activeTracing).toBe(false);
+    expect(app.functions.get('EchoFn')?.activeTracing).toBe(false);
+  });
+
   test('named by FunctionName, else <stack>-<logical id> cut to 64 characters; Ref and Arn give that name', () => {
     const longId = `Publish${'X'.repeat(70)}`;
     const dir = editHandTemplate(writeHandAssembly(path.join(tmp, 'names')), (template) => {
