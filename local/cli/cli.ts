@@ -39,7 +39,8 @@ token the running emulator accepts; \`publish\` publishes to one of its rooms.
   --host HOST          address to listen on (default: 127.0.0.1)
   --dynamodb-port N    DynamoDB (dynalite) port (default: any free port)
   --data-dir DIR       keep tables on disk across restarts (default: in memory), and the
-                       local issuer's signing key (default: .switchboard/)
+                       local issuer's signing key (default: this app's folder under
+                       ~/.cache/switchboard/apps/, outside the app)
   --idle-timeout S     idle connection timeout in seconds (default: ${API_GATEWAY_LIMITS.idleTimeoutSeconds})
   --max-duration S     maximum connection duration in seconds (default: ${API_GATEWAY_LIMITS.maxConnectionSeconds})
   --web DIR            serve a static site from DIR at http://HOST:PORT/
@@ -202,6 +203,15 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
   return lines.join('\n');
 }
 
+/** Versions before the key moved out of the app's folder kept it in `.switchboard/` there: say it is unused now. */
+function noteOldStateFolder(cwd: string, log: (line: string) => void): void {
+  const old = path.join(cwd, '.switchboard');
+  if (!existsSync(old)) return;
+  log(
+    `note: ${old} (the local issuer's key of an earlier switchboard-local) is no longer used: the key is kept in ${localIssuerDirFor(undefined, cwd)}, outside the app's folder. Delete ${old}.`,
+  );
+}
+
 /** Runs the CLI; resolves with the exit code once the emulator has stopped (or the subcommand is done). */
 export async function main(argv: readonly string[]): Promise<number> {
   const subcommand = subcommandOf(argv);
@@ -230,6 +240,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const restarted = reexecWithoutCredentials(options.assemblyDir || options.watch ? argv : argsForAssembly(argv, assemblyDir));
     if (restarted) return await restarted;
     if (synthesized && options.watch) served = synthesized;
+    if (!options.dataDir) noteOldStateFolder(process.cwd(), log);
     emu = await startEmulator({ ...options, assemblyDir, log, localIssuerDir: localIssuerDirFor(options.dataDir) });
   } catch (err: unknown) {
     const code = (err as { code?: string }).code;
@@ -244,27 +255,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   // A local token (1 h) for the banner's wscat line, for the sample user alice.
   const token = emu.localIssuer ? await emu.localIssuer.mint('alice') : undefined;
-  process.stdout.write(banner(emu, { ...options, token }));
-  if (!isLoopback(options.host ?? '127.0.0.1')) {
-    // Nothing here checks signatures: anyone who can reach the port can post to, read and close
-    // connections through @connections.
-    process.stderr.write(
-      `switchboard-local: warning: listening on ${options.host}; the @connections API is unauthenticated locally, so anyone who can reach this port can use it.\n`,
-    );
-  }
-  const watcher = served
-    ? watchApp({
-        cwd: process.cwd(),
-        served,
-        assemble: () => cachedAssembly({ cwd: process.cwd(), context: options.context, verbose: true, log }),
-        reload: (dir) => emu.reload(dir),
-        // A failed synth reaches the terminal even under --quiet.
-        log: (line) => process.stderr.write(`switchboard-local: ${line}\n`),
-        clock: systemClock,
-      })
-    : undefined;
-  if (watcher) log("Watching the app's sources: a change re-synthesizes it and reloads its functions.");
-  return new Promise((resolve) => {
+  let watcher: { close(): void } | undefined;
+  // Listening for signals before the banner: a script that sends SIGINT once it has read the banner
+  // finds the emulator ready to stop cleanly.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) process.exit(130); // a second Ctrl-C does not wait
@@ -282,6 +276,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   });
+  process.stdout.write(banner(emu, { ...options, token }));
+  if (!isLoopback(options.host ?? '127.0.0.1')) {
+    // Nothing here checks signatures: anyone who can reach the port can post to, read and close
+    // connections through @connections.
+    process.stderr.write(
+      `switchboard-local: warning: listening on ${options.host}; the @connections API is unauthenticated locally, so anyone who can reach this port can use it.\n`,
+    );
+  }
+  if (served) {
+    watcher = watchApp({
+      cwd: process.cwd(),
+      served,
+      assemble: () => cachedAssembly({ cwd: process.cwd(), context: options.context, verbose: true, log }),
+      reload: (dir) => emu.reload(dir),
+      // A failed synth reaches the terminal even under --quiet.
+      log: (line) => process.stderr.write(`switchboard-local: ${line}\n`),
+      clock: systemClock,
+    });
+    log("Watching the app's sources: a change re-synthesizes it and reloads its functions.");
+  }
+  return stopped;
 }
 
 if (require.main === module) {

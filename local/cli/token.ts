@@ -1,8 +1,9 @@
 /**
  * `npx switchboard-local token --user alice [--ttl 1h] [--data-dir DIR | --url URL]` (or, in
  * Switchboard's repository, `npm run -s token -- ...`): prints a token the running emulator's
- * authorizer accepts. Signed here with the emulator's local issuer key (kept in DIR, or
- * `.switchboard/` without --data-dir) for the issuer and audience of its latest start; or, with
+ * authorizer accepts. Signed here with the emulator's local issuer key (kept in DIR, or in the
+ * app's state folder without --data-dir: local/machine/folders.ts) for the issuer and audience of
+ * the latest start in this folder; or, with
  * --url, asked of the running emulator's token endpoint, which works from any folder.
  */
 import { emulatorOrigin } from '../../cli-kit/emulator-url';
@@ -17,7 +18,8 @@ Connect with: npx wscat -c "ws://127.0.0.1:3001/dev?token=$(npx switchboard-loca
 
   --user NAME      who the token is for (1-64 characters of A-Z a-z 0-9 _ . @ + -)
   --ttl DURATION   lifetime, e.g. 90s, 15m, 1h, 1d (default: 1h, at most 1d)
-  --data-dir DIR   the emulator's --data-dir, if it was started with one (default: .switchboard)
+  --data-dir DIR   the emulator's --data-dir, if it was started with one (default: the key
+                   of the emulator started last in this folder)
   --url URL        ask the running emulator at URL instead, e.g. http://127.0.0.1:3001 (from any folder)
 `;
 
@@ -90,7 +92,9 @@ async function mintFromKey(user: string, ttlSeconds: number, dataDir: string | u
   const state = await LocalIssuer.readState(keyDir);
   if (!state || !(await LocalIssuer.hasKey(keyDir))) {
     throw new Error(
-      `no local issuer in ${keyDir}: start the emulator first (npx switchboard-local${dataDir ? ` --data-dir ${dataDir}` : ''}; it makes the key there), or pass --url with its http URL`,
+      dataDir
+        ? `no local issuer in ${keyDir}: start the emulator first (npx switchboard-local --data-dir ${dataDir}; it makes the key there), or pass --url with its http URL`
+        : `no local issuer for this folder (looked in ${keyDir}): start the emulator here first (npx switchboard-local; it makes the key there), or pass --url with its http URL`,
     );
   }
   const issuer = await LocalIssuer.open(keyDir);

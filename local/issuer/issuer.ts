@@ -14,6 +14,7 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike 
 import { cognitoIssuerUrl, COGNITO_INITIATE_AUTH, guestName, JWKS_PATH_UNDER_ISSUER, LOCAL_PASSWORD, LOCAL_PATHS } from '../../protocol';
 import type { WebSocketAppSpec } from '../assembly/app-spec';
 import { isLoopback } from '../http/loopback';
+import { appStateDir } from '../machine/folders';
 import { crossOriginRefusal } from '../http/request-guard';
 import { readBody } from '../http/request-body';
 
@@ -326,7 +327,11 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Where the CLI keeps the key: in the data dir when there is one, else `.switchboard/` in the app folder. */
+/**
+ * Where the CLI keeps the key: in the data dir when there is one, else in the app's state folder
+ * on this machine (appStateDir), outside the app's folder: a private key never sits beside the
+ * app's sources, where a commit, a package or a Docker build context could take it along.
+ */
 export function localIssuerDirFor(dataDir: string | undefined, cwd: string = process.cwd()): string {
-  return dataDir ?? path.join(cwd, '.switchboard');
+  return dataDir ?? appStateDir(cwd);
 }

@@ -13,6 +13,7 @@
  * Plain CommonJS: jest.config.js requires it before any TypeScript transform exists.
  */
 const os = require('node:os');
+const path = require('node:path');
 
 /** The region every test runs in. */
 const TEST_REGION = 'us-east-1';
@@ -37,6 +38,9 @@ function hermeticEnv(env) {
     AWS_EC2_METADATA_DISABLED: 'true',
     // Node 20's end-of-support notice from SDK v3; Lambda runs Node 24.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // The emulator's own folder on this machine (local/machine/folders.ts: app state, installed SDK
+    // clients): the tests' emulators keep theirs apart from the developer's ~/.cache/switchboard.
+    SWITCHBOARD_CACHE_DIR: path.join(os.tmpdir(), 'switchboard-tests-cache'),
   });
   for (const name of ['NO_PROXY', 'no_proxy']) {
     const listed = (out[name] ?? '').split(',').filter((host) => host.trim() !== '');

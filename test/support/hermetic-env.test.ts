@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { hermeticEnv, TEST_REGION } from './hermetic-env';
 
 // GIVEN the shell of an AWS user: credentials, a profile, a region, CDK's account, a proxy.
@@ -15,6 +16,7 @@ const USER_SHELL = {
   CDK_DEFAULT_ACCOUNT: '111122223333',
   HTTPS_PROXY: 'http://proxy:3128',
   NO_PROXY: 'internal.example',
+  SWITCHBOARD_CACHE_DIR: '/home/user/.cache/mine',
 };
 
 test('the tests run with no credentials, no profile and a fixed region, whatever the shell holds', () => {
@@ -31,6 +33,8 @@ test('the tests run with no credentials, no profile and a fixed region, whatever
   expect(env).toMatchObject({ PATH: '/usr/bin', HOME: '/home/user', HTTPS_PROXY: 'http://proxy:3128' });
   expect(env.NO_PROXY?.split(',')).toEqual(['internal.example', '127.0.0.1', 'localhost', '::1']);
   expect(env.no_proxy?.split(',')).toEqual(['127.0.0.1', 'localhost', '::1']);
+  // and the emulators the tests start keep their state and installed SDK clients apart from the developer's
+  expect(env.SWITCHBOARD_CACHE_DIR).toBe(path.join(os.tmpdir(), 'switchboard-tests-cache'));
 });
 
 test('this test process got the hermetic environment from jest.config.js', () => {

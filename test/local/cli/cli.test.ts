@@ -1,13 +1,13 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createServer as createHttpServer } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { parseArgs, subcommandOf } from '../../../local/cli/cli';
-import { handleIssuerRequest, LocalIssuer } from '../../../local/issuer/issuer';
-import { writeHandAssembly } from '../fixtures/hand-assembly';
+import { handleIssuerRequest, LocalIssuer, localIssuerDirFor } from '../../../local/issuer/issuer';
+import { editHandTemplate, writeHandAssembly } from '../fixtures/hand-assembly';
 import { connect } from '../helpers';
 
 const BIN = path.resolve(__dirname, '../../../local/bin/switchboard-local.js');
@@ -181,10 +181,10 @@ describe('subcommands', () => {
     expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining("--emulator takes the emulator's http URL") as string });
   });
 
-  test("npx switchboard-local token prints a token of the local issuer: from the key in this folder's .switchboard, or from --url", async () => {
+  test("npx switchboard-local token prints a token of the local issuer: from the key of this folder's emulator, or from --url", async () => {
     // GIVEN a local issuer's key and state where an emulator started in `app` keeps them, served as the emulator serves them
     const app = mkdtempSync(path.join(os.tmpdir(), 'switchboard-token-'));
-    const issuer = await LocalIssuer.open(path.join(app, '.switchboard'));
+    const issuer = await LocalIssuer.open(localIssuerDirFor(undefined, app));
     const server = createHttpServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       void handleIssuerRequest(req, res, url, issuer, state).then((handled) => {
@@ -208,12 +208,57 @@ describe('subcommands', () => {
       }
       // AND without a running emulator or its key it says what to do
       const none = await run(['token', '--user', 'bob'], tmp);
-      expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('start the emulator first (npx switchboard-local') as string });
+      expect(none).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('start the emulator here first (npx switchboard-local') as string,
+      });
       const both = await run(['token', '--user', 'bob', '--url', origin, '--data-dir', app], tmp);
       expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining('give --data-dir or --url, not both') as string });
     } finally {
       server.close();
       rmSync(app, { recursive: true, force: true });
+      rmSync(localIssuerDirFor(undefined, app), { recursive: true, force: true });
+    }
+  });
+
+  test("a start leaves the app's folder as it was: the local issuer's key is kept outside it, where the token command finds it", async () => {
+    // GIVEN an app folder under git, and an app with a Cognito user pool (so the local issuer makes a key)
+    const app = mkdtempSync(path.join(os.tmpdir(), 'switchboard-clean-app-'));
+    execFileSync('git', ['init', '--quiet'], { cwd: app });
+    const assembly = editHandTemplate(writeHandAssembly(path.join(tmp, 'with-pool')), (template) => {
+      template.Resources.Users = { Type: 'AWS::Cognito::UserPool', Properties: {} };
+      template.Resources.WebClient = { Type: 'AWS::Cognito::UserPoolClient', Properties: { UserPoolId: { Ref: 'Users' } } };
+    });
+    const keyDir = localIssuerDirFor(undefined, app);
+    try {
+      // WHEN the emulator starts there, and stops
+      const child = spawn(process.execPath, [BIN, '--assembly', assembly, '--port', '0'], { cwd: app });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await outputMatching(child, /Issuer\s+http:\/\/127\.0\.0\.1:\d+/);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      // THEN git sees nothing new in the app's folder, and the key is in the app's state folder
+      expect(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: app, encoding: 'utf8' })).toBe('');
+      expect(readdirSync(app)).toEqual(['.git']);
+      expect(keyDir.startsWith(app)).toBe(false);
+      expect(readdirSync(keyDir).sort()).toEqual(['switchboard-local-issuer-key.json', 'switchboard-local-issuer.json']);
+      // AND the token command run in the app's folder signs with it
+      expect(await run(['token', '--user', 'bob'], app)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^eyJ/) as string });
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+      rmSync(keyDir, { recursive: true, force: true });
     }
   });
 });
+
+/** Resolves once the child's standard output matches `pattern`; rejects if it exits first. */
+function outputMatching(child: ChildProcessWithoutNullStreams, pattern: RegExp): Promise<void> {
+  let stdout = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += String(chunk);
+      if (pattern.test(stdout)) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before printing ${String(pattern)}: ${stdout}`)));
+  });
+}
