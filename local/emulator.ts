@@ -7,7 +7,7 @@ import type { FunctionSpec, WebSocketAppSpec } from './assembly/app-spec';
 import { systemClock, type Clock } from '../protocol/clock';
 import { API_GATEWAY_LIMITS } from '../protocol';
 import { awsProfileNames, writeFakeAwsHome, type FakeAwsHome } from './runtime/credential-isolation';
-import { functionEnvironment, sdkV2Installed, type FunctionEnvironment } from './runtime/function-environment';
+import { functionEnvironment, type FunctionEnvironment } from './runtime/function-environment';
 import { functionLogLine } from './runtime/function-log';
 import { Gateway } from './gateway/gateway';
 import type { FaultRates } from './gateway/management';
@@ -22,6 +22,8 @@ import { LambdaInvokeApi, publishFunctionOf } from './services/lambda/invoke-api
 import { LambdaRuntime } from './runtime/runtime';
 import { ReloadableRuntime, restartReason } from './runtime/reload';
 import { runtimeNotes } from './runtime/runtime-check';
+import { ProvidedSdk } from './runtime/provided-sdk';
+import { sdkCacheDir } from './machine/folders';
 import { startStore, type RunningStore } from './services/dynamodb/store';
 
 export interface EmulatorOptions {
@@ -63,6 +65,12 @@ export interface EmulatorOptions {
    * @default in memory: a new key on every start
    */
   readonly localIssuerDir?: string;
+  /**
+   * Where the SDK packages Lambda's Node.js runtime provides and the emulator lacks are installed
+   * for the functions that import them, on first use (see local/runtime/provided-sdk.ts).
+   * @default ~/.cache/switchboard/sdk ($SWITCHBOARD_CACHE_DIR/sdk when set)
+   */
+  readonly sdkCacheDir?: string;
 }
 
 /** The local issuer, when the app has a Cognito user pool: its tokens pass the app's authorizer. */
@@ -121,9 +129,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const log = options.log ?? ((line: string) => console.log(line));
   const clock = options.clock ?? systemClock;
   const host = options.host ?? '127.0.0.1';
+  const providedSdk = new ProvidedSdk({ cacheDir: options.sdkCacheDir ?? sdkCacheDir(), log });
   // The app being served: reload() replaces it with one whose functions changed.
-  const served: ServedApp = { app: readApp(options.assemblyDir, options.stack, log) };
+  const served: ServedApp = { app: readApp(options.assemblyDir, options.stack, log, providedSdk) };
   const { app } = served;
+  // Before any function's environment starts, and before anything is bound: an install may take a while.
+  await providedSdk.prepare(app.functions.values());
   const started = new StartedParts(log);
   try {
     const store = started.add(
@@ -158,9 +169,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       services: Object.fromEntries(serviceListeners.map(({ definition, listener: l }) => [definition.endpointPrefix, l.address.hostPort])),
       issuerUrl: issuer?.state.issuer,
       credentialFiles: fakeHome.environment,
+      nodePathOf: (spec) => providedSdk.nodePathOf(spec),
       credentialsOf: (spec) => principals.credentialsOf(spec.logicalId)!,
     });
-    const runtimeFor = runtimeFactory(app, environment, options, log);
+    const runtimeFor = runtimeFactory(app, environment, providedSdk, options, log);
     const runtime = started.add(new ReloadableRuntime(runtimeFor(app.functions.values())), (r) => r.stop());
     const services = serviceListeners.map(({ definition, listener: l }) => {
       const service = started.add(
@@ -197,7 +209,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       }),
     });
     listener.serve(gateway);
-    return emulatorHandle({ served, listener, store, issuer, runtime, runtimeFor, lambdaApi, gateway, services, fakeHome, log });
+    return emulatorHandle({
+      served,
+      listener,
+      store,
+      issuer,
+      runtime,
+      runtimeFor,
+      providedSdk,
+      lambdaApi,
+      gateway,
+      services,
+      fakeHome,
+      log,
+    });
   } catch (err: unknown) {
     await started.stopAll();
     throw err;
@@ -218,6 +243,8 @@ interface RunningParts {
   readonly runtime: ReloadableRuntime;
   /** A runtime for a set of functions, with the environment the app's functions get. */
   readonly runtimeFor: (functions: Iterable<FunctionSpec>) => LambdaRuntime;
+  /** The SDK the functions get; a reload prepares it for the new functions' code. */
+  readonly providedSdk: ProvidedSdk;
   readonly lambdaApi: LambdaInvokeApi;
   readonly gateway: Gateway;
   readonly services: readonly RunningService[];
@@ -268,6 +295,7 @@ function emulatorHandle(parts: RunningParts): Emulator {
         return { restartNeeded: reason };
       }
       for (const warning of next.warnings) log(`warning: ${warning}`);
+      await parts.providedSdk.prepare(next.functions.values());
       served.app = next;
       void runtime
         .replace(parts.runtimeFor(next.functions.values()))
@@ -295,6 +323,7 @@ function emulatorHandle(parts: RunningParts): Emulator {
 function runtimeFactory(
   app: WebSocketAppSpec,
   environment: FunctionEnvironment,
+  providedSdk: ProvidedSdk,
   options: EmulatorOptions,
   log: (line: string) => void,
 ): (functions: Iterable<FunctionSpec>) => LambdaRuntime {
@@ -308,6 +337,7 @@ function runtimeFactory(
       localAws: environment.localAws,
       reservedEnvironment: environment.reserved,
       baseEnvironment: environment.base,
+      sdkCache: providedSdk.settings,
     });
 }
 
@@ -322,10 +352,10 @@ function fakeAwsHomeFor(app: WebSocketAppSpec): FakeAwsHome {
 }
 
 /** Reads the app and logs what it cannot run as written. */
-function readApp(assemblyDir: string, stack: string | undefined, log: (line: string) => void): WebSocketAppSpec {
+function readApp(assemblyDir: string, stack: string | undefined, log: (line: string) => void, sdk: ProvidedSdk): WebSocketAppSpec {
   const app = loadWebSocketApp(assemblyDir, stack);
   for (const warning of app.warnings) log(`warning: ${warning}`);
-  for (const note of runtimeNotes(app.functions.values(), { sdkV2Installed: sdkV2Installed() })) log(note);
+  for (const note of runtimeNotes(app.functions.values(), { sdkCacheDir: sdk.settings.dir })) log(note);
   return app;
 }
 

@@ -5,7 +5,6 @@
  * from these parts only, never from the emulator's own environment: the developer's AWS_*
  * variables stay out.
  */
-import * as path from 'node:path';
 import type { FunctionSpec, WebSocketAppSpec } from '../assembly/app-spec';
 import { apiDomainName, type LocalAwsServices } from '../aws/endpoints';
 import type { FunctionCredentials } from '../iam/principals';
@@ -27,6 +26,8 @@ export interface FunctionEnvironmentOptions {
   readonly credentialsOf: (spec: FunctionSpec) => FunctionCredentials;
   /** The local issuer's URL, which the user pools' issuer URLs become. @default no rewriting of issuer URLs */
   readonly issuerUrl?: string;
+  /** Where a function's runtime-provided SDK packages are (ProvidedSdk.nodePathOf): its NODE_PATH, which its template may change, as on Lambda. */
+  readonly nodePathOf: (spec: FunctionSpec) => string;
   /** The variables that point the SDK at the fake credential files (writeFakeAwsHome). */
   readonly credentialFiles: Readonly<Record<string, string>>;
 }
@@ -35,7 +36,7 @@ export interface FunctionEnvironmentOptions {
 export interface FunctionEnvironment {
   /** One function's own variables: Lambda's and its template's. */
   of(spec: FunctionSpec): Record<string, string>;
-  /** What every function gets before its own: region, endpoints, the SDK's module path. */
+  /** What every function gets before its own: region, endpoints. */
   readonly base: Readonly<Record<string, string>>;
   /** What every function gets after its own, which its configuration cannot change: where the fake credential files are. */
   readonly reserved: Readonly<Record<string, string>>;
@@ -60,6 +61,7 @@ export function functionEnvironment(options: FunctionEnvironmentOptions): Functi
         AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
         LAMBDA_TASK_ROOT: spec.codeDir,
         _HANDLER: spec.handler,
+        NODE_PATH: options.nodePathOf(spec),
       };
       for (const [key, value] of Object.entries(spec.environment)) env[key] = rewriteUrls(value);
       // Lambda's reserved variables: set after the template's, which cannot change them.
@@ -78,7 +80,6 @@ export function functionEnvironment(options: FunctionEnvironmentOptions): Functi
       AWS_ENDPOINT_URL_LAMBDA: `http://${gatewayHostPort}`,
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      NODE_PATH: sdkNodePath(),
     },
     reserved: { ...options.credentialFiles },
     localAws: {
@@ -103,20 +104,4 @@ export function rewriteApiUrls(
 ): string {
   const domain = apiDomainName(app);
   return value.split(`https://${domain}`).join(`http://${localHostPort}`).split(`wss://${domain}`).join(`ws://${localHostPort}`);
-}
-
-/** The folder that holds the emulator's own node_modules, given to functions as NODE_PATH. */
-function sdkNodePath(): string {
-  const pkg = require.resolve('@aws-sdk/client-dynamodb/package.json');
-  return path.resolve(path.dirname(pkg), '..', '..');
-}
-
-/** Whether AWS SDK v2 is installed where functions get the SDK from. */
-export function sdkV2Installed(): boolean {
-  try {
-    require.resolve('aws-sdk/package.json', { paths: [sdkNodePath()] });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -11,6 +11,7 @@ import type { LocalAwsServices } from '../aws/endpoints';
 import { chooseEnvironment, DISPATCH, type DispatchSettings, isShort, NEW_ENVIRONMENT, nextTypicalRunMs } from './dispatch';
 import { ExecutionEnvironment, type EnvironmentEvents, type EnvironmentSettings } from './environment';
 import { Invocation, type InvokeResult, STOPPED_ERROR } from './invocation';
+import type { SdkCacheSettings } from './runtime-sdk';
 import { SDK_HOOKS_FILE } from './worker-thread';
 
 export interface PoolOptions {
@@ -41,6 +42,8 @@ export interface PoolOptions {
    * (DispatchSettings.reclaimAfterMs). @default the system clock
    */
   readonly clock?: MonotonicClock;
+  /** Where the emulator installs the SDK packages Lambda's runtime provides (ProvidedSdk.settings), named in a function's error when one is missing. @default none */
+  readonly sdkCache?: SdkCacheSettings;
   readonly region: string;
   readonly accountId: string;
 }
@@ -86,6 +89,8 @@ export class FunctionPool {
         memorySize: spec.memorySize,
         enableSourceMaps: /--enable-source-maps/.test(env.NODE_OPTIONS ?? ''),
         activeTracing: spec.activeTracing ?? false,
+        runtime: spec.runtime,
+        sdkCache: options.sdkCache ?? null,
         sdkHooksFile: SDK_HOOKS_FILE,
         localAws: options.localAws ?? null,
         forwardOutput: options.onOutput !== undefined,

@@ -1,25 +1,17 @@
 /** What the emulator says at start about the Lambda runtimes it stands in for. */
 import type { FunctionSpec } from '../assembly/assembly';
-
-/** The major version of a `nodejsNN.x` runtime name, or undefined for any other runtime. */
-export function nodeRuntimeMajor(runtime: string): number | undefined {
-  const match = /^nodejs(\d+)\.x$/.exec(runtime);
-  return match ? Number(match[1]) : undefined;
-}
-
-/** Lambda's Node.js runtimes up to this major provided AWS SDK v2 (`aws-sdk`); later ones provide only v3. */
-export const LAST_RUNTIME_WITH_SDK_V2 = 16;
+import { nodeRuntimeMajor, runtimeSdkOf } from './runtime-sdk';
 
 export interface RuntimeNoteOptions {
   /** The Node version the emulator runs functions on. @default process.versions.node */
   readonly nodeVersion?: string;
-  /** Whether `aws-sdk` (v2) is installed where the emulator provides the SDK from. */
-  readonly sdkV2Installed: boolean;
+  /** Where the emulator installs the SDK packages functions need (ProvidedSdk.settings.dir). */
+  readonly sdkCacheDir: string;
 }
 
 /**
  * The start-up lines about runtimes: functions that cannot run here (their routes answer 500),
- * runtimes whose Lambda environment provided SDK v2, and, once per runtime, a note when its Node
+ * runtimes whose Lambda environment provides SDK v2 (and what the emulator provides them), and, once per runtime, a note when its Node
  * major differs from the one functions run on here.
  */
 export function runtimeNotes(
@@ -36,13 +28,10 @@ export function runtimeNotes(
       continue;
     }
     runtimes.add(fn.runtime);
-    const major = nodeRuntimeMajor(fn.runtime);
-    if (major !== undefined && major <= LAST_RUNTIME_WITH_SDK_V2) {
+    if (runtimeSdkOf(fn.runtime) === 'v2') {
       notes.push(
-        `warning: function ${fn.logicalId} runs on ${fn.runtime}, whose Lambda runtime provided AWS SDK v2 (aws-sdk); ` +
-          (options.sdkV2Installed
-            ? 'the emulator provides the aws-sdk installed in this project'
-            : 'the emulator provides only SDK v3 unless this project installs it (npm install --save-dev aws-sdk)'),
+        `note: function ${fn.logicalId} runs on ${fn.runtime}, whose Lambda runtime provides AWS SDK v2 (aws-sdk) and no v3 client: ` +
+          `the emulator provides the same, aws-sdk v2 from ${options.sdkCacheDir} (installed there on first use)`,
       );
     }
   }

@@ -1,5 +1,6 @@
 /** Messages between the runtime and its Lambda worker threads. */
 import type { LocalAwsServices } from '../aws/endpoints';
+import type { SdkCacheSettings } from './runtime-sdk';
 
 /** What a worker needs to become one function's execution environment. */
 export interface WorkerInit {
@@ -12,6 +13,10 @@ export interface WorkerInit {
   readonly enableSourceMaps: boolean;
   /** Whether its invocations' trace headers (`_X_AMZN_TRACE_ID`) say Sampled=1: the function's tracing is Active. */
   readonly activeTracing: boolean;
+  /** The function's runtime (`nodejs24.x`): which SDK it provides, for the error when a package is missing. */
+  readonly runtime: string;
+  /** Where the emulator installs SDK packages, for the error when one is missing; null when it installs none. */
+  readonly sdkCache: SdkCacheSettings | null;
   /** The ES module resolve hooks that make runtime-provided packages (NODE_PATH) importable. */
   readonly sdkHooksFile: string;
   /** The local services AWS requests go to; every other AWS endpoint is refused. null: refuse them all. */

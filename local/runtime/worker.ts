@@ -15,6 +15,7 @@ import { OutcomeWriter } from './outcome-ring';
 import type { InvocationReply, InvokeRequest, WorkerCommand, WorkerInit, WorkerReply, SerializedError } from './worker-protocol';
 import { installAwsNetworkGuard } from './worker-network';
 import { newLambdaTraceHeader } from '../aws/ids';
+import { missingSdkMessage, sdkPackageOf } from './runtime-sdk';
 
 type Handler = (event: unknown, context: unknown, callback?: (err?: unknown, result?: unknown) => void) => unknown;
 
@@ -86,26 +87,23 @@ function provideSdkToEsModules(): void {
   register(pathToFileURL(init.sdkHooksFile).href, { data: { providedFolders } });
 }
 
-/** The AWS SDK v3 package a "cannot find" error names, if any. */
+/** The SDK package a "cannot find" error names, if any. */
 function missingSdkPackage(message: string): string | undefined {
-  return /Cannot find (?:package|module) '(@aws-sdk\/[^/']+)/.exec(message)?.[1];
+  const specifier = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
+  return specifier === undefined ? undefined : sdkPackageOf(specifier);
 }
 
 /**
- * A handler that imports an SDK v3 client this project has not installed: Lambda would provide
- * it, the emulator provides only what is installed here, so say which package to add.
+ * A handler that loads an SDK package the emulator does not provide: say whether Lambda's runtime
+ * would (and how to install it where the emulator looks), or that the function must bundle it.
  */
 function withSdkHint(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
   const pkg = missingSdkPackage(err.message);
   if (!pkg) return err;
-  return Object.assign(
-    new Error(
-      `Cannot find package '${pkg}'. The Lambda runtime provides AWS SDK v3 clients, but the emulator provides only those installed in this project; add it with: npm install --save-dev ${pkg}`,
-      { cause: err },
-    ),
-    { name: 'Runtime.ImportModuleError' },
-  );
+  return Object.assign(new Error(missingSdkMessage(pkg, init.runtime, init.sdkCache ?? undefined), { cause: err }), {
+    name: 'Runtime.ImportModuleError',
+  });
 }
 
 /**

@@ -69,6 +69,8 @@ function environmentFor(spec: FunctionSpec, clock: ManualClock, pool: PoolSide):
         memorySize: spec.memorySize,
         enableSourceMaps: false,
         activeTracing: false,
+        runtime: spec.runtime,
+        sdkCache: null,
         sdkHooksFile: SDK_HOOKS_FILE,
         localAws: null,
         forwardOutput: true,

@@ -40,6 +40,7 @@ describe('functionEnvironment', () => {
     credentialFiles: { AWS_SHARED_CREDENTIALS_FILE: '/tmp/fake/credentials' },
     services: { sqs: '127.0.0.1:4000' },
     credentialsOf: (fn) => ({ accessKeyId: `KEY-${fn.logicalId}`, secretAccessKey: 'secret', sessionToken: 'token' }),
+    nodePathOf: (fn) => `/emulator/node_modules:/cache/${fn.logicalId}`,
   });
 
   test("a function's own variables: Lambda's, and the template's with the API's and the user pool's URLs made local", () => {
@@ -52,6 +53,7 @@ describe('functionEnvironment', () => {
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
       LAMBDA_TASK_ROOT: '/assets/echo',
       _HANDLER: 'index.handler',
+      NODE_PATH: '/emulator/node_modules:/cache/EchoFn',
       CALLBACK_URL: 'http://127.0.0.1:3001/dev',
       ISSUER: 'http://127.0.0.1:3001/.switchboard/issuer',
       TABLE: 'connections',
@@ -59,6 +61,10 @@ describe('functionEnvironment', () => {
       AWS_SECRET_ACCESS_KEY: 'secret',
       AWS_SESSION_TOKEN: 'token',
     });
+  });
+
+  test('the template may set its own NODE_PATH, as on Lambda, where it is not reserved', () => {
+    expect(environment.of({ ...spec, environment: { NODE_PATH: '/opt/mine' } }).NODE_PATH).toBe('/opt/mine');
   });
 
   test("the template cannot change a function's credentials, as Lambda reserves them", () => {
@@ -90,6 +96,7 @@ describe('functionEnvironment', () => {
       dynamodbEndpoint: 'http://127.0.0.1:8000',
       credentialFiles: {},
       credentialsOf: () => ({ accessKeyId: 'k', secretAccessKey: 's', sessionToken: 't' }),
+      nodePathOf: () => '',
     });
 
     expect(withoutIssuer.of(spec).ISSUER).toBe(spec.environment.ISSUER);
