@@ -24,13 +24,23 @@ const SKIPPED_FOLDERS = new Set(['.git']);
 export function unbundledSdkImports(codeDir: string): string[] {
   const found = new Set<string>();
   for (const file of codeFiles(codeDir)) {
-    const text = readFileSync(file, 'utf8');
+    const text = readableText(file);
+    if (text === undefined) continue;
     for (const match of text.matchAll(SPECIFIER)) {
       const pkg = sdkPackageOf(match[2]);
       if (pkg !== undefined && !found.has(pkg) && !resolvesWithin(path.dirname(file), codeDir, pkg)) found.add(pkg);
     }
   }
   return [...found].sort();
+}
+
+/** A file's text; undefined for one this process may not read (its load would fail on its own terms). */
+function readableText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every code file under `dir`, in its node_modules too (a shipped package may expect the runtime's SDK). */
