@@ -32,19 +32,23 @@ export function outputPrefixProblem(prefix: string, what: string): string | unde
 }
 
 /**
- * Adds the output `<prefix><name>` to the stack of `owner`, as a child of the stack so that its
- * name is exactly that. A name the stack already has (another SwitchboardApi's output, say) throws,
- * naming it and the props that fix it.
+ * Throws if the stack of `owner` already has `<prefix><name>` for one of `names` (another
+ * SwitchboardApi's output, say), naming it and the props that fix it. SwitchboardApi checks the
+ * outputs it will make before it builds anything.
  */
-export function addApiOutput(owner: IConstruct, prefix: string, name: ApiOutputName, value: string): CfnOutput {
+export function checkOutputNames(owner: IConstruct, prefix: string, names: readonly ApiOutputName[]): void {
   const stack = Stack.of(owner);
-  const id = `${prefix}${name}`;
-  if (stack.node.tryFindChild(id) !== undefined) {
-    const fromId = owner.node.id.replace(/[^A-Za-z0-9]/g, '').replace(/^[0-9]+/, '') || 'Second';
-    const suggestion = fromId === prefix ? `${fromId}2` : fromId;
-    throw new ConfigError(
-      `${owner.node.path}: the stack already has an output or construct named ${id} (another SwitchboardApi's?); give this SwitchboardApi outputPrefix: '${suggestion}' (its outputs become ${suggestion}${name}, ...) or outputs: false.`,
-    );
-  }
-  return new CfnOutput(stack, id, { value, description: API_OUTPUTS[name] });
+  const taken = names.map((name) => `${prefix}${name}`).find((id) => stack.node.tryFindChild(id) !== undefined);
+  if (taken === undefined) return;
+  const fromId = owner.node.id.replace(/[^A-Za-z0-9]/g, '').replace(/^[0-9]+/, '') || 'Second';
+  const suggestion = fromId === prefix ? `${fromId}2` : fromId;
+  throw new ConfigError(
+    `${owner.node.path}: the stack already has an output or construct named ${taken} (another SwitchboardApi's?); give this SwitchboardApi outputPrefix: '${suggestion}' (its outputs become ${suggestion}WebSocketUrl, ...) or outputs: false.`,
+  );
+}
+
+/** Adds the output `<prefix><name>` to the stack of `owner`, as a child of the stack so that its name is exactly that. */
+export function addApiOutput(owner: IConstruct, prefix: string, name: ApiOutputName, value: string): CfnOutput {
+  checkOutputNames(owner, prefix, [name]);
+  return new CfnOutput(Stack.of(owner), `${prefix}${name}`, { value, description: API_OUTPUTS[name] });
 }

@@ -35,7 +35,7 @@ export interface ApiSettings {
   /** The start of its outputs' names; undefined: no outputs. */
   readonly outputPrefix?: string;
   /** Its custom domain, if any. */
-  readonly domain?: CustomDomainProps;
+  readonly domain?: Omit<CustomDomainProps, 'stage'>;
 }
 
 const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;

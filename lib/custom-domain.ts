@@ -23,6 +23,8 @@ export function zoneProblem(name: string, zoneName: string, what: string): strin
 }
 
 export interface CustomDomainProps {
+  /** The stage the domain's root maps to. */
+  readonly stage: apigwv2.IWebSocketStage;
   /** The host name clients connect to, e.g. `realtime.example.com`. */
   readonly domainName: string;
   /** An ACM certificate for it, in the stack's region. */
@@ -32,13 +34,14 @@ export interface CustomDomainProps {
 }
 
 /**
- * A custom domain name for a WebSocket API: API Gateway's regional endpoint for it (the only kind
- * WebSocket APIs take) with TLS 1.2 (the only policy they take) for IPv4 and IPv6, and, given a
- * hosted zone, the A and AAAA alias records that point the name at it. The stage maps itself to
- * `name` (WebSocketStage's domainMapping), with no mapping key: `wss://<domainName>` is the stage.
+ * A custom domain name for a WebSocket API stage: API Gateway's regional endpoint for it (the only
+ * kind WebSocket APIs take) with TLS 1.2 (the only policy they take) for IPv4 and IPv6, its API
+ * mapping to the stage with no mapping key (so `wss://<domainName>` is the stage), and, given a
+ * hosted zone, the A and AAAA alias records that point the name at it.
  */
 export class CustomDomain extends Construct {
   public readonly name: apigwv2.DomainName;
+  public readonly mapping: apigwv2.ApiMapping;
   /** `wss://<domainName>`: where clients connect through the domain. */
   public readonly url: string;
   /** API Gateway's host name for the domain: where a CNAME or alias record for it must point. */
@@ -55,6 +58,8 @@ export class CustomDomain extends Construct {
       securityPolicy: apigwv2.SecurityPolicy.TLS_1_2,
       ipAddressType: apigwv2.IpAddressType.DUAL_STACK,
     });
+    // What WebSocketStage's domainMapping would make, under an id of its own rather than one built from the domain's construct path.
+    this.mapping = new apigwv2.ApiMapping(this, 'Mapping', { api: props.stage.api, stage: props.stage, domainName: this.name });
     this.url = `wss://${props.domainName}`;
     this.target = this.name.regionalDomainName;
     if (props.hostedZone) {

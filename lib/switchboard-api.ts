@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV, ruleClaimNames } from '../contract';
 import { PUBLISH_FUNCTION } from '../protocol/publish';
-import { addApiOutput, type ApiOutputName } from './api-outputs';
+import { addApiOutput, type ApiOutputName, checkOutputNames } from './api-outputs';
 import { apiSettings, type ApiSettings } from './api-settings';
 import { ConnectionsTable } from './connections-table';
 import { CustomDomain } from './custom-domain';
@@ -61,14 +61,17 @@ export class SwitchboardApi extends Construct {
   constructor(scope: Construct, id: string, props: SwitchboardApiProps = {}) {
     super(scope, id);
     this.settings = apiSettings(id, props);
+    // Every API's outputs include WebSocketUrl: a second API without a prefix of its own is refused
+    // here, before it builds anything (a throw halfway would leave half an API in the tree).
+    if (this.settings.outputPrefix !== undefined) checkOutputNames(this, this.settings.outputPrefix, ['WebSocketUrl']);
     this.connections = new ConnectionsTable(this, 'Connections', { removalPolicy: props.tableRemovalPolicy });
     this.table = this.connections.table;
     this.api = new apigwv2.WebSocketApi(this, 'Api', {
       description: 'Switchboard WebSocket API',
       routeSelectionExpression: '$request.body.action',
     });
-    if (this.settings.domain) this.domain = new CustomDomain(this, 'Domain', this.settings.domain);
     this.stage = this.createStage();
+    if (this.settings.domain) this.domain = new CustomDomain(this, 'Domain', { ...this.settings.domain, stage: this.stage });
     if (props.configureAccountLogRole ?? true) this.configureAccountLogRole();
     this.webSocketUrl = this.domain?.url ?? this.stage.url;
     // The execute-api host even with a custom domain: AWS documents @connections there, it answers
@@ -128,8 +131,6 @@ export class SwitchboardApi extends Construct {
       stageName,
       autoDeploy: true,
       throttle,
-      // No mapping key: the domain's root is the stage, wss://<domainName>.
-      domainMapping: this.domain ? { domainName: this.domain.name } : undefined,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
         format: apigw.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
