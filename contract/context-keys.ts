@@ -25,4 +25,9 @@ export const CONTEXT_KEYS = {
   allowedAlgorithms: 'allowedAlgorithms',
   authResultCacheTtlSeconds: 'authResultCacheTtlSeconds',
   authMaxTokenAgeSeconds: 'authMaxTokenAgeSeconds',
+  alarmEmail: 'alarmEmail',
+  domainName: 'domainName',
+  certificateArn: 'certificateArn',
+  hostedZoneId: 'hostedZoneId',
+  hostedZoneName: 'hostedZoneName',
 } as const;

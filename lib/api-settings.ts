@@ -12,7 +12,9 @@ import {
   type RoomRule,
   STACK_DEFAULTS,
 } from '../contract';
+import { outputPrefixProblem } from './api-outputs';
 import { ConfigError } from './config-error';
+import { type CustomDomainProps, hostNameProblem, zoneProblem } from './custom-domain';
 import { PUBLISH_FUNCTION_DEFINITION, ROUTES, type RouteDefinition } from './routes';
 import type { ExtraRoute, RateLimitProps, SwitchboardApiProps, ThrottleProps } from './switchboard-api-props';
 
@@ -28,6 +30,12 @@ export interface ApiSettings {
   readonly functionConfig: Readonly<Record<string, string>>;
   /** Switchboard's routes and the extra ones. */
   readonly routes: ReadonlyArray<RouteDefinition & { readonly entry?: string }>;
+  /** Whether the API makes its alarms and dashboard. */
+  readonly monitoring: boolean;
+  /** The start of its outputs' names; undefined: no outputs. */
+  readonly outputPrefix?: string;
+  /** Its custom domain, if any. */
+  readonly domain?: Omit<CustomDomainProps, 'stage'>;
 }
 
 const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
@@ -80,7 +88,42 @@ export function apiSettings(id: string, props: SwitchboardApiProps): ApiSettings
     roomRules,
     functionConfig: Object.fromEntries(Object.entries(functionConfig).map(([name, value]) => [name, String(value)])),
     routes: [...ROUTES, ...extraRouteDefinitions(id, props.extraRoutes ?? [])],
+    ...presentationSettings(id, props),
   };
+}
+
+/** Monitoring, outputs and the custom domain: how the API shows itself; a prop without the one it needs is refused. */
+function presentationSettings(id: string, props: SwitchboardApiProps): Pick<ApiSettings, 'monitoring' | 'outputPrefix' | 'domain'> {
+  const error = (what: string) => new ConfigError(`SwitchboardApi ${id}: ${what}`);
+  const monitoring = props.monitoring ?? true;
+  if (!monitoring && props.alarmTopic !== undefined) {
+    throw error('alarmTopic is set but monitoring is false, so there are no alarms to notify; drop alarmTopic or turn monitoring on.');
+  }
+  const outputs = props.outputs ?? true;
+  if (!outputs && props.outputPrefix !== undefined) {
+    throw error(`outputPrefix ${JSON.stringify(props.outputPrefix)} is set but outputs is false; drop one of them.`);
+  }
+  const prefixProblem = props.outputPrefix === undefined ? undefined : outputPrefixProblem(props.outputPrefix, 'outputPrefix');
+  if (prefixProblem !== undefined) throw error(prefixProblem);
+  const outputPrefix = outputs ? (props.outputPrefix ?? '') : undefined;
+  const { domainName, certificate, hostedZone } = props;
+  if (domainName === undefined) {
+    if (certificate !== undefined)
+      throw error('certificate is set without domainName; give the domainName it is for, or drop certificate.');
+    if (hostedZone !== undefined)
+      throw error('hostedZone is set without domainName; give the domainName to add to it, or drop hostedZone.');
+    return { monitoring, outputPrefix };
+  }
+  const nameProblem = hostNameProblem(domainName, 'domainName');
+  if (nameProblem !== undefined) throw error(nameProblem);
+  if (certificate === undefined) {
+    throw error(
+      `domainName ${JSON.stringify(domainName)} needs a certificate: an ACM certificate for that name in the stack's region (e.g. acm.Certificate.fromCertificateArn(...)).`,
+    );
+  }
+  const zoneMismatch = hostedZone === undefined ? undefined : zoneProblem(domainName, hostedZone.zoneName, 'domainName');
+  if (zoneMismatch !== undefined) throw error(zoneMismatch);
+  return { monitoring, outputPrefix, domain: { domainName, certificate, hostedZone } };
 }
 
 function validateProps(

@@ -8,13 +8,23 @@ import {
   type RoomRule,
   STACK_DEFAULTS,
 } from '../contract';
+import { emailProblem } from './alarm-topic';
+import { hostNameProblem, zoneProblem } from './custom-domain';
 import { AUTH_PROVIDERS, type AuthProvider } from './switchboard-auth';
 import type { RateLimitProps, SwitchboardApiProps } from './switchboard-api';
+import type { CustomDomainAttributes } from './switchboard-stack';
 
 export interface AppConfig {
   stackName: string;
   api: SwitchboardApiProps;
+  alarmEmail?: string;
+  customDomain?: CustomDomainAttributes;
 }
+
+/** An ACM certificate's ARN, in any partition. */
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
+/** A Route 53 hosted zone id, as the console shows it (no /hostedzone/ prefix). */
+const HOSTED_ZONE_ID = /^[A-Z0-9]{1,32}$/;
 
 export function readAppConfig(app: App): AppConfig {
   const get = (key: string): unknown => app.node.tryGetContext(key);
@@ -88,8 +98,13 @@ export function readAppConfig(app: App): AppConfig {
   if (rawPresence !== undefined && ![true, false, 'true', 'false'].includes(rawPresence as string | boolean)) {
     throw new Error(`Context value ${CONTEXT_KEYS.presence} must be true or false; got ${JSON.stringify(rawPresence)}.`);
   }
+  const alarmEmail = string(CONTEXT_KEYS.alarmEmail);
+  const emailWrong = alarmEmail === undefined ? undefined : emailProblem(alarmEmail, `Context value ${CONTEXT_KEYS.alarmEmail}`);
+  if (emailWrong !== undefined) throw new Error(emailWrong);
   return {
     stackName: stackName ?? STACK_DEFAULTS.stackName,
+    alarmEmail,
+    customDomain: readCustomDomain(string),
     api: {
       stageName,
       throttle: rate === undefined || burst === undefined ? undefined : { rateLimit: rate, burstLimit: burst },
@@ -113,4 +128,50 @@ export function readAppConfig(app: App): AppConfig {
       },
     },
   };
+}
+
+/** The custom domain from its context keys, each checked, and checked together: a domain needs a certificate, a zone its id and name. */
+function readCustomDomain(string: (key: string) => string | undefined): CustomDomainAttributes | undefined {
+  const domainName = string(CONTEXT_KEYS.domainName);
+  const certificateArn = string(CONTEXT_KEYS.certificateArn);
+  const hostedZoneId = string(CONTEXT_KEYS.hostedZoneId);
+  const zoneName = string(CONTEXT_KEYS.hostedZoneName);
+  const key = (name: string) => `Context value ${name}`;
+  if (domainName === undefined) {
+    const stray = [CONTEXT_KEYS.certificateArn, CONTEXT_KEYS.hostedZoneId, CONTEXT_KEYS.hostedZoneName].filter(
+      (name) => string(name) !== undefined,
+    );
+    if (stray.length > 0) {
+      throw new Error(
+        `${stray.join(' and ')} ${stray.length > 1 ? 'are' : 'is'} set without ${CONTEXT_KEYS.domainName}; add -c ${CONTEXT_KEYS.domainName}=realtime.example.com or drop them.`,
+      );
+    }
+    return undefined;
+  }
+  const nameWrong = hostNameProblem(domainName, key(CONTEXT_KEYS.domainName));
+  if (nameWrong !== undefined) throw new Error(nameWrong);
+  if (certificateArn === undefined) {
+    throw new Error(
+      `${key(CONTEXT_KEYS.domainName)} needs ${CONTEXT_KEYS.certificateArn}: -c ${CONTEXT_KEYS.certificateArn}=arn:aws:acm:<region>:<account>:certificate/<id>, an ACM certificate for ${domainName} in the stack's region.`,
+    );
+  }
+  if (!CERTIFICATE_ARN.test(certificateArn)) {
+    throw new Error(
+      `${key(CONTEXT_KEYS.certificateArn)} must be an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<id>; got ${JSON.stringify(certificateArn)}.`,
+    );
+  }
+  if ((hostedZoneId === undefined) !== (zoneName === undefined)) {
+    throw new Error(
+      `Set both ${CONTEXT_KEYS.hostedZoneId} and ${CONTEXT_KEYS.hostedZoneName} (the zone's id and its name, e.g. Z0123456789ABC and example.com), or neither.`,
+    );
+  }
+  if (hostedZoneId === undefined || zoneName === undefined) return { domainName, certificateArn };
+  if (!HOSTED_ZONE_ID.test(hostedZoneId)) {
+    throw new Error(
+      `${key(CONTEXT_KEYS.hostedZoneId)} must be a Route 53 hosted zone id such as Z0123456789ABC; got ${JSON.stringify(hostedZoneId)}.`,
+    );
+  }
+  const outside = zoneProblem(domainName, zoneName, key(CONTEXT_KEYS.domainName));
+  if (outside !== undefined) throw new Error(outside);
+  return { domainName, certificateArn, hostedZone: { hostedZoneId, zoneName } };
 }

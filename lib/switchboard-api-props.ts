@@ -1,5 +1,8 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { RateLimit, RoomRule } from '../contract';
 import type { RouteDefinition } from './routes';
 import type { SwitchboardAuthProps } from './switchboard-auth';
@@ -99,6 +102,48 @@ export interface SwitchboardApiProps {
    * @default none
    */
   readonly extraRoutes?: readonly ExtraRoute[];
+  /**
+   * Alarms (errors and throttles of every function, API Gateway integration and execution errors,
+   * DynamoDB throttling, undelivered room messages, the authorizer's key fetches) and a CloudWatch
+   * dashboard: a SwitchboardMonitoring, `monitoring` on the API. `false` makes neither.
+   * @default true
+   */
+  readonly monitoring?: boolean;
+  /**
+   * Where the alarms notify, on ALARM and on OK. For email, `new AlarmTopic(this, 'Alarms', { email })`
+   * makes a topic CloudWatch can publish to; a topic encrypted with the AWS managed key `alias/aws/sns`
+   * cannot receive alarms (CloudWatch may not use that key).
+   * @default no notifications: the alarms show in the console and on the dashboard
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Make CloudFormation outputs in the stack: `WebSocketUrl`, `CallbackUrl`, `TableName`,
+   * `PublishFunctionName`, `DashboardName` (with monitoring), `UserPoolId` and `UserPoolClientId`
+   * (Cognito) and `CustomDomainTarget` (with a domain): the names `npm run verify` and
+   * `switchboard-local publish --stack` read. Output names are unique in a stack, so a second
+   * SwitchboardApi in one stack needs an `outputPrefix` (or `outputs: false`).
+   * @default true
+   */
+  readonly outputs?: boolean;
+  /** Put before each output's name: `Chat` gives `ChatWebSocketUrl`; letters and digits, starting with a letter. @default no prefix */
+  readonly outputPrefix?: string;
+  /**
+   * A custom domain for clients, e.g. `realtime.example.com`: a regional API Gateway domain name
+   * (TLS 1.2, IPv4 and IPv6) mapped to the stage, so `webSocketUrl` is `wss://realtime.example.com`.
+   * Needs `certificate`. The functions keep posting to the execute-api host (`callbackUrl`): that is
+   * where AWS documents `@connections`, it works before the domain's DNS does, and through a custom
+   * domain the path would be the mapping's, not the stage's (see docs/design.md).
+   * @default none: clients connect to the execute-api host
+   */
+  readonly domainName?: string;
+  /** An ACM certificate for `domainName`, in the stack's region (API Gateway's regional endpoint). Only with `domainName`. @default none */
+  readonly certificate?: acm.ICertificate;
+  /**
+   * The Route 53 public hosted zone `domainName` is in: A and AAAA alias records there point the name
+   * at the API. Only with `domainName`.
+   * @default none: point the name at the `CustomDomainTarget` output yourself (CNAME or alias)
+   */
+  readonly hostedZone?: route53.IHostedZone;
 }
 
 /** A route you add (docs/extend.md): what RouteDefinition says of Switchboard's own, with your handler's source file. */

@@ -7,20 +7,25 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV, ruleClaimNames } from '../contract';
+import { PUBLISH_FUNCTION } from '../protocol/publish';
+import { addApiOutput, type ApiOutputName, checkOutputNames } from './api-outputs';
 import { apiSettings, type ApiSettings } from './api-settings';
 import { ConnectionsTable } from './connections-table';
+import { CustomDomain } from './custom-domain';
 import { acknowledgeWildcards } from './nag';
 import { PUBLISH_FUNCTION_DEFINITION, type FunctionDefinition } from './routes';
 import { SwitchboardAuth } from './switchboard-auth';
 import type { SwitchboardApiProps } from './switchboard-api-props';
 import { SwitchboardFunction } from './switchboard-function';
+import { SwitchboardMonitoring } from './switchboard-monitoring';
 
 export type { ExtraRoute, RateLimitProps, SwitchboardApiProps, ThrottleProps } from './switchboard-api-props';
 
 /**
  * A Switchboard WebSocket API: API Gateway WebSocket API and auto-deploying
  * stage, one Lambda function per route, and the DynamoDB table of connections
- * and room memberships.
+ * and room memberships; by default also its alarms and dashboard, and the
+ * stack outputs that name where to connect (see the props `monitoring` and `outputs`).
  */
 export class SwitchboardApi extends Construct {
   public readonly api: apigwv2.WebSocketApi;
@@ -33,10 +38,17 @@ export class SwitchboardApi extends Construct {
   public readonly functions: Readonly<Record<string, SwitchboardFunction>>;
   /** Each route, by route key. */
   public readonly routes: Readonly<Record<string, apigwv2.WebSocketRoute>>;
-  /** `wss://…/<stage>`: where clients connect. */
+  /** Where clients connect: `wss://<apiId>.execute-api.<region>.amazonaws.com/<stage>`, or `wss://<domainName>` with a custom domain. */
   public readonly webSocketUrl: string;
-  /** `https://…/<stage>`: the `@connections` management endpoint. */
+  /**
+   * `https://<apiId>.execute-api.<region>.amazonaws.com/<stage>`: the `@connections` management
+   * endpoint, the functions' and backends' own, on the execute-api host even with a custom domain.
+   */
   public readonly callbackUrl: string;
+  /** The custom domain, with `domainName`. */
+  public readonly domain?: CustomDomain;
+  /** The alarms and dashboard, unless `monitoring` is false. */
+  public readonly monitoring?: SwitchboardMonitoring;
   /** The `$connect` authorizer and, for Cognito, the user pool. */
   public readonly auth: SwitchboardAuth;
   /**
@@ -49,6 +61,9 @@ export class SwitchboardApi extends Construct {
   constructor(scope: Construct, id: string, props: SwitchboardApiProps = {}) {
     super(scope, id);
     this.settings = apiSettings(id, props);
+    // Every API's outputs include WebSocketUrl: a second API without a prefix of its own is refused
+    // here, before it builds anything (a throw halfway would leave half an API in the tree).
+    if (this.settings.outputPrefix !== undefined) checkOutputNames(this, this.settings.outputPrefix, ['WebSocketUrl']);
     this.connections = new ConnectionsTable(this, 'Connections', { removalPolicy: props.tableRemovalPolicy });
     this.table = this.connections.table;
     this.api = new apigwv2.WebSocketApi(this, 'Api', {
@@ -56,8 +71,12 @@ export class SwitchboardApi extends Construct {
       routeSelectionExpression: '$request.body.action',
     });
     this.stage = this.createStage();
+    if (this.settings.domain) this.domain = new CustomDomain(this, 'Domain', { ...this.settings.domain, stage: this.stage });
     if (props.configureAccountLogRole ?? true) this.configureAccountLogRole();
-    this.webSocketUrl = this.stage.url;
+    this.webSocketUrl = this.domain?.url ?? this.stage.url;
+    // The execute-api host even with a custom domain: AWS documents @connections there, it answers
+    // before the domain's DNS and certificate do, and through the domain the path would be the API
+    // mapping's rather than the stage's (docs/design.md, "Custom domain").
     this.callbackUrl = this.stage.callbackUrl;
     this.auth = new SwitchboardAuth(this, 'Auth', {
       functionTimeout: props.functionTimeout,
@@ -82,6 +101,25 @@ export class SwitchboardApi extends Construct {
     this.routes = routes;
     this.publishFunction = this.addFunction(PUBLISH_FUNCTION_DEFINITION);
     this.acknowledgeNagFindings();
+    if (this.settings.monitoring)
+      this.monitoring = new SwitchboardMonitoring(this, 'Monitoring', { api: this, alarmTopic: props.alarmTopic });
+    if (this.settings.outputPrefix !== undefined) this.addOutputs(this.settings.outputPrefix);
+  }
+
+  /** The stack outputs (lib/api-outputs.ts), each name after `prefix`. */
+  private addOutputs(prefix: string): void {
+    const output = (name: ApiOutputName, value: string) => addApiOutput(this, prefix, name, value);
+    output('WebSocketUrl', this.webSocketUrl);
+    output('CallbackUrl', this.callbackUrl);
+    if (this.monitoring) output('DashboardName', this.monitoring.dashboard.dashboardName);
+    output('TableName', this.table.tableName);
+    output(PUBLISH_FUNCTION.output, this.publishFunction.function.functionName);
+    const { userPool, userPoolClient } = this.auth;
+    if (userPool && userPoolClient) {
+      output('UserPoolId', userPool.userPoolId);
+      output('UserPoolClientId', userPoolClient.userPoolClientId);
+    }
+    if (this.domain) output('CustomDomainTarget', this.domain.target);
   }
 
   /** The stage, auto-deployed and throttled, with JSON access logs. */

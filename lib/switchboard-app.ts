@@ -18,6 +18,8 @@ export function addSwitchboard(app: App): SwitchboardStack {
   return new SwitchboardStack(app, config.stackName, {
     description: 'Switchboard: serverless WebSocket API (API Gateway, Lambda, DynamoDB)',
     api: config.api,
+    alarmEmail: config.alarmEmail,
+    customDomain: config.customDomain,
   });
 }
 

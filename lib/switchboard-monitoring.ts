@@ -5,12 +5,31 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../contract';
-import type { SwitchboardApi } from './switchboard-api';
+import type { SwitchboardFunction } from './switchboard-function';
+
+/**
+ * What SwitchboardMonitoring watches: the parts of a SwitchboardApi it reads. A SwitchboardApi is
+ * one; the interface keeps this file free of an import of the API, which creates its monitoring.
+ */
+export interface MonitoredApi {
+  readonly api: { readonly apiId: string };
+  readonly stage: { readonly stageName: string };
+  /** The function behind each route, by route key. */
+  readonly functions: Readonly<Record<string, SwitchboardFunction>>;
+  readonly publishFunction: SwitchboardFunction;
+  /** The `$connect` authorizer's function, if any. */
+  readonly auth: { readonly function?: SwitchboardFunction };
+  readonly table: dynamodb.ITable;
+}
 
 export interface SwitchboardMonitoringProps {
-  /** The API to watch. */
-  readonly api: SwitchboardApi;
-  /** Where alarms notify. @default no actions: alarms show in the console and the dashboard only */
+  /** The API to watch (a SwitchboardApi). */
+  readonly api: MonitoredApi;
+  /**
+   * Where alarms notify: every alarm publishes to it when it goes into ALARM and when it is back to
+   * OK, so a notification also says when a problem is over.
+   * @default no actions: alarms show in the console and the dashboard only
+   */
   readonly alarmTopic?: sns.ITopic;
   /** Period every alarm evaluates. @default 5 minutes */
   readonly period?: Duration;
@@ -55,7 +74,10 @@ export class SwitchboardMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
       });
-      if (props.alarmTopic) created.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+      if (props.alarmTopic) {
+        created.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+        created.addOkAction(new actions.SnsAction(props.alarmTopic));
+      }
       this.alarms.push(created);
       return created;
     };
@@ -123,7 +145,7 @@ export class SwitchboardMonitoring extends Construct {
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     const allFunctions = [...Object.values(api.functions), api.publishFunction, ...(api.auth.function ? [api.auth.function] : [])];
-    const fnMetrics = (pick: (fn: SwitchboardApi['functions'][string]) => cloudwatch.IMetric) => allFunctions.map((fn) => pick(fn));
+    const fnMetrics = (pick: (fn: SwitchboardFunction) => cloudwatch.IMetric) => allFunctions.map((fn) => pick(fn));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Connections',

@@ -97,6 +97,18 @@ test("a consumer's own CDK app synthesizes SwitchboardApi, cdk-nag clean, from t
   const deployed = functions.map((fn) => sha256(path.join(project.dir, 'cdk.out', fn.Metadata!['aws:asset:path'], 'index.js')));
   expect(deployed.sort()).toEqual(prebuilt.sort());
   expect(functions.every((fn) => fn.Properties.Handler === 'index.handler')).toBe(true);
+
+  // The construct brings its monitoring and outputs: the alarms (two per function, the authorizer's
+  // key fetches, API Gateway, table and fan-out), the dashboard, and the outputs the tools read.
+  const types = Object.values(template.Resources).map((r) => r.Type);
+  expect(types.filter((type) => type === 'AWS::CloudWatch::Alarm')).toHaveLength(2 * functions.length + 5);
+  expect(types.filter((type) => type === 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  const { Outputs } = JSON.parse(fs.readFileSync(path.join(project.dir, 'cdk.out', 'ChatApp.template.json'), 'utf8')) as {
+    Outputs: Record<string, unknown>;
+  };
+  expect(Object.keys(Outputs).sort()).toEqual(
+    ['CallbackUrl', 'DashboardName', 'PublishFunctionName', 'TableName', 'Url', 'UserPoolClientId', 'UserPoolId', 'WebSocketUrl'].sort(),
+  );
 });
 
 test('the client loads with require() and import(), and connects from ESM on this Node', () => {
