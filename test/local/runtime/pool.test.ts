@@ -489,14 +489,16 @@ export const handler = async (event) => {
         const p = await pool('outcomes-timeout', clock, 1);
         const [started, release] = [folders.file('started-outcomes-timeout'), folders.file('release-outcomes-timeout')];
         try {
-          const [first, second] = [p.invoke({ n: 1 }), p.invoke({ n: 2, blockMs: 100, started, blockUntil: release })];
-          // The second runs synchronous code, started at least 100 ms before its sign, while the first's result waits in shared memory.
+          const [first, second] = [p.invoke({ n: 1 }), p.invoke({ n: 2, blockMs: 300, started, blockUntil: release })];
+          // The second runs synchronous code, started at least 300 ms before its sign, while the first's result waits in shared memory.
           await created(started);
           // The first's timeout: its result is read before anything times out.
           clock.advance(1000);
           expect(await first).toMatchObject({ ok: true, result: { n: 1 } });
-          // The second's second of timeout started when the first's result was written, more than 100 ms before it was read.
-          clock.advance(900);
+          // The second's second of timeout started when the first's result was written, at least 300 ms before it
+          // was read (less a millisecond or two: the worker's and this thread's clocks are read apart), so it has
+          // ended by 1800 ms; counted from the read, it would run until 2000 ms.
+          clock.advance(800);
           expect(await hasSettled(second)).toBe(true);
           expect(await second).toMatchObject(TIMED_OUT);
         } finally {
