@@ -15,7 +15,13 @@ import { connect, handshakeStatus, waitFor } from '../helpers';
 const ok = (result: unknown): InvokeResult => ({ ok: true, requestId: 'r', durationMs: 1, result });
 const failed: InvokeResult = { ok: false, requestId: 'r', durationMs: 1, error: { errorType: 'Error', errorMessage: 'boom', trace: [] } };
 
-const AUTHORIZER = { logicalId: 'Auth', name: 'Auth', functionLogicalId: 'AuthFn', identitySources: ['route.request.querystring.token'] };
+const AUTHORIZER = {
+  logicalId: 'Auth',
+  id: 'Auth',
+  name: 'Auth',
+  functionLogicalId: 'AuthFn',
+  identitySources: ['route.request.querystring.token'],
+};
 
 function route(routeKey: string, functionLogicalId: string, extra: Partial<AssemblyRoute> = {}): [string, AssemblyRoute] {
   return [routeKey, { routeKey, functionLogicalId, hasRouteResponse: false, ...extra }];
@@ -38,6 +44,9 @@ function appWith(routes: ReadonlyArray<[string, AssemblyRoute]>): WebSocketAppSp
     functions: new Map(),
     tables: [],
     userPools: [],
+    roles: [],
+    managedPolicies: [],
+    lambdaPermissions: [],
     outputs: {},
     warnings: [],
   };
