@@ -3,6 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { TableSpec } from '../../../../local/assembly/app-spec';
+import { allowEverything } from '../../../../local/iam/authority';
+import { PrincipalDirectory } from '../../../../local/iam/principals';
 import { startStore, type RunningStore } from '../../../../local/services/dynamodb/store';
 import { TTL_SWEEP_INTERVAL_MS, TtlSweeper } from '../../../../local/services/dynamodb/ttl-sweeper';
 import { ManualClock } from '../../../support/manual-clock';
@@ -44,6 +46,9 @@ async function start(clock: ManualClock, lines: string[], dataDir?: string): Pro
     host: '127.0.0.1',
     port: 0,
     region: 'us-east-1',
+    accountId: '123456789012',
+    // The test's client is the developer's; IAM itself is tested in front.test.ts.
+    iam: allowEverything(new PrincipalDirectory({ stackName: 'Ttl', accountId: '123456789012' }, [])),
     dataDir,
     clock,
     log: (line) => lines.push(line),
