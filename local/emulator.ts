@@ -1,6 +1,6 @@
 /**
  * The programmatic entry point and composition root: reads an assembly and builds the emulator's
- * parts in order (store, issuer key, port, functions, Lambda Invoke API, gateway), then serves.
+ * parts in order (IAM, store, issuer key, port, functions, Lambda Invoke API, gateway), then serves.
  */
 import { loadWebSocketApp } from './assembly/assembly';
 import type { FunctionSpec, WebSocketAppSpec } from './assembly/app-spec';
