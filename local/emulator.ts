@@ -1,6 +1,6 @@
 /**
  * The programmatic entry point and composition root: reads an assembly and builds the emulator's
- * parts in order (store, issuer key, port, functions, Lambda Invoke API, gateway), then serves.
+ * parts in order (IAM, store, issuer key, port, functions, Lambda Invoke API, gateway), then serves.
  */
 import { loadWebSocketApp } from './assembly/assembly';
 import type { FunctionSpec, WebSocketAppSpec } from './assembly/app-spec';
@@ -12,7 +12,8 @@ import { functionLogLine } from './runtime/function-log';
 import { Gateway } from './gateway/gateway';
 import type { FaultRates } from './gateway/management';
 import { HttpListener, type HttpHandler } from './http/listener';
-import { allowEverything } from './iam/authority';
+import { allowEverything, type IamAuthority } from './iam/authority';
+import { enforceIam } from './iam/enforcing-authority';
 import { LOCAL_SERVICES } from './services';
 import type { LocalService, ServiceDefinition } from './services/service';
 import { PrincipalDirectory } from './iam/principals';
@@ -71,6 +72,12 @@ export interface EmulatorOptions {
    * @default ~/.cache/switchboard/sdk ($SWITCHBOARD_CACHE_DIR/sdk when set)
    */
   readonly sdkCacheDir?: string;
+  /**
+   * `on`: every AWS call a function makes is authorized against its execution role's policies,
+   * and API Gateway invokes a function only as its AWS::Lambda::Permission resources allow, as on
+   * AWS. `off` allows everything, for prototyping. @default 'on'
+   */
+  readonly iam?: 'on' | 'off';
 }
 
 /** The local issuer, when the app has a Cognito user pool: its tokens pass the app's authorizer. */
@@ -137,12 +144,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   await providedSdk.prepare(app.functions.values());
   const started = new StartedParts(log);
   try {
+    // Each function calls with credentials of its own, so the services know who calls.
+    const principals = new PrincipalDirectory(app, app.functions.values());
+    const iam: IamAuthority =
+      options.iam === 'off' ? allowEverything(principals) : enforceIam({ app: () => served.app, principals, log, clock });
     const store = started.add(
       await startStore(app.tables, {
         host: '127.0.0.1',
         port: options.dynamodbPort ?? 0,
         dataDir: options.dataDir,
         region: app.region,
+        accountId: app.accountId,
+        iam,
         // TTL: expired items are deleted at start and every minute, measured on the emulator's clock.
         clock,
         log,
@@ -159,9 +172,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const fakeHome = started.add(fakeAwsHomeFor(app), (h) => h.remove());
     // The other AWS services the app uses, each on a port of its own bound now, for the same reason.
     const serviceListeners = await bindServices(app, started);
-    // Each function calls with credentials of its own, so the services know who calls.
-    const principals = new PrincipalDirectory(app, app.functions.values());
-    const iam = allowEverything(principals);
     const environment = functionEnvironment({
       app,
       gatewayHostPort: listener.address.hostPort,
@@ -186,6 +196,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       app: () => served.app,
       invoke: (id, event) => runtime.invoke(id, event),
       listenHost: host,
+      iam,
       log,
     });
     const gateway = new Gateway({
@@ -200,6 +211,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       random: options.random ?? Math.random,
       clock,
       invoke: (id, event, eventJson) => runtime.invoke(id, event, eventJson),
+      iam,
       log,
       httpRoutes: async (req, res, url) => (await lambdaApi.handle(req, res, url)) || (issuer ? issuer.handle(req, res, url) : false),
       publishedConfig: () => ({

@@ -29,6 +29,8 @@ export interface FunctionSpec {
 /** A Lambda REQUEST authorizer attached to a route. */
 export interface AuthorizerSpec {
   readonly logicalId: string;
+  /** Its id (what `Ref` gives), which the source ARN of its invocations names: `<api ARN>/authorizers/<id>`. */
+  readonly id: string;
   readonly name: string;
   readonly functionLogicalId: string;
   /** e.g. `route.request.querystring.token`, `route.request.header.Authorization`. */
@@ -61,6 +63,47 @@ export interface UserPoolSpec {
   readonly clientIds: readonly string[];
 }
 
+/** A policy document as the template holds it, intrinsics resolved, and where it was written. */
+export interface PolicyDocumentSpec {
+  /** For logs, e.g. `policy FnRoleDefaultPolicy (AWS::IAM::Policy)`. */
+  readonly source: string;
+  readonly document: unknown;
+}
+
+/** An IAM role of the stack: the identity policies its sessions (a function's AWS calls) are authorized against. */
+export interface RoleSpec {
+  readonly logicalId: string;
+  readonly roleName: string;
+  readonly arn: string;
+  /** Its inline policies: its `Policies`, and the AWS::IAM::Policy and AWS::IAM::RolePolicy resources that name it. */
+  readonly policies: readonly PolicyDocumentSpec[];
+  /** The managed policies attached: its `ManagedPolicyArns`, and the AWS::IAM::ManagedPolicy resources that name it in `Roles`. */
+  readonly managedPolicyArns: readonly string[];
+}
+
+/** A customer managed policy of the stack (AWS::IAM::ManagedPolicy), found by its ARN. */
+export interface ManagedPolicySpec {
+  readonly logicalId: string;
+  readonly arn: string;
+  readonly policy: PolicyDocumentSpec;
+}
+
+/** An AWS::Lambda::Permission: one statement of a function's resource-based policy. */
+export interface LambdaPermissionSpec {
+  readonly logicalId: string;
+  /** The function of the stack it is for; undefined when its FunctionName names none. */
+  readonly functionLogicalId?: string;
+  /** e.g. `lambda:InvokeFunction`. */
+  readonly action: string;
+  /** A service principal (`apigateway.amazonaws.com`), an account id, an ARN, or `*`. */
+  readonly principal: string;
+  readonly sourceArn?: string;
+  readonly sourceAccount?: string;
+  readonly principalOrgId?: string;
+  /** Set on permissions for function URLs, which are another action's. */
+  readonly functionUrlAuthType?: string;
+}
+
 /** Everything the emulator needs from one stack. */
 export interface WebSocketAppSpec {
   readonly assemblyDir: string;
@@ -79,6 +122,12 @@ export interface WebSocketAppSpec {
   readonly functions: ReadonlyMap<string, FunctionSpec>;
   readonly tables: readonly TableSpec[];
   readonly userPools: readonly UserPoolSpec[];
+  /** The IAM roles, what functions' calls are authorized against. */
+  readonly roles: readonly RoleSpec[];
+  /** The stack's customer managed policies. */
+  readonly managedPolicies: readonly ManagedPolicySpec[];
+  /** The functions' resource-based policies, statement by statement: who may invoke them. */
+  readonly lambdaPermissions: readonly LambdaPermissionSpec[];
   /** The stack's outputs as they resolve locally (e.g. a function name output is the emulator's name for it); unresolvable ones are left out. */
   readonly outputs: Readonly<Record<string, string>>;
   /** Values that could not be resolved and were left empty. */
@@ -108,6 +157,9 @@ export function emptySpecDraft(): SpecDraft {
     functions: new Map(),
     tables: [],
     userPools: [],
+    roles: [],
+    managedPolicies: [],
+    lambdaPermissions: [],
     warnings: [],
   };
 }

@@ -45,6 +45,9 @@ token the running emulator accepts; \`publish\` publishes to one of its rooms.
   --max-duration S     maximum connection duration in seconds (default: ${API_GATEWAY_LIMITS.maxConnectionSeconds})
   --web DIR            serve a static site from DIR at http://HOST:PORT/
   --fault-rate SPEC    fail that fraction of PostToConnection calls, e.g. 410:0.1,429:0.05,500:0.05
+  --iam on|off         on: each function's AWS calls are checked against its role's policies, and
+                       API Gateway invokes functions only as their Lambda permissions allow, as on
+                       AWS; off: everything is allowed, for prototyping (default: on)
   --quiet              print only the banner and errors
   --help               show this help
 `;
@@ -71,7 +74,19 @@ export function subcommandOf(argv: readonly string[]): { name: string; argv: rea
   return first !== undefined && Object.hasOwn(SUBCOMMANDS, first) ? { name: first, argv: rest } : undefined;
 }
 
-const VALUE_FLAGS = ['assembly', 'stack', 'port', 'host', 'dynamodb-port', 'data-dir', 'idle-timeout', 'max-duration', 'web', 'fault-rate'];
+const VALUE_FLAGS = [
+  'assembly',
+  'stack',
+  'port',
+  'host',
+  'dynamodb-port',
+  'data-dir',
+  'idle-timeout',
+  'max-duration',
+  'web',
+  'fault-rate',
+  'iam',
+];
 
 /** Parses argv (without node and script); throws UsageError naming the bad flag. */
 export function parseArgs(argv: readonly string[]): CliOptions {
@@ -114,6 +129,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       throw new UsageError(`--fault-rate: ${(err as Error).message}`);
     }
   }
+  const iam = values.get('iam') ?? 'on';
+  if (iam !== 'on' && iam !== 'off') throw new UsageError(`--iam takes on or off; got "${iam}"`);
   const get = <T>(flag: string, parse: (v: string) => T): T | undefined => {
     const value = values.get(flag);
     return value === undefined ? undefined : parse(value);
@@ -130,6 +147,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     maxDurationSeconds: get('max-duration', (v) => integerFlag('max-duration', v, 1, 86400)),
     webDir: web,
     faultRates,
+    iam,
     watch,
     quiet,
     help,
@@ -164,7 +182,7 @@ async function checkPortFree(host: string, port: number): Promise<void> {
 }
 
 /** The start banner: endpoints and the route table. */
-export function banner(emu: Emulator, options: { dataDir?: string; webDir?: string; token?: string }): string {
+export function banner(emu: Emulator, options: { dataDir?: string; webDir?: string; token?: string; iam?: 'on' | 'off' }): string {
   const { app } = emu;
   const fn = (id?: string) => (id ? (app.functions.get(id)?.logicalId ?? id) : '(no Lambda integration)');
   const lines = [
@@ -189,6 +207,11 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
       `  Tokens        npx switchboard-local token --user NAME --url ${emu.httpUrl}, or GET ${emu.httpUrl}${LOCAL_PATHS.token}?user=NAME`,
     );
   }
+  lines.push(
+    options.iam === 'off'
+      ? '  IAM           OFF (--iam off): every function may make any AWS call and API Gateway may invoke any function; on AWS, what a role or a Lambda permission does not grant is denied'
+      : "  IAM           on: each function's AWS calls are checked against its role's policies, and API Gateway's invocations against Lambda permissions (--iam off allows everything)",
+  );
   lines.push(`  Routes        selected by ${app.routeSelectionExpression}`);
   const width = Math.max(...[...app.routes.keys()].map((k) => k.length), 8);
   for (const route of app.routes.values()) {

@@ -11,6 +11,8 @@ import type { Socket } from 'node:net';
 import { LOCAL_PATHS, type PublishedConfig } from '../../protocol';
 import type { Clock } from '../../protocol/clock';
 import type { WebSocketAppSpec } from '../assembly/app-spec';
+import { pseudoParameters } from '../assembly/intrinsics';
+import type { IamAuthority } from '../iam/authority';
 import type { BoundAddress, HttpHandler } from '../http/listener';
 import { localEndpointRefusal, type LocalEndpoint } from '../http/request-guard';
 import type { LiveConnection } from './connection';
@@ -35,6 +37,8 @@ export interface GatewayOptions {
   /** Times connections: `connectedAt`, the idle timeout, the maximum duration. */
   readonly clock: Clock;
   readonly invoke: Invoke;
+  /** Who calls @connections and whether they may; whether API Gateway may invoke a route's or authorizer's function. */
+  readonly iam: IamAuthority;
   readonly log: (line: string) => void;
   /** Serves extra HTTP paths (the Lambda API, the local issuer); resolves true when it answered. @default none */
   readonly httpRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -53,6 +57,8 @@ export class Gateway extends EventEmitter implements HttpHandler {
   readonly connections: Map<string, LiveConnection>;
   private readonly liveConnections: Connections;
   private readonly upgrade: Upgrade;
+  /** `arn:<partition>:execute-api:<region>:<account>:<apiId>`: the API's invocations and @connections are named under it. */
+  private readonly apiArn: string;
 
   constructor(private readonly options: GatewayOptions) {
     super();
@@ -65,7 +71,16 @@ export class Gateway extends EventEmitter implements HttpHandler {
       urlSuffix: app.urlSuffix,
       stageVariables: app.stageVariables,
     };
-    const integration = new Integration({ invoke: options.invoke, log, onInvocation: (record) => this.emit('invocation', record) });
+    const partition = pseudoParameters(app.region, app.accountId, app.stackName)['AWS::Partition'];
+    this.apiArn = `arn:${partition}:execute-api:${app.region}:${app.accountId}:${app.apiId}`;
+    const integration = new Integration({
+      invoke: options.invoke,
+      iam: options.iam,
+      apiArn: this.apiArn,
+      stage: app.stage,
+      log,
+      onInvocation: (record) => this.emit('invocation', record),
+    });
     this.liveConnections = new Connections({
       app,
       api,
@@ -141,6 +156,8 @@ export class Gateway extends EventEmitter implements HttpHandler {
         connections: this.connections,
         faultRates: this.options.faultRates,
         random: this.options.random,
+        iam: this.options.iam,
+        resourceArn: (method, connectionId) => `${this.apiArn}/${app.stage}/${method}/@connections/${connectionId}`,
         onCall: (method, id, status) => log(`@connections ${method.padEnd(6)} ${id} ${status}`),
       });
     }

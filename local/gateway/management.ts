@@ -1,13 +1,16 @@
 /**
  * The @connections management API (PostToConnection, GetConnection, DeleteConnection) as the
  * AWS SDK's ApiGatewayManagementApiClient expects it, with optional injected faults and
- * backpressure. SigV4 signatures are accepted without checking.
+ * backpressure. SigV4 signatures are not verified; the key they name tells who calls, whose
+ * `execute-api:ManageConnections` IAM authorizes (a denial answers 403 ForbiddenException with
+ * AWS's message).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LiveConnection } from './connection';
 import { API_GATEWAY_LIMITS } from '../../protocol';
 import { CLOSE } from './limits';
 import { readBody } from '../http/request-body';
+import type { IamAuthority } from '../iam/authority';
 
 /** HTTP status => fraction of PostToConnection calls that fail with it, e.g. { 410: 0.1 }. */
 export type FaultRates = Readonly<Record<number, number>>;
@@ -107,6 +110,10 @@ export interface ManagementDeps {
   readonly connections: ReadonlyMap<string, LiveConnection>;
   readonly faultRates: FaultRates;
   readonly random: () => number;
+  /** Who signed a call, and whether they may manage the connection. */
+  readonly iam: IamAuthority;
+  /** The resource ARN IAM authorizes a call on: `arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/<METHOD>/@connections/<id>`. */
+  readonly resourceArn: (method: string, connectionId: string) => string;
   /** Logs one management call. */
   readonly onCall: (method: string, connectionId: string, status: number) => void;
 }
@@ -118,12 +125,13 @@ export function isManagementPath(pathname: string): boolean {
   return MANAGEMENT_PATH.test(pathname);
 }
 
-function sendError(res: ServerResponse, status: number, message: string): void {
+/** An error answer; IAM's denials spell the text's field `Message`, as API Gateway's do. */
+function sendError(res: ServerResponse, status: number, message: string, field: 'message' | 'Message' = 'message'): void {
   res.writeHead(status, {
     'content-type': 'application/json',
     'x-amzn-ErrorType': ERROR_TYPES[status] ?? 'InternalServerErrorException',
   });
-  res.end(JSON.stringify({ message }));
+  res.end(JSON.stringify({ [field]: message }));
 }
 
 /** Serves one management API request. */
@@ -140,6 +148,13 @@ export async function handleManagement(req: IncomingMessage, res: ServerResponse
   const finish = (status: number) => deps.onCall(method, connectionId, status);
   if (stage !== undefined && stage !== deps.stage) {
     sendError(res, 403, 'Forbidden');
+    return finish(403);
+  }
+  // Unsigned calls (curl, a hand-written request) are the developer's, as before: nothing here can tell them from a function's.
+  const principal = deps.iam.principalOf(req);
+  const decision = principal && deps.iam.authorize(principal, 'execute-api:ManageConnections', deps.resourceArn(method, connectionId));
+  if (decision && !decision.allowed) {
+    sendError(res, 403, decision.message, 'Message');
     return finish(403);
   }
   const connection = deps.connections.get(connectionId);

@@ -96,7 +96,7 @@ export class Upgrade {
         return this.reject(socket, 401, JSON.stringify({ message: 'Unauthorized' }));
       }
       const event = authorizerEvent(api, context, handshake, now);
-      const result = await integration.invokeAuthorizer(authorizer.functionLogicalId, event);
+      const result = await integration.invokeAuthorizer(authorizer, event);
       const decision = authorizerDecision(result, event.methodArn);
       const status = decision.allow ? 200 : decision.status;
       integration.record({

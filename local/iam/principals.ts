@@ -12,8 +12,19 @@ import { LOCAL_CREDENTIALS } from '../../protocol/local-endpoints';
 
 /** The caller of an AWS request. */
 export type Principal =
-  /** The developer's own programs (LOCAL_CREDENTIALS): every action is allowed. */
-  { readonly kind: 'developer' } | FunctionPrincipal;
+  /** The developer's own programs (LOCAL_CREDENTIALS, or any key the emulator never gave out): every action is allowed. */
+  | { readonly kind: 'developer' }
+  /** A function that signed with the keys of the emulator's stand-in shared credentials file: see {@link SHARED_FILE_CREDENTIALS}. */
+  | { readonly kind: 'shared-credentials-file' }
+  | FunctionPrincipal;
+
+/**
+ * The keys in the fake `~/.aws/credentials` and `config` that functions see (every profile name
+ * the developer uses has them). Lambda has no such file: on AWS a function that names a profile
+ * finds no credentials. So a request signed with these is refused while IAM is on, with a message
+ * saying why, rather than passing as someone it is not.
+ */
+export const SHARED_FILE_CREDENTIALS = { accessKeyId: 'AKIALOCALPROFILEFILE', secretAccessKey: 'local-shared-credentials-file' } as const;
 
 /** A function's execution role session, as AWS names it in errors and `GetCallerIdentity`. */
 export interface FunctionPrincipal {
@@ -82,10 +93,11 @@ export class PrincipalDirectory {
     return undefined;
   }
 
-  /** Who signed with `accessKeyId`: a function, the developer, or undefined for a key the emulator never gave out. */
+  /** Who signed with `accessKeyId`: a function, the developer, the fake credentials file, or undefined for a key the emulator never gave out. */
   principalOfKey(accessKeyId: string | undefined): Principal | undefined {
     if (accessKeyId === undefined) return undefined;
     if (accessKeyId === LOCAL_CREDENTIALS.accessKeyId) return { kind: 'developer' };
+    if (accessKeyId === SHARED_FILE_CREDENTIALS.accessKeyId) return { kind: 'shared-credentials-file' };
     return this.byAccessKey.get(accessKeyId)?.principal;
   }
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LOCAL_CREDENTIALS } from '../../protocol/local-endpoints';
+import { SHARED_FILE_CREDENTIALS } from '../iam/principals';
 
 /** Names SDKs accept for a profile section; anything else is skipped rather than written. */
 const PROFILE_NAME = /^[\w.@+-]+$/;
@@ -44,7 +44,10 @@ export interface FakeAwsHome {
   remove(): void;
 }
 
-/** Writes the fake home: `default` and each of `profileNames` with the fake keys and `region`. */
+/**
+ * Writes the fake home: `default` and each of `profileNames` with the fake keys and `region`. The
+ * keys are the file's own (SHARED_FILE_CREDENTIALS), which IAM refuses: Lambda has no such file.
+ */
 export function writeFakeAwsHome(region: string, profileNames: Iterable<string>): FakeAwsHome {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-home-'));
   const awsDir = path.join(dir, '.aws');
@@ -59,7 +62,7 @@ export function writeFakeAwsHome(region: string, profileNames: Iterable<string>)
       names
         .map(
           (n) =>
-            `[${n}]\naws_access_key_id = ${LOCAL_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${LOCAL_CREDENTIALS.secretAccessKey}\n`,
+            `[${n}]\naws_access_key_id = ${SHARED_FILE_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${SHARED_FILE_CREDENTIALS.secretAccessKey}\n`,
         )
         .join(''),
   );

@@ -2,13 +2,16 @@
  * Apps written the way public CDK WebSocket samples are, run unchanged with real ws clients:
  * L1 resources, ES module handlers that bundle nothing, callback URLs in every common form,
  * calls to AWS services the emulator does not serve, and a handler that names a profile
- * while the developer's real keys sit in the environment and in ~/.aws.
+ * while the developer's real keys sit in the environment and in ~/.aws. Each function has the
+ * role and Lambda permission the samples give it, so the apps run with IAM on, as on AWS.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, type Emulator } from '../../local/emulator';
+import { SHARED_FILE_DENIAL } from '../../local/iam/enforcing-authority';
+import { SHARED_FILE_CREDENTIALS } from '../../local/iam/principals';
 import { connect, waitFor } from './helpers';
 import {
   CALLBACK_FORMS_MJS,
@@ -121,18 +124,11 @@ describe('a handler naming a profile, with real-looking keys in the environment 
   };
   const FILE_KEY = 'AKIAFILEREALLOOKING1';
   const FILE_SECRET = 'fileRealLookingSecretKey00000000000000000';
-  let child: ChildProcessWithoutNullStreams;
+  let child: ChildProcessWithoutNullStreams | undefined;
   let home: string;
+  let dir: string;
 
-  afterAll(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGINT');
-      await exited;
-    }
-  });
-
-  test('resolves the local fake keys, stores in the local table, and never sees the real ones', async () => {
+  beforeAll(() => {
     home = path.join(tmp, 'home');
     mkdirSync(path.join(home, '.aws'), { recursive: true });
     writeFileSync(
@@ -140,35 +136,62 @@ describe('a handler naming a profile, with real-looking keys in the environment 
       `[default]\naws_access_key_id = ${FILE_KEY}\naws_secret_access_key = ${FILE_SECRET}\n[work]\naws_access_key_id = ${FILE_KEY}\naws_secret_access_key = ${FILE_SECRET}\n`,
     );
     writeFileSync(path.join(home, '.aws', 'config'), '[profile work]\nregion = eu-west-1\n');
-    const dir = writeGalleryApp(path.join(tmp, 'profile'), [
+    dir = writeGalleryApp(path.join(tmp, 'profile'), [
       { routeKey: '$connect', files: { 'index.mjs': CONNECT_MJS } },
       { routeKey: 'whoami', files: { 'index.mjs': PROFILE_MJS }, routeResponse: true },
     ]);
-    // Through the CLI, as `npm start` runs: it restarts itself without the credential variables.
-    child = spawn(process.execPath, [BIN, '--assembly', dir, '--port', '0', '--quiet'], { env: { ...process.env, ...REAL, HOME: home } });
+  });
+
+  afterEach(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
+    child = undefined;
+  });
+
+  interface ProfileReport {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken?: string;
+    stored: boolean;
+    error: { name: string; message: string } | null;
+    environ: string | null;
+    env: Record<string, string>;
+  }
+
+  /** Runs the app through the CLI, as `npm start` runs it (it restarts itself without the credential variables), and asks the handler. */
+  async function whoami(flags: string[]): Promise<ProfileReport> {
+    const started = spawn(process.execPath, [BIN, '--assembly', dir, '--port', '0', '--quiet', ...flags], {
+      env: { ...process.env, ...REAL, HOME: home },
+    });
+    child = started;
     let stdout = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    started.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', () => {
+      started.stdout.on('data', () => {
         const match = /WebSocket\s+(ws:\/\/\S+)/.exec(stdout);
         if (match) resolve(match[1]);
       });
-      child.on('exit', (code) => reject(new Error(`exited ${code} before printing the URL: ${stdout}`)));
+      started.on('exit', (code) => reject(new Error(`exited ${code} before printing the URL: ${stdout}`)));
     });
-
     const client = await connect(url);
     client.ws.send(JSON.stringify({ action: 'whoami' }));
-    const report = await client.nextJson<{
-      accessKeyId: string;
-      secretAccessKey: string;
-      sessionToken?: string;
-      stored: boolean;
-      environ: string | null;
-      env: Record<string, string>;
-    }>();
+    const report = await client.nextJson<ProfileReport>();
     client.ws.close();
+    return report;
+  }
 
-    expect(report).toMatchObject({ accessKeyId: 'local', secretAccessKey: 'local', stored: true });
+  test("gets the fake file's keys, never the real ones; with IAM on its table calls are refused, as on Lambda, where the profile has no keys at all", async () => {
+    const report = await whoami([]);
+
+    expect(report).toMatchObject({
+      accessKeyId: SHARED_FILE_CREDENTIALS.accessKeyId,
+      secretAccessKey: SHARED_FILE_CREDENTIALS.secretAccessKey,
+      stored: false,
+    });
+    expect(report.error).toEqual({ name: 'AccessDeniedException', message: SHARED_FILE_DENIAL });
     expect(report.sessionToken).toBeUndefined();
     expect(report.env.HOME).not.toBe(home);
     // Its own credentials (Lambda's reserved variables) are set, as on Lambda; never the developer's.
@@ -184,5 +207,11 @@ describe('a handler naming a profile, with real-looking keys in the environment 
       expect(report.environ).not.toBeNull();
       for (const secret of secrets) expect(report.environ).not.toContain(secret);
     }
+  });
+
+  test('with --iam off the fake keys store in the local table', async () => {
+    const report = await whoami(['--iam', 'off']);
+
+    expect(report).toMatchObject({ accessKeyId: SHARED_FILE_CREDENTIALS.accessKeyId, stored: true, error: null });
   });
 });

@@ -86,6 +86,7 @@ function requestAuthorizer(reading: StackReading, logicalId: string): Authorizer
   const sources = properties.IdentitySource;
   return {
     logicalId,
+    id: reading.ref(logicalId)!,
     name: reading.stringProperty(properties.Name, logicalId),
     functionLogicalId,
     identitySources: Array.isArray(sources) ? sources.map((s) => reading.resolveString(s)) : [],

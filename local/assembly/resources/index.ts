@@ -4,13 +4,15 @@
  * in this folder and one line here.
  *
  * Readers contribute in this order: the API's readers first, as they pick the functions the
- * routes and authorizers need; then the functions reader, which adds the rest.
+ * routes and authorizers need; then the functions reader, which adds the rest;
+ * the functions' permissions after the functions they name.
  */
 import { apiReader, authorizerReader, integrationReader, routeReader, routeResponseReader, stageReader } from './apigatewayv2';
 import { userPoolClientReader, userPoolReader } from './cognito';
 import { tableReader } from './dynamodb';
-import { roleReader } from './iam';
+import { managedPolicyReader, policyReader, rolePolicyReader, roleReader } from './iam';
 import { functionReader } from './lambda';
+import { lambdaPermissionReader } from './lambda-permission';
 import type { ResourceReader } from './reader';
 
 export const RESOURCE_READERS: readonly ResourceReader[] = [
@@ -25,4 +27,8 @@ export const RESOURCE_READERS: readonly ResourceReader[] = [
   userPoolReader,
   userPoolClientReader,
   roleReader,
+  policyReader,
+  rolePolicyReader,
+  managedPolicyReader,
+  lambdaPermissionReader,
 ];

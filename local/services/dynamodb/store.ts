@@ -1,10 +1,15 @@
 /**
  * The DynamoDB-compatible store: dynalite in this process, in memory or on LevelDB under a
  * data dir, with the template's tables created at start and their TTL applied by a sweeper.
+ * Callers reach it through its front (front.ts: the guard, IAM, DescribeTimeToLive), on the
+ * endpoint's port; dynalite itself listens on a Unix socket (a named pipe on Windows) only.
  */
-import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -16,6 +21,8 @@ import dynalite from 'dynalite';
 import { LOCAL_CREDENTIALS } from '../../../protocol/local-endpoints';
 import type { TableSpec } from '../../assembly/app-spec';
 import { systemClock, type Clock } from '../../../protocol/clock';
+import type { IamAuthority } from '../../iam/authority';
+import { DynamoDbFront } from './front';
 import { TtlSweeper, type TtlTable } from './ttl-sweeper';
 
 export interface StoreOptions {
@@ -25,6 +32,10 @@ export interface StoreOptions {
   /** LevelDB folder; in memory when undefined. */
   readonly dataDir?: string;
   readonly region: string;
+  /** The account the tables' ARNs name, which IAM authorizes requests on. */
+  readonly accountId: string;
+  /** Who signed a request, and whether they may do what it asks. */
+  readonly iam: IamAuthority;
   /** What TTL is measured on, and when it is applied. @default the system clock */
   readonly clock?: Clock;
   /** How often expired items are deleted. @default TTL_SWEEP_INTERVAL_MS (a minute) */
@@ -85,24 +96,52 @@ export function createTableInput(table: TableSpec): CreateTableCommandInput {
   return input as unknown as CreateTableCommandInput;
 }
 
-/** Starts dynalite and creates the tables that do not exist yet. */
+/** Where dynalite listens: a socket no browser reaches, in a folder of its own (removed at stop). */
+function backendAddress(): { path: string; remove: () => void } {
+  if (process.platform === 'win32') return { path: `\\\\.\\pipe\\switchboard-dynalite-${randomUUID()}`, remove: () => undefined };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'switchboard-dynamodb-'));
+  return { path: path.join(dir, 'dynalite.sock'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Listens on a socket path, or on a port of a host. */
+function listen(server: Server, where: { path: string } | { port: number; host: string }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(where, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Starts dynalite and its front, and creates the tables that do not exist yet. */
 export async function startStore(tables: readonly TableSpec[], options: StoreOptions): Promise<RunningStore> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const backend = backendAddress();
   const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const counts: Record<string, number> = {};
-  server.on('request', (req: { headers: Record<string, string | string[] | undefined> }) => {
-    if (String(req.headers['user-agent'] ?? '').includes(SWEEPER_USER_AGENT)) return;
-    // X-Amz-Target is "DynamoDB_20120810.<Operation>".
-    const operation = String(req.headers['x-amz-target'] ?? 'unknown')
-      .split('.')
-      .pop()!;
-    counts[operation] = (counts[operation] ?? 0) + 1;
+  const front = new DynamoDbFront({
+    backend: backend.path,
+    tables,
+    region: options.region,
+    accountId: options.accountId,
+    iam: options.iam,
+    uncountedUserAgent: SWEEPER_USER_AGENT,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const frontServer = createServer((req, res) => front.handleRequest(req, res));
+  const closeAll = async () => {
+    await closeServer(frontServer);
+    front.close();
+    await closeServer(server);
+    backend.remove();
+  };
+  try {
+    await listen(server, { path: backend.path });
+    await listen(frontServer, { port: options.port, host: options.host });
+  } catch (err: unknown) {
+    await closeAll().catch(() => undefined);
+    throw err;
+  }
+  const { port } = frontServer.address() as AddressInfo;
   const endpoint = `http://${options.host}:${port}`;
   const clientFor = (customUserAgent?: string) =>
     new DynamoDBClient({ endpoint, region: options.region, credentials: LOCAL_CREDENTIALS, customUserAgent });
@@ -125,7 +164,7 @@ export async function startStore(tables: readonly TableSpec[], options: StoreOpt
     // then writes fail with ResourceNotFoundException. Wait, as a DynamoDB client would.
     for (const name of created) await waitUntilActive(client, name);
   } catch (err: unknown) {
-    await closeServer(server);
+    await closeAll();
     throw err;
   } finally {
     client.destroy();
@@ -144,12 +183,12 @@ export async function startStore(tables: readonly TableSpec[], options: StoreOpt
   return {
     endpoint,
     created,
-    requestCounts: () => ({ ...counts }),
+    requestCounts: () => front.requestCounts(),
     expireNow: () => sweeper.sweep(),
     async stop() {
       await sweeper.stop();
       sweeperClient.destroy();
-      await closeServer(server);
+      await closeAll();
     },
   };
 }
@@ -166,6 +205,7 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string, timeou
 
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (!server.listening) return resolve();
     server.close((err) => (err ? reject(err) : resolve()));
     // Keep-alive sockets from function SDK clients would hold close() open.
     server.closeAllConnections();

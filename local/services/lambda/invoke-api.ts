@@ -2,12 +2,15 @@
  * The AWS Lambda Invoke API (`POST /2015-03-31/functions/{FunctionName}/invocations`) for every
  * function the emulator runs, answered as Lambda answers @aws-sdk/client-lambda's InvokeCommand,
  * so a backend's `publish()` (or any Invoke) works locally with only its endpoint changed.
- * Served on the gateway's port, to programs on this machine only. SigV4 signatures are accepted
- * without checking, as on `@connections`.
+ * Served on the gateway's port, to programs on this machine only. SigV4 signatures are not
+ * verified, as on `@connections`; the key they name tells who calls, whose `lambda:InvokeFunction`
+ * IAM authorizes (a denial answers 403 AccessDeniedException with AWS's message).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FunctionSpec, WebSocketAppSpec } from '../../assembly/app-spec';
+import { pseudoParameters } from '../../assembly/intrinsics';
+import type { IamAuthority } from '../../iam/authority';
 import type { InvokeResult } from '../../runtime/runtime';
 import { fromBrowser, hostAllowed } from '../../http/request-guard';
 import { readBody } from '../../http/request-body';
@@ -119,6 +122,8 @@ export interface LambdaInvokeApiOptions {
   readonly invoke: (functionLogicalId: string, event: unknown) => Promise<InvokeResult>;
   /** The address the gateway listens on: Host headers may name it, or a loopback name. */
   readonly listenHost: string;
+  /** Who signed an Invoke, and whether they may invoke the function. */
+  readonly iam: IamAuthority;
   /** Receives one line per request. */
   readonly log: (line: string) => void;
 }
@@ -166,9 +171,17 @@ export class LambdaInvokeApi {
         message: `${req.method ?? ''} is not the Invoke operation; Invoke is POST /2015-03-31/functions/NAME/invocations`,
       });
     }
-    const found = lookupFunction(this.options.app(), rawName, url.searchParams.get('Qualifier') ?? undefined);
+    const app = this.options.app();
+    const qualifier = url.searchParams.get('Qualifier') ?? undefined;
+    const found = lookupFunction(app, rawName, qualifier);
     if ('refusal' in found) return refuse(found.refusal);
     const { spec } = found;
+    const principal = this.options.iam.principalOf(req);
+    const decision =
+      principal &&
+      this.options.iam.authorize(principal, 'lambda:InvokeFunction', functionArn(app, spec, qualifier ?? qualifierIn(rawName)));
+    if (decision && !decision.allowed)
+      return refuse({ status: 403, errorType: 'AccessDeniedException', message: decision.message }, spec.logicalId);
     const typeHeader = headerText(req.headers['x-amz-invocation-type']) ?? 'RequestResponse';
     if (!(INVOCATION_TYPES as readonly string[]).includes(typeHeader)) {
       return refuse(
@@ -279,6 +292,22 @@ export function syncAnswer(result: InvokeResult): { readonly payload: string; re
     functionError = { errorType, errorMessage, ...(trace.length > 0 ? { trace } : {}) };
   }
   return { payload: JSON.stringify(functionError), functionError };
+}
+
+/** The ARN IAM authorizes an Invoke on: the function's, with the qualifier the caller named, if any. */
+function functionArn(app: ServedFunctions, spec: FunctionSpec, qualifier: string | undefined): string {
+  const partition = pseudoParameters(app.region, app.accountId, '')['AWS::Partition'];
+  return `arn:${partition}:lambda:${app.region}:${app.accountId}:function:${spec.functionName}${qualifier ? `:${qualifier}` : ''}`;
+}
+
+/** The qualifier a FunctionName carries (`name:$LATEST`, `arn:...:function:name:$LATEST`), if any. */
+function qualifierIn(functionName: string): string | undefined {
+  return (
+    (FULL_ARN.exec(functionName)?.[4] ??
+      PARTIAL_ARN.exec(functionName)?.[3] ??
+      (functionName.startsWith('arn:') ? undefined : PLAIN_NAME.exec(functionName)?.[2])) ||
+    undefined
+  );
 }
 
 /** A refusal as @aws-sdk/client-lambda parses it: the exception name in `x-amzn-ErrorType` and `__type`, the text in `message`. */

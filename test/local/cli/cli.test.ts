@@ -73,7 +73,7 @@ describe('switchboard-local', () => {
 
 describe('parseArgs', () => {
   test('defaults', () => {
-    expect(parseArgs([])).toMatchObject({ port: 3001, host: '127.0.0.1', dynamodbPort: 0, quiet: false, help: false });
+    expect(parseArgs([])).toMatchObject({ port: 3001, host: '127.0.0.1', dynamodbPort: 0, iam: 'on', quiet: false, help: false });
   });
 
   test('every flag, in both --flag value and --flag=value forms', () => {
@@ -96,6 +96,7 @@ describe('parseArgs', () => {
       tmp,
       '--fault-rate',
       '410:0.1',
+      '--iam=off',
       '--quiet',
     ]);
     expect(options).toMatchObject({
@@ -109,6 +110,7 @@ describe('parseArgs', () => {
       maxDurationSeconds: 60,
       webDir: tmp,
       faultRates: { 410: 0.1 },
+      iam: 'off',
       quiet: true,
     });
   });
@@ -121,6 +123,7 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--assembly', path.join(tmp, 'missing')])).toThrow('does not exist');
     expect(() => parseArgs(['--fault-rate', '410'])).toThrow('--fault-rate: bad fault rate "410"');
     expect(() => parseArgs(['stray'])).toThrow('unexpected argument "stray"');
+    expect(() => parseArgs(['--iam', 'maybe'])).toThrow('--iam takes on or off; got "maybe"');
     expect(() => parseArgs(['-c', 'novalue'])).toThrow('-c/--context takes key=value');
     expect(() => parseArgs(['-x'])).toThrow('unknown flag -x');
     expect(() => parseArgs(['--assembly', tmp, '-c', 'a=b'])).toThrow('with --assembly nothing is synthesized');

@@ -8,14 +8,24 @@ import type { AssemblyRoute, WebSocketAppSpec } from '../../../local/assembly/ap
 import { Gateway, type InvocationRecord } from '../../../local/gateway/gateway';
 import type { Invoke } from '../../../local/gateway/integration';
 import { HttpListener } from '../../../local/http/listener';
+import { allowEverything, type IamAuthority } from '../../../local/iam/authority';
+import { enforceIam } from '../../../local/iam/enforcing-authority';
+import { PrincipalDirectory } from '../../../local/iam/principals';
 import type { InvokeResult } from '../../../local/runtime/runtime';
 import { ManualClock } from '../../support/manual-clock';
 import { connect, handshakeStatus, waitFor } from '../helpers';
+import { fn } from '../iam/iam-app';
 
 const ok = (result: unknown): InvokeResult => ({ ok: true, requestId: 'r', durationMs: 1, result });
 const failed: InvokeResult = { ok: false, requestId: 'r', durationMs: 1, error: { errorType: 'Error', errorMessage: 'boom', trace: [] } };
 
-const AUTHORIZER = { logicalId: 'Auth', name: 'Auth', functionLogicalId: 'AuthFn', identitySources: ['route.request.querystring.token'] };
+const AUTHORIZER = {
+  logicalId: 'Auth',
+  id: 'Auth',
+  name: 'Auth',
+  functionLogicalId: 'AuthFn',
+  identitySources: ['route.request.querystring.token'],
+};
 
 function route(routeKey: string, functionLogicalId: string, extra: Partial<AssemblyRoute> = {}): [string, AssemblyRoute] {
   return [routeKey, { routeKey, functionLogicalId, hasRouteResponse: false, ...extra }];
@@ -38,6 +48,9 @@ function appWith(routes: ReadonlyArray<[string, AssemblyRoute]>): WebSocketAppSp
     functions: new Map(),
     tables: [],
     userPools: [],
+    roles: [],
+    managedPolicies: [],
+    lambdaPermissions: [],
     outputs: {},
     warnings: [],
   };
@@ -56,10 +69,12 @@ interface Running {
 async function startGateway(
   app: WebSocketAppSpec,
   answer: (functionLogicalId: string, event: { body?: string }) => InvokeResult,
+  iamFor: (log: (line: string) => void) => IamAuthority = () => allowEverything(new PrincipalDirectory(app, [])),
 ): Promise<Running> {
   const listener = await HttpListener.bind('127.0.0.1', 0);
   const invoked: string[] = [];
   const log: string[] = [];
+  const iam = iamFor((line) => log.push(line));
   const invoke: Invoke = (id, event) => {
     invoked.push(id);
     return Promise.resolve(answer(id, event as { body?: string }));
@@ -73,6 +88,7 @@ async function startGateway(
     random: Math.random,
     clock: new ManualClock(Date.UTC(2024, 0, 1)),
     invoke,
+    iam,
     log: (line) => log.push(line),
   });
   listener.serve(gateway);
@@ -189,5 +205,60 @@ describe('the gateway', () => {
     expect((await staying.closed).code).toBe(1001);
     expect(running.invoked).toEqual(['DisconnectFn']);
     expect(running.gateway.connections.size).toBe(0);
+  });
+
+  test('API Gateway invokes a function only as its permissions allow: without one a route answers Internal server error and an authorizer refuses with 500', async () => {
+    const permission = (functionLogicalId: string, sourceArn: string) => ({
+      logicalId: `${functionLogicalId}Permission`,
+      functionLogicalId,
+      action: 'lambda:InvokeFunction',
+      principal: 'apigateway.amazonaws.com',
+      sourceArn,
+    });
+    const apiArn = 'arn:aws:execute-api:us-east-1:123456789012:unitapi123';
+    const routes = [route('$connect', 'ConnectFn', { authorizer: AUTHORIZER }), route('open', 'OpenFn'), route('closed', 'ClosedFn')];
+    const base = appWith(routes);
+    const app = (withAuthorizer: boolean): WebSocketAppSpec => ({
+      ...base,
+      functions: new Map(['ConnectFn', 'OpenFn', 'ClosedFn', 'AuthFn'].map((id) => [id, fn(id)])),
+      lambdaPermissions: [
+        permission('ConnectFn', `${apiArn}/*$connect`),
+        permission('OpenFn', `${apiArn}/*/*`),
+        ...(withAuthorizer ? [permission('AuthFn', `${apiArn}/authorizers/Auth`)] : []),
+      ],
+    });
+    const allow = ok({
+      principalId: 'u',
+      policyDocument: { Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] },
+    });
+    const enforcing = (spec: WebSocketAppSpec) => (log: (line: string) => void) =>
+      enforceIam({ app: () => spec, principals: new PrincipalDirectory(spec, []), log, clock: new ManualClock(0) });
+    const answer = (id: string) => (id === 'AuthFn' ? allow : ok({ statusCode: 200 }));
+
+    running = await startGateway(app(false), answer, enforcing(app(false)));
+    expect(await handshakeStatus(`${running.url}?token=t`)).toBe(500);
+    expect(running.invoked).toEqual([]);
+    expect(running.log.join('\n')).toContain(
+      'denied apigateway.amazonaws.com lambda:InvokeFunction on function AuthFn for arn:aws:execute-api:us-east-1:123456789012:unitapi123/authorizers/Auth',
+    );
+    await running.stop();
+
+    running = await startGateway(app(true), answer, enforcing(app(true)));
+    const client = await connect(`${running.url}?token=t`);
+    const records: InvocationRecord[] = [];
+    running.gateway.on('invocation', (record: InvocationRecord) => records.push(record));
+    client.ws.send('{"action":"closed"}');
+    expect(JSON.parse(await client.next())).toMatchObject({ message: 'Internal server error' });
+    client.ws.send('{"action":"open"}');
+    await waitFor(running.gateway, 'invocation', (r: InvocationRecord) => r.routeKey === 'open');
+    expect(running.invoked).toEqual(['AuthFn', 'ConnectFn', 'OpenFn']);
+    expect(records.map((r) => [r.routeKey, r.status])).toEqual([
+      ['closed', 500],
+      ['open', 200],
+    ]);
+    expect(running.log.join('\n')).toContain(
+      'denied apigateway.amazonaws.com lambda:InvokeFunction on function ClosedFn for arn:aws:execute-api:us-east-1:123456789012:unitapi123/dev/closed: no AWS::Lambda::Permission',
+    );
+    client.ws.close();
   });
 });

@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SHARED_FILE_CREDENTIALS } from '../../../local/iam/principals';
+import { LOCAL_CREDENTIALS } from '../../../protocol/local-endpoints';
 import { argsForAssembly, awsProfileNames, credentialVariables, writeFakeAwsHome } from '../../../local/runtime/credential-isolation';
 
 let tmp: string;
@@ -31,12 +33,15 @@ describe('awsProfileNames', () => {
 });
 
 describe('writeFakeAwsHome', () => {
-  test('fake keys for default and each profile, a region for each, and HOME pointing at it', () => {
+  test("the file's own fake keys (which IAM refuses) for default and each profile, a region for each, and HOME pointing at it", () => {
     const home = writeFakeAwsHome('eu-west-1', ['work', 'default', 'bad name]']);
     try {
       const credentials = readFileSync(home.environment.AWS_SHARED_CREDENTIALS_FILE, 'utf8');
-      expect(credentials).toContain('[default]\naws_access_key_id = local\naws_secret_access_key = local\n');
-      expect(credentials).toContain('[work]\naws_access_key_id = local\n');
+      expect(credentials).toContain(
+        `[default]\naws_access_key_id = ${SHARED_FILE_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${SHARED_FILE_CREDENTIALS.secretAccessKey}\n`,
+      );
+      expect(credentials).toContain(`[work]\naws_access_key_id = ${SHARED_FILE_CREDENTIALS.accessKeyId}\n`);
+      expect(SHARED_FILE_CREDENTIALS.accessKeyId).not.toBe(LOCAL_CREDENTIALS.accessKeyId);
       expect(credentials).not.toContain('bad name');
       expect(readFileSync(home.environment.AWS_CONFIG_FILE, 'utf8')).toContain('[profile work]\nregion = eu-west-1\n');
       expect(home.environment).toMatchObject({ HOME: home.dir, AWS_EC2_METADATA_DISABLED: 'true' });

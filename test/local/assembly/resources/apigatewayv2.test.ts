@@ -108,6 +108,8 @@ describe('the WebSocket API', () => {
       functionLogicalId: 'EchoFn',
       authorizer: {
         logicalId: 'Authorizer',
+        // What Ref gives, as the source ARN of its invocations names it.
+        id: 'Authorizer',
         name: 'TokenAuthorizer',
         functionLogicalId: 'EchoFn',
         identitySources: ['route.request.querystring.token'],

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import type { FunctionSpec } from '../../../../local/assembly/app-spec';
 import { destinationOf } from '../../../../local/aws/endpoints';
+import { functionAccessKeyId } from '../../../../local/iam/principals';
 import { banner } from '../../../../local/cli/cli';
 import { LOCAL_CREDENTIALS } from '../../../../protocol/local-endpoints';
 import { startEmulator, type Emulator } from '../../../../local/emulator';
@@ -284,7 +285,7 @@ describe('the Invoke API on a running emulator', () => {
 
   test('the start banner names the Lambda endpoint and the publish command', () => {
     const lines = banner(emu, {}).split('\n');
-    expect(lines).toContain(`  Lambda        http://127.0.0.1:${emu.port} (Invoke API of the app's 4 functions; AWS_ENDPOINT_URL_LAMBDA)`);
+    expect(lines).toContain(`  Lambda        http://127.0.0.1:${emu.port} (Invoke API of the app's 5 functions; AWS_ENDPOINT_URL_LAMBDA)`);
     expect(lines).toContain(
       `  Publish       function ${fixtureFunctionName(LAMBDA_FIXTURE.publishId)}: npx switchboard-local publish --emulator http://127.0.0.1:${emu.port} --room lobby --data hello`,
     );
@@ -306,4 +307,34 @@ describe('the Invoke API on a running emulator', () => {
     },
     20_000,
   );
+
+  test('a function whose role has no grant is refused as Lambda refuses it, and the log names the grant', async () => {
+    const publishArn = `arn:aws:lambda:${region}:${accountId}:function:${fixtureFunctionName(LAMBDA_FIXTURE.publishId)}`;
+    const denied =
+      `User: arn:aws:sts::${accountId}:assumed-role/UngrantedRole/${fixtureFunctionName(LAMBDA_FIXTURE.ungrantedCallerId)} ` +
+      `is not authorized to perform: lambda:InvokeFunction on resource: ${publishArn} because no identity-based policy allows the lambda:InvokeFunction action`;
+
+    const out = await invoke(LAMBDA_FIXTURE.ungrantedCallerId, { via: 'env', functionName: fixtureFunctionName(LAMBDA_FIXTURE.publishId) });
+
+    expect(out.FunctionError).toBe('Unhandled');
+    expect(out.json).toMatchObject({ errorType: 'AccessDeniedException', errorMessage: denied });
+    expect(log).toContain(
+      `IAM        denied ${LAMBDA_FIXTURE.ungrantedCallerId} lambda:InvokeFunction on ${publishArn}: no identity-based policy allows it; to allow it: targetFunction.grantInvoke(fn) (or run with --iam off to turn IAM off)`,
+    );
+    expect(invokeLines()).toContainEqual(expect.stringContaining(`${LAMBDA_FIXTURE.publishId} 403 (AccessDeniedException)`));
+
+    // The same refusal, as the SDK reads it off the wire: a request signed with that function's key.
+    const asFunction = new LambdaClient({
+      endpoint: emu.lambdaEndpoint,
+      region,
+      credentials: { accessKeyId: functionAccessKeyId(LAMBDA_FIXTURE.stackName, LAMBDA_FIXTURE.ungrantedCallerId), secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    await expect(asFunction.send(new InvokeCommand({ FunctionName: publishArn, Payload: '{}' }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: denied,
+      $metadata: { httpStatusCode: 403 },
+    });
+    asFunction.destroy();
+  });
 });
