@@ -53,10 +53,40 @@ export interface TableSpec {
   readonly ttlAttribute?: string;
 }
 
-/** A Cognito user pool (local pool id = what `Ref` gives) and its app client ids, for the local issuer. */
+/** A user pool's rules for passwords (Policies.PasswordPolicy), which AdminSetUserPassword enforces. */
+export interface PasswordPolicySpec {
+  readonly minimumLength: number;
+  readonly requireUppercase: boolean;
+  readonly requireLowercase: boolean;
+  readonly requireNumbers: boolean;
+  readonly requireSymbols: boolean;
+}
+
+/** An app client of a user pool, as Cognito checks a sign-in against it. */
+export interface UserPoolClientSpec {
+  readonly logicalId: string;
+  /** What `Ref` gives: 26 lowercase letters and digits, as Cognito makes them. */
+  readonly clientId: string;
+  /** ExplicitAuthFlows as the template sets them, or Cognito's default set when it sets none. */
+  readonly authFlows: readonly string[];
+  /** GenerateSecret: such a client's sign-ins carry a SECRET_HASH. */
+  readonly hasSecret: boolean;
+  /** How long its ID and access tokens are valid (IdTokenValidity, AccessTokenValidity in TokenValidityUnits). */
+  readonly idTokenSeconds: number;
+  readonly accessTokenSeconds: number;
+}
+
+/** A Cognito user pool: its AWS-shaped id (what `Ref` gives), its app clients and its rules, for the local Cognito. */
 export interface UserPoolSpec {
+  readonly logicalId: string;
+  /** `<region>_<9 letters and digits>`, as Cognito makes them. */
   readonly poolId: string;
-  readonly clientIds: readonly string[];
+  /** `arn:aws:cognito-idp:<region>:<account>:userpool/<poolId>`: what IAM policies name. */
+  readonly arn: string;
+  readonly clients: readonly UserPoolClientSpec[];
+  readonly passwordPolicy: PasswordPolicySpec;
+  /** UsernameConfiguration.CaseSensitive: whether `Alice` and `alice` are two users. */
+  readonly caseSensitive: boolean;
 }
 
 /** Everything the emulator needs from one stack. */

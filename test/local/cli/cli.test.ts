@@ -4,9 +4,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createServer as createHttpServer } from 'node:http';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { parseArgs, subcommandOf } from '../../../local/cli/cli';
-import { handleIssuerRequest, LocalIssuer } from '../../../local/issuer/issuer';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { handleTokenRequest, LocalIssuer } from '../../../local/issuer/issuer';
 import { writeHandAssembly } from '../fixtures/hand-assembly';
 import { connect } from '../helpers';
 
@@ -187,15 +187,15 @@ describe('subcommands', () => {
     const issuer = await LocalIssuer.open(path.join(app, '.switchboard'));
     const server = createHttpServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      void handleIssuerRequest(req, res, url, issuer, state).then((handled) => {
+      void handleTokenRequest(req, res, url, issuer, state).then((handled) => {
         if (!handled) res.writeHead(404).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const state = { issuer: `${origin}/.switchboard`, audience: 'client-1' };
+    const state = { issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123xYz', audience: 'client-1' };
     await issuer.saveState(state);
-    const jwks = createRemoteJWKSet(new URL(`${origin}/.switchboard/.well-known/jwks.json`));
+    const jwks = createLocalJWKSet(issuer.jwks());
     try {
       // WHEN the bin's token subcommand runs there, and from elsewhere with --url
       const byKey = await run(['token', '--user', 'bob', '--ttl', '15m'], app);
