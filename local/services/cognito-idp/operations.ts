@@ -31,7 +31,7 @@ export interface LocalPool {
 export interface Operation {
   /** The pool whose ARN IAM authorizes the call on; undefined for operations that need no credentials. */
   pool?(body: Record<string, unknown>): LocalPool;
-  run(body: Record<string, unknown>): Promise<unknown> | unknown;
+  run(body: Record<string, unknown>): unknown;
 }
 
 /** A NEW_PASSWORD_REQUIRED challenge waiting for its answer. */
