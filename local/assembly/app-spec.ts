@@ -1,7 +1,8 @@
 /**
  * What the emulator runs, as read from one stack of a cloud assembly: the WebSocket API, its
- * routes and their functions, the other functions, the tables and the user pools. The resource
- * readers (resources/) contribute it; the gateway, the runtime, the store and the issuer consume it.
+ * routes and their functions, the other functions, the tables, the user pools, and the event
+ * buses and rules. The resource readers (resources/) contribute it; the gateway, the runtime and
+ * the services consume it.
  */
 
 /** A Lambda function the emulator can run. */
@@ -89,6 +90,45 @@ export interface UserPoolSpec {
   readonly caseSensitive: boolean;
 }
 
+/** An EventBridge event bus: the account's `default` bus, and each of the template's. */
+export interface EventBusSpec {
+  /** Undefined for the default bus, which every account has. */
+  readonly logicalId?: string;
+  /** Its Name: what `Ref` gives, and what PutEvents entries name. */
+  readonly name: string;
+  /** `arn:aws:events:<region>:<account>:event-bus/<name>` */
+  readonly arn: string;
+}
+
+/** Where a rule sends a matched event, and in what form. */
+export interface EventTargetSpec {
+  readonly id: string;
+  readonly arn: string;
+  /** The Lambda function the ARN names; undefined for another kind of target, which the emulator does not deliver to. */
+  readonly functionLogicalId?: string;
+  /** A constant JSON text sent instead of the event. */
+  readonly input?: string;
+  /** A JSONPath of the part of the event to send. */
+  readonly inputPath?: string;
+  readonly inputTransformer?: { readonly inputPathsMap: Readonly<Record<string, string>>; readonly inputTemplate: string };
+}
+
+/** An EventBridge rule: which events on its bus it matches, and where they go. */
+export interface EventRuleSpec {
+  readonly logicalId: string;
+  readonly name: string;
+  /** `arn:aws:events:<region>:<account>:rule/<name>`, or `rule/<bus>/<name>` on a bus of the app's. */
+  readonly arn: string;
+  readonly busName: string;
+  /** ENABLED (the default), DISABLED, or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS. */
+  readonly state: string;
+  /** The EventPattern, parsed when the template gives it as JSON text; undefined for a schedule. */
+  readonly eventPattern?: unknown;
+  /** A ScheduleExpression: scheduled rules are not run by the emulator. */
+  readonly scheduleExpression?: string;
+  readonly targets: readonly EventTargetSpec[];
+}
+
 /** Everything the emulator needs from one stack. */
 export interface WebSocketAppSpec {
   readonly assemblyDir: string;
@@ -107,6 +147,8 @@ export interface WebSocketAppSpec {
   readonly functions: ReadonlyMap<string, FunctionSpec>;
   readonly tables: readonly TableSpec[];
   readonly userPools: readonly UserPoolSpec[];
+  readonly eventBuses: readonly EventBusSpec[];
+  readonly eventRules: readonly EventRuleSpec[];
   /** The stack's outputs as they resolve locally (e.g. a function name output is the emulator's name for it); unresolvable ones are left out. */
   readonly outputs: Readonly<Record<string, string>>;
   /** Values that could not be resolved and were left empty. */
@@ -136,6 +178,8 @@ export function emptySpecDraft(): SpecDraft {
     functions: new Map(),
     tables: [],
     userPools: [],
+    eventBuses: [],
+    eventRules: [],
     warnings: [],
   };
 }

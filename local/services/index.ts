@@ -4,6 +4,7 @@
  * line in this table.
  */
 import { COGNITO_IDP } from './cognito-idp/cognito-idp';
+import { EVENTS } from './events/event-bridge';
 import type { ServiceDefinition } from './service';
 
-export const LOCAL_SERVICES: readonly ServiceDefinition[] = [COGNITO_IDP];
+export const LOCAL_SERVICES: readonly ServiceDefinition[] = [COGNITO_IDP, EVENTS];

@@ -9,6 +9,7 @@
 import { apiReader, authorizerReader, integrationReader, routeReader, routeResponseReader, stageReader } from './apigatewayv2';
 import { userPoolClientReader, userPoolReader } from './cognito';
 import { tableReader } from './dynamodb';
+import { eventBusReader, eventRuleReader } from './events';
 import { roleReader } from './iam';
 import { functionReader } from './lambda';
 import type { ResourceReader } from './reader';
@@ -25,4 +26,6 @@ export const RESOURCE_READERS: readonly ResourceReader[] = [
   userPoolReader,
   userPoolClientReader,
   roleReader,
+  eventBusReader,
+  eventRuleReader,
 ];

@@ -84,6 +84,8 @@ export function testApp(parts: Partial<WebSocketAppSpec> = {}): WebSocketAppSpec
     functions: new Map(),
     tables: [],
     userPools: [],
+    eventBuses: [],
+    eventRules: [],
     outputs: {},
     warnings: [],
     ...parts,
