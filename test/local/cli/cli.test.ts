@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createServer as createHttpServer } from 'node:http';
-import { parseArgs, subcommandOf } from '../../../local/cli/cli';
+import { parseArgs, subcommandOf, tryCommand } from '../../../local/cli/cli';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { handleTokenRequest, LocalIssuer } from '../../../local/issuer/issuer';
 import { writeHandAssembly } from '../fixtures/hand-assembly';
@@ -68,6 +68,25 @@ describe('switchboard-local', () => {
     const result = await run(['--assembly', assembly, '--port', '0']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('defines a WebSocket API');
+  });
+});
+
+describe("the banner's Try line", () => {
+  const url = 'ws://127.0.0.1:3001/dev';
+
+  test("puts the token where the $connect authorizer's identity sources look: query parameters and headers", () => {
+    expect(tryCommand(url, ['route.request.querystring.token'], 'T0K')).toBe('npx wscat -c "ws://127.0.0.1:3001/dev?token=T0K"');
+    expect(tryCommand(url, ['route.request.querystring.idToken'], 'T0K')).toBe('npx wscat -c "ws://127.0.0.1:3001/dev?idToken=T0K"');
+    expect(tryCommand(url, ['route.request.header.Authorization'], 'T0K')).toBe(
+      'npx wscat -c "ws://127.0.0.1:3001/dev" -H "Authorization: T0K"',
+    );
+    expect(tryCommand(url, ['route.request.header.Auth', 'route.request.querystring.t'], 'T0K')).toBe(
+      'npx wscat -c "ws://127.0.0.1:3001/dev?t=T0K" -H "Auth: T0K"',
+    );
+  });
+
+  test('is the bare URL without a token to give', () => {
+    expect(tryCommand(url, ['route.request.querystring.token'], undefined)).toBe('npx wscat -c ws://127.0.0.1:3001/dev');
   });
 });
 
