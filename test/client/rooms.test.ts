@@ -22,9 +22,14 @@ async function processed(client: SwitchboardClient, connection: PeerConnection):
   await pong;
 }
 
-/** Lets replies to requests the client just sent arrive and be handled. */
+/**
+ * Lets replies to requests the client just sent arrive and be handled: everything here happens in
+ * this process, so it is a matter of turns of the event loop, however busy the machine; the bound
+ * only turns a bug into a failure instead of a hang.
+ */
 async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  const deadline = Date.now() + 10_000;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   if (!condition()) throw new Error(`Timed out waiting until ${what}`);
 }
 

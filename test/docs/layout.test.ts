@@ -96,6 +96,15 @@ describe("the README's Layout", () => {
     expect(wrong).toEqual([]);
   });
 
+  it("is what docs/design.md's picture shows: its solid arrows are exactly the imports between top-level folders", () => {
+    const design = fs.readFileSync(path.join(ROOT, 'docs', 'design.md'), 'utf8');
+    const picture = /^## Layout\n[\s\S]*?```mermaid\n([\s\S]*?)```/m.exec(design)?.[1] ?? '';
+    const drawn = [...picture.matchAll(/^\s*([a-z-]+) --> ([a-z-]+)\s*$/gm)].map(([, from, to]) => `${from} --> ${to}`);
+    const top = (file: string) => file.split('/')[0];
+    const real = [...new Set(arrows.filter(({ from, to }) => top(from) !== top(to)).map(({ from, to }) => `${top(from)} --> ${top(to)}`))];
+    expect(drawn.sort()).toEqual(real.sort());
+  });
+
   it('leaves no cycle between files', () => {
     const cycles: string[][] = [];
     const state = new Map<string, 'open' | 'done'>();

@@ -93,7 +93,7 @@ describe('an L1 app with ES module handlers (aws-cdk-examples style)', () => {
   test('a call to an AWS service the emulator does not serve fails at once, naming the service and the host', async () => {
     const client = await connect(emu.url);
     client.ws.send(JSON.stringify({ action: 'unemulated' }));
-    const report = await client.nextJson<Record<string, { ok: boolean; message: string; ms: number }>>();
+    const report = await client.nextJson<Record<string, { ok: boolean; message: string; attempts?: number }>>();
     const expected: Record<string, string> = {
       sns: 'does not emulate sns (sns.us-east-1.amazonaws.com)',
       metadata: 'does not emulate EC2 instance metadata (169.254.169.254)',
@@ -102,9 +102,9 @@ describe('an L1 app with ES module handlers (aws-cdk-examples style)', () => {
     };
     for (const [call, text] of Object.entries(expected)) {
       expect(report[call]).toMatchObject({ ok: false, message: expect.stringContaining(text) as string });
-      // No retries, no timeouts: the SDK does not retry this error.
-      expect(report[call].ms).toBeLessThan(1000);
     }
+    // Refused at once: the SDK does not retry the error (and a refusal that hung would time the test out).
+    expect(report.dynamodbElsewhere.attempts).toBe(1);
     client.ws.close();
   });
 });
