@@ -15,6 +15,7 @@ import { HttpListener, type HttpHandler } from './http/listener';
 import { allowEverything, type IamAuthority } from './iam/authority';
 import { enforceIam } from './iam/enforcing-authority';
 import { LOCAL_SERVICES } from './services';
+import { COGNITO_IDP } from './services/cognito-idp/cognito-idp';
 import type { LocalService, ServiceDefinition } from './services/service';
 import { PrincipalDirectory } from './iam/principals';
 import { LocalIssuer, type IssuerState } from './issuer/issuer';
@@ -105,6 +106,8 @@ export interface Emulator {
   dynamodbRequests(): Readonly<Record<string, number>>;
   /** The URL of each other AWS service the app uses, by endpoint prefix (e.g. `sqs`), for an SDK client's `endpoint`. */
   readonly serviceEndpoints: Readonly<Record<string, string>>;
+  /** The start banner's lines for those services: where each listens, and what it holds (its user pools, queues ...). */
+  serviceBannerLines(): readonly string[];
   /** Table logical id => local table name. */
   readonly tables: Readonly<Record<string, string>>;
   /** The app being served: the latest one reload() applied. */
@@ -168,16 +171,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     // arrive before the gateway is attached wait for it (HttpListener).
     const listener = started.add(await HttpListener.bind(host, options.port ?? 3001), (l) => l.close());
     const origin = `http://${listener.address.hostPort}`;
-    const issuer = issuerKey && (await serveIssuer(issuerKey, app, origin));
     const fakeHome = started.add(fakeAwsHomeFor(app), (h) => h.remove());
     // The other AWS services the app uses, each on a port of its own bound now, for the same reason.
     const serviceListeners = await bindServices(app, started);
+    // The user pools' key, served by the local Cognito; the gateway keeps the token endpoint and the page's sign-in path.
+    const cognito = serviceListeners.find(({ definition }) => definition === COGNITO_IDP)?.listener;
+    const issuer = issuerKey && cognito && (await serveIssuer(issuerKey, app, cognito.address.hostPort));
     const environment = functionEnvironment({
       app,
       gatewayHostPort: listener.address.hostPort,
       dynamodbEndpoint: store.endpoint,
       services: Object.fromEntries(serviceListeners.map(({ definition, listener: l }) => [definition.endpointPrefix, l.address.hostPort])),
-      issuerUrl: issuer?.state.issuer,
       credentialFiles: fakeHome.environment,
       nodePathOf: (spec) => providedSdk.nodePathOf(spec),
       credentialsOf: (spec) => principals.credentialsOf(spec.logicalId)!,
@@ -186,7 +190,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const runtime = started.add(new ReloadableRuntime(runtimeFor(app.functions.values())), (r) => r.stop());
     const services = serviceListeners.map(({ definition, listener: l }) => {
       const service = started.add(
-        definition.create({ app, address: l.address, clock, log, iam, invoke: (id, event) => runtime.invoke(id, event) }),
+        definition.create({
+          app,
+          address: l.address,
+          clock,
+          log,
+          iam,
+          invoke: (id, event) => runtime.invoke(id, event),
+          localIssuer: issuerKey,
+        }),
         (svc) => svc.stop(),
       );
       l.serve(httpOnly(service));
@@ -286,6 +298,11 @@ function emulatorHandle(parts: RunningParts): Emulator {
     serviceEndpoints: Object.fromEntries(
       services.map(({ definition, listener: l }) => [definition.endpointPrefix, `http://${l.address.hostPort}`]),
     ),
+    serviceBannerLines: () =>
+      services.flatMap(({ definition, service, listener: l }) => [
+        `  ${definition.endpointPrefix.padEnd(13)} http://${l.address.hostPort} (${definition.endpointVariable}; functions reach it as ${definition.endpointPrefix}.${app.region}.${app.urlSuffix})`,
+        ...(service.bannerLines?.() ?? []),
+      ]),
     tables,
     get app() {
       return served.app;

@@ -1,8 +1,7 @@
 /**
  * The emulator's own HTTP paths, beside the WebSocket stage on the same origin. The chat page
- * reads its configuration from CONFIG; the local stand-in for Cognito serves the rest.
+ * reads its configuration from CONFIG, gets a guest's token from TOKEN and signs in through COGNITO.
  */
-import { JWKS_PATH_UNDER_ISSUER, OPENID_CONFIGURATION_PATH_UNDER_ISSUER } from './auth';
 
 /** Everything the emulator serves besides the stage and `@connections` lives under this path. */
 const BASE = '/.switchboard';
@@ -11,16 +10,12 @@ export const LOCAL_PATHS = {
   base: BASE,
   /** The page's configuration: {@link PublishedConfig}. */
   config: `${BASE}/config.json`,
-  /** The local issuer's URL path; its `iss` is the origin followed by this. */
-  issuer: BASE,
-  /** `GET ?user=NAME[&ttl=1h]`: a token from the local issuer (loopback clients only). */
+  /** `GET ?user=NAME[&ttl=1h]`: a token signed with the local user pool's key (loopback clients only). */
   token: `${BASE}/token`,
-  jwks: `${BASE}${JWKS_PATH_UNDER_ISSUER}`,
-  openidConfiguration: `${BASE}${OPENID_CONFIGURATION_PATH_UNDER_ISSUER}`,
   /**
-   * The local issuer's Cognito-compatible endpoint: `InitiateAuth` with `USER_PASSWORD_AUTH`, as
-   * `@aws-sdk/client-cognito-identity-provider` sends it (POST, `X-Amz-Target`). Give the SDK
-   * client the origin followed by this path as its `endpoint`.
+   * The local Cognito (`InitiateAuth` and the other user pool operations, as
+   * `@aws-sdk/client-cognito-identity-provider` sends them: POST, `X-Amz-Target`), on the page's
+   * own origin. Give an SDK client the origin followed by this path as its `endpoint`.
    */
   cognito: `${BASE}/cognito`,
 } as const;

@@ -1,7 +1,8 @@
 /**
  * What the emulator runs, as read from one stack of a cloud assembly: the WebSocket API, its
- * routes and their functions, the other functions, the tables and the user pools. The resource
- * readers (resources/) contribute it; the gateway, the runtime, the store and the issuer consume it.
+ * routes and their functions, the other functions, the tables, the user pools, and the event
+ * buses and rules. The resource readers (resources/) contribute it; the gateway, the runtime and
+ * the services consume it.
  */
 
 /** A Lambda function the emulator can run. */
@@ -57,10 +58,79 @@ export interface TableSpec {
   readonly ttlAttribute?: string;
 }
 
-/** A Cognito user pool (local pool id = what `Ref` gives) and its app client ids, for the local issuer. */
+/** A user pool's rules for passwords (Policies.PasswordPolicy), which AdminSetUserPassword enforces. */
+export interface PasswordPolicySpec {
+  readonly minimumLength: number;
+  readonly requireUppercase: boolean;
+  readonly requireLowercase: boolean;
+  readonly requireNumbers: boolean;
+  readonly requireSymbols: boolean;
+}
+
+/** An app client of a user pool, as Cognito checks a sign-in against it. */
+export interface UserPoolClientSpec {
+  readonly logicalId: string;
+  /** What `Ref` gives: 26 lowercase letters and digits, as Cognito makes them. */
+  readonly clientId: string;
+  /** ExplicitAuthFlows as the template sets them, or Cognito's default set when it sets none. */
+  readonly authFlows: readonly string[];
+  /** GenerateSecret: such a client's sign-ins carry a SECRET_HASH. */
+  readonly hasSecret: boolean;
+  /** How long its ID and access tokens are valid (IdTokenValidity, AccessTokenValidity in TokenValidityUnits). */
+  readonly idTokenSeconds: number;
+  readonly accessTokenSeconds: number;
+}
+
+/** A Cognito user pool: its AWS-shaped id (what `Ref` gives), its app clients and its rules, for the local Cognito. */
 export interface UserPoolSpec {
+  readonly logicalId: string;
+  /** `<region>_<9 letters and digits>`, as Cognito makes them. */
   readonly poolId: string;
-  readonly clientIds: readonly string[];
+  /** `arn:aws:cognito-idp:<region>:<account>:userpool/<poolId>`: what IAM policies name. */
+  readonly arn: string;
+  readonly clients: readonly UserPoolClientSpec[];
+  readonly passwordPolicy: PasswordPolicySpec;
+  /** UsernameConfiguration.CaseSensitive: whether `Alice` and `alice` are two users. */
+  readonly caseSensitive: boolean;
+}
+
+/** An EventBridge event bus: the account's `default` bus, and each of the template's. */
+export interface EventBusSpec {
+  /** Undefined for the default bus, which every account has. */
+  readonly logicalId?: string;
+  /** Its Name: what `Ref` gives, and what PutEvents entries name. */
+  readonly name: string;
+  /** `arn:aws:events:<region>:<account>:event-bus/<name>` */
+  readonly arn: string;
+}
+
+/** Where a rule sends a matched event, and in what form. */
+export interface EventTargetSpec {
+  readonly id: string;
+  readonly arn: string;
+  /** The Lambda function the ARN names; undefined for another kind of target, which the emulator does not deliver to. */
+  readonly functionLogicalId?: string;
+  /** A constant JSON text sent instead of the event. */
+  readonly input?: string;
+  /** A JSONPath of the part of the event to send. */
+  readonly inputPath?: string;
+  readonly inputTransformer?: { readonly inputPathsMap: Readonly<Record<string, string>>; readonly inputTemplate: string };
+}
+
+/** An EventBridge rule: which events on its bus it matches, and where they go. */
+export interface EventRuleSpec {
+  readonly logicalId: string;
+  readonly name: string;
+  /** `arn:aws:events:<region>:<account>:rule/<name>`, or `rule/<bus>/<name>` on a bus of the app's. */
+  readonly arn: string;
+  readonly busName: string;
+  /** ENABLED (the default), DISABLED, or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS. */
+  readonly state: string;
+  /** The EventPattern, parsed when the template gives it as JSON text; undefined for a schedule. */
+  readonly eventPattern?: unknown;
+  /** A ScheduleExpression: scheduled rules are not run by the emulator. */
+  readonly scheduleExpression?: string;
+  readonly targets: readonly EventTargetSpec[];
 }
 
 /** A policy document as the template holds it, intrinsics resolved, and where it was written. */
@@ -128,6 +198,8 @@ export interface WebSocketAppSpec {
   readonly managedPolicies: readonly ManagedPolicySpec[];
   /** The functions' resource-based policies, statement by statement: who may invoke them. */
   readonly lambdaPermissions: readonly LambdaPermissionSpec[];
+  readonly eventBuses: readonly EventBusSpec[];
+  readonly eventRules: readonly EventRuleSpec[];
   /** The stack's outputs as they resolve locally (e.g. a function name output is the emulator's name for it); unresolvable ones are left out. */
   readonly outputs: Readonly<Record<string, string>>;
   /** Values that could not be resolved and were left empty. */
@@ -160,6 +232,8 @@ export function emptySpecDraft(): SpecDraft {
     roles: [],
     managedPolicies: [],
     lambdaPermissions: [],
+    eventBuses: [],
+    eventRules: [],
     warnings: [],
   };
 }

@@ -110,7 +110,7 @@ function localIntrinsics(
   pseudo: Readonly<Record<string, string>>,
 ): IntrinsicContext {
   const parameters = template.Parameters ?? {};
-  return {
+  const context: IntrinsicContext = {
     pseudo,
     ref(logicalId) {
       if (Object.hasOwn(parameters, logicalId)) {
@@ -125,9 +125,12 @@ function localIntrinsics(
       const resource = resources.get(logicalId);
       if (!resource) return undefined;
       const attributes = readerOf.get(resource.type)?.attributes ?? {};
-      return Object.hasOwn(attributes, attribute) ? attributes[attribute](resource, stack) : genericAttribute(resource, attribute, stack);
+      return Object.hasOwn(attributes, attribute)
+        ? attributes[attribute](resource, stack, (value) => resolveString(value, context))
+        : genericAttribute(resource, attribute, stack);
     },
   };
+  return context;
 }
 
 /** Each type's reader; two readers for one type are a mistake in the table. */

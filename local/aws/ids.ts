@@ -1,5 +1,6 @@
 /**
- * Identifiers and timestamps shaped like the ones API Gateway puts in WebSocket events.
+ * Identifiers and timestamps shaped like AWS's: those API Gateway puts in WebSocket events, and
+ * the ids of the resources the emulator stands in for (APIs, user pools, app clients).
  */
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -18,13 +19,33 @@ export function newEventId(): string {
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
 
+const LOWER_ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `length` characters of `alphabet` derived from `seed`: the same seed always gives the same id. */
+function stableId(seed: string, alphabet: string, length: number): string {
+  const digest = createHash('sha256').update(seed).digest();
+  let id = '';
+  for (let i = 0; i < length; i++) id += alphabet[digest[i] % alphabet.length];
+  return id;
+}
+
 /** A 10-character lowercase API id, stable for one stack and API so URLs survive restarts. */
 export function localApiId(stackName: string, apiLogicalId: string): string {
-  const digest = createHash('sha256').update(`${stackName}/${apiLogicalId}`).digest();
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  let id = '';
-  for (let i = 0; i < 10; i++) id += alphabet[digest[i] % alphabet.length];
-  return id;
+  return stableId(`${stackName}/${apiLogicalId}`, LOWER_ALPHANUMERIC, 10);
+}
+
+/**
+ * A Cognito user pool id as AWS makes them, `<region>_<9 letters and digits>` (e.g.
+ * `us-east-1_AbC123xYz`), stable for one stack and pool, so tokens and configured ids survive restarts.
+ */
+export function localUserPoolId(region: string, stackName: string, poolLogicalId: string): string {
+  return `${region}_${stableId(`${stackName}/${poolLogicalId}`, ALPHANUMERIC, 9)}`;
+}
+
+/** A Cognito app client id as AWS makes them: 26 lowercase letters and digits, stable for one stack and client. */
+export function localUserPoolClientId(stackName: string, clientLogicalId: string): string {
+  return stableId(`${stackName}/${clientLogicalId}`, LOWER_ALPHANUMERIC, 26);
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

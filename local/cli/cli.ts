@@ -201,9 +201,10 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
   for (const t of app.tables) {
     lines.push(`  Table         ${t.tableName}${t.ttlAttribute ? ` (TTL on ${t.ttlAttribute}: expired items deleted every minute)` : ''}`);
   }
+  lines.push(...emu.serviceBannerLines());
   if (emu.localIssuer) {
     lines.push(
-      `  Issuer        ${emu.localIssuer.issuer} (local stand-in for the Cognito user pool)`,
+      `  Issuer        ${emu.localIssuer.issuer} (the local user pool's; keys at ${emu.localIssuer.jwksUrl})`,
       `  Tokens        npx switchboard-local token --user NAME --url ${emu.httpUrl}, or GET ${emu.httpUrl}${LOCAL_PATHS.token}?user=NAME`,
     );
   }
@@ -221,8 +222,7 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
     ].filter(Boolean);
     lines.push(`    ${route.routeKey.padEnd(width)} -> ${fn(route.functionLogicalId)}${marks.length ? `  [${marks.join('; ')}]` : ''}`);
   }
-  // Quoted, so the shell leaves the query string alone.
-  lines.push(`  Try: npx wscat -c ${options.token ? `"${emu.url}?token=${options.token}"` : emu.url}`, '');
+  lines.push(`  Try: ${tryCommand(emu.url, app.routes.get('$connect')?.authorizer?.identitySources ?? [], options.token)}`, '');
   return lines.join('\n');
 }
 
@@ -233,6 +233,25 @@ function noteOldStateFolder(cwd: string, log: (line: string) => void): void {
   log(
     `note: ${old} (the local issuer's key of an earlier switchboard-local) is no longer used: the key is kept in ${localIssuerDirFor(undefined, cwd)}, outside the app's folder. Delete ${old}.`,
   );
+}
+
+/**
+ * The banner's sample wscat command: the token where the `$connect` authorizer's identity sources
+ * look for it, each query parameter (`route.request.querystring.idToken` -> `?idToken=...`) in the
+ * URL and each header (`route.request.header.Auth`) as `-H "Auth: ..."`. Quoted, so the shell
+ * leaves the query string alone.
+ */
+export function tryCommand(url: string, identitySources: readonly string[], token: string | undefined): string {
+  if (token === undefined) return `npx wscat -c ${url}`;
+  const query = new URLSearchParams();
+  const headers: string[] = [];
+  for (const source of identitySources) {
+    const [, kind, name] = /^route\.request\.(querystring|header)\.(.+)$/.exec(source) ?? [];
+    if (kind === 'querystring') query.append(name, token);
+    if (kind === 'header') headers.push(` -H "${name}: ${token}"`);
+  }
+  const search = [...query].length > 0 ? `?${query.toString()}` : '';
+  return `npx wscat -c "${url}${search}"${headers.join('')}`;
 }
 
 /** Runs the CLI; resolves with the exit code once the emulator has stopped (or the subcommand is done). */

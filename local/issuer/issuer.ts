@@ -1,27 +1,24 @@
 /**
- * The emulator's stand-in for Cognito: one RSA signing key, a JWKS endpoint and Cognito-shaped
- * ID tokens. The app's authorizer runs unchanged; only its configuration differs, as the
- * emulator rewrites the user pool's issuer URL (https://cognito-idp.<region>.<suffix>/<pool id>)
- * in function environments to this issuer. Local only: anyone who can reach it can mint tokens.
- * It also answers Cognito's `InitiateAuth` (USER_PASSWORD_AUTH) for any user name with the one
- * local password, so that code signing in with the Cognito SDK runs unchanged against it.
+ * The key the emulator's Cognito user pools sign with: one RSA key, kept across restarts, and the
+ * Cognito-shaped tokens it signs. The local Cognito (local/services/cognito-idp/) serves its JWKS
+ * under each pool's issuer URL and signs sign-ins with it; the token command and the gateway's
+ * token endpoint mint with it directly. Local only: anyone who can reach it can mint tokens.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
-import { cognitoIssuerUrl, COGNITO_INITIATE_AUTH, guestName, JWKS_PATH_UNDER_ISSUER, LOCAL_PASSWORD, LOCAL_PATHS } from '../../protocol';
-import type { WebSocketAppSpec } from '../assembly/app-spec';
+import { guestName, LOCAL_PATHS } from '../../protocol';
 import { isLoopback } from '../http/loopback';
 import { appStateDir } from '../machine/folders';
-import { crossOriginRefusal } from '../http/request-guard';
-import { readBody } from '../http/request-body';
 
 /** File names under the key folder. */
 const KEY_FILE = 'switchboard-local-issuer-key.json';
 const STATE_FILE = 'switchboard-local-issuer.json';
-const ALG = 'RS256';
+/** Cognito signs with RS256, and verifiers such as aws-jwt-verify accept nothing else from it. */
+export const SIGNING_ALGORITHM = 'RS256';
+const ALG = SIGNING_ALGORITHM;
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 /** A user name as Cognito accepts it, kept short. */
 const USER_NAME = /^[A-Za-z0-9_.@+-]{1,64}$/;
@@ -47,24 +44,12 @@ export interface MintOptions {
   readonly clientId?: string;
   /** The user's groups, in `cognito:groups` as Cognito puts them (for room rules that name it). @default none */
   readonly groups?: readonly string[];
-}
-
-/** A Cognito user pool of the template, with its local id and app client ids. */
-export interface LocalUserPool {
-  readonly poolId: string;
-  readonly clientIds: readonly string[];
-}
-
-/** Rewrites every user pool's issuer URL in a value to the local issuer. */
-export function rewriteIssuerUrls(
-  value: string,
-  app: Pick<WebSocketAppSpec, 'region' | 'urlSuffix'>,
-  pools: readonly LocalUserPool[],
-  localIssuer: string,
-): string {
-  let out = value;
-  for (const pool of pools) out = out.split(cognitoIssuerUrl(app.region, app.urlSuffix, pool.poolId)).join(localIssuer);
-  return out;
+  /** The `sub`: Cognito gives each user a UUID. @default `local-<user>`, the same on every start */
+  readonly subject?: string;
+  /** More claims: an ID token's user attributes (`email`, ...) and Cognito's `event_id`, `origin_jti`. @default none */
+  readonly claims?: Readonly<Record<string, unknown>>;
+  /** `iat` and `auth_time`, in seconds since the epoch. @default now */
+  readonly issuedAt?: number;
 }
 
 /** Checks a user name for a token; throws saying what is expected. */
@@ -121,17 +106,17 @@ export class LocalIssuer {
   /** A Cognito-shaped ID token (or access token) for `user`, as the user pool's app client would receive it. */
   async mint(state: IssuerState, options: MintOptions): Promise<string> {
     checkUserName(options.user);
-    const now = Math.floor(Date.now() / 1000);
+    const now = options.issuedAt ?? Math.floor(Date.now() / 1000);
     const clientId = options.clientId ?? state.audience;
     const claims =
       options.tokenUse === 'access'
         ? { token_use: 'access', client_id: clientId, username: options.user, scope: 'aws.cognito.signin.user.admin', auth_time: now }
         : { token_use: 'id', 'cognito:username': options.user, auth_time: now };
     const groups = options.groups && options.groups.length > 0 ? { 'cognito:groups': [...options.groups] } : {};
-    const jwt = new SignJWT({ ...claims, ...groups, jti: randomBytes(16).toString('hex') })
+    const jwt = new SignJWT({ ...options.claims, ...claims, ...groups, jti: randomUUID() })
       .setProtectedHeader({ alg: ALG, kid: this.publicJwk.kid, typ: 'JWT' })
       .setIssuer(state.issuer)
-      .setSubject(`local-${options.user}`)
+      .setSubject(options.subject ?? `local-${options.user}`)
       .setIssuedAt(now)
       .setExpirationTime(now + (options.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS));
     return (options.tokenUse === 'access' ? jwt : jwt.setAudience(clientId)).sign(this.privateKey);
@@ -163,36 +148,23 @@ function publicPart(jwk: JWK): JWK {
 }
 
 /**
- * Serves the issuer's endpoints on the gateway: the JWKS and OpenID discovery document,
- * `GET /.switchboard/token?user=NAME[&ttl=1h]` for the chat page and scripts (loopback clients
- * only; without `user`, a guest name is made up), and Cognito's `InitiateAuth` at
- * `LOCAL_PATHS.cognito` (see {@link handleSignIn}). False when the path is not the issuer's.
+ * `GET /.switchboard/token?user=NAME[&ttl=1h]`, on the gateway, for the chat page and scripts:
+ * a token for NAME (a guest name without `user`), for clients on this machine only. False when the
+ * path is another.
  */
-export async function handleIssuerRequest(
+export async function handleTokenRequest(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
   issuer: LocalIssuer,
   state: IssuerState,
-  /** The user pool's app clients that may sign in. @default the state's audience */
-  clientIds: readonly string[] = [state.audience],
 ): Promise<boolean> {
-  if (url.pathname.replace(/\/$/, '') === LOCAL_PATHS.cognito) return handleSignIn(req, res, issuer, state, clientIds);
-  if (!url.pathname.startsWith(`${LOCAL_PATHS.issuer}/`) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  if (url.pathname !== LOCAL_PATHS.token || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
   const send = (status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
     return true;
   };
-  if (url.pathname === LOCAL_PATHS.jwks) return send(200, issuer.jwks());
-  if (url.pathname === LOCAL_PATHS.openidConfiguration) {
-    return send(200, {
-      issuer: state.issuer,
-      jwks_uri: `${state.issuer}${JWKS_PATH_UNDER_ISSUER}`,
-      id_token_signing_alg_values_supported: [ALG],
-    });
-  }
-  if (url.pathname !== LOCAL_PATHS.token) return false;
   if (!isLoopback(req.socket.remoteAddress)) {
     return send(403, { message: 'The local token endpoint answers only clients on this machine.' });
   }
@@ -202,128 +174,6 @@ export async function handleIssuerRequest(
     return send(200, { token: await issuer.mint(state, { user, ttlSeconds }), user, expiresIn: ttlSeconds });
   } catch (err: unknown) {
     return send(400, { message: (err as Error).message });
-  }
-}
-
-/** The one Cognito operation the local issuer answers, as the SDK names it in `X-Amz-Target`, and the content type it speaks. */
-const { target: INITIATE_AUTH_TARGET, contentType: AMZ_JSON } = COGNITO_INITIATE_AUTH;
-/** A sign-in request is a few hundred bytes; anything past this is not one. */
-const MAX_SIGN_IN_BODY_BYTES = 16 * 1024;
-
-/** A Cognito error as the service sends it: the SDK reads the type from `__type` (and the header). */
-class CognitoError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * Cognito's `InitiateAuth` with `AuthFlow: USER_PASSWORD_AUTH`, as `@aws-sdk/client-cognito-identity-provider`
- * sends it: any valid user name signs in with {@link LOCAL_PASSWORD}, and gets an ID token and an
- * access token signed by the local issuer (both pass the app's authorizer). Errors are Cognito's:
- * a wrong password is `NotAuthorizedException` (400). Clients on this machine only, and no page of
- * another origin (no CORS headers are ever sent, so browsers keep other origins out as well).
- */
-export async function handleSignIn(
-  req: IncomingMessage,
-  res: ServerResponse,
-  issuer: LocalIssuer,
-  state: IssuerState,
-  clientIds: readonly string[],
-): Promise<true> {
-  const send = (status: number, body: unknown, errorType?: string) => {
-    res.writeHead(status, {
-      'content-type': AMZ_JSON,
-      'cache-control': 'no-store',
-      ...(errorType ? { 'x-amzn-errortype': `${errorType}:` } : {}),
-    });
-    res.end(JSON.stringify(body));
-    return true as const;
-  };
-  try {
-    if (!isLoopback(req.socket.remoteAddress)) {
-      throw new CognitoError('AccessDeniedException', 'The local sign-in endpoint answers only clients on this machine.', 403);
-    }
-    const refusal = crossOriginRefusal(req.headers);
-    if (refusal) throw new CognitoError('AccessDeniedException', refusal, 403);
-    if (req.method !== 'POST') {
-      throw new CognitoError('UnknownOperationException', `Use POST with X-Amz-Target: ${INITIATE_AUTH_TARGET}; got ${req.method}.`);
-    }
-    const target = req.headers['x-amz-target'];
-    if (target !== INITIATE_AUTH_TARGET) {
-      throw new CognitoError(
-        'UnknownOperationException',
-        `The local issuer answers only X-Amz-Target: ${INITIATE_AUTH_TARGET}; got ${JSON.stringify(target ?? null)}.`,
-      );
-    }
-    const result = await initiateAuth(await readJsonBody(req), issuer, state, clientIds);
-    return send(200, result);
-  } catch (err: unknown) {
-    if (!(err instanceof CognitoError)) throw err;
-    return send(err.status, { __type: err.type, message: err.message }, err.type);
-  }
-}
-
-/** The sign-in itself: checks the request as Cognito would, then mints the tokens. */
-async function initiateAuth(body: unknown, issuer: LocalIssuer, state: IssuerState, clientIds: readonly string[]): Promise<unknown> {
-  const request = (typeof body === 'object' && body !== null ? body : {}) as {
-    AuthFlow?: unknown;
-    ClientId?: unknown;
-    AuthParameters?: { USERNAME?: unknown; PASSWORD?: unknown } | null;
-  };
-  if (request.AuthFlow !== 'USER_PASSWORD_AUTH') {
-    throw new CognitoError(
-      'InvalidParameterException',
-      `The local issuer supports AuthFlow USER_PASSWORD_AUTH only; got ${JSON.stringify(request.AuthFlow ?? null)}.`,
-    );
-  }
-  if (typeof request.ClientId !== 'string' || !clientIds.includes(request.ClientId)) {
-    throw new CognitoError(
-      'ResourceNotFoundException',
-      `User pool client ${String(request.ClientId)} does not exist; the app's client id is ${clientIds.join(', ')}.`,
-    );
-  }
-  const { USERNAME: user, PASSWORD: password } = request.AuthParameters ?? {};
-  if (typeof user !== 'string' || user === '') throw new CognitoError('InvalidParameterException', 'Missing required parameter USERNAME');
-  if (typeof password !== 'string' || password === '') {
-    throw new CognitoError('InvalidParameterException', 'Missing required parameter PASSWORD');
-  }
-  try {
-    checkUserName(user);
-  } catch (err: unknown) {
-    throw new CognitoError('InvalidParameterException', (err as Error).message);
-  }
-  // The same answer for every failure, as Cognito gives with preventUserExistenceErrors.
-  if (password !== LOCAL_PASSWORD) throw new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
-  const ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS;
-  const [IdToken, AccessToken] = await Promise.all([
-    issuer.mint(state, { user, ttlSeconds, tokenUse: 'id', clientId: request.ClientId }),
-    issuer.mint(state, { user, ttlSeconds, tokenUse: 'access', clientId: request.ClientId }),
-  ]);
-  // No RefreshToken: the local issuer keeps no sessions; signing in again is as cheap.
-  return { AuthenticationResult: { IdToken, AccessToken, ExpiresIn: ttlSeconds, TokenType: 'Bearer' }, ChallengeParameters: {} };
-}
-
-/** Reads a JSON request body of at most MAX_SIGN_IN_BODY_BYTES; a larger one is drained, not kept. */
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const text = (await readBody(req, MAX_SIGN_IN_BODY_BYTES))?.toString('utf8');
-  if (text === undefined) {
-    throw new CognitoError(
-      'SerializationException',
-      `The request body is over ${MAX_SIGN_IN_BODY_BYTES} bytes; a sign-in is a few hundred.`,
-    );
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new CognitoError(
-      'SerializationException',
-      'The request body is not JSON; expected {"AuthFlow":"USER_PASSWORD_AUTH","ClientId":...}.',
-    );
   }
 }
 

@@ -1,17 +1,16 @@
 /**
  * What each function's process environment holds, as Lambda sets it up, pointed at the local
- * services: Lambda's own variables, the template's variables with the API's and the user pool's
- * URLs rewritten to the local ones, the endpoints the SDK reads, and the fake credentials. Built
+ * services: Lambda's own variables, the template's variables with the API's URLs rewritten to the
+ * local ones, the endpoints the SDK reads, and the fake credentials. Built
  * from these parts only, never from the emulator's own environment: the developer's AWS_*
  * variables stay out.
  */
 import type { FunctionSpec, WebSocketAppSpec } from '../assembly/app-spec';
 import { apiDomainName, type LocalAwsServices } from '../aws/endpoints';
 import type { FunctionCredentials } from '../iam/principals';
-import { rewriteIssuerUrls } from '../issuer/issuer';
 
 export interface FunctionEnvironmentOptions {
-  readonly app: Pick<WebSocketAppSpec, 'apiId' | 'region' | 'urlSuffix' | 'userPools'>;
+  readonly app: Pick<WebSocketAppSpec, 'apiId' | 'region' | 'urlSuffix'>;
   /** `host:port` where functions reach the gateway: @connections and the Lambda Invoke API. */
   readonly gatewayHostPort: string;
   /** The local DynamoDB's URL. */
@@ -24,8 +23,6 @@ export interface FunctionEnvironmentOptions {
   readonly services?: Readonly<Record<string, string>>;
   /** Each function's own credentials (its role session), which tell the services who calls. */
   readonly credentialsOf: (spec: FunctionSpec) => FunctionCredentials;
-  /** The local issuer's URL, which the user pools' issuer URLs become. @default no rewriting of issuer URLs */
-  readonly issuerUrl?: string;
   /** Where a function's runtime-provided SDK packages are (ProvidedSdk.nodePathOf): its NODE_PATH, which its template may change, as on Lambda. */
   readonly nodePathOf: (spec: FunctionSpec) => string;
   /** The variables that point the SDK at the fake credential files (writeFakeAwsHome). */
@@ -45,11 +42,8 @@ export interface FunctionEnvironment {
 }
 
 export function functionEnvironment(options: FunctionEnvironmentOptions): FunctionEnvironment {
-  const { app, gatewayHostPort, issuerUrl } = options;
-  const rewriteUrls = (value: string): string => {
-    const local = rewriteApiUrls(value, app, gatewayHostPort);
-    return issuerUrl ? rewriteIssuerUrls(local, app, app.userPools, issuerUrl) : local;
-  };
+  const { app, gatewayHostPort } = options;
+  const rewriteUrls = (value: string): string => rewriteApiUrls(value, app, gatewayHostPort);
   return {
     of(spec) {
       const env: Record<string, string> = {

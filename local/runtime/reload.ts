@@ -10,7 +10,7 @@ import type { InvokeResult, LambdaRuntime } from './runtime';
 export type FunctionRuntime = Pick<LambdaRuntime, 'invoke' | 'stop'>;
 
 /**
- * Why `next` cannot replace `current` live (the gateway, the store and the issuer were set up for
+ * Why `next` cannot replace `current` live (the gateway, the store and the services were set up for
  * `current`), or undefined when only the functions (code, handler, environment, settings) changed.
  */
 export function restartReason(current: WebSocketAppSpec, next: WebSocketAppSpec): string | undefined {
@@ -24,6 +24,7 @@ export function restartReason(current: WebSocketAppSpec, next: WebSocketAppSpec)
     ['the set of functions', (app) => [...app.functions.keys()].sort()],
     ['the tables', (app) => app.tables],
     ['the user pools', (app) => app.userPools],
+    ['the event buses and rules', (app) => [app.eventBuses, app.eventRules]],
   ];
   const changed = facts.filter(([, fact]) => !same(fact(current), fact(next))).map(([name]) => name);
   return changed.length > 0 ? `${changed.join(', ')} changed` : undefined;

@@ -3,6 +3,8 @@
  * Lambda Invoke API and DynamoDB, which it always has). A new service is a folder here and one
  * line in this table.
  */
+import { COGNITO_IDP } from './cognito-idp/cognito-idp';
+import { EVENTS } from './events/event-bridge';
 import type { ServiceDefinition } from './service';
 
-export const LOCAL_SERVICES: readonly ServiceDefinition[] = [];
+export const LOCAL_SERVICES: readonly ServiceDefinition[] = [COGNITO_IDP, EVENTS];

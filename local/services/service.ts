@@ -9,6 +9,7 @@ import type { Clock } from '../../protocol/clock';
 import type { WebSocketAppSpec } from '../assembly/app-spec';
 import type { BoundAddress } from '../http/listener';
 import type { IamAuthority } from '../iam/authority';
+import type { LocalIssuer } from '../issuer/issuer';
 import type { InvokeResult } from '../runtime/runtime';
 
 /** Everything a service may use; built before it is created. */
@@ -22,6 +23,8 @@ export interface ServiceContext {
   readonly iam: IamAuthority;
   /** Runs one invocation of an app function, by logical id, and resolves with its outcome. */
   readonly invoke: (functionLogicalId: string, event: unknown) => Promise<InvokeResult>;
+  /** The key the app's Cognito user pools sign tokens with; undefined when the app has none. */
+  readonly localIssuer?: LocalIssuer;
 }
 
 /** A running service: it answers HTTP requests on its port. */

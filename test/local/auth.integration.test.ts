@@ -1,6 +1,6 @@
 /**
  * Authentication in the emulator, on this app's own assembly: the $connect authorizer from the
- * template runs unchanged against the emulator's local issuer (its stand-in for Cognito).
+ * template runs unchanged against the emulator's local Cognito user pool.
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -92,6 +92,14 @@ describe('authentication in the emulator', () => {
 
   const withToken = (token: string) => `${emu.url}?token=${encodeURIComponent(token)}`;
   const authorizerRuns = () => invocations.filter((r) => r.eventType === 'AUTHORIZER').length;
+
+  it("names the user pool's own issuer, as on AWS: the authorizer fetches its keys from the local Cognito under the issuer's host", async () => {
+    const poolId = emu.app.userPools[0].poolId;
+    expect(poolId).toMatch(new RegExp(`^${emu.app.region}_[A-Za-z0-9]{9}$`));
+    expect(emu.localIssuer!.issuer).toBe(`https://cognito-idp.${emu.app.region}.amazonaws.com/${poolId}`);
+    // The authorizer's ISSUER is the template's, not rewritten: a token with this issuer passes it only so.
+    expect(await statusOf(withToken(await emu.localIssuer!.mint('issuer-check')))).toBe(101);
+  });
 
   it('answers a handshake without a token 401, without calling the authorizer', async () => {
     const before = authorizerRuns();

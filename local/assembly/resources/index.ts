@@ -10,6 +10,7 @@
 import { apiReader, authorizerReader, integrationReader, routeReader, routeResponseReader, stageReader } from './apigatewayv2';
 import { userPoolClientReader, userPoolReader } from './cognito';
 import { tableReader } from './dynamodb';
+import { eventBusReader, eventRuleReader } from './events';
 import { managedPolicyReader, policyReader, rolePolicyReader, roleReader } from './iam';
 import { functionReader } from './lambda';
 import { lambdaPermissionReader } from './lambda-permission';
@@ -31,4 +32,6 @@ export const RESOURCE_READERS: readonly ResourceReader[] = [
   rolePolicyReader,
   managedPolicyReader,
   lambdaPermissionReader,
+  eventBusReader,
+  eventRuleReader,
 ];

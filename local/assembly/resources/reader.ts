@@ -54,8 +54,11 @@ export interface StackReading {
   stringProperty(value: unknown, fallback: string): string;
 }
 
-/** How a reader answers one `Fn::GetAtt` attribute. */
-export type AttributeReader = (resource: NamedResource, stack: StackIdentity) => string;
+/**
+ * How a reader answers one `Fn::GetAtt` attribute. `resolve` resolves a property of the resource
+ * to a string, for an attribute made of another resource's name (a rule's ARN names its bus).
+ */
+export type AttributeReader = (resource: NamedResource, stack: StackIdentity, resolve: (value: unknown) => string) => string;
 
 /**
  * One CloudFormation resource type (or a few that are the same thing locally, like a table and a

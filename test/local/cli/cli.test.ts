@@ -4,9 +4,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createServer as createHttpServer } from 'node:http';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { parseArgs, subcommandOf } from '../../../local/cli/cli';
-import { handleIssuerRequest, LocalIssuer, localIssuerDirFor } from '../../../local/issuer/issuer';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { parseArgs, subcommandOf, tryCommand } from '../../../local/cli/cli';
+import { handleTokenRequest, LocalIssuer, localIssuerDirFor } from '../../../local/issuer/issuer';
 import { editHandTemplate, writeHandAssembly } from '../fixtures/hand-assembly';
 import { connect } from '../helpers';
 
@@ -68,6 +68,25 @@ describe('switchboard-local', () => {
     const result = await run(['--assembly', assembly, '--port', '0']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('defines a WebSocket API');
+  });
+});
+
+describe("the banner's Try line", () => {
+  const url = 'ws://127.0.0.1:3001/dev';
+
+  test("puts the token where the $connect authorizer's identity sources look: query parameters and headers", () => {
+    expect(tryCommand(url, ['route.request.querystring.token'], 'T0K')).toBe('npx wscat -c "ws://127.0.0.1:3001/dev?token=T0K"');
+    expect(tryCommand(url, ['route.request.querystring.idToken'], 'T0K')).toBe('npx wscat -c "ws://127.0.0.1:3001/dev?idToken=T0K"');
+    expect(tryCommand(url, ['route.request.header.Authorization'], 'T0K')).toBe(
+      'npx wscat -c "ws://127.0.0.1:3001/dev" -H "Authorization: T0K"',
+    );
+    expect(tryCommand(url, ['route.request.header.Auth', 'route.request.querystring.t'], 'T0K')).toBe(
+      'npx wscat -c "ws://127.0.0.1:3001/dev?t=T0K" -H "Auth: T0K"',
+    );
+  });
+
+  test('is the bare URL without a token to give', () => {
+    expect(tryCommand(url, ['route.request.querystring.token'], undefined)).toBe('npx wscat -c ws://127.0.0.1:3001/dev');
   });
 });
 
@@ -190,15 +209,15 @@ describe('subcommands', () => {
     const issuer = await LocalIssuer.open(localIssuerDirFor(undefined, app));
     const server = createHttpServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      void handleIssuerRequest(req, res, url, issuer, state).then((handled) => {
+      void handleTokenRequest(req, res, url, issuer, state).then((handled) => {
         if (!handled) res.writeHead(404).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const state = { issuer: `${origin}/.switchboard`, audience: 'client-1' };
+    const state = { issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123xYz', audience: 'client-1' };
     await issuer.saveState(state);
-    const jwks = createRemoteJWKSet(new URL(`${origin}/.switchboard/.well-known/jwks.json`));
+    const jwks = createLocalJWKSet(issuer.jwks());
     try {
       // WHEN the bin's token subcommand runs there, and from elsewhere with --url
       const byKey = await run(['token', '--user', 'bob', '--ttl', '15m'], app);

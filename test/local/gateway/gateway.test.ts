@@ -51,6 +51,8 @@ function appWith(routes: ReadonlyArray<[string, AssemblyRoute]>): WebSocketAppSp
     roles: [],
     managedPolicies: [],
     lambdaPermissions: [],
+    eventBuses: [],
+    eventRules: [],
     outputs: {},
     warnings: [],
   };

@@ -57,6 +57,8 @@ export function iamApp(parts: {
     roles: parts.roles ?? [],
     managedPolicies: parts.managedPolicies ?? [],
     lambdaPermissions: parts.permissions ?? [],
+    eventBuses: [],
+    eventRules: [],
     outputs: {},
     warnings: [],
   };

@@ -2,7 +2,7 @@ import type { FunctionSpec } from '../../../local/assembly/app-spec';
 import { functionEnvironment, rewriteApiUrls } from '../../../local/runtime/function-environment';
 import { cognitoIssuerUrl } from '../../../protocol';
 
-const app = { apiId: 'abc123', region: 'eu-west-1', urlSuffix: 'amazonaws.com', userPools: [{ poolId: 'Users', clientIds: ['Web'] }] };
+const app = { apiId: 'abc123', region: 'eu-west-1', urlSuffix: 'amazonaws.com' };
 
 const spec: FunctionSpec = {
   logicalId: 'EchoFn',
@@ -14,7 +14,7 @@ const spec: FunctionSpec = {
   memorySize: 256,
   environment: {
     CALLBACK_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/dev',
-    ISSUER: cognitoIssuerUrl('eu-west-1', 'amazonaws.com', 'Users'),
+    ISSUER: cognitoIssuerUrl('eu-west-1', 'amazonaws.com', 'eu-west-1_AbC123xYz'),
     TABLE: 'connections',
   },
 };
@@ -36,14 +36,13 @@ describe('functionEnvironment', () => {
     app,
     gatewayHostPort: '127.0.0.1:3001',
     dynamodbEndpoint: 'http://127.0.0.1:8000',
-    issuerUrl: 'http://127.0.0.1:3001/.switchboard/issuer',
     credentialFiles: { AWS_SHARED_CREDENTIALS_FILE: '/tmp/fake/credentials' },
     services: { sqs: '127.0.0.1:4000' },
     credentialsOf: (fn) => ({ accessKeyId: `KEY-${fn.logicalId}`, secretAccessKey: 'secret', sessionToken: 'token' }),
     nodePathOf: (fn) => `/emulator/node_modules:/cache/${fn.logicalId}`,
   });
 
-  test("a function's own variables: Lambda's, and the template's with the API's and the user pool's URLs made local", () => {
+  test("a function's own variables: Lambda's, and the template's with the API's URLs made local and the user pool's issuer as on AWS", () => {
     expect(environment.of(spec)).toEqual({
       AWS_LAMBDA_FUNCTION_NAME: 'Hand-EchoFn',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
@@ -55,7 +54,8 @@ describe('functionEnvironment', () => {
       _HANDLER: 'index.handler',
       NODE_PATH: '/emulator/node_modules:/cache/EchoFn',
       CALLBACK_URL: 'http://127.0.0.1:3001/dev',
-      ISSUER: 'http://127.0.0.1:3001/.switchboard/issuer',
+      // Functions reach the local Cognito under its AWS host name: the issuer URL stays what tokens carry.
+      ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xYz',
       TABLE: 'connections',
       AWS_ACCESS_KEY_ID: 'KEY-EchoFn',
       AWS_SECRET_ACCESS_KEY: 'secret',
@@ -87,18 +87,5 @@ describe('functionEnvironment', () => {
       apis: { abc123: '127.0.0.1:3001' },
       services: { sqs: '127.0.0.1:4000', dynamodb: '127.0.0.1:8000', lambda: '127.0.0.1:3001' },
     });
-  });
-
-  test('without a local issuer, user pool URLs are left as they are', () => {
-    const withoutIssuer = functionEnvironment({
-      app,
-      gatewayHostPort: '127.0.0.1:3001',
-      dynamodbEndpoint: 'http://127.0.0.1:8000',
-      credentialFiles: {},
-      credentialsOf: () => ({ accessKeyId: 'k', secretAccessKey: 's', sessionToken: 't' }),
-      nodePathOf: () => '',
-    });
-
-    expect(withoutIssuer.of(spec).ISSUER).toBe(spec.environment.ISSUER);
   });
 });

@@ -1,31 +1,49 @@
 /**
- * The local issuer's Cognito-compatible sign-in: `InitiateAuth` (USER_PASSWORD_AUTH) as the AWS
- * SDK's own Cognito client sends it, answered with tokens the app's authorizer accepts.
+ * The local user pool on the gateway's origin: the page's same-origin way to the local Cognito
+ * (`/.switchboard/cognito`, for pages the emulator served and programs on this machine), the token
+ * endpoint, and what the page's configuration says. The Cognito operations themselves are tested
+ * in test/local/services/cognito-idp/.
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-  InvalidParameterException,
-  NotAuthorizedException,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-cognito-identity-provider';
-import { createLocalJWKSet } from 'jose';
-import { createJwtVerifier } from '../../../lambda/core/auth/jwt-verifier';
-import { handleIssuerRequest, LocalIssuer, type IssuerState } from '../../../local/issuer/issuer';
+import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import type { UserPoolSpec } from '../../../local/assembly/app-spec';
+import { LocalIssuer } from '../../../local/issuer/issuer';
+import { serveIssuer, type ServedIssuer } from '../../../local/issuer/served-issuer';
+import { COGNITO_IDP } from '../../../local/services/cognito-idp/cognito-idp';
 import { LOCAL_PASSWORD, LOCAL_PATHS } from '../../../protocol';
 import { LOCAL_CREDENTIALS } from '../../../protocol/local-endpoints';
+import { startService, testApp, type RunningTestService } from '../services/service-harness';
 
-const CLIENT_ID = 'localappclient1';
+const CLIENT_ID = 'localappclient100000000000';
+const POOL: UserPoolSpec = {
+  logicalId: 'Users',
+  poolId: 'us-east-1_AbC123xYz',
+  arn: 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbC123xYz',
+  clients: [
+    {
+      logicalId: 'Web',
+      clientId: CLIENT_ID,
+      authFlows: ['ALLOW_USER_PASSWORD_AUTH'],
+      hasSecret: false,
+      idTokenSeconds: 3600,
+      accessTokenSeconds: 3600,
+    },
+  ],
+  passwordPolicy: { minimumLength: 8, requireUppercase: false, requireLowercase: false, requireNumbers: false, requireSymbols: false },
+  caseSensitive: true,
+};
+const app = testApp({ userPools: [POOL] });
 
 let server: Server;
 let port: number;
-let issuer: LocalIssuer;
-let state: IssuerState;
+let key: LocalIssuer;
+let cognitoService: RunningTestService;
+let served: ServedIssuer;
 let cognito: CognitoIdentityProviderClient;
 
-/** One raw HTTP request, with headers a browser would send (which the SDK never does). */
+/** One raw HTTP request to the gateway's sign-in path, with headers a browser would send (which the SDK never does). */
 function call(headers: Record<string, string>, body: string, method = 'POST'): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method, path: LOCAL_PATHS.cognito, headers }, (res) => {
@@ -38,11 +56,6 @@ function call(headers: Record<string, string>, body: string, method = 'POST'): P
     req.end(body);
   });
 }
-
-const signIn = (user: string, password: string, clientId = CLIENT_ID) =>
-  cognito.send(
-    new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: clientId, AuthParameters: { USERNAME: user, PASSWORD: password } }),
-  );
 
 const amzHeaders = (extra: Record<string, string> = {}) => ({
   host: `127.0.0.1:${port}`,
@@ -57,16 +70,17 @@ const goodBody = JSON.stringify({
 });
 
 beforeAll(async () => {
-  // GIVEN the issuer's endpoints served on a loopback port, as the gateway serves them.
-  issuer = await LocalIssuer.open();
+  // GIVEN the local Cognito on its port, and the issuer's paths served on a "gateway" port, as the emulator serves them
+  key = await LocalIssuer.open();
+  cognitoService = await startService(COGNITO_IDP, app, { localIssuer: key });
+  served = await serveIssuer(key, app, cognitoService.hostPort);
   server = createServer((req, res) => {
-    void handleIssuerRequest(req, res, new URL(req.url ?? '/', 'http://local'), issuer, state, [CLIENT_ID]).then((handled) => {
+    void served.handle(req, res, new URL(req.url ?? '/', 'http://local')).then((handled) => {
       if (!handled) res.writeHead(404).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
-  state = { issuer: `http://127.0.0.1:${port}${LOCAL_PATHS.issuer}`, audience: CLIENT_ID };
   cognito = new CognitoIdentityProviderClient({
     credentials: LOCAL_CREDENTIALS,
     region: 'us-east-1',
@@ -77,48 +91,37 @@ beforeAll(async () => {
 afterAll(async () => {
   cognito.destroy();
   await new Promise((resolve) => server.close(resolve));
+  await cognitoService.stop();
 });
 
-describe('InitiateAuth with USER_PASSWORD_AUTH', () => {
-  test('the local password signs a user in with an ID token and an access token that the authorizer accepts', async () => {
-    // WHEN the SDK signs in
-    const { AuthenticationResult } = await signIn('ann', LOCAL_PASSWORD);
-
-    // THEN both tokens pass the app's own verifier, configured as the stack configures it for Cognito
-    expect(AuthenticationResult).toMatchObject({ ExpiresIn: 3600, TokenType: 'Bearer' });
-    const verifier = createJwtVerifier({
-      profile: 'cognito',
-      issuer: state.issuer,
-      audiences: [CLIENT_ID],
-      algorithms: ['RS256'],
-      keys: createLocalJWKSet(issuer.jwks()),
+describe('the issuer it names', () => {
+  test("is the pool's Cognito issuer, with its first app client as the audience; the page's configuration names the same-origin paths", () => {
+    expect(served.state).toEqual({ issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123xYz', audience: CLIENT_ID });
+    expect(served.jwksUrl).toBe(`${cognitoService.endpoint}/us-east-1_AbC123xYz/.well-known/jwks.json`);
+    expect(served.publishedConfig).toEqual({
+      tokenUrl: LOCAL_PATHS.token,
+      cognito: { endpoint: LOCAL_PATHS.cognito, clientId: CLIENT_ID, region: 'us-east-1' },
     });
-    for (const token of [AuthenticationResult!.IdToken!, AuthenticationResult!.AccessToken!]) {
-      await expect(verifier.verify(token)).resolves.toEqual({
-        ok: true,
-        identity: { userId: 'local-ann', username: 'ann', expiresAt: expect.any(Number) },
-      });
-    }
-    const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
-    expect(claims(AuthenticationResult!.IdToken!)).toMatchObject({ token_use: 'id', aud: CLIENT_ID, 'cognito:username': 'ann' });
-    expect(claims(AuthenticationResult!.AccessToken!)).toMatchObject({ token_use: 'access', client_id: CLIENT_ID, username: 'ann' });
-    expect(claims(AuthenticationResult!.AccessToken!)).not.toHaveProperty('aud');
   });
 
-  test('a wrong password is NotAuthorizedException (400), as Cognito answers', async () => {
-    const failure = signIn('ann', 'not-the-password');
-    await expect(failure).rejects.toBeInstanceOf(NotAuthorizedException);
-    await expect(failure).rejects.toMatchObject({ message: 'Incorrect username or password.', $metadata: { httpStatusCode: 400 } });
+  test('the token endpoint mints for the issuer; the JWKS the local Cognito serves verifies it', async () => {
+    const { token } = (await (await fetch(`http://127.0.0.1:${port}${LOCAL_PATHS.token}?user=zoe`)).json()) as { token: string };
+    const jwks = createLocalJWKSet((await (await fetch(served.jwksUrl)).json()) as Parameters<typeof createLocalJWKSet>[0]);
+    const { payload } = await jwtVerify(token, jwks, { issuer: served.state.issuer, audience: CLIENT_ID });
+    expect(payload).toMatchObject({ sub: 'local-zoe', 'cognito:username': 'zoe', token_use: 'id' });
   });
+});
 
-  test('an unknown app client is ResourceNotFoundException, and another flow InvalidParameterException', async () => {
-    await expect(signIn('ann', LOCAL_PASSWORD, 'someoneelsesclient')).rejects.toBeInstanceOf(ResourceNotFoundException);
-    const srp = cognito.send(
-      new InitiateAuthCommand({ AuthFlow: 'USER_SRP_AUTH', ClientId: CLIENT_ID, AuthParameters: { USERNAME: 'ann' } }),
+describe('signing in through the same origin', () => {
+  test('the SDK, given the path as its endpoint, signs in with the local Cognito', async () => {
+    const { AuthenticationResult } = await cognito.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: CLIENT_ID,
+        AuthParameters: { USERNAME: 'ann', PASSWORD: LOCAL_PASSWORD },
+      }),
     );
-    await expect(srp).rejects.toBeInstanceOf(InvalidParameterException);
-    await expect(srp).rejects.toThrow('USER_PASSWORD_AUTH only; got "USER_SRP_AUTH"');
-    await expect(signIn('ann bob', LOCAL_PASSWORD)).rejects.toThrow('must be 1-64 characters');
+    expect(AuthenticationResult).toMatchObject({ TokenType: 'Bearer', IdToken: expect.any(String) as string });
   });
 });
 
