@@ -256,7 +256,7 @@ describe('subcommands', () => {
       // WHEN the emulator starts there, and stops
       const child = spawn(process.execPath, [BIN, '--assembly', assembly, '--port', '0'], { cwd: app });
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      await outputMatching(child, /Issuer\s+http:\/\/127\.0\.0\.1:\d+/);
+      await outputMatching(child, /Issuer\s+https:\/\/cognito-idp\.us-east-1\.amazonaws\.com\/us-east-1_\w+/);
       child.kill('SIGINT');
       expect(await exited).toBe(0);
       // THEN git sees nothing new in the app's folder, and the key is in the app's state folder
