@@ -20,6 +20,8 @@ export interface FunctionSpec {
   readonly environment: Record<string, string>;
   /** The execution role's ARN (the `Role` property, resolved), which IAM evaluates its calls against. */
   readonly roleArn?: string;
+  /** ReservedConcurrentExecutions: at most this many executions at once (0: always throttled); undefined: the account's unreserved pool. */
+  readonly reservedConcurrency?: number;
   /** Why the emulator cannot run this function (a runtime other than Node.js); its invocations fail with 500. */
   readonly unsupported?: string;
 }

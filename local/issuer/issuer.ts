@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
 import { cognitoIssuerUrl, COGNITO_INITIATE_AUTH, guestName, JWKS_PATH_UNDER_ISSUER, LOCAL_PASSWORD, LOCAL_PATHS } from '../../protocol';
+import { excerpt } from '../../protocol/values';
 import type { WebSocketAppSpec } from '../assembly/app-spec';
 import { isLoopback } from '../http/loopback';
 import { crossOriginRefusal } from '../http/request-guard';
@@ -68,7 +69,7 @@ export function rewriteIssuerUrls(
 
 /** Checks a user name for a token; throws saying what is expected. */
 export function checkUserName(user: string): void {
-  if (!USER_NAME.test(user)) throw new Error(`user "${user}" must be 1-64 characters of A-Z a-z 0-9 _ . @ + -`);
+  if (!USER_NAME.test(user)) throw new Error(`user "${excerpt(user)}" must be 1-64 characters of A-Z a-z 0-9 _ . @ + -`);
 }
 
 /** Parses a token lifetime such as 90, 90s, 15m, 1h or 1d into seconds (at most a day). */
@@ -256,7 +257,7 @@ export async function handleSignIn(
     if (target !== INITIATE_AUTH_TARGET) {
       throw new CognitoError(
         'UnknownOperationException',
-        `The local issuer answers only X-Amz-Target: ${INITIATE_AUTH_TARGET}; got ${JSON.stringify(target ?? null)}.`,
+        `The local issuer answers only X-Amz-Target: ${INITIATE_AUTH_TARGET}; got ${excerpt(JSON.stringify(target ?? null))}.`,
       );
     }
     const result = await initiateAuth(await readJsonBody(req), issuer, state, clientIds);
@@ -277,13 +278,13 @@ async function initiateAuth(body: unknown, issuer: LocalIssuer, state: IssuerSta
   if (request.AuthFlow !== 'USER_PASSWORD_AUTH') {
     throw new CognitoError(
       'InvalidParameterException',
-      `The local issuer supports AuthFlow USER_PASSWORD_AUTH only; got ${JSON.stringify(request.AuthFlow ?? null)}.`,
+      `The local issuer supports AuthFlow USER_PASSWORD_AUTH only; got ${excerpt(JSON.stringify(request.AuthFlow ?? null))}.`,
     );
   }
   if (typeof request.ClientId !== 'string' || !clientIds.includes(request.ClientId)) {
     throw new CognitoError(
       'ResourceNotFoundException',
-      `User pool client ${String(request.ClientId)} does not exist; the app's client id is ${clientIds.join(', ')}.`,
+      `User pool client ${excerpt(String(request.ClientId))} does not exist; the app's client id is ${clientIds.join(', ')}.`,
     );
   }
   const { USERNAME: user, PASSWORD: password } = request.AuthParameters ?? {};

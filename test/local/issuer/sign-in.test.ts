@@ -16,6 +16,7 @@ import { createJwtVerifier } from '../../../lambda/core/auth/jwt-verifier';
 import { handleIssuerRequest, LocalIssuer, type IssuerState } from '../../../local/issuer/issuer';
 import { LOCAL_PASSWORD, LOCAL_PATHS } from '../../../protocol';
 import { LOCAL_CREDENTIALS } from '../../../protocol/local-endpoints';
+import { EXCERPT_CHARACTERS } from '../../../protocol/values';
 
 const CLIENT_ID = 'localappclient1';
 
@@ -119,6 +120,24 @@ describe('InitiateAuth with USER_PASSWORD_AUTH', () => {
     await expect(srp).rejects.toBeInstanceOf(InvalidParameterException);
     await expect(srp).rejects.toThrow('USER_PASSWORD_AUTH only; got "USER_SRP_AUTH"');
     await expect(signIn('ann bob', LOCAL_PASSWORD)).rejects.toThrow('must be 1-64 characters');
+  });
+
+  test('a bad user name of 16,000 characters is refused with its start echoed, marked as cut, never the whole of it', async () => {
+    // Just under the 16 KB body a sign-in may have.
+    const long = `${'n'.repeat(15_999)}!`;
+    const refused = signIn(long, LOCAL_PASSWORD);
+    await expect(refused).rejects.toBeInstanceOf(InvalidParameterException);
+    const message = ((await refused.catch((err: unknown) => err)) as Error).message;
+    expect(message).toBe(
+      `user "${'n'.repeat(EXCERPT_CHARACTERS)}… (cut: ${long.length} characters)" must be 1-64 characters of A-Z a-z 0-9 _ . @ + -`,
+    );
+    // An unknown app client that long, too.
+    const client = call(amzHeaders(), JSON.stringify({ ...JSON.parse(goodBody), ClientId: 'c'.repeat(15_000) }));
+    expect((await client).body).toMatchObject({
+      __type: 'ResourceNotFoundException',
+      message: expect.stringContaining('(cut: 15000 characters)'),
+    });
+    expect(String((await client).body.message).length).toBeLessThan(200);
   });
 });
 
