@@ -20,7 +20,11 @@ export interface ServiceContext {
   readonly log: (line: string) => void;
   /** Who signed a request, and whether they may do what it asks. */
   readonly iam: IamAuthority;
-  /** Runs one invocation of an app function, by logical id, and resolves with its outcome. */
+  /**
+   * Runs one invocation of an app function, by logical id, and resolves with its outcome. It waits
+   * for a free concurrent execution when the function is at its limit, as Lambda's event queue and
+   * event source mappings do, instead of failing.
+   */
   readonly invoke: (functionLogicalId: string, event: unknown) => Promise<InvokeResult>;
 }
 
