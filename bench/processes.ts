@@ -94,10 +94,10 @@ function stopper(child: ChildProcess): () => Promise<void> {
 /**
  * Starts `switchboard-local --assembly DIR --port 0 --quiet` as `npx switchboard-local` does, reads
  * the WebSocket URL from its banner and, when it runs a local issuer, gets a token from it over
- * HTTP as a user's client would. `nodeArgs` go to node (e.g. --cpu-prof).
+ * HTTP as a user's client would. `nodeArgs` go to node (e.g. --cpu-prof), `cliArgs` to the CLI (e.g. --aws-like).
  */
-export async function startSwitchboardLocal(assemblyDir: string, nodeArgs: string[] = []): Promise<ServerProcess> {
-  const child = track(process.execPath, [...nodeArgs, CLI, '--assembly', assemblyDir, '--port', '0', '--quiet']);
+export async function startSwitchboardLocal(assemblyDir: string, nodeArgs: string[] = [], cliArgs: string[] = []): Promise<ServerProcess> {
+  const child = track(process.execPath, [...nodeArgs, CLI, '--assembly', assemblyDir, '--port', '0', '--quiet', ...cliArgs]);
   const [banner, wsUrl] = await readyLine(child, 'switchboard-local', /WebSocket\s+(ws:\/\/\S+)[\s\S]*Try: /);
   let url = wsUrl;
   if (/^\s+Issuer\s/m.test(banner)) {

@@ -3,12 +3,9 @@
  * these, the handlers fall back on them when a variable is unset, and docs/configuration.md quotes
  * them (test/docs/configuration-defaults.test.ts holds it to them).
  */
+import type { RateLimit } from '../protocol/token-bucket';
 
-/** A rate limit: `perSecond` tokens flow into a bucket that holds at most `burst`. */
-export interface RateLimit {
-  readonly perSecond: number;
-  readonly burst: number;
-}
+export type { RateLimit };
 
 /** The app's stack and stage. */
 export const STACK_DEFAULTS = {

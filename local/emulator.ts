@@ -6,6 +6,9 @@ import { loadWebSocketApp } from './assembly/assembly';
 import type { FunctionSpec, WebSocketAppSpec } from './assembly/app-spec';
 import { systemClock, type Clock } from '../protocol/clock';
 import { API_GATEWAY_LIMITS } from '../protocol';
+import { accountLimits, type AccountLimits } from './account/limits';
+import { drawLatency, type LatencyRange } from './account/latency';
+import { AccountRequestQuota, accountRequestLimit } from './account/request-quota';
 import { awsProfileNames, writeFakeAwsHome, type FakeAwsHome } from './runtime/credential-isolation';
 import { functionEnvironment, type FunctionEnvironment } from './runtime/function-environment';
 import { functionLogLine } from './runtime/function-log';
@@ -22,6 +25,7 @@ import { LocalIssuer, type IssuerState } from './issuer/issuer';
 import { serveIssuer, type ServedIssuer } from './issuer/served-issuer';
 import { LambdaInvokeApi, publishFunctionOf } from './services/lambda/invoke-api';
 import { LambdaRuntime } from './runtime/runtime';
+import { LambdaConcurrency, throttledResult } from './runtime/concurrency';
 import { ReloadableRuntime, restartReason } from './runtime/reload';
 import { runtimeNotes } from './runtime/runtime-check';
 import { ProvidedSdk } from './runtime/provided-sdk';
@@ -47,8 +51,27 @@ export interface EmulatorOptions {
   readonly maxDurationSeconds?: number;
   /** Fraction of PostToConnection calls to fail per HTTP status, e.g. { 410: 0.1 }. @default none */
   readonly faultRates?: FaultRates;
-  /** Random source for fault injection (tests make it deterministic). @default Math.random */
+  /** Random source for fault injection and latency ranges (tests make it deterministic). @default Math.random */
   readonly random?: () => number;
+  /**
+   * AWS's default quotas and latency (local/account/limits.ts AWS_DEFAULT_LIMITS: 10,000 requests/s,
+   * @connections 10-30 ms, 1,000 concurrent executions) wherever the options below set none.
+   * @default false
+   */
+  readonly awsLike?: boolean;
+  /**
+   * The account's API Gateway request quota, in requests per second, with a burst of half of it, as
+   * AWS sets it: every incoming message and every @connections call takes a token; over it a
+   * message gets a "Too Many Requests" frame and a call 429 LimitExceededException. @default no quota
+   */
+  readonly accountRps?: number;
+  /** How long each @connections call takes before it is answered: fixed, or drawn per call from `random`. @default none */
+  readonly postLatency?: LatencyRange;
+  /**
+   * Lambda's account concurrency: executions in flight across every function not reserving its
+   * own (ReservedConcurrentExecutions, always applied). @default no account limit
+   */
+  readonly lambdaConcurrency?: number;
   /** Times the idle timeout, the maximum duration and TTL expiry (tests pass a manual clock). @default the system clock */
   readonly clock?: Clock;
   /** Serve this folder at `/`. @default no static site */
@@ -110,6 +133,8 @@ export interface Emulator {
   serviceBannerLines(): readonly string[];
   /** Table logical id => local table name. */
   readonly tables: Readonly<Record<string, string>>;
+  /** The account's quotas and latency applied (the options, with `awsLike` filled in). */
+  readonly limits: AccountLimits;
   /** The app being served: the latest one reload() applied. */
   readonly app: WebSocketAppSpec;
   /** Emits 'invocation', 'open', 'rejected' and 'disconnect' (see Gateway). */
@@ -188,17 +213,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     });
     const runtimeFor = runtimeFactory(app, environment, providedSdk, options, log);
     const runtime = started.add(new ReloadableRuntime(runtimeFor(app.functions.values())), (r) => r.stop());
+    // Every caller of a function counts against its concurrency: routes and authorizers and
+    // synchronous Invokes are throttled over it, asynchronous deliveries wait.
+    const limits = accountLimits(options);
+    const concurrency = started.add(new LambdaConcurrency(app.functions.values(), limits.lambdaConcurrency), (c) => c.stop());
+    const reservations = concurrency.reservationProblem();
+    if (reservations) log(`warning: ${reservations}`);
+    const invokeWhenFree = (id: string, event: unknown) => concurrency.invokeWhenFree(id, () => runtime.invoke(id, event));
     const services = serviceListeners.map(({ definition, listener: l }) => {
       const service = started.add(
-        definition.create({
-          app,
-          address: l.address,
-          clock,
-          log,
-          iam,
-          invoke: (id, event) => runtime.invoke(id, event),
-          localIssuer: issuerKey,
-        }),
+        definition.create({ app, address: l.address, clock, log, iam, invoke: invokeWhenFree, localIssuer: issuerKey }),
         (svc) => svc.stop(),
       );
       l.serve(httpOnly(service));
@@ -206,11 +230,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     });
     const lambdaApi = new LambdaInvokeApi({
       app: () => served.app,
-      invoke: (id, event) => runtime.invoke(id, event),
+      invoke: (id, event) => concurrency.invoke(id, () => runtime.invoke(id, event)),
+      invokeWhenFree,
       listenHost: host,
       iam,
       log,
     });
+    const random = options.random ?? Math.random;
+    const { postLatency } = limits;
     const gateway = new Gateway({
       app,
       address: listener.address,
@@ -220,10 +247,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       // Never served as part of the site, even when it sits inside it: table data, the issuer's signing key.
       webExclude: [options.dataDir, options.localIssuerDir].filter((dir): dir is string => dir !== undefined),
       faultRates: options.faultRates ?? {},
-      random: options.random ?? Math.random,
+      random,
       clock,
-      invoke: (id, event, eventJson) => runtime.invoke(id, event, eventJson),
       iam,
+      // API Gateway answers a throttled Lambda as any failed integration (500, "Internal server error").
+      invoke: async (id, event, eventJson) => {
+        const outcome = await concurrency.invoke(id, () => runtime.invoke(id, event, eventJson));
+        return 'throttled' in outcome ? throttledResult(outcome) : outcome;
+      },
+      quota: limits.accountRps === undefined ? undefined : new AccountRequestQuota(accountRequestLimit(limits.accountRps), clock),
+      postLatencyMs: postLatency && (() => drawLatency(postLatency, random)),
       log,
       httpRoutes: async (req, res, url) => (await lambdaApi.handle(req, res, url)) || (issuer ? issuer.handle(req, res, url) : false),
       publishedConfig: () => ({
@@ -241,6 +274,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       runtime,
       runtimeFor,
       providedSdk,
+      concurrency,
+      limits,
       lambdaApi,
       gateway,
       services,
@@ -269,6 +304,8 @@ interface RunningParts {
   readonly runtimeFor: (functions: Iterable<FunctionSpec>) => LambdaRuntime;
   /** The SDK the functions get; a reload prepares it for the new functions' code. */
   readonly providedSdk: ProvidedSdk;
+  readonly concurrency: LambdaConcurrency;
+  readonly limits: AccountLimits;
   readonly lambdaApi: LambdaInvokeApi;
   readonly gateway: Gateway;
   readonly services: readonly RunningService[];
@@ -278,7 +315,7 @@ interface RunningParts {
 
 /** What the caller gets: the URLs, the parts it may watch, reload() and stop(). */
 function emulatorHandle(parts: RunningParts): Emulator {
-  const { served, listener, store, issuer, runtime, gateway, lambdaApi, services, log } = parts;
+  const { served, listener, store, issuer, runtime, concurrency, gateway, lambdaApi, services, log } = parts;
   const { app } = served;
   const origin = `http://${listener.address.hostPort}`;
   const tables: Record<string, string> = {};
@@ -304,6 +341,7 @@ function emulatorHandle(parts: RunningParts): Emulator {
         ...(service.bannerLines?.() ?? []),
       ]),
     tables,
+    limits: parts.limits,
     get app() {
       return served.app;
     },
@@ -326,6 +364,7 @@ function emulatorHandle(parts: RunningParts): Emulator {
       for (const warning of next.warnings) log(`warning: ${warning}`);
       await parts.providedSdk.prepare(next.functions.values());
       served.app = next;
+      concurrency.configure(next.functions.values());
       void runtime
         .replace(parts.runtimeFor(next.functions.values()))
         .catch((err: unknown) => log(`reload: stopping the previous functions failed: ${String(err)}`));
@@ -339,6 +378,7 @@ function emulatorHandle(parts: RunningParts): Emulator {
         await listener.close();
         for (const { service } of services) await service.stop();
         await Promise.all(services.map(({ listener: l }) => l.close()));
+        concurrency.stop();
         await runtime.stop();
         await store.stop();
         parts.fakeHome.remove();

@@ -14,6 +14,17 @@ export function describeValue(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** How much of an input an error message echoes: enough to recognise it. */
+export const EXCERPT_CHARACTERS = 64;
+
+/**
+ * `text` to echo in an error message: whole when short, else its first EXCERPT_CHARACTERS and a
+ * mark saying it was cut and how long it was, so a 16 KB input is not answered with 16 KB.
+ */
+export function excerpt(text: string, max = EXCERPT_CHARACTERS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (cut: ${text.length} characters)`;
+}
+
 /** `value` without its undefined fields: a loop, not Object.entries/fromEntries, as it runs for every ack. */
 export function stripUndefined<T extends object>(value: T): Partial<T> {
   const defined: Partial<T> = {};

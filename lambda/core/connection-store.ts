@@ -13,7 +13,7 @@ import { BATCH_WRITE_LIMIT, batchWrite } from './batch-write';
 import { forEachWithConcurrency } from './concurrency';
 import { expiresAtFor, isExpired, keys, TABLE } from '../../contract/table-design';
 import { tableRetry, withRetry, type RetryOptions } from './retry';
-import type { BucketState } from './token-bucket';
+import type { BucketState } from '../../protocol/token-bucket';
 
 /** A stored connection. */
 export interface ConnectionRecord {

@@ -1,4 +1,4 @@
-import { takeToken, type BucketState, type TakeResult } from './token-bucket';
+import { takeToken, type BucketState, type TakeResult } from '../../protocol/token-bucket';
 import { type RateLimit } from '../../contract/defaults';
 
 /** Buckets one environment keeps; past it, the least recently used is forgotten. */

@@ -1,5 +1,5 @@
 import type { ConnectionRecord, ConnectionStore } from './connection-store';
-import { takeToken, type BucketState } from './token-bucket';
+import { takeToken, type BucketState } from '../../protocol/token-bucket';
 import { type RateLimit } from '../../contract/defaults';
 
 /** Reads and compare-and-set writes before a room message that keeps losing the race is refused. */

@@ -23,6 +23,8 @@ export interface FunctionSpec {
   readonly roleArn?: string;
   /** Whether X-Ray samples its invocations (`TracingConfig.Mode: Active`): the `Sampled` flag of its `_X_AMZN_TRACE_ID`. @default false */
   readonly activeTracing?: boolean;
+  /** ReservedConcurrentExecutions: at most this many executions at once (0: always throttled); undefined: the account's unreserved pool. */
+  readonly reservedConcurrency?: number;
   /** Why the emulator cannot run this function (a runtime other than Node.js); its invocations fail with 500. */
   readonly unsupported?: string;
 }

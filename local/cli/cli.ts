@@ -16,6 +16,8 @@ import { integerFlag, parseFlags, UsageError } from '../../cli-kit/flags';
 import { localIssuerDirFor } from '../issuer/issuer';
 import { isLoopback } from '../http/loopback';
 import { parseFaultRates } from '../gateway/management';
+import { AWS_DEFAULT_LIMITS, describeLimits } from '../account/limits';
+import { describeLatency, parseLatency } from '../account/latency';
 import { systemClock } from '../../protocol/clock';
 import { watchApp } from './watch';
 import { main as tokenMain } from './token';
@@ -48,6 +50,17 @@ token the running emulator accepts; \`publish\` publishes to one of its rooms.
   --iam on|off         on: each function's AWS calls are checked against its role's policies, and
                        API Gateway invokes functions only as their Lambda permissions allow, as on
                        AWS; off: everything is allowed, for prototyping (default: on)
+  --account-rps N      API Gateway's account request quota: N requests/s, burst N/2, taken by every
+                       incoming message and @connections call; over it a message gets "Too Many
+                       Requests" and a call 429 LimitExceededException (default: none)
+  --post-latency MS    each @connections call takes MS milliseconds, or MIN-MAX drawn per call
+                       (default: none)
+  --lambda-concurrency N
+                       Lambda's account concurrency: executions in flight of the functions without
+                       ReservedConcurrentExecutions (which always applies); over it a route fails
+                       and an Invoke is 429 TooManyRequestsException (default: none)
+  --aws-like           AWS's values for the three above: ${AWS_DEFAULT_LIMITS.accountRps} requests/s, ${describeLatency(AWS_DEFAULT_LIMITS.postLatency)},
+                       ${AWS_DEFAULT_LIMITS.lambdaConcurrency} executions (a flag given beside it wins)
   --quiet              print only the banner and errors
   --help               show this help
 `;
@@ -86,13 +99,16 @@ const VALUE_FLAGS = [
   'web',
   'fault-rate',
   'iam',
+  'account-rps',
+  'post-latency',
+  'lambda-concurrency',
 ];
 
 /** Parses argv (without node and script); throws UsageError naming the bad flag. */
 export function parseArgs(argv: readonly string[]): CliOptions {
   const { values, lists, switches } = parseFlags(argv, {
     values: VALUE_FLAGS,
-    switches: ['watch', 'quiet', 'help'],
+    switches: ['watch', 'quiet', 'help', 'aws-like'],
     repeatable: ['context'],
     aliases: { c: 'context' },
   });
@@ -135,6 +151,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     const value = values.get(flag);
     return value === undefined ? undefined : parse(value);
   };
+  const postLatency = get('post-latency', (v) => {
+    try {
+      return parseLatency(v);
+    } catch (err: unknown) {
+      throw new UsageError(`--post-latency: ${(err as Error).message}`);
+    }
+  });
   return {
     assemblyDir,
     context,
@@ -148,6 +171,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     webDir: web,
     faultRates,
     iam,
+    awsLike: switches.has('aws-like'),
+    accountRps: get('account-rps', (v) => integerFlag('account-rps', v, 1, 1_000_000)),
+    postLatency,
+    lambdaConcurrency: get('lambda-concurrency', (v) => integerFlag('lambda-concurrency', v, 1, 1_000_000)),
     watch,
     quiet,
     help,
@@ -213,6 +240,13 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
       ? '  IAM           OFF (--iam off): every function may make any AWS call and API Gateway may invoke any function; on AWS, what a role or a Lambda permission does not grant is denied'
       : "  IAM           on: each function's AWS calls are checked against its role's policies, and API Gateway's invocations against Lambda permissions (--iam off allows everything)",
   );
+  lines.push(`  Limits        ${describeLimits(emu.limits) ?? "none of AWS's account quotas (--aws-like applies AWS's)"}`);
+  const reserved = [...app.functions.values()].filter((f) => f.reservedConcurrency !== undefined);
+  if (reserved.length > 0) {
+    lines.push(
+      `  Reserved      ${reserved.map((f) => `${f.logicalId} ${f.reservedConcurrency}`).join(', ')} concurrent executions (ReservedConcurrentExecutions)`,
+    );
+  }
   lines.push(`  Routes        selected by ${app.routeSelectionExpression}`);
   const width = Math.max(...[...app.routes.keys()].map((k) => k.length), 8);
   for (const route of app.routes.values()) {
@@ -252,6 +286,28 @@ export function tryCommand(url: string, identitySources: readonly string[], toke
   }
   const search = [...query].length > 0 ? `?${query.toString()}` : '';
   return `npx wscat -c "${url}${search}"${headers.join('')}`;
+}
+
+/**
+ * What other machines reach when the emulator listens on an address that is not loopback, or
+ * undefined when it is. Nothing here checks signatures, so every API the port serves to them is
+ * named; those that check the peer (the Lambda Invoke API, the token endpoint, sign-in) and the
+ * services bound to loopback (DynamoDB) answer this machine only.
+ */
+export function exposureWarning(
+  host: string,
+  emu: Pick<Emulator, 'url' | 'managementEndpoint' | 'localIssuer'>,
+  webDir?: string,
+): string | undefined {
+  if (isLoopback(host)) return undefined;
+  const reached = [
+    `the WebSocket API (${emu.url})`,
+    `@connections (${emu.managementEndpoint}/@connections), unauthenticated here: anyone who reaches this port can post to, read and close every connection`,
+    `the page configuration (${LOCAL_PATHS.config})${emu.localIssuer ? " and the local issuer's public keys" : ''}`,
+    ...(webDir ? [`the static site (${webDir})`] : []),
+  ];
+  const local = ['the Lambda Invoke API', ...(emu.localIssuer ? ['the token endpoint', 'sign-in'] : []), 'DynamoDB'];
+  return `listening on ${host}, so other machines reach ${reached.join('; ')}. Only this machine reaches ${local.join(', ')}.`;
 }
 
 /** Runs the CLI; resolves with the exit code once the emulator has stopped (or the subcommand is done). */
@@ -319,13 +375,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   });
   process.stdout.write(banner(emu, { ...options, token }));
-  if (!isLoopback(options.host ?? '127.0.0.1')) {
-    // Nothing here checks signatures: anyone who can reach the port can post to, read and close
-    // connections through @connections.
-    process.stderr.write(
-      `switchboard-local: warning: listening on ${options.host}; the @connections API is unauthenticated locally, so anyone who can reach this port can use it.\n`,
-    );
-  }
+  const exposed = exposureWarning(options.host ?? '127.0.0.1', emu, options.webDir);
+  if (exposed) process.stderr.write(`switchboard-local: warning: ${exposed}\n`);
   if (served) {
     watcher = watchApp({
       cwd: process.cwd(),

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { API_GATEWAY_LIMITS } from '../../protocol';
 import type { Clock } from '../../protocol/clock';
+import type { AccountRequestQuota } from '../account/request-quota';
 import type { WebSocketAppSpec } from '../assembly/app-spec';
 import { newEventId } from '../aws/ids';
 import { accessLogLine } from './access-log';
@@ -35,7 +36,22 @@ export interface ConnectionsOptions {
   readonly log: (line: string) => void;
   readonly onOpen: (connectionId: string) => void;
   readonly onDisconnect: (record: DisconnectRecord) => void;
+  /** The account's request quota: every message takes a token as it arrives, or is throttled. @default none */
+  readonly quota?: AccountRequestQuota;
 }
+
+/** How long stop() waits for the $disconnects of the connections it closed. */
+export const STOP_DISCONNECT_MS = 5000;
+
+/** Resolves when `promise` settles or `ms` have passed, whichever is first, and leaves no timer behind. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/** The `message` of the error frame a throttled message gets. */
+export const THROTTLED_MESSAGE = 'Too Many Requests';
 
 export class Connections {
   /** Open connections by id: what @connections finds. */
@@ -50,7 +66,7 @@ export class Connections {
     this.routeKeys = new Set(options.app.routes.keys());
   }
 
-  /** True once stop() has begun: no connection opens and no integration runs any more. */
+  /** True once stop() has begun: no connection opens and no message is taken any more; $disconnect still runs. */
   get closed(): boolean {
     return this.stopping;
   }
@@ -74,6 +90,7 @@ export class Connections {
       if (connection.closing) return;
       if (isBinary) return connection.close(CLOSE.binary);
       connection.touchInbound();
+      if (this.options.quota && !this.options.quota.take()) return this.throttle(connection);
       const body = data.toString('utf8');
       // One failure must not stall the connection's later messages (or its $disconnect).
       connection.queue = connection.queue
@@ -92,7 +109,6 @@ export class Connections {
     ws.on('close', (code: number, reason: Buffer) => {
       this.byId.delete(context.connectionId);
       connection.dispose();
-      if (this.stopping) return;
       this.queueDisconnect(context, connection, connection.serverClose ?? clientCloseCause(code, reason.toString('utf8')));
     });
     this.options.log(accessLogLine('OPEN', '', context.connectionId, '101'));
@@ -104,15 +120,22 @@ export class Connections {
     this.queueDisconnect(context, undefined, clientCloseCause(1006, ''));
   }
 
-  /** Closes every connection with 1001; one that does not answer the close within 500 ms is dropped. No $disconnect runs. */
+  /**
+   * Closes every connection with 1001 and runs its $disconnect, as API Gateway does for every
+   * close, so no row of a connection that is gone outlives the stop (with --data-dir it would
+   * outlast the restart: a room full of members that left). Bounded: a client that does not answer
+   * the close within 500 ms is dropped, and $disconnects still running after STOP_DISCONNECT_MS
+   * are left to end as the functions stop. Wall-clock bounds on shutting down, not emulated time.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const connection of this.byId.values()) connection.close(CLOSE.goingAway);
-    await Promise.race([
-      Promise.all([...this.byId.values()].map((c) => new Promise((r) => c.socket.once('close', r)))),
-      new Promise((r) => setTimeout(r, 500)),
-    ]);
+    const open = [...this.byId.values()];
+    const closed = Promise.all(open.map((c) => new Promise((resolve) => c.socket.once('close', resolve))));
+    for (const connection of open) connection.close(CLOSE.goingAway);
+    await within(closed, 500);
     for (const connection of this.byId.values()) connection.socket.terminate();
+    await closed;
+    await within(this.settled(), STOP_DISCONNECT_MS);
   }
 
   /** Resolves once every $disconnect started so far has finished. */
@@ -130,7 +153,7 @@ export class Connections {
 
   private async runDisconnect(context: ConnectionContext, cause: CloseCause): Promise<void> {
     const route = this.options.app.routes.get('$disconnect');
-    if (route && !this.stopping) {
+    if (route) {
       const event = disconnectEvent(this.options.api, context, cause.code, cause.reason, this.options.clock.now());
       const result = await this.options.integration.invokeRoute(route, event);
       this.options.integration.record({
@@ -170,6 +193,19 @@ export class Connections {
       if (typeof responseBody === 'string') this.send(connection, responseBody);
       else if (responseBody !== undefined) this.send(connection, JSON.stringify(responseBody));
     }
+  }
+
+  /**
+   * Answers a message the account's request quota throttled: no integration runs, the client gets
+   * an error frame as for API Gateway's other refusals ("Forbidden", "Internal server error"),
+   * with 429's text ("Clients may receive 429 Too Many Requests error responses", API Gateway
+   * developer guide, "Protect your WebSocket APIs in API Gateway"), and the connection stays open.
+   * Sent in turn after the replies to the messages before it.
+   */
+  private throttle(connection: LiveConnection): void {
+    const frame = JSON.stringify({ message: THROTTLED_MESSAGE, connectionId: connection.id, requestId: newEventId() });
+    this.options.log(accessLogLine('MESSAGE', '(throttled)', connection.id, `429 (${this.options.quota!.describe()})`));
+    connection.queue = connection.queue.then(() => this.send(connection, frame));
   }
 
   /** Sends a route response or error frame; past the high-water mark it is dropped (and logged) so memory stays bounded. */

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { LOCAL_PATHS, type PublishedConfig } from '../../protocol';
 import type { Clock } from '../../protocol/clock';
+import type { AccountRequestQuota } from '../account/request-quota';
 import type { WebSocketAppSpec } from '../assembly/app-spec';
 import { pseudoParameters } from '../assembly/intrinsics';
 import type { IamAuthority } from '../iam/authority';
@@ -46,6 +47,10 @@ export interface GatewayOptions {
   readonly webExclude?: readonly string[];
   /** Extra fields for the page's configuration (e.g. `tokenUrl`). @default none */
   readonly publishedConfig?: () => Partial<PublishedConfig>;
+  /** The account's request quota, which every incoming message and `@connections` call counts against. @default none */
+  readonly quota?: AccountRequestQuota;
+  /** How long each `@connections` call takes, in ms (drawn per call). @default none */
+  readonly postLatencyMs?: () => number;
 }
 
 /**
@@ -91,6 +96,7 @@ export class Gateway extends EventEmitter implements HttpHandler {
       log,
       onOpen: (connectionId) => this.emit('open', connectionId),
       onDisconnect: (record) => this.emit('disconnect', record),
+      quota: options.quota,
     });
     this.connections = this.liveConnections.byId;
     this.upgrade = new Upgrade({
@@ -159,6 +165,9 @@ export class Gateway extends EventEmitter implements HttpHandler {
         iam: this.options.iam,
         resourceArn: (method, connectionId) => `${this.apiArn}/${app.stage}/${method}/@connections/${connectionId}`,
         onCall: (method, id, status) => log(`@connections ${method.padEnd(6)} ${id} ${status}`),
+        quota: this.options.quota,
+        latencyMs: this.options.postLatencyMs,
+        clock: this.options.clock,
       });
     }
     if (this.options.httpRoutes && (await this.options.httpRoutes(req, res, url))) return;

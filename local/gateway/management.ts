@@ -1,13 +1,15 @@
 /**
  * The @connections management API (PostToConnection, GetConnection, DeleteConnection) as the
  * AWS SDK's ApiGatewayManagementApiClient expects it, with optional injected faults and
- * backpressure. SigV4 signatures are not verified; the key they name tells who calls, whose
- * `execute-api:ManageConnections` IAM authorizes (a denial answers 403 ForbiddenException with
- * AWS's message).
+ * backpressure, the account's request quota and a latency. SigV4 signatures are not verified; the
+ * key they name tells who calls, whose `execute-api:ManageConnections` IAM authorizes (a denial
+ * answers 403 ForbiddenException with AWS's message).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LiveConnection } from './connection';
 import { API_GATEWAY_LIMITS } from '../../protocol';
+import type { Clock } from '../../protocol/clock';
+import type { AccountRequestQuota } from '../account/request-quota';
 import { CLOSE } from './limits';
 import { readBody } from '../http/request-body';
 import type { IamAuthority } from '../iam/authority';
@@ -116,6 +118,12 @@ export interface ManagementDeps {
   readonly resourceArn: (method: string, connectionId: string) => string;
   /** Logs one management call. */
   readonly onCall: (method: string, connectionId: string, status: number) => void;
+  /** The account's request quota: every call takes a token as it arrives, or is answered 429. @default none */
+  readonly quota?: AccountRequestQuota;
+  /** How long this call takes before it is answered (and its frame sent), in ms. @default none */
+  readonly latencyMs?: () => number;
+  /** Times the latency. @default none: no latency */
+  readonly clock?: Pick<Clock, 'setTimeout'>;
 }
 
 const MANAGEMENT_PATH = /^(?:\/([^/]+))?\/@connections\/([^/]+)\/?$/;
@@ -144,8 +152,17 @@ export async function handleManagement(req: IncomingMessage, res: ServerResponse
     connectionId = rawId;
   }
   const method = req.method ?? 'GET';
+  // Counted as it arrives, as AWS counts requests, whatever it asks.
+  const throttled = deps.quota !== undefined && !deps.quota.take();
   const body = await readBody(req, API_GATEWAY_LIMITS.messageBytes);
   const finish = (status: number) => deps.onCall(method, connectionId, status);
+  const latency = deps.latencyMs?.() ?? 0;
+  const { clock } = deps;
+  if (latency > 0 && clock) await new Promise<void>((resolve) => clock.setTimeout(resolve, latency));
+  if (throttled) {
+    sendError(res, 429, `Too Many Requests: ${deps.quota.describe()}; retry with backoff`);
+    return finish(429);
+  }
   if (stage !== undefined && stage !== deps.stage) {
     sendError(res, 403, 'Forbidden');
     return finish(403);

@@ -141,11 +141,10 @@ export class Upgrade {
       ranConnect = true;
     }
 
-    if (connections.closed) return rejectUpgrade(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
-    if (socket.destroyed) {
-      // The client left while $connect ran: API Gateway still reports the drop.
+    if (connections.closed || socket.destroyed) {
+      // Stopping, or the client left while $connect ran: API Gateway still reports the drop, so $disconnect undoes $connect's work.
       if (ranConnect) connections.droppedDuringConnect(context);
-      return;
+      return rejectUpgrade(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => connections.open(ws, socket, req.headers['user-agent'] ?? '', context));
   }

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type KeyLike } from 'jose';
 import { guestName, LOCAL_PATHS } from '../../protocol';
+import { excerpt } from '../../protocol/values';
 import { isLoopback } from '../http/loopback';
 import { appStateDir } from '../machine/folders';
 
@@ -54,7 +55,7 @@ export interface MintOptions {
 
 /** Checks a user name for a token; throws saying what is expected. */
 export function checkUserName(user: string): void {
-  if (!USER_NAME.test(user)) throw new Error(`user "${user}" must be 1-64 characters of A-Z a-z 0-9 _ . @ + -`);
+  if (!USER_NAME.test(user)) throw new Error(`user "${excerpt(user)}" must be 1-64 characters of A-Z a-z 0-9 _ . @ + -`);
 }
 
 /** Parses a token lifetime such as 90, 90s, 15m, 1h or 1d into seconds (at most a day). */

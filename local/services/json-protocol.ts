@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { excerpt } from '../../protocol/values';
 import { readBody } from '../http/request-body';
 
 export const AMZ_JSON_1_1 = 'application/x-amz-json-1.1';
@@ -40,7 +41,7 @@ export async function readJsonRequest(req: IncomingMessage, targetPrefix: string
     req.resume();
     throw new AwsJsonError(
       'UnknownOperationException',
-      `Expected POST with X-Amz-Target: ${targetPrefix}.<Operation> (the AWS JSON 1.1 protocol); got ${req.method ?? ''} with ${JSON.stringify(target ?? null)}.`,
+      `Expected POST with X-Amz-Target: ${targetPrefix}.<Operation> (the AWS JSON 1.1 protocol); got ${excerpt(req.method ?? '')} with ${excerpt(JSON.stringify(target ?? null))}.`,
     );
   }
   const bytes = await readBody(req, maxBodyBytes);

@@ -21,7 +21,11 @@ export interface ServiceContext {
   readonly log: (line: string) => void;
   /** Who signed a request, and whether they may do what it asks. */
   readonly iam: IamAuthority;
-  /** Runs one invocation of an app function, by logical id, and resolves with its outcome. */
+  /**
+   * Runs one invocation of an app function, by logical id, and resolves with its outcome. It waits
+   * for a free concurrent execution when the function is at its limit, as Lambda's event queue and
+   * event source mappings do, instead of failing.
+   */
   readonly invoke: (functionLogicalId: string, event: unknown) => Promise<InvokeResult>;
   /** The key the app's Cognito user pools sign tokens with; undefined when the app has none. */
   readonly localIssuer?: LocalIssuer;

@@ -432,13 +432,18 @@ describe('timeouts, faults, persistence and the static site', () => {
     }
   });
 
-  test('stop closes clients with 1001 and runs no more integrations', async () => {
+  test('stop closes clients with 1001 and runs their $disconnect, as API Gateway does for every close, and nothing else', async () => {
     const stopping = await startEmulator({ assemblyDir, port: 0, ...quiet });
     const client = await connect(`${stopping.url}?token=allow`);
-    const invoked: string[] = [];
-    stopping.gateway.on('invocation', (r: InvocationRecord) => invoked.push(r.routeKey));
+    const invoked: Array<{ routeKey: string; code?: number }> = [];
+    stopping.gateway.on('invocation', (r: InvocationRecord) =>
+      invoked.push({
+        routeKey: r.routeKey,
+        code: (r.event as { requestContext: { disconnectStatusCode?: number } }).requestContext.disconnectStatusCode,
+      }),
+    );
     await stopping.stop();
     expect((await client.closed).code).toBe(1001);
-    expect(invoked).toEqual([]);
+    expect(invoked).toEqual([{ routeKey: '$disconnect', code: 1001 }]);
   });
 });

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RATE_LIMIT_DEFAULTS, ROOM_DEFAULTS } from '../../contract/defaults';
 import { keys } from '../../contract/table-design';
-import { maxAllowed } from '../../lambda/core/token-bucket';
+import { maxAllowed } from '../../protocol/token-bucket';
 import type { Emulator } from '../../local/emulator';
 import { wsText } from '../../cli-kit/ws-text';
 import { connect, type TestClient } from '../local/helpers';

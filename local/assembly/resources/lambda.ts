@@ -71,6 +71,7 @@ function functionSpec(reading: StackReading, logicalId: string): FunctionSpec {
     timeoutSeconds: Number(properties.Timeout ?? LAMBDA_DEFAULTS.timeoutSeconds),
     memorySize: Number(properties.MemorySize ?? LAMBDA_DEFAULTS.memorySize),
     roleArn: roleArnOf(reading, properties),
+    reservedConcurrency: reservedConcurrencyOf(reading, logicalId, properties),
   };
   if (!runtime.startsWith('nodejs')) {
     // Listed at start and answered with 500, never a reason to refuse the whole app.
@@ -100,6 +101,33 @@ function roleArnOf(reading: StackReading, properties: Readonly<Record<string, un
     if (err instanceof IntrinsicError) return undefined;
     throw err;
   }
+}
+
+/**
+ * ReservedConcurrentExecutions: the most executions the function may have at once, kept from the
+ * account's other functions (0: every invocation is throttled). Undefined when the template sets
+ * none, or a value that does not resolve here (left out, with a warning).
+ */
+function reservedConcurrencyOf(
+  reading: StackReading,
+  logicalId: string,
+  properties: Readonly<Record<string, unknown>>,
+): number | undefined {
+  if (properties.ReservedConcurrentExecutions === undefined) return undefined;
+  let text: string;
+  try {
+    text = reading.resolveString(properties.ReservedConcurrentExecutions);
+  } catch (err: unknown) {
+    if (!(err instanceof IntrinsicError)) throw err;
+    reading.spec.warnings.push(`function ${logicalId}: ReservedConcurrentExecutions left out (not limited here): ${err.message}`);
+    return undefined;
+  }
+  if (!/^\d+$/.test(text)) {
+    throw new AssemblyError(
+      `function ${logicalId}: ReservedConcurrentExecutions must be a whole number of executions (0 or more); got "${text}"`,
+    );
+  }
+  return Number(text);
 }
 
 /** The bundled asset folder of a function's code. */

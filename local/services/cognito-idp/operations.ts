@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { cognitoIssuerUrl, LOCAL_PASSWORD } from '../../../protocol';
 import type { Clock } from '../../../protocol/clock';
+import { excerpt } from '../../../protocol/values';
 import type { UserPoolClientSpec, UserPoolSpec, WebSocketAppSpec } from '../../assembly/app-spec';
 import { checkUserName, type LocalIssuer } from '../../issuer/issuer';
 import { AwsJsonError, requiredString } from '../json-protocol';
@@ -92,7 +93,7 @@ export class UserPools {
   pool(body: Record<string, unknown>): LocalPool {
     const id = requiredString(body, 'UserPoolId');
     const pool = this.pools.get(id);
-    if (!pool) throw new AwsJsonError('ResourceNotFoundException', `User pool ${id} does not exist.`);
+    if (!pool) throw new AwsJsonError('ResourceNotFoundException', `User pool ${excerpt(String(id))} does not exist.`);
     return pool;
   }
 
@@ -118,7 +119,7 @@ export class UserPools {
     if (flow !== 'USER_PASSWORD_AUTH') {
       throw new AwsJsonError(
         'InvalidParameterException',
-        `The Switchboard emulator's Cognito supports AuthFlow USER_PASSWORD_AUTH only; got ${JSON.stringify(flow ?? null)}.`,
+        `The Switchboard emulator's Cognito supports AuthFlow USER_PASSWORD_AUTH only; got ${excerpt(JSON.stringify(flow ?? null))}.`,
       );
     }
     if (!client.authFlows.some((f) => USER_PASSWORD_FLOWS.includes(f))) {
@@ -172,7 +173,7 @@ export class UserPools {
     if (body.ChallengeName !== 'NEW_PASSWORD_REQUIRED') {
       throw new AwsJsonError(
         'InvalidParameterException',
-        `The Switchboard emulator's Cognito answers the NEW_PASSWORD_REQUIRED challenge only; got ${JSON.stringify(body.ChallengeName ?? null)}.`,
+        `The Switchboard emulator's Cognito answers the NEW_PASSWORD_REQUIRED challenge only; got ${excerpt(JSON.stringify(body.ChallengeName ?? null))}.`,
       );
     }
     const session = typeof body.Session === 'string' ? this.challenges.get(body.Session) : undefined;
@@ -218,7 +219,10 @@ export class UserPools {
     const found = typeof id === 'string' ? this.clients.get(id) : undefined;
     if (!found) {
       const known = [...this.clients.keys()].join(', ') || 'none';
-      throw new AwsJsonError('ResourceNotFoundException', `User pool client ${String(id)} does not exist. (The app's clients: ${known}.)`);
+      throw new AwsJsonError(
+        'ResourceNotFoundException',
+        `User pool client ${excerpt(String(id))} does not exist. (The app's clients: ${known}.)`,
+      );
     }
     return found;
   }

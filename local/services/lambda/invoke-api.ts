@@ -2,9 +2,12 @@
  * The AWS Lambda Invoke API (`POST /2015-03-31/functions/{FunctionName}/invocations`) for every
  * function the emulator runs, answered as Lambda answers @aws-sdk/client-lambda's InvokeCommand,
  * so a backend's `publish()` (or any Invoke) works locally with only its endpoint changed.
- * Served on the gateway's port, to programs on this machine only. SigV4 signatures are not
- * verified, as on `@connections`; the key they name tells who calls, whose `lambda:InvokeFunction`
- * IAM authorizes (a denial answers 403 AccessDeniedException with AWS's message).
+ * Served on the gateway's port, to programs on this machine only (whatever `--host` says: the
+ * peer must be loopback). SigV4 signatures are not verified, as on `@connections`; the key they
+ * name tells who calls, whose `lambda:InvokeFunction` IAM authorizes (a denial answers 403
+ * AccessDeniedException with AWS's message). Lambda's concurrency applies (runtime/concurrency.ts):
+ * a throttled synchronous Invoke is 429 TooManyRequestsException; an asynchronous one waits in a
+ * queue the emulator bounds.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,6 +15,8 @@ import type { FunctionSpec, WebSocketAppSpec } from '../../assembly/app-spec';
 import { pseudoParameters } from '../../assembly/intrinsics';
 import type { IamAuthority } from '../../iam/authority';
 import type { InvokeResult } from '../../runtime/runtime';
+import type { InvokeOutcome } from '../../runtime/concurrency';
+import { isLoopback } from '../../http/loopback';
 import { fromBrowser, hostAllowed } from '../../http/request-guard';
 import { readBody } from '../../http/request-body';
 import { PUBLISH_FUNCTION } from '../../../protocol/publish';
@@ -23,6 +28,17 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
 export const INVOKE_LIMITS = {
   syncPayloadBytes: 6 * 1024 * 1024,
   asyncPayloadBytes: 1024 * 1024,
+} as const;
+
+/**
+ * How much the emulator holds of asynchronous (Event) invocations accepted and not yet finished.
+ * Lambda's own event queue has no bound a caller meets (each event is at most 1 MB), but here the
+ * queue is this process's memory: 100 queued events of 1 MB took it from 992 to 1,539 MB. Past
+ * either bound an Event Invoke is refused with 429 TooManyRequestsException until the queue drains.
+ */
+export const ASYNC_QUEUE_LIMITS = {
+  events: 10_000,
+  bytes: 16 * 1024 * 1024,
 } as const;
 
 /** The one version the emulator runs: its code as last synthesized. */
@@ -39,6 +55,8 @@ export interface InvokeRefusal {
   readonly status: number;
   readonly errorType: string;
   readonly message: string;
+  /** The `Reason` of a TooManyRequestsException (which limit throttled it). @default none */
+  readonly reason?: string;
 }
 
 /** Which function a FunctionName means, or why none. */
@@ -118,8 +136,10 @@ export function publishFunctionOf(app: ServedFunctions & Pick<WebSocketAppSpec, 
 export interface LambdaInvokeApiOptions {
   /** The app being served now (reload replaces it). */
   readonly app: () => ServedFunctions;
-  /** Runs one invocation of a function, by logical id. */
-  readonly invoke: (functionLogicalId: string, event: unknown) => Promise<InvokeResult>;
+  /** Runs one synchronous invocation of a function, by logical id, or says it is throttled. */
+  readonly invoke: (functionLogicalId: string, event: unknown) => Promise<InvokeOutcome>;
+  /** Runs one asynchronous invocation once the function's concurrency allows it, as Lambda's event queue retries a throttled event. */
+  readonly invokeWhenFree: (functionLogicalId: string, event: unknown) => Promise<InvokeResult>;
   /** The address the gateway listens on: Host headers may name it, or a loopback name. */
   readonly listenHost: string;
   /** Who signed an Invoke, and whether they may invoke the function. */
@@ -131,6 +151,8 @@ export interface LambdaInvokeApiOptions {
 /** Serves Invoke on the gateway's port (mounted through its `httpRoutes`). */
 export class LambdaInvokeApi {
   private readonly pendingEvents = new Set<Promise<void>>();
+  /** Payload bytes of the Event invocations accepted and not finished. */
+  private pendingEventBytes = 0;
 
   constructor(private readonly options: LambdaInvokeApiOptions) {}
 
@@ -150,6 +172,14 @@ export class LambdaInvokeApi {
       sendRefusal(res, requestId, refusal);
       return true;
     };
+    if (!isLoopback(req.socket.remoteAddress)) {
+      // With --host 0.0.0.0 other machines reach this port; a Host header is theirs to write.
+      return refuse({
+        status: 403,
+        errorType: 'AccessDeniedException',
+        message: `The emulator's Lambda API answers only programs on this machine; this request came from ${req.socket.remoteAddress ?? 'an unknown address'}.`,
+      });
+    }
     if (!hostAllowed(req.headers.host, this.options.listenHost)) {
       return refuse({
         status: 403,
@@ -226,16 +256,26 @@ export class LambdaInvokeApi {
       return true;
     }
     if (type === 'Event') {
+      const full = this.asyncQueueRefusal(body.length);
+      if (full) return refuse(full, spec.logicalId);
       // Answered at once; the invocation runs on without the caller, as from Lambda's event queue.
-      const done = this.invoke(spec, event).then((result) =>
-        this.logResult(spec, 'Event', 202, result.ok ? undefined : result.error, result.durationMs),
-      );
+      this.pendingEventBytes += body.length;
+      const done = this.invokeWhenFree(spec, event).then((result) => {
+        this.pendingEventBytes -= body.length;
+        this.logResult(spec, 'Event', 202, result.ok ? undefined : result.error, result.durationMs);
+      });
       this.pendingEvents.add(done);
       void done.finally(() => this.pendingEvents.delete(done));
       res.writeHead(202, { 'x-amzn-RequestId': requestId }).end();
       return true;
     }
     const result = await this.invoke(spec, event);
+    if ('throttled' in result) {
+      return refuse(
+        { status: 429, errorType: 'TooManyRequestsException', message: result.message, reason: result.throttled },
+        spec.logicalId,
+      );
+    }
     const answer = syncAnswer(result);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -253,13 +293,35 @@ export class LambdaInvokeApi {
     while (this.pendingEvents.size > 0) await Promise.all([...this.pendingEvents]);
   }
 
-  /** One invocation; a runtime that cannot take it (shutting down) is a function error, as it is for routes. */
-  private async invoke(spec: FunctionSpec, event: unknown): Promise<InvokeResult> {
+  /** Why one more Event invocation of `bytes` does not fit the queue (ASYNC_QUEUE_LIMITS), or undefined when it does. */
+  private asyncQueueRefusal(bytes: number): InvokeRefusal | undefined {
+    const events = this.pendingEvents.size;
+    if (events < ASYNC_QUEUE_LIMITS.events && this.pendingEventBytes + bytes <= ASYNC_QUEUE_LIMITS.bytes) return undefined;
+    return {
+      status: 429,
+      errorType: 'TooManyRequestsException',
+      message:
+        `The emulator's queue of asynchronous invocations is full: ${events} events of ${this.pendingEventBytes} bytes wait or run, ` +
+        `and it holds at most ${ASYNC_QUEUE_LIMITS.events} events or ${ASYNC_QUEUE_LIMITS.bytes} bytes (ASYNC_QUEUE_LIMITS). ` +
+        'Retry once they have run, or invoke synchronously.',
+    };
+  }
+
+  /** One synchronous invocation; a runtime that cannot take it (shutting down) is a function error, as it is for routes. */
+  private async invoke(spec: FunctionSpec, event: unknown): Promise<InvokeOutcome> {
     try {
       return await this.options.invoke(spec.logicalId, event);
     } catch (err: unknown) {
-      const message = err instanceof Error ? err.message : String(err);
-      return { ok: false, requestId: '', durationMs: 0, error: { errorType: 'Runtime.Unavailable', errorMessage: message, trace: [] } };
+      return unavailable(err);
+    }
+  }
+
+  /** One asynchronous invocation, once the function's concurrency allows. */
+  private async invokeWhenFree(spec: FunctionSpec, event: unknown): Promise<InvokeResult> {
+    try {
+      return await this.options.invokeWhenFree(spec.logicalId, event);
+    } catch (err: unknown) {
+      return unavailable(err);
     }
   }
 
@@ -267,6 +329,12 @@ export class LambdaInvokeApi {
     const failed = error ? ` Unhandled (${error.errorType}: ${error.errorMessage})` : '';
     this.options.log(`INVOKE     ${spec.logicalId} ${type} ${status}${failed} ${ms.toFixed(1)}ms`);
   }
+}
+
+/** An invocation the runtime could not take (it is shutting down), as a function error. */
+function unavailable(err: unknown): InvokeResult {
+  const message = err instanceof Error ? err.message : String(err);
+  return { ok: false, requestId: '', durationMs: 0, error: { errorType: 'Runtime.Unavailable', errorMessage: message, trace: [] } };
 }
 
 /** A function error as Lambda's Invoke reports it (with `X-Amz-Function-Error: Unhandled`). */
@@ -319,7 +387,14 @@ function sendRefusal(res: ServerResponse, requestId: string, refusal: InvokeRefu
   };
   if (refusal.status === 405) headers.allow = 'POST';
   res.writeHead(refusal.status, headers);
-  res.end(JSON.stringify({ __type: refusal.errorType, Type: 'User', message: refusal.message }));
+  res.end(
+    JSON.stringify({
+      __type: refusal.errorType,
+      Type: 'User',
+      message: refusal.message,
+      ...(refusal.reason ? { Reason: refusal.reason } : {}),
+    }),
+  );
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createServer as createHttpServer } from 'node:http';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { parseArgs, subcommandOf, tryCommand } from '../../../local/cli/cli';
+import { exposureWarning, parseArgs, subcommandOf, tryCommand } from '../../../local/cli/cli';
 import { handleTokenRequest, LocalIssuer, localIssuerDirFor } from '../../../local/issuer/issuer';
 import { editHandTemplate, writeHandAssembly } from '../fixtures/hand-assembly';
 import { connect } from '../helpers';
@@ -116,6 +116,12 @@ describe('parseArgs', () => {
       '--fault-rate',
       '410:0.1',
       '--iam=off',
+      '--account-rps',
+      '500',
+      '--post-latency=10-30',
+      '--lambda-concurrency',
+      '50',
+      '--aws-like',
       '--quiet',
     ]);
     expect(options).toMatchObject({
@@ -130,8 +136,14 @@ describe('parseArgs', () => {
       webDir: tmp,
       faultRates: { 410: 0.1 },
       iam: 'off',
+      accountRps: 500,
+      postLatency: { minMs: 10, maxMs: 30 },
+      lambdaConcurrency: 50,
+      awsLike: true,
       quiet: true,
     });
+    expect(parseArgs([])).toMatchObject({ awsLike: false, accountRps: undefined, postLatency: undefined, lambdaConcurrency: undefined });
+    expect(parseArgs(['--post-latency', '25']).postLatency).toEqual({ minMs: 25, maxMs: 25 });
   });
 
   test('bad input names the flag and what is expected', () => {
@@ -141,6 +153,15 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--idle-timeout', '0'])).toThrow('--idle-timeout must be a whole number from 1');
     expect(() => parseArgs(['--assembly', path.join(tmp, 'missing')])).toThrow('does not exist');
     expect(() => parseArgs(['--fault-rate', '410'])).toThrow('--fault-rate: bad fault rate "410"');
+    expect(() => parseArgs(['--account-rps', '0'])).toThrow('--account-rps must be a whole number from 1 to 1000000, got "0"');
+    expect(() => parseArgs(['--account-rps', '2.5'])).toThrow('--account-rps must be a whole number');
+    expect(() => parseArgs(['--lambda-concurrency', 'lots'])).toThrow(
+      '--lambda-concurrency must be a whole number from 1 to 1000000, got "lots"',
+    );
+    expect(() => parseArgs(['--post-latency', '30-10'])).toThrow(
+      '--post-latency: "30-10" is not a latency: expected whole milliseconds MS or a range MIN-MAX with MIN <= MAX <= 60000, e.g. 20 or 10-30',
+    );
+    expect(() => parseArgs(['--aws-like=yes'])).toThrow('--aws-like takes no value');
     expect(() => parseArgs(['stray'])).toThrow('unexpected argument "stray"');
     expect(() => parseArgs(['--iam', 'maybe'])).toThrow('--iam takes on or off; got "maybe"');
     expect(() => parseArgs(['-c', 'novalue'])).toThrow('-c/--context takes key=value');
@@ -155,6 +176,25 @@ describe('parseArgs', () => {
       x: 'a=b',
     });
     expect(parseArgs([]).context).toEqual({});
+  });
+});
+
+describe('exposureWarning', () => {
+  const emu = { url: 'ws://0.0.0.0:3001/dev', managementEndpoint: 'http://0.0.0.0:3001/dev', localIssuer: undefined };
+
+  test('on loopback nothing is exposed, so nothing is said', () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1']) expect(exposureWarning(host, emu)).toBeUndefined();
+  });
+
+  test('on another address it names every API other machines reach, and those that answer this machine only', () => {
+    const issuer = { issuer: 'http://x/.switchboard/issuer', audience: 'a', jwksUrl: 'j', mint: () => Promise.resolve('t') };
+    expect(exposureWarning('0.0.0.0', { ...emu, localIssuer: issuer }, '/srv/web')).toBe(
+      'listening on 0.0.0.0, so other machines reach the WebSocket API (ws://0.0.0.0:3001/dev); ' +
+        '@connections (http://0.0.0.0:3001/dev/@connections), unauthenticated here: anyone who reaches this port can post to, read and close every connection; ' +
+        "the page configuration (/.switchboard/config.json) and the local issuer's public keys; the static site (/srv/web). " +
+        'Only this machine reaches the Lambda Invoke API, the token endpoint, sign-in, DynamoDB.',
+    );
+    expect(exposureWarning('192.0.2.10', emu)).toContain('Only this machine reaches the Lambda Invoke API, DynamoDB.');
   });
 });
 

@@ -192,7 +192,7 @@ describe('the gateway', () => {
     client.ws.close();
   });
 
-  test('$disconnect runs after the client closes, with its code; stop closes the rest with 1001 and runs no more', async () => {
+  test('$disconnect runs after the client closes, with its code; stop closes the rest with 1001 and runs theirs too', async () => {
     running = await startGateway(appWith([route('$disconnect', 'DisconnectFn')]), () => ok({}));
     const leaving = await connect(running.url);
     const staying = await connect(running.url);
@@ -203,9 +203,12 @@ describe('the gateway', () => {
     await running.gateway.settled();
     expect(running.invoked).toEqual(['DisconnectFn']);
 
+    // WHEN the gateway stops: as API Gateway does for every close, the app hears of it.
+    const stoppedOne = waitFor<{ code: number; reason: string }>(running.gateway, 'disconnect');
     await running.gateway.stop();
     expect((await staying.closed).code).toBe(1001);
-    expect(running.invoked).toEqual(['DisconnectFn']);
+    expect(await stoppedOne).toMatchObject({ code: 1001, reason: 'Going away' });
+    expect(running.invoked).toEqual(['DisconnectFn', 'DisconnectFn']);
     expect(running.gateway.connections.size).toBe(0);
   });
 

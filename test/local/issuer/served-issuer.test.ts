@@ -15,6 +15,7 @@ import { COGNITO_IDP } from '../../../local/services/cognito-idp/cognito-idp';
 import { LOCAL_PASSWORD, LOCAL_PATHS } from '../../../protocol';
 import { LOCAL_CREDENTIALS } from '../../../protocol/local-endpoints';
 import { startService, testApp, type RunningTestService } from '../services/service-harness';
+import { EXCERPT_CHARACTERS } from '../../../protocol/values';
 
 const CLIENT_ID = 'localappclient100000000000';
 const POOL: UserPoolSpec = {
@@ -122,6 +123,35 @@ describe('signing in through the same origin', () => {
       }),
     );
     expect(AuthenticationResult).toMatchObject({ TokenType: 'Bearer', IdToken: expect.any(String) as string });
+  });
+
+  test('a user name of 16,000 characters is refused with its start echoed, marked as cut, never the whole of it', async () => {
+    const long = `${'n'.repeat(15_999)}!`;
+    const signIn = (user: string, clientId = CLIENT_ID) =>
+      cognito
+        .send(
+          new InitiateAuthCommand({
+            AuthFlow: 'USER_PASSWORD_AUTH',
+            ClientId: clientId,
+            AuthParameters: { USERNAME: user, PASSWORD: LOCAL_PASSWORD },
+          }),
+        )
+        .then(
+          () => undefined,
+          (err: unknown) => err as Error,
+        );
+    const refused = await signIn(long);
+    expect(refused).toMatchObject({
+      name: 'InvalidParameterException',
+      message: `user "${'n'.repeat(EXCERPT_CHARACTERS)}… (cut: ${long.length} characters)" must be 1-64 characters of A-Z a-z 0-9 _ . @ + -`,
+    });
+    // An unknown app client that long, too.
+    const client = await signIn('ann', 'c'.repeat(15_000));
+    expect(client).toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: expect.stringContaining('(cut: 15000 characters)') as string,
+    });
+    expect(client!.message.length).toBeLessThan(300);
   });
 });
 

@@ -107,4 +107,33 @@ describe('AWS::Lambda::Function', () => {
       'function EchoFn: environment variable IMPORTED left empty: Fn::ImportValue is not supported by the local emulator',
     ]);
   });
+
+  test('ReservedConcurrentExecutions is read, 0 included, literal or from a parameter; none means the unreserved pool', () => {
+    // GIVEN functions reserving 5 (a literal), 0 and 2 (a parameter), and one reserving none
+    const dir = editHandTemplate(writeHandAssembly(path.join(tmp, 'reserved')), (template) => {
+      template.Parameters = { Reserve: { Default: 2 } };
+      template.Resources.Five = nodeFunction({ ReservedConcurrentExecutions: 5 });
+      template.Resources.Zero = nodeFunction({ ReservedConcurrentExecutions: 0 });
+      template.Resources.FromParameter = nodeFunction({ ReservedConcurrentExecutions: { Ref: 'Reserve' } });
+    });
+
+    // WHEN the app is read
+    const app = loadWebSocketApp(dir);
+
+    // THEN each function carries its reservation
+    expect(app.functions.get('Five')?.reservedConcurrency).toBe(5);
+    expect(app.functions.get('Zero')?.reservedConcurrency).toBe(0);
+    expect(app.functions.get('FromParameter')?.reservedConcurrency).toBe(2);
+    expect(app.functions.get('EchoFn')?.reservedConcurrency).toBeUndefined();
+  });
+
+  test('a ReservedConcurrentExecutions that is not a whole number refuses the app, naming the function and the value', () => {
+    const dir = editHandTemplate(writeHandAssembly(path.join(tmp, 'bad-reserved')), (template) => {
+      template.Resources.EchoFn.Properties!.ReservedConcurrentExecutions = 'lots';
+    });
+
+    expect(() => loadWebSocketApp(dir)).toThrow(
+      'function EchoFn: ReservedConcurrentExecutions must be a whole number of executions (0 or more); got "lots"',
+    );
+  });
 });

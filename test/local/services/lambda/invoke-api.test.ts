@@ -10,11 +10,19 @@ import * as path from 'node:path';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import type { FunctionSpec } from '../../../../local/assembly/app-spec';
 import { destinationOf } from '../../../../local/aws/endpoints';
-import { functionAccessKeyId } from '../../../../local/iam/principals';
+import { allowEverything } from '../../../../local/iam/authority';
+import { functionAccessKeyId, PrincipalDirectory } from '../../../../local/iam/principals';
 import { banner } from '../../../../local/cli/cli';
 import { LOCAL_CREDENTIALS } from '../../../../protocol/local-endpoints';
 import { startEmulator, type Emulator } from '../../../../local/emulator';
-import { INVOKE_LIMITS, lookupFunction, publishFunctionOf, syncAnswer } from '../../../../local/services/lambda/invoke-api';
+import {
+  INVOKE_LIMITS,
+  LambdaInvokeApi,
+  lookupFunction,
+  publishFunctionOf,
+  syncAnswer,
+} from '../../../../local/services/lambda/invoke-api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOCAL_PATHS } from '../../../../protocol';
 import { fixtureFunctionName, LAMBDA_FIXTURE, writeLambdaApiAssembly } from '../../fixtures/lambda-api-assembly';
 
@@ -125,6 +133,48 @@ test('Lambda hosts of the app region go to the gateway, as @connections does', (
   };
   expect(destinationOf(`lambda.${region}.amazonaws.com`, local)).toEqual({ kind: 'local', service: 'lambda', target: '127.0.0.1:9' });
   expect(destinationOf('lambda.us-east-1.amazonaws.com', local)).toMatchObject({ kind: 'refused', service: 'lambda' });
+});
+
+describe('who may invoke', () => {
+  test('a peer on another machine is refused, even with a Host header naming this one (--host 0.0.0.0 reaches it)', async () => {
+    // GIVEN the API listening on every interface, and a request from another machine that says Host: 127.0.0.1
+    const invoked: string[] = [];
+    const api = new LambdaInvokeApi({
+      app: () => ({ region, accountId, functions: new Map([[LAMBDA_FIXTURE.publishId, spec(LAMBDA_FIXTURE.publishId)]]) }),
+      invoke: (id) => {
+        invoked.push(id);
+        return Promise.resolve({ ok: true, requestId: 'r', durationMs: 1, result: null });
+      },
+      invokeWhenFree: () => Promise.reject(new Error('not expected')),
+      listenHost: '0.0.0.0',
+      iam: allowEverything(new PrincipalDirectory({ stackName: 'Chat', accountId }, [])),
+      log: () => undefined,
+    });
+    const urlPath = `/2015-03-31/functions/${LAMBDA_FIXTURE.publishId}/invocations`;
+    const req = { method: 'POST', url: urlPath, headers: { host: '127.0.0.1:3001' }, socket: { remoteAddress: '203.0.113.7' } };
+    const answer: { status?: number; body?: string } = {};
+    const res = {
+      writeHead(status: number) {
+        answer.status = status;
+        return this;
+      },
+      end(body: string) {
+        answer.body = body;
+      },
+    };
+
+    // WHEN it invokes
+    const handled = await api.handle(req as unknown as IncomingMessage, res as unknown as ServerResponse, new URL(urlPath, 'http://local'));
+
+    // THEN it is refused as Lambda refuses a caller, and nothing runs
+    expect(handled).toBe(true);
+    expect(answer.status).toBe(403);
+    expect(JSON.parse(answer.body!)).toMatchObject({
+      __type: 'AccessDeniedException',
+      message: "The emulator's Lambda API answers only programs on this machine; this request came from 203.0.113.7.",
+    });
+    expect(invoked).toEqual([]);
+  });
 });
 
 describe('the Invoke API on a running emulator', () => {

@@ -1,9 +1,16 @@
 /**
- * The token bucket behind Switchboard's per-connection rate limits, as a pure function of the
- * bucket's last state and the time: no storage, no clock of its own. Where a bucket is kept
- * (a Lambda environment's memory, a connection's table row) is its adapter's business.
+ * The token bucket, as a pure function of the bucket's last state and the time: no storage, no
+ * clock of its own. Behind Switchboard's per-connection rate limits (kept in a Lambda
+ * environment's memory or a connection's table row) and the emulator's account request quota
+ * (local/account/), which AWS also describes as a token bucket. Where a bucket is kept is its
+ * adapter's business.
  */
-import type { RateLimit } from '../../contract/defaults';
+
+/** A rate limit: `perSecond` tokens flow into a bucket that holds at most `burst`. */
+export interface RateLimit {
+  readonly perSecond: number;
+  readonly burst: number;
+}
 
 /** A bucket as last saved: `tokens` left at time `at` (ms since the epoch). */
 export interface BucketState {

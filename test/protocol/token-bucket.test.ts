@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { maxAllowed, takeToken, type BucketState } from '../../lambda/core/token-bucket';
+import { maxAllowed, takeToken, type BucketState } from '../../protocol/token-bucket';
 
 const limit = { perSecond: 10, burst: 20 };
 
