@@ -90,6 +90,8 @@ export interface Emulator {
   dynamodbRequests(): Readonly<Record<string, number>>;
   /** The URL of each other AWS service the app uses, by endpoint prefix (e.g. `sqs`), for an SDK client's `endpoint`. */
   readonly serviceEndpoints: Readonly<Record<string, string>>;
+  /** The start banner's lines for the other AWS services: each one's endpoint and what it holds (e.g. queues). */
+  serviceBannerLines(): readonly string[];
   /** Table logical id => local table name. */
   readonly tables: Readonly<Record<string, string>>;
   /** The app being served: the latest one reload() applied. */
@@ -247,6 +249,11 @@ function emulatorHandle(parts: RunningParts): Emulator {
     serviceEndpoints: Object.fromEntries(
       services.map(({ definition, listener: l }) => [definition.endpointPrefix, `http://${l.address.hostPort}`]),
     ),
+    serviceBannerLines: () =>
+      services.flatMap(({ definition, service, listener: l }) => [
+        `  ${definition.endpointPrefix.toUpperCase().padEnd(13)} http://${l.address.hostPort} (${definition.endpointVariable}; functions reach it as ${definition.endpointPrefix}.${app.region}.${app.urlSuffix})`,
+        ...(service.bannerLines?.() ?? []),
+      ]),
     tables,
     get app() {
       return served.app;

@@ -182,6 +182,7 @@ export function banner(emu: Emulator, options: { dataDir?: string; webDir?: stri
   for (const t of app.tables) {
     lines.push(`  Table         ${t.tableName}${t.ttlAttribute ? ` (TTL on ${t.ttlAttribute}: expired items deleted every minute)` : ''}`);
   }
+  lines.push(...emu.serviceBannerLines());
   if (emu.localIssuer) {
     lines.push(
       `  Issuer        ${emu.localIssuer.issuer} (local stand-in for the Cognito user pool)`,

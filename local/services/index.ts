@@ -4,5 +4,6 @@
  * line in this table.
  */
 import type { ServiceDefinition } from './service';
+import { sqsService } from './sqs/service';
 
-export const LOCAL_SERVICES: readonly ServiceDefinition[] = [];
+export const LOCAL_SERVICES: readonly ServiceDefinition[] = [sqsService];

@@ -4,14 +4,16 @@
  * in this folder and one line here.
  *
  * Readers contribute in this order: the API's readers first, as they pick the functions the
- * routes and authorizers need; then the functions reader, which adds the rest.
+ * routes and authorizers need; then the functions reader, which adds the rest; event source
+ * mappings last, as they name functions and queues.
  */
 import { apiReader, authorizerReader, integrationReader, routeReader, routeResponseReader, stageReader } from './apigatewayv2';
 import { userPoolClientReader, userPoolReader } from './cognito';
 import { tableReader } from './dynamodb';
 import { roleReader } from './iam';
-import { functionReader } from './lambda';
+import { eventSourceMappingReader, functionReader } from './lambda';
 import type { ResourceReader } from './reader';
+import { queuePolicyReader, queueReader } from './sqs';
 
 export const RESOURCE_READERS: readonly ResourceReader[] = [
   apiReader,
@@ -25,4 +27,7 @@ export const RESOURCE_READERS: readonly ResourceReader[] = [
   userPoolReader,
   userPoolClientReader,
   roleReader,
+  queueReader,
+  queuePolicyReader,
+  eventSourceMappingReader,
 ];

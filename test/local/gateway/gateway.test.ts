@@ -38,6 +38,8 @@ function appWith(routes: ReadonlyArray<[string, AssemblyRoute]>): WebSocketAppSp
     functions: new Map(),
     tables: [],
     userPools: [],
+    queues: [],
+    eventSourceMappings: [],
     outputs: {},
     warnings: [],
   };
