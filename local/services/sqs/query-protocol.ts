@@ -136,20 +136,25 @@ function toXml(action: string, output: ActionOutput): string {
     if (Array.isArray(value)) {
       const element = lists[key] ?? key;
       for (const item of value)
-        xml += `<${element}>${item !== null && typeof item === 'object' ? toXml(action, item as ActionOutput) : escapeXml(String(item))}</${element}>`;
+        xml += `<${element}>${item !== null && typeof item === 'object' ? toXml(action, item as ActionOutput) : escapeXml(scalarText(item))}</${element}>`;
     } else if (Object.hasOwn(RESULT_MAPS, key) && value !== null && typeof value === 'object') {
       const element = RESULT_MAPS[key];
       for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
-        const inner = entry !== null && typeof entry === 'object' ? toXml(action, entry as ActionOutput) : escapeXml(String(entry));
+        const inner = entry !== null && typeof entry === 'object' ? toXml(action, entry as ActionOutput) : escapeXml(scalarText(entry));
         xml += `<${element}><Name>${escapeXml(name)}</Name><Value>${inner}</Value></${element}>`;
       }
     } else if (value !== null && typeof value === 'object') {
       xml += `<${key}>${toXml(action, value as ActionOutput)}</${key}>`;
     } else {
-      xml += `<${key}>${escapeXml(String(value as string | number | boolean))}</${key}>`;
+      xml += `<${key}>${escapeXml(scalarText(value))}</${key}>`;
     }
   }
   return xml;
+}
+
+/** A scalar output value as XML text: numbers and booleans as JSON writes them. */
+function scalarText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** XML text: markup characters escaped, and carriage returns too, which XML parsers would otherwise turn into line feeds. */
