@@ -218,6 +218,14 @@ export const eventSourceMappingReader: ResourceReader = {
         );
         continue;
       }
+      const timeout = reading.spec.functions.get(functionLogicalId)!.timeoutSeconds;
+      if (queue.visibilityTimeoutSeconds < timeout) {
+        // Lambda refuses it too: a batch still running would become visible again and run twice.
+        problem(
+          `the queue's visibility timeout (${queue.visibilityTimeoutSeconds} s) is shorter than the function's timeout (${timeout} s)`,
+        );
+        continue;
+      }
       const responseTypes = Array.isArray(props.FunctionResponseTypes) ? (props.FunctionResponseTypes as unknown[]) : [];
       reading.spec.eventSourceMappings.push({
         logicalId: resource.logicalId,
