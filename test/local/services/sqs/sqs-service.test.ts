@@ -20,7 +20,7 @@ import {
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
-  SQSServiceException,
+  type SQSServiceException,
 } from '@aws-sdk/client-sqs';
 import { loadWebSocketApp } from '../../../../local/assembly/assembly';
 import { startEmulator, type Emulator } from '../../../../local/emulator';
