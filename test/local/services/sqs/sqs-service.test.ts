@@ -25,7 +25,8 @@ import {
 import { loadWebSocketApp } from '../../../../local/assembly/assembly';
 import { startEmulator, type Emulator } from '../../../../local/emulator';
 import { HttpListener } from '../../../../local/http/listener';
-import type { IamAuthority } from '../../../../local/iam/authority';
+import type { InvokeResult } from '../../../../local/runtime/runtime';
+import { allowEverything, type IamAuthority } from '../../../../local/iam/authority';
 import { PrincipalDirectory } from '../../../../local/iam/principals';
 import { md5Hex, md5OfAttributes } from '../../../../local/services/sqs/message';
 import { SqsService } from '../../../../local/services/sqs/service';
@@ -460,5 +461,100 @@ describe('with IAM enforcing', () => {
       body: '{}',
     });
     expect([unsigned.status, unsigned.headers['x-amzn-query-error']]).toEqual([403, 'MissingAuthenticationToken;Sender']);
+  });
+});
+
+describe("Lambda's pollers, as the service starts them", () => {
+  let mapped: string;
+  beforeAll(() => {
+    mapped = editHandTemplate(writeHandAssembly(path.join(tmp, 'mapped')), (template) => {
+      template.Resources.Jobs = { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'jobs' } };
+      template.Resources.Mapping = {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: { EventSourceArn: { 'Fn::GetAtt': ['Jobs', 'Arn'] }, FunctionName: { Ref: 'EchoFn' } },
+      };
+    });
+  });
+
+  /** The service on a port of its own, with `iam`, invoking through `invoke`. */
+  async function serve(iam: IamAuthority, invoke: (id: string, event: unknown) => Promise<InvokeResult>, logs: string[]) {
+    const app = loadWebSocketApp(mapped);
+    const listener = await HttpListener.bind('127.0.0.1', 0);
+    const service = new SqsService({ app, address: listener.address, clock: systemClock, log: (line) => logs.push(line), iam, invoke });
+    listener.serve({ handleRequest: (req, res) => service.handleRequest(req, res), handleUpgrade: (_req, socket) => socket.destroy() });
+    const sqs = new SQSClient({
+      endpoint: `http://${listener.address.hostPort}`,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    return {
+      app,
+      service,
+      sqs,
+      close: async () => {
+        sqs.destroy();
+        await service.stop();
+        await listener.close();
+      },
+    };
+  }
+
+  test('a mapping polls into its function; settled() resolves once the queue is drained and the batch is done', async () => {
+    const app = loadWebSocketApp(mapped);
+    const events: unknown[] = [];
+    let finish!: () => void;
+    const invoked = new Promise<void>((resolve) => (finish = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const running = await serve(
+      allowEverything(new PrincipalDirectory(app, app.functions.values())),
+      async (_id, event) => {
+        events.push(event);
+        finish();
+        await held;
+        return { ok: true, requestId: 'r', durationMs: 1, result: null };
+      },
+      [],
+    );
+    await running.sqs.send(new SendMessageCommand({ QueueUrl: app.queues[0].queueUrl, MessageBody: 'work' }));
+    await invoked;
+    let settled = false;
+    const settling = running.service.settled().then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    release();
+    await settling;
+    expect(events).toEqual([{ Records: [expect.objectContaining({ body: 'work', eventSource: 'aws:sqs' })] }]);
+    const { Attributes } = await running.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: app.queues[0].queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    expect(Attributes).toEqual({ ApproximateNumberOfMessagesNotVisible: '0' });
+    await running.close();
+  });
+
+  test("a mapping whose function's role may not receive from the queue does not poll, and says why", async () => {
+    const app = loadWebSocketApp(mapped);
+    const principals = new PrincipalDirectory(app, app.functions.values());
+    const logs: string[] = [];
+    const denyFunctions: IamAuthority = {
+      enforcing: true,
+      principalOf: (req) => principals.principalOf(req),
+      authorize: (principal, action) =>
+        principal.kind === 'developer' ? { allowed: true } : { allowed: false, denial: 'implicit', message: `no ${action} for you` },
+    };
+    const invoke = jest.fn(() => Promise.resolve<InvokeResult>({ ok: true, requestId: 'r', durationMs: 1, result: null }));
+    const running = await serve(denyFunctions, invoke, logs);
+    await running.sqs.send(new SendMessageCommand({ QueueUrl: app.queues[0].queueUrl, MessageBody: 'work' }));
+    await running.service.settled();
+
+    expect(invoke).not.toHaveBeenCalled();
+    expect(logs).toEqual([
+      "error: event source mapping Mapping (jobs -> Hand-EchoFn) does not poll: no sqs:ReceiveMessage for you. Lambda refuses to create a mapping whose function's role may not sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes on the queue.",
+    ]);
+    expect(running.service.bannerLines()).toContain(
+      '  Polling       event source mapping Mapping (jobs -> Hand-EchoFn): not polling, its role lacks a grant (see the error above)',
+    );
+    await running.close();
   });
 });
