@@ -220,26 +220,30 @@ describe('with @aws-sdk/client-sqs', () => {
   });
 
   test('errors come as the SDK names them, with their HTTP status', async () => {
-    const failure = (command: Parameters<SQSClient['send']>[0]) =>
-      sqs.send(command).then(
+    const failure = (call: () => Promise<unknown>) =>
+      call().then(
         () => undefined,
         (err: SQSServiceException) => ({ name: err.name, status: err.$metadata.httpStatusCode, message: err.message }),
       );
-    expect(await failure(new SendMessageCommand({ QueueUrl: jobs.replace('jobs', 'nope'), MessageBody: 'x' }))).toEqual({
+    expect(await failure(() => sqs.send(new SendMessageCommand({ QueueUrl: jobs.replace('jobs', 'nope'), MessageBody: 'x' })))).toEqual({
       name: 'QueueDoesNotExist',
       status: 400,
       message: 'The specified queue does not exist.',
     });
-    expect(await failure(new DeleteMessageCommand({ QueueUrl: jobs, ReceiptHandle: 'junk' }))).toMatchObject({
+    expect(await failure(() => sqs.send(new DeleteMessageCommand({ QueueUrl: jobs, ReceiptHandle: 'junk' })))).toMatchObject({
       name: 'ReceiptHandleIsInvalid',
       status: 404,
     });
-    expect(await failure(new ReceiveMessageCommand({ QueueUrl: jobs, MaxNumberOfMessages: 11 }))).toMatchObject({
+    expect(await failure(() => sqs.send(new ReceiveMessageCommand({ QueueUrl: jobs, MaxNumberOfMessages: 11 })))).toMatchObject({
       name: 'InvalidParameterValue',
       message: 'Value 11 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.',
     });
-    expect(await failure(new SendMessageCommand({ QueueUrl: rooms, MessageBody: 'x' }))).toMatchObject({ name: 'MissingParameter' });
-    expect(await failure(new GetQueueAttributesCommand({ QueueUrl: jobs, AttributeNames: ['Nope' as 'All'] }))).toMatchObject({
+    expect(await failure(() => sqs.send(new SendMessageCommand({ QueueUrl: rooms, MessageBody: 'x' })))).toMatchObject({
+      name: 'MissingParameter',
+    });
+    expect(
+      await failure(() => sqs.send(new GetQueueAttributesCommand({ QueueUrl: jobs, AttributeNames: ['Nope' as 'All'] }))),
+    ).toMatchObject({
       name: 'InvalidAttributeName',
     });
   });
