@@ -182,6 +182,8 @@ export class SqsPoller {
 
   /** Deletes what succeeded; what failed waits for its visibility timeout. */
   private settle(batch: Batch, result: InvokeResult): void {
+    // Stopped with the emulator: its queues go with it, and the runtime ended the invocation.
+    if (this.state === 'stopped') return;
     const { mapping, log } = this.options;
     const count = `${batch.records.length} message${batch.records.length === 1 ? '' : 's'}`;
     const ms = `${result.durationMs.toFixed(1)}ms`;

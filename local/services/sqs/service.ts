@@ -155,7 +155,8 @@ export class SqsService implements LocalService {
       log(
         `error: ${name} does not poll: ${denial}. Lambda refuses to create a mapping whose function's role may not ${MAPPING_ACTIONS.join(', ')} on the queue.`,
       );
-      this.notes.push(`  Polling       ${name}: not polling, its role lacks a grant (see the error above)`);
+      // In the banner too, which --quiet still prints.
+      this.notes.push(`  Polling       ${name}: not polling, as its role lacks a grant: ${denial}`);
       return;
     }
     const poller = new SqsPoller({ mapping, queue, functionName: fn.functionName, region: app.region, clock, invoke, log });

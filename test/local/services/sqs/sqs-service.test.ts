@@ -557,7 +557,7 @@ describe("Lambda's pollers, as the service starts them", () => {
       "error: event source mapping Mapping (jobs -> Hand-EchoFn) does not poll: no sqs:ReceiveMessage for you. Lambda refuses to create a mapping whose function's role may not sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes on the queue.",
     ]);
     expect(running.service.bannerLines()).toContain(
-      '  Polling       event source mapping Mapping (jobs -> Hand-EchoFn): not polling, its role lacks a grant (see the error above)',
+      '  Polling       event source mapping Mapping (jobs -> Hand-EchoFn): not polling, as its role lacks a grant: no sqs:ReceiveMessage for you',
     );
     await running.close();
   });
