@@ -76,6 +76,8 @@ function readyLine(child: ChildProcess, name: string, pattern: RegExp): Promise<
 export interface ServerProcess {
   /** Where clients connect, with a token when the app's `$connect` needs one. */
   readonly url: string;
+  /** What it printed up to being ready: for the emulator, its banner (endpoints, queues). */
+  readonly banner: string;
   readonly child: ChildProcess;
   /** Stops it the way a user would (SIGTERM), and waits for it to exit. */
   stop(): Promise<void>;
@@ -108,14 +110,14 @@ export async function startSwitchboardLocal(assemblyDir: string, nodeArgs: strin
     const { token } = (await response.json()) as { token: string };
     url = `${wsUrl}?${TOKEN_QUERY_PARAMETER}=${encodeURIComponent(token)}`;
   }
-  return { url, child, stop: stopper(child) };
+  return { url, banner, child, stop: stopper(child) };
 }
 
 /** Starts bench/plain-echo-server.ts: a `ws` server that sends every message back. */
 export async function startPlainEcho(): Promise<ServerProcess> {
   const child = track(process.execPath, ['--import', 'tsx', PLAIN_ECHO_SERVER]);
-  const [, url] = await readyLine(child, 'the plain ws echo server', /listening (ws:\/\/\S+)/);
-  return { url, child, stop: stopper(child) };
+  const [banner, url] = await readyLine(child, 'the plain ws echo server', /listening (ws:\/\/\S+)/);
+  return { url, banner, child, stop: stopper(child) };
 }
 
 /**

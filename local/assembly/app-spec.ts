@@ -176,6 +176,43 @@ export interface LambdaPermissionSpec {
   readonly functionUrlAuthType?: string;
 }
 
+/** An SQS queue with its attributes as the template sets them, AWS's defaults filled in. */
+export interface QueueSpec {
+  readonly logicalId: string;
+  /** The physical name: QueueName, else CloudFormation's generated name (`.fifo` for a FIFO queue). */
+  readonly queueName: string;
+  /** What `Ref` gives: `https://sqs.<region>.<suffix>/<account>/<name>`. */
+  readonly queueUrl: string;
+  readonly arn: string;
+  readonly fifo: boolean;
+  readonly visibilityTimeoutSeconds: number;
+  readonly messageRetentionSeconds: number;
+  readonly delaySeconds: number;
+  readonly receiveMessageWaitSeconds: number;
+  readonly maximumMessageSize: number;
+  readonly contentBasedDeduplication: boolean;
+  /** FIFO: whether deduplication ids are unique per queue or per message group. */
+  readonly deduplicationScope: 'queue' | 'messageGroup';
+  readonly fifoThroughputLimit: 'perQueue' | 'perMessageGroupId';
+  /** Where messages go after `maxReceiveCount` receives. */
+  readonly redrivePolicy?: { readonly deadLetterTargetArn: string; readonly maxReceiveCount: number };
+}
+
+/** An AWS::Lambda::EventSourceMapping from an SQS queue: Lambda polls the queue and invokes the function with batches. */
+export interface EventSourceMappingSpec {
+  readonly logicalId: string;
+  readonly functionLogicalId: string;
+  /** The queue's ARN (EventSourceArn). */
+  readonly queueArn: string;
+  readonly batchSize: number;
+  readonly maximumBatchingWindowSeconds: number;
+  /** FunctionResponseTypes has ReportBatchItemFailures: the function names the records that failed. */
+  readonly reportBatchItemFailures: boolean;
+  /** ScalingConfig.MaximumConcurrency: at most this many batches at once. @default the emulator's own bound */
+  readonly maximumConcurrency?: number;
+  readonly enabled: boolean;
+}
+
 /** Everything the emulator needs from one stack. */
 export interface WebSocketAppSpec {
   readonly assemblyDir: string;
@@ -202,6 +239,8 @@ export interface WebSocketAppSpec {
   readonly lambdaPermissions: readonly LambdaPermissionSpec[];
   readonly eventBuses: readonly EventBusSpec[];
   readonly eventRules: readonly EventRuleSpec[];
+  readonly queues: readonly QueueSpec[];
+  readonly eventSourceMappings: readonly EventSourceMappingSpec[];
   /** The stack's outputs as they resolve locally (e.g. a function name output is the emulator's name for it); unresolvable ones are left out. */
   readonly outputs: Readonly<Record<string, string>>;
   /** Values that could not be resolved and were left empty. */
@@ -236,6 +275,8 @@ export function emptySpecDraft(): SpecDraft {
     lambdaPermissions: [],
     eventBuses: [],
     eventRules: [],
+    queues: [],
+    eventSourceMappings: [],
     warnings: [],
   };
 }

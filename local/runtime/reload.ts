@@ -25,6 +25,8 @@ export function restartReason(current: WebSocketAppSpec, next: WebSocketAppSpec)
     ['the tables', (app) => app.tables],
     ['the user pools', (app) => app.userPools],
     ['the event buses and rules', (app) => [app.eventBuses, app.eventRules]],
+    ['the queues', (app) => app.queues],
+    ['the event source mappings', (app) => app.eventSourceMappings],
   ];
   const changed = facts.filter(([, fact]) => !same(fact(current), fact(next))).map(([name]) => name);
   return changed.length > 0 ? `${changed.join(', ')} changed` : undefined;

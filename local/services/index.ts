@@ -6,5 +6,6 @@
 import { COGNITO_IDP } from './cognito-idp/cognito-idp';
 import { EVENTS } from './events/event-bridge';
 import type { ServiceDefinition } from './service';
+import { SQS } from './sqs/service';
 
-export const LOCAL_SERVICES: readonly ServiceDefinition[] = [COGNITO_IDP, EVENTS];
+export const LOCAL_SERVICES: readonly ServiceDefinition[] = [COGNITO_IDP, EVENTS, SQS];

@@ -4,17 +4,19 @@
  * in this folder and one line here.
  *
  * Readers contribute in this order: the API's readers first, as they pick the functions the
- * routes and authorizers need; then the functions reader, which adds the rest;
- * the functions' permissions after the functions they name.
+ * routes and authorizers need; then the functions reader, which adds the rest; the functions'
+ * permissions after the functions they name; event source mappings last, as they name functions
+ * and queues.
  */
 import { apiReader, authorizerReader, integrationReader, routeReader, routeResponseReader, stageReader } from './apigatewayv2';
 import { userPoolClientReader, userPoolReader } from './cognito';
 import { tableReader } from './dynamodb';
 import { eventBusReader, eventRuleReader } from './events';
 import { managedPolicyReader, policyReader, rolePolicyReader, roleReader } from './iam';
-import { functionReader } from './lambda';
+import { eventSourceMappingReader, functionReader } from './lambda';
 import { lambdaPermissionReader } from './lambda-permission';
 import type { ResourceReader } from './reader';
+import { queuePolicyReader, queueReader } from './sqs';
 
 export const RESOURCE_READERS: readonly ResourceReader[] = [
   apiReader,
@@ -34,4 +36,7 @@ export const RESOURCE_READERS: readonly ResourceReader[] = [
   lambdaPermissionReader,
   eventBusReader,
   eventRuleReader,
+  queueReader,
+  queuePolicyReader,
+  eventSourceMappingReader,
 ];

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { FunctionSpec } from '../app-spec';
 import { AssemblyError } from '../assembly-error';
 import { IntrinsicError } from '../intrinsics';
-import { findGetAtt } from '../template';
+import { findGetAtt, findRef } from '../template';
 import { generatedName, literalName, regionalArn, type ResourceReader, type StackReading } from './reader';
 
 export const LAMBDA_FUNCTION = 'AWS::Lambda::Function';
@@ -171,4 +171,117 @@ function environmentVariables(
     }
   }
   return environment;
+}
+
+/** Lambda's limits on an SQS event source mapping (CreateEventSourceMapping). */
+export const SQS_EVENT_SOURCE_LIMITS = {
+  defaultBatchSize: 10,
+  maxBatchSizeStandard: 10_000,
+  maxBatchSizeFifo: 10,
+  /** A batch size above this needs a batching window of at least a second. */
+  batchSizeWithoutWindow: 10,
+  maxBatchingWindowSeconds: 300,
+  minMaximumConcurrency: 2,
+  maxMaximumConcurrency: 1000,
+} as const;
+
+/**
+ * AWS::Lambda::EventSourceMapping from an SQS queue of the stack: Lambda polls it for the function.
+ * A mapping AWS would refuse, or from a source the emulator does not run (Kinesis, streams), is
+ * left out with a warning. After the queues' reader, whose queues it names.
+ */
+export const eventSourceMappingReader: ResourceReader = {
+  types: ['AWS::Lambda::EventSourceMapping'],
+  contribute(resources, reading) {
+    for (const resource of resources) {
+      const problem = (text: string) => reading.spec.warnings.push(`event source mapping ${resource.logicalId} is not run: ${text}`);
+      let props: Record<string, unknown>;
+      try {
+        props = reading.resolveValue(resource.properties) as Record<string, unknown>;
+      } catch (err: unknown) {
+        if (!(err instanceof IntrinsicError)) throw err;
+        problem(err.message);
+        continue;
+      }
+      const source = typeof props.EventSourceArn === 'string' ? props.EventSourceArn : '';
+      const queue = reading.spec.queues.find((q) => q.arn === source);
+      if (!queue) {
+        problem(`its source ${source || '(none)'} is not an SQS queue of this stack; the emulator polls SQS queues only`);
+        continue;
+      }
+      const functionLogicalId = mappedFunction(reading, resource.properties.FunctionName, props.FunctionName);
+      if (!functionLogicalId) {
+        problem(`its FunctionName ${JSON.stringify(props.FunctionName)} names no function the emulator runs`);
+        continue;
+      }
+      const limits = SQS_EVENT_SOURCE_LIMITS;
+      const batchSize = Number(props.BatchSize ?? limits.defaultBatchSize);
+      const window = Number(props.MaximumBatchingWindowInSeconds ?? 0);
+      const maxBatch = queue.fifo ? limits.maxBatchSizeFifo : limits.maxBatchSizeStandard;
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > maxBatch) {
+        problem(`BatchSize ${String(props.BatchSize)} must be from 1 to ${maxBatch} for ${queue.fifo ? 'a FIFO' : 'a standard'} queue`);
+        continue;
+      }
+      if (!(window >= 0 && window <= limits.maxBatchingWindowSeconds)) {
+        problem(
+          `MaximumBatchingWindowInSeconds ${String(props.MaximumBatchingWindowInSeconds)} must be from 0 to ${limits.maxBatchingWindowSeconds}`,
+        );
+        continue;
+      }
+      if (batchSize > limits.batchSizeWithoutWindow && window < 1) {
+        problem(`a BatchSize over ${limits.batchSizeWithoutWindow} needs MaximumBatchingWindowInSeconds of at least 1`);
+        continue;
+      }
+      const scaling = props.ScalingConfig as { MaximumConcurrency?: unknown } | undefined;
+      const maximumConcurrency = scaling?.MaximumConcurrency === undefined ? undefined : Number(scaling.MaximumConcurrency);
+      if (
+        maximumConcurrency !== undefined &&
+        !(
+          Number.isInteger(maximumConcurrency) &&
+          maximumConcurrency >= limits.minMaximumConcurrency &&
+          maximumConcurrency <= limits.maxMaximumConcurrency
+        )
+      ) {
+        problem(
+          `ScalingConfig.MaximumConcurrency ${String(scaling?.MaximumConcurrency)} must be from ${limits.minMaximumConcurrency} to ${limits.maxMaximumConcurrency}`,
+        );
+        continue;
+      }
+      const timeout = reading.spec.functions.get(functionLogicalId)!.timeoutSeconds;
+      if (queue.visibilityTimeoutSeconds < timeout) {
+        // Lambda refuses it too: a batch still running would become visible again and run twice.
+        problem(
+          `the queue's visibility timeout (${queue.visibilityTimeoutSeconds} s) is shorter than the function's timeout (${timeout} s)`,
+        );
+        continue;
+      }
+      const responseTypes = Array.isArray(props.FunctionResponseTypes) ? (props.FunctionResponseTypes as unknown[]) : [];
+      reading.spec.eventSourceMappings.push({
+        logicalId: resource.logicalId,
+        functionLogicalId,
+        queueArn: queue.arn,
+        batchSize,
+        maximumBatchingWindowSeconds: window,
+        reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
+        ...(maximumConcurrency !== undefined && { maximumConcurrency }),
+        enabled: props.Enabled !== false && props.Enabled !== 'false',
+      });
+    }
+  },
+};
+
+/**
+ * The function a mapping's FunctionName names: a `Ref` or `Fn::GetAtt` of one of the stack's
+ * functions, or a name or ARN (optionally qualified, as Lambda takes it) that resolves to one.
+ */
+function mappedFunction(reading: StackReading, written: unknown, resolved: unknown): string | undefined {
+  const isFunction = (id: string) => reading.resource(id)?.type === LAMBDA_FUNCTION;
+  const byIntrinsic = findGetAtt(written, isFunction) ?? findRef(written, isFunction);
+  const name = typeof resolved === 'string' ? resolved : '';
+  const byName = [...reading.spec.functions.values()].find((f) => {
+    const arn = regionalArn(reading.stack, 'lambda', `function:${f.functionName}`);
+    return [f.functionName, arn].some((candidate) => name === candidate || name.startsWith(`${candidate}:`));
+  })?.logicalId;
+  const logicalId = byIntrinsic ?? byName;
+  return logicalId !== undefined && reading.spec.functions.has(logicalId) ? logicalId : undefined;
 }

@@ -53,6 +53,8 @@ function appWith(routes: ReadonlyArray<[string, AssemblyRoute]>): WebSocketAppSp
     lambdaPermissions: [],
     eventBuses: [],
     eventRules: [],
+    queues: [],
+    eventSourceMappings: [],
     outputs: {},
     warnings: [],
   };

@@ -59,6 +59,8 @@ export function iamApp(parts: {
     lambdaPermissions: parts.permissions ?? [],
     eventBuses: [],
     eventRules: [],
+    queues: [],
+    eventSourceMappings: [],
     outputs: {},
     warnings: [],
   };

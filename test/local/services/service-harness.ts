@@ -90,6 +90,8 @@ export function testApp(parts: Partial<WebSocketAppSpec> = {}): WebSocketAppSpec
     lambdaPermissions: [],
     eventBuses: [],
     eventRules: [],
+    queues: [],
+    eventSourceMappings: [],
     outputs: {},
     warnings: [],
     ...parts,
