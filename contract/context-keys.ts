@@ -25,4 +25,5 @@ export const CONTEXT_KEYS = {
   allowedAlgorithms: 'allowedAlgorithms',
   authResultCacheTtlSeconds: 'authResultCacheTtlSeconds',
   authMaxTokenAgeSeconds: 'authMaxTokenAgeSeconds',
+  displayNameClaims: 'displayNameClaims',
 } as const;
