@@ -6,7 +6,7 @@
  * It also answers Cognito's `InitiateAuth` (USER_PASSWORD_AUTH) for any user name with the one
  * local password, so that code signing in with the Cognito SDK runs unchanged against it.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
@@ -32,7 +32,7 @@ export interface IssuerState {
 }
 
 export interface MintOptions {
-  /** The user name; also the `sub`, prefixed, so it is stable across restarts. */
+  /** The user name, in `cognito:username` (`username` in an access token); the `sub` is {@link localSubject} of it. */
   readonly user: string;
   /** @default 3600 */
   readonly ttlSeconds?: number;
@@ -64,6 +64,22 @@ export function rewriteIssuerUrls(
   let out = value;
   for (const pool of pools) out = out.split(cognitoIssuerUrl(app.region, app.urlSuffix, pool.poolId)).join(localIssuer);
   return out;
+}
+
+/** The namespace of {@link localSubject}'s name-based UUIDs: any fixed UUID would do; this one is Switchboard's. */
+const SUBJECT_NAMESPACE = Buffer.from('7c1f9a52d0b44e6c9f3a2b8e5d61c0aa', 'hex');
+
+/**
+ * A local user's `sub`: a UUID, as Cognito's are, so nothing that shows ids passes locally and
+ * fails on a real stage; derived from the user name (RFC 4122 version 5), so it is the same
+ * across restarts and machines.
+ */
+export function localSubject(user: string): string {
+  const hash = createHash('sha1').update(SUBJECT_NAMESPACE).update(user, 'utf8').digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** Checks a user name for a token; throws saying what is expected. */
@@ -130,7 +146,7 @@ export class LocalIssuer {
     const jwt = new SignJWT({ ...claims, ...groups, jti: randomBytes(16).toString('hex') })
       .setProtectedHeader({ alg: ALG, kid: this.publicJwk.kid, typ: 'JWT' })
       .setIssuer(state.issuer)
-      .setSubject(`local-${options.user}`)
+      .setSubject(localSubject(options.user))
       .setIssuedAt(now)
       .setExpirationTime(now + (options.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS));
     return (options.tokenUse === 'access' ? jwt : jwt.setAudience(clientId)).sign(this.privateKey);

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createLocalJWKSet } from 'jose';
 import { createJwtVerifier } from '../../../lambda/core/auth/jwt-verifier';
-import { handleIssuerRequest, LocalIssuer, type IssuerState } from '../../../local/issuer/issuer';
+import { handleIssuerRequest, LocalIssuer, localSubject, type IssuerState } from '../../../local/issuer/issuer';
 import { LOCAL_PASSWORD, LOCAL_PATHS } from '../../../protocol';
 import { LOCAL_CREDENTIALS } from '../../../protocol/local-endpoints';
 
@@ -96,7 +96,7 @@ describe('InitiateAuth with USER_PASSWORD_AUTH', () => {
     for (const token of [AuthenticationResult!.IdToken!, AuthenticationResult!.AccessToken!]) {
       await expect(verifier.verify(token)).resolves.toEqual({
         ok: true,
-        identity: { userId: 'local-ann', username: 'ann', expiresAt: expect.any(Number) },
+        identity: { userId: localSubject('ann'), username: 'ann', expiresAt: expect.any(Number) },
       });
     }
     const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -167,5 +167,16 @@ describe('who may call it', () => {
     });
     expect(preflight.status).toBe(403);
     expect(preflight.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+});
+
+describe("the local users' sub", () => {
+  it('is a UUID, as Cognito gives, derived from the user name: the same on every start, another for every user', () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect(localSubject('alice')).toMatch(uuid);
+    expect(localSubject('alice')).toBe(localSubject('alice'));
+    expect(new Set(['alice', 'bob', 'Alice', 'alice ']).size).toBe(new Set(['alice', 'bob', 'Alice', 'alice '].map(localSubject)).size);
+    // Fixed across versions too: tokens minted before an upgrade, and user rooms named after them, keep working.
+    expect(localSubject('alice')).toBe('d5fa6952-44ef-5add-8453-70ef9c3f8739');
   });
 });
