@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { wsText } from '../../cli-kit/ws-text';
 import { connect, type SignalEvent, type SocketFactory, type SocketLike, type SwitchboardClient } from '../../client';
 import { startEmulator, type Emulator } from '../../local/emulator';
 import { localSubject } from '../../local/issuer/issuer';
@@ -44,7 +45,7 @@ async function observer(user: string, room: string): Promise<{ frames: Array<Rec
   const raw = await connectRaw(`${emu.url}?token=${encodeURIComponent(await emu.localIssuer!.mint(user))}`);
   raws.push(raw);
   const frames: Array<Record<string, unknown>> = [];
-  raw.ws.on('message', (data) => frames.push(JSON.parse(String(data)) as Record<string, unknown>));
+  raw.ws.on('message', (data) => frames.push(JSON.parse(wsText(data)) as Record<string, unknown>));
   raw.ws.send(JSON.stringify({ action: 'join', room, id: 'join' }));
   await waitUntil(() => frames.some((f) => f.event === 'joined'), `${user} joined ${room}`);
   return { frames, raw };
@@ -70,7 +71,8 @@ class KillableSocket implements SocketLike {
     this.ws.onclose = (event) => this.onclose?.({ code: event.code, reason: event.reason });
     this.ws.onerror = (event) => this.onerror?.(event);
     this.ws.onmessage = (event) => {
-      const text = String(event.data);
+      // Text frames come as strings through this event interface.
+      const text = typeof event.data === 'string' ? event.data : wsText(event.data);
       if (cut.onReceive?.(JSON.parse(text) as Record<string, unknown>)) return this.kill();
       this.onmessage?.({ data: text });
     };
