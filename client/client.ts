@@ -11,18 +11,27 @@ import type {
   ReplyOf,
   RoomMessage,
   ServerFrame,
+  SignalEvent,
 } from '../protocol';
-import { API_GATEWAY_LIMITS, parseClientFrame } from '../protocol';
+import { API_GATEWAY_LIMITS, LIMITS, parseClientFrame } from '../protocol';
 import { stripUndefined } from '../protocol/values';
 import { type BackoffOptions, backoffDelay } from './backoff';
 import { type Clock, systemClock } from '../protocol/clock';
 import { type CustomEvent, type CustomRequest, buildCustomFrame, isProtocolAction } from './custom';
 import { TypedEmitter } from './emitter';
 import { SwitchboardError } from './errors';
-import { isRoomMessage, parseServerFrame } from './frames';
+import { isRoomMessage, isSignalEvent, parseServerFrame } from './frames';
 import { Outbox } from './outbox';
 import { PendingRequests } from './requests';
-import { type GapEvent, type HistoryQuery, type MembersPage, type RequestOptions, type RoomLink, RoomHandle } from './room';
+import {
+  type GapEvent,
+  type HistoryQuery,
+  type MembersPage,
+  type RequestOptions,
+  type RoomLink,
+  RoomHandle,
+  type SendOptions,
+} from './room';
 import { type SocketFactory, type SocketLike, platformWebSocket, urlWithToken } from './transport';
 
 /** The fields of a client frame for `action`, without `action` and `id`. */
@@ -56,6 +65,8 @@ export interface ClientEvents {
   pong: PongEvent;
   /** A user's first connection joined one of our rooms, or its last one left. */
   presence: PresenceEvent;
+  /** An ephemeral event another member sent to one of our rooms (typing, a cursor): never stored, no `seq`. */
+  signal: SignalEvent;
   members: MembersEvent;
   history: HistoryEvent;
   /** Messages of a room that history no longer had when the client asked for them. */
@@ -118,6 +129,13 @@ const CLIENT_DEFAULTS = {
   gapWaitMs: 500,
 };
 
+/**
+ * How long after a room message first went out the client may still send it again, after a drop:
+ * within the server's memory of its id (LIMITS.messageDedupSeconds), less a margin for the time
+ * the frame took to reach the server, so a resend is always recognised as one.
+ */
+const RESEND_WITHIN_MS = (LIMITS.messageDedupSeconds - 10) * 1000;
+
 /** Opens a Switchboard connection. Frames sent before it opens are queued. */
 export function connect(url: string, options: ConnectOptions = {}): SwitchboardClient {
   return new SwitchboardClient(url, options);
@@ -126,7 +144,8 @@ export function connect(url: string, options: ConnectOptions = {}): SwitchboardC
 /**
  * A Switchboard connection that survives API Gateway's limits: it reconnects with
  * backoff, pings before the idle timeout, recycles itself before the 2-hour limit,
- * rejoins its rooms, and queues (boundedly) what is sent while it is down.
+ * rejoins its rooms, queues (boundedly) what is sent while it is down, and sends again the room
+ * messages a drop left unacknowledged, with the same id, so each reaches its room once.
  */
 export class SwitchboardClient extends TypedEmitter<ClientEvents> {
   private readonly options: typeof CLIENT_DEFAULTS & ConnectOptions;
@@ -181,31 +200,48 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     return this.outbox.size;
   }
 
-  /** Sends a frame without waiting for its reply. Throws a SwitchboardError if the frame is invalid. */
+  /**
+   * Sends a frame without waiting for its reply. Throws a SwitchboardError if the frame is invalid.
+   * A room message still gets an id, so that a drop before its acknowledgement sends it again
+   * rather than losing it (its outcome is not reported: use `request()` or `room(R).send()`).
+   */
   send<A extends Action>(action: A, ...[payload]: PayloadArgs<A>): void {
     if (this.currentState === 'closed') throw new SwitchboardError('CLOSED', 'The client is closed; connect again to send.');
     const frame = buildFrame(action, payload ?? {});
+    if (isRoomMessageFrame(frame)) {
+      // Errors from the server still come as `error` events; a timeout has nobody to tell.
+      this.request('message', frame).catch(() => undefined);
+      return;
+    }
     this.dispatch(frame);
   }
 
-  /** Sends a frame with a fresh `id` and resolves with the reply that echoes it; rejects on an error frame or timeout. */
+  /**
+   * Sends a frame with an `id` (fresh, or `id` when given) and resolves with the reply that echoes
+   * it; rejects on an error frame or timeout. A room message's id is also its idempotency key: if
+   * the connection drops before the acknowledgement, the client sends it again with the same id
+   * after reconnecting (within the server's dedup window), and the server sends it on only once.
+   */
   request<A extends Action>(
     action: A,
     payload?: PayloadOf<A>,
-    { timeoutMs = this.options.requestTimeoutMs }: { timeoutMs?: number } = {},
+    { timeoutMs = this.options.requestTimeoutMs, id: given }: { timeoutMs?: number; id?: string } = {},
   ): Promise<ReplyOf[A]> {
     if (this.currentState === 'closed') {
       return Promise.reject(new SwitchboardError('CLOSED', 'The client is closed; connect again to send.'));
     }
     let frame: ClientFrame;
+    let created: { id: string; reply: Promise<ReplyOf[A]> };
     try {
-      frame = buildFrame(action, payload ?? {});
+      frame = buildFrame(action, given === undefined ? (payload ?? {}) : { ...payload, id: given });
+      created = this.pending.create<ReplyOf[A]>(timeoutMs, { id: given });
     } catch (err: unknown) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    const { id, reply } = this.pending.create<ReplyOf[A]>(timeoutMs);
-    this.dispatch({ ...frame, id });
-    return reply;
+    const sent = { ...frame, id: created.id };
+    if (isRoomMessageFrame(sent)) this.pending.resendable(created.id, sent);
+    this.dispatch(sent);
+    return created.reply;
   }
 
   /**
@@ -280,7 +316,8 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
       gapWaitMs: this.options.gapWaitMs,
       join: (room, since, options) => this.request('join', since === undefined ? { room } : { room, since }, options),
       leave: (room, options) => this.request('leave', { room }, options),
-      send: (room, data, options) => this.request('message', { room, data }, options),
+      send: (room, data, options?: SendOptions) => this.request('message', { room, data }, options),
+      signal: (room, type, data, options) => this.request('signal', data === undefined ? { room, type } : { room, type, data }, options),
       members: async (room, cursor, options): Promise<MembersPage> => {
         const reply = await this.request('members', cursor === undefined ? { room } : { room, cursor }, options);
         return reply.next === undefined ? { members: reply.members } : { members: reply.members, next: reply.next };
@@ -366,9 +403,10 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
   }
 
   /**
-   * Rejoins the rooms of the previous connection, then sends what was queued.
-   * The joins are awaited first because API Gateway runs frames concurrently: a
-   * queued room message could otherwise overtake its join and fail with NOT_IN_ROOM.
+   * Rejoins the rooms of the previous connection, then sends again the room messages the drop
+   * left unacknowledged (same ids: the server answers one it already has with its first `seq`),
+   * then what was queued. The joins are awaited first because API Gateway runs frames
+   * concurrently: a room message could otherwise overtake its join and fail with NOT_IN_ROOM.
    */
   private async rejoin(socket: SocketLike): Promise<void> {
     const rooms = [...this.joinedRooms];
@@ -390,6 +428,7 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     });
     if (socket !== this.socket || this.currentState !== 'open') return;
     this.ready = true;
+    for (const frame of this.pending.held()) this.transmit(frame as OutgoingFrame);
     for (const frame of this.outbox.drain()) this.transmit(frame);
     for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
   }
@@ -402,8 +441,15 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     this.retiring = undefined;
     this.clearTimers();
     this.endJoinWaits();
-    this.pending.rejectSent(
+    this.pending.connectionClosed(
+      RESEND_WITHIN_MS,
       (id) => new SwitchboardError('DISCONNECTED', `The connection closed (code ${code}) before the reply to ${id} arrived.`, id),
+      (id) =>
+        new SwitchboardError(
+          'DISCONNECTED',
+          `Room message ${id} was sent before the connection closed (code ${code}), and no connection came back within ${RESEND_WITHIN_MS / 60_000} minutes to send it again: it may or may not have reached the room.`,
+          id,
+        ),
     );
     if (this.currentState === 'closed') {
       this.emit('close', { code, reason, willReconnect: false });
@@ -553,6 +599,13 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
       case 'history':
         this.emit('history', frame);
         break;
+      case 'signal':
+        // Another member's event; our own signal's ack only settles its request.
+        if (isSignalEvent(frame)) {
+          this.emit('signal', frame);
+          this.roomFor(frame.room).signalReceived(frame);
+        }
+        break;
     }
   }
 
@@ -634,6 +687,11 @@ function buildFrame(action: Action, payload: object): ClientFrame {
 /** Tells protocol v1's frames from those of actions of your own, which `custom()` never lets take a built-in name. */
 function isProtocolFrame(frame: OutgoingFrame): frame is ClientFrame {
   return isProtocolAction(frame.action);
+}
+
+/** A room message: the frames the client sends again after a drop, as the server deduplicates them by id. */
+function isRoomMessageFrame(frame: OutgoingFrame): frame is ClientFrame & { action: 'message'; room: string } {
+  return frame.action === 'message' && typeof (frame as { room?: unknown }).room === 'string';
 }
 
 /** Rejoin failures that say nothing about the room itself. */

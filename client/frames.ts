@@ -1,4 +1,4 @@
-import { type MessageAck, type RoomMessage, type ServerFrame, SERVER_EVENTS } from '../protocol';
+import { type MessageAck, type RoomMessage, type ServerFrame, SERVER_EVENTS, type SignalAck, type SignalEvent } from '../protocol';
 import type { CustomEvent } from './custom';
 
 /** What one incoming text frame turned out to be. */
@@ -45,5 +45,10 @@ function preview(text: string): string {
 
 /** Tells a room message from another member apart from the acknowledgement of our own. */
 export function isRoomMessage(frame: MessageAck | RoomMessage): frame is RoomMessage {
+  return 'from' in frame && typeof frame.from === 'string';
+}
+
+/** Tells another member's signal apart from the acknowledgement of our own. */
+export function isSignalEvent(frame: SignalAck | SignalEvent): frame is SignalEvent {
   return 'from' in frame && typeof frame.from === 'string';
 }

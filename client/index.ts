@@ -3,14 +3,14 @@ export type { ClientEvents, ClientState, ConnectOptions, OutgoingFrame, PayloadO
 export { CUSTOM_ACTION_PATTERN, MAX_CUSTOM_FRAME_BYTES } from './custom';
 export type { CustomEvent, CustomRequest } from './custom';
 export { RoomHandle } from './room';
-export type { GapEvent, HistoryQuery, MembersPage, RequestOptions, RoomEvents } from './room';
+export type { GapEvent, HistoryQuery, MembersPage, RequestOptions, RoomEvents, SendOptions } from './room';
 export { SwitchboardError } from './errors';
 export type { ClientErrorCode } from './errors';
 export { backoffDelay } from './backoff';
 export type { BackoffOptions } from './backoff';
 export type { Clock } from '../protocol/clock';
 export type { SocketFactory, SocketLike } from './transport';
-export { isRoomMessage } from './frames';
+export { isRoomMessage, isSignalEvent } from './frames';
 export type {
   ErrorEvent,
   HistoryEvent,
@@ -23,4 +23,6 @@ export type {
   ReplyOf,
   RoomMember,
   RoomMessage,
+  SignalAck,
+  SignalEvent,
 } from '../protocol';

@@ -6,6 +6,8 @@ import {
   type PresenceEvent,
   type RoomMember,
   type RoomMessage,
+  type SignalAck,
+  type SignalEvent,
 } from '../protocol';
 import type { Clock } from '../protocol/clock';
 import { TypedEmitter } from './emitter';
@@ -26,6 +28,8 @@ export interface RoomEvents {
   message: RoomMessage;
   /** A user's first connection joined the room, or its last one left. */
   presence: PresenceEvent;
+  /** Another member's ephemeral event (typing, a cursor): not stored, so not replayed after a reconnect. */
+  signal: SignalEvent;
   joined: JoinedEvent;
   left: LeftEvent;
   gap: GapEvent;
@@ -42,13 +46,22 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+export interface SendOptions extends RequestOptions {
+  /**
+   * The message's id, its idempotency key: the server sends a message once per user, room and id
+   * (within LIMITS.messageDedupSeconds). @default a fresh one, kept for resends after a drop
+   */
+  id?: string;
+}
+
 /** What a room needs from its client: requests over the client's connection, and the client's clock. */
 export interface RoomLink {
   clock: Clock;
   gapWaitMs: number;
   join(room: string, since: number | undefined, options?: RequestOptions): Promise<JoinedEvent>;
   leave(room: string, options?: RequestOptions): Promise<LeftEvent>;
-  send(room: string, data: string, options?: RequestOptions): Promise<MessageAck>;
+  send(room: string, data: string, options?: SendOptions): Promise<MessageAck>;
+  signal(room: string, type: string, data: unknown, options?: RequestOptions): Promise<SignalAck>;
   members(room: string, cursor: string | undefined, options?: RequestOptions): Promise<MembersPage>;
   history(room: string, query: HistoryQuery, options?: RequestOptions): Promise<RoomMessage[]>;
   /** Also emits what the room delivers as the client's own events. */
@@ -115,9 +128,23 @@ export class RoomHandle extends TypedEmitter<RoomEvents> {
     return this.link.leave(this.name, options);
   }
 
-  /** Sends a message to the room's other members; resolves with the acknowledgement (how many it reached). */
-  send(data: string, options?: RequestOptions): Promise<MessageAck> {
+  /**
+   * Sends a message to the room's other members; resolves with the acknowledgement (its `seq`, how
+   * many it reached). Exactly once: should the connection drop before the acknowledgement, the
+   * client sends it again after reconnecting, with the same id, and the server, which remembers
+   * the id, sends it on only if it had not already (the acknowledgement then says `duplicate`).
+   */
+  send(data: string, options?: SendOptions): Promise<MessageAck> {
     return this.link.send(this.name, data, options);
+  }
+
+  /**
+   * Sends an ephemeral event (`type`, e.g. `typing`, and any JSON `data` up to 4 KB) to the room's
+   * other members, who get it as a `signal` event: not stored, no `seq`, not replayed, not sent
+   * again after a drop. Resolves with how many members it reached.
+   */
+  signal(type: string, data?: unknown, options?: RequestOptions): Promise<SignalAck> {
+    return this.link.signal(this.name, type, data, options);
   }
 
   /** Every member of the room, all pages; or, given `{ cursor }` (undefined for the first), one page. */
@@ -166,7 +193,11 @@ export class RoomHandle extends TypedEmitter<RoomEvents> {
 
   joinedReceived(frame: JoinedEvent): void {
     this.emit('joined', frame);
-    this.sequencer.joined(frame.seq);
+    this.sequencer.joined(frame.seq, frame.replay);
+  }
+
+  signalReceived(frame: SignalEvent): void {
+    this.emit('signal', frame);
   }
 
   joinFailed(): void {

@@ -36,6 +36,10 @@ export interface SequencerOptions {
  * - When no progress is made for `gapWaitMs`, the missing range is fetched from history; what
  *   history no longer has is reported as a gap and skipped.
  * - While a join is in flight, messages wait for its `joined`, whose `seq` may set the baseline.
+ * - A rejoin's `joined.seq` is a target: every message up to it exists, so the sequencer fills to
+ *   it, from the replay and then from history, without waiting for a later message to show the
+ *   hole. At once when the replay brings nothing (`replay: 0`); else once the replay stops making
+ *   progress for `gapWaitMs` (a replay cut short at the function's time budget).
  */
 export class RoomSequencer {
   private last: number | undefined;
@@ -44,6 +48,8 @@ export class RoomSequencer {
   private readonly ownHeld = new Set<number>();
   /** Messages that arrived while a join was in flight: they are judged against the `joined` baseline. */
   private early: RoomMessage[] = [];
+  /** The latest `seq` a rejoin's `joined` named, while the sequence has not reached it: known to exist. */
+  private target: number | undefined;
   private awaitingJoin = false;
   private timer: unknown;
   private filling = false;
@@ -62,6 +68,11 @@ export class RoomSequencer {
     return this.held.size + this.early.length;
   }
 
+  /** The `seq` the sequence is filling to (a rejoin's `joined.seq`), while it has not reached it. */
+  get fillingTo(): number | undefined {
+    return this.target;
+  }
+
   /** A join went out: hold every message until its `joined` (or its failure). */
   expectJoin(): void {
     this.awaitingJoin = true;
@@ -70,15 +81,23 @@ export class RoomSequencer {
 
   /**
    * The server's `joined`. Its `seq` is the baseline for a first join, and also when it is below
-   * the last delivered one: the room's counter expired and restarted.
+   * the last delivered one: the room's counter expired and restarted. Above the last delivered one
+   * (a rejoin that missed messages) it is the target to fill to; `replay` is how many of them the
+   * server is replaying: with none coming, history is asked at once.
    */
-  joined(seq: number | undefined): void {
+  joined(seq: number | undefined, replay?: number): void {
     this.awaitingJoin = false;
     if (seq !== undefined && (this.last === undefined || seq < this.last)) {
       if (this.last !== undefined) this.restart();
       this.last = seq;
+    } else if (seq !== undefined && this.last !== undefined && seq > this.last) {
+      this.target = Math.max(seq, this.target ?? seq);
     }
     this.releaseEarly();
+    if (this.hasWork() && replay === 0 && !this.filling) {
+      this.stopTimer();
+      void this.fill();
+    }
   }
 
   /** The join failed: the messages held for it are judged against what we had. */
@@ -98,6 +117,11 @@ export class RoomSequencer {
     this.last = undefined;
     this.early = [];
     this.awaitingJoin = false;
+  }
+
+  /** Whether anything is missing: messages held past a hole, or a target not reached. */
+  private hasWork(): boolean {
+    return this.held.size > 0 || (this.target !== undefined && this.last !== undefined && this.target > this.last);
   }
 
   /** Stops the wait for a gap, for good (the client closed). */
@@ -131,7 +155,7 @@ export class RoomSequencer {
 
   /** The wait restarts only on progress: a steady live stream past a hole must not postpone its fill forever. */
   private afterArrival(progressed: boolean): void {
-    if (this.held.size === 0) this.stopTimer();
+    if (!this.hasWork()) this.stopTimer();
     else if (progressed || this.timer === undefined) this.startTimer();
   }
 
@@ -139,13 +163,14 @@ export class RoomSequencer {
     const early = this.early;
     this.early = [];
     for (const message of early) this.accept(message);
-    if (this.held.size > 0 && this.timer === undefined) this.startTimer();
+    if (this.hasWork() && this.timer === undefined) this.startTimer();
   }
 
   /** Delivers every held message that is next in line; says whether it delivered any. */
   private drain(): boolean {
     let progressed = false;
     for (;;) {
+      if (this.target !== undefined && this.last !== undefined && this.last >= this.target) this.target = undefined;
       if (this.last !== undefined && this.ownHeld.delete(this.last + 1)) {
         this.last += 1;
         progressed = true;
@@ -160,11 +185,12 @@ export class RoomSequencer {
     }
   }
 
-  /** Fetches the holes below held messages from history (a few per round); what history lacks becomes a gap. */
+  /** Fetches the holes below held messages and the target from history (a few per round); what history lacks becomes a gap. */
   private async fill(): Promise<void> {
     this.timer = undefined;
-    if (this.filling || this.awaitingJoin || this.held.size === 0 || this.last === undefined) return;
+    if (this.filling || this.awaitingJoin || !this.hasWork() || this.last === undefined) return;
     const holes = this.holes(this.last, MAX_HOLES_PER_FILL);
+    if (holes.length === 0) return;
     const to = holes[holes.length - 1][1];
     const generation = this.generation;
     this.filling = true;
@@ -187,30 +213,33 @@ export class RoomSequencer {
     for (const message of messages) this.accept(message);
     // A rejoin started meanwhile: its replay may still bring what history did not.
     if (this.awaitingJoin) return;
-    for (let last = this.last; last !== undefined && last < to && this.held.size > 0; last = this.last) {
-      const next = Math.min(...this.held.keys());
+    // What history did not have up to `to` is gone: report it and move past it.
+    for (let last = this.last; last !== undefined && last < to; last = this.last) {
+      const next = this.held.size > 0 ? Math.min(...this.held.keys()) : to + 1;
       if (next > last + 1) {
         const gapEnd = Math.min(next - 1, to);
         this.last = gapEnd;
         this.options.gap(last + 1, gapEnd);
       }
       // Held messages are all above `last`, so this always progresses; the check keeps a broken invariant from spinning.
-      if (!this.drain()) break;
+      if (!this.drain() && this.last === last) break;
     }
-    if (this.held.size > 0) this.startTimer();
+    if (this.hasWork()) this.startTimer();
     else this.stopTimer();
   }
 
-  /** The missing ranges above `last` and below the highest held message, lowest first. */
+  /** The missing ranges above `last`, below the highest held message and up to the target, lowest first. */
   private holes(last: number, max: number): Array<[number, number]> {
     const holes: Array<[number, number]> = [];
     let previous = last;
     // Our own messages' numbers are not holes: nothing will come for them.
     for (const seq of [...this.held.keys(), ...this.ownHeld].sort((a, b) => a - b)) {
+      if (holes.length === max) return holes;
       if (seq > previous + 1) holes.push([previous + 1, seq - 1]);
-      if (holes.length === max) break;
       previous = seq;
     }
+    // The target is a message that exists: everything after the last known number up to it is missing.
+    if (holes.length < max && this.target !== undefined && this.target > previous) holes.push([previous + 1, this.target]);
     return holes;
   }
 
@@ -218,6 +247,7 @@ export class RoomSequencer {
     this.generation += 1;
     this.held.clear();
     this.ownHeld.clear();
+    this.target = undefined;
     this.stopTimer();
   }
 

@@ -21,7 +21,33 @@ export const AUTH_ENV = {
   maxTokenAgeSeconds: 'MAX_TOKEN_AGE_SECONDS',
   /** The token claims the room rules name, a JSON list: passed on in the context; unset passes none. */
   ruleClaims: 'RULE_CLAIMS',
+  /** The claims a display name is taken from, a JSON list, first valid one wins; `[]` turns names off. */
+  displayNameClaims: 'DISPLAY_NAME_CLAIMS',
 } as const;
+
+/**
+ * Where a user's display name comes from by default, first present and valid one wins: OIDC's
+ * `name` and `preferred_username`, Cognito's user name, then the email (which every member of a
+ * shared room then sees: leave it out of `displayNameClaims` to keep emails private).
+ */
+export const DEFAULT_DISPLAY_NAME_CLAIMS: readonly string[] = ['name', 'preferred_username', 'cognito:username', 'email'];
+
+/** Most claims `displayNameClaims` may list. */
+export const MAX_DISPLAY_NAME_CLAIMS = 10;
+
+/** Checks a `displayNameClaims` list; throws naming `what` and the bad entry. Shared by the stack (at synth) and the authorizer (at cold start). */
+export function checkDisplayNameClaims(claims: unknown, what: string): asserts claims is readonly string[] {
+  if (!Array.isArray(claims) || claims.length > MAX_DISPLAY_NAME_CLAIMS) {
+    throw new Error(
+      `${what} must be a list of at most ${MAX_DISPLAY_NAME_CLAIMS} token claim names such as ${DEFAULT_DISPLAY_NAME_CLAIMS.join(',')}; got ${JSON.stringify(claims)}.`,
+    );
+  }
+  for (const claim of claims) {
+    if (typeof claim !== 'string' || !/^[^\s,]{1,128}$/.test(claim)) {
+      throw new Error(`${what}: ${JSON.stringify(claim)} is not a token claim name (1-128 characters, no spaces or commas).`);
+    }
+  }
+}
 
 /**
  * How a token names its audience. `oidc`: the `aud` claim. `cognito`: ID tokens

@@ -30,4 +30,5 @@ export const CONTEXT_KEYS = {
   certificateArn: 'certificateArn',
   hostedZoneId: 'hostedZoneId',
   hostedZoneName: 'hostedZoneName',
+  displayNameClaims: 'displayNameClaims',
 } as const;

@@ -1,4 +1,4 @@
-import { API_GATEWAY_LIMITS } from '../protocol';
+import { API_GATEWAY_LIMITS, LIMITS } from '../protocol';
 
 /**
  * The single-table design, in one place. The stack builds the table from these
@@ -13,6 +13,9 @@ import { API_GATEWAY_LIMITS } from '../protocol';
  *   HIST#<room>   COUNTER       the room's last assigned message `seq`; expiresAt
  *   HIST#<room>   MSG#<seq>     a retained room message: seq, frame (the serialized RoomMessage), expiresAt;
  *                               <seq> is zero-padded to 15 digits, so the sort key orders by seq
+ *   DEDUP#<room>  <sender>#<id> a room message's `id`, remembered so a resend is not sent again: seq and ts
+ *                               (the first one's), dataHash (its data's), expiresAt (LIMITS.messageDedupSeconds on);
+ *                               <sender> (user or connection id) and <id> are URI-encoded, so `#` separates them
  *
  * A room's members are one Query on its partition; a connection's rooms are
  * the `rooms` set on its META item, so membership checks and cleanup need no
@@ -39,7 +42,18 @@ export const keys = {
   historyCounter: (room: string) => ({ pk: `HIST#${room}`, sk: 'COUNTER' }),
   historyMessage: (room: string, seq: number) => ({ pk: `HIST#${room}`, sk: historySortKey(seq) }),
   historyPartition: (room: string) => `HIST#${room}`,
+  /** The sender is the user id (a guest's connection id): one user's `id`s never collide with another's. */
+  messageDedup: (room: string, sender: string, id: string) => ({
+    pk: `DEDUP#${room}`,
+    sk: `${encodeURIComponent(sender)}#${encodeURIComponent(id)}`,
+  }),
 };
+
+/**
+ * How long a dedup row lives, in seconds: the protocol's window, and one more, as TTL compares
+ * whole seconds and the row must hold for at least the whole window.
+ */
+export const MESSAGE_DEDUP_TTL_SECONDS = LIMITS.messageDedupSeconds + 1;
 
 /** Digits of a history sort key's `seq`: every seq below 10^15, all safe integers DynamoDB and JSON carry exactly. */
 export const HISTORY_SEQ_DIGITS = 15;

@@ -1,5 +1,6 @@
 import { Duration, type App } from 'aws-cdk-lib';
 import {
+  checkDisplayNameClaims,
   checkMaxTokenAgeSeconds,
   CONTEXT_KEYS,
   HISTORY_DEFAULTS,
@@ -94,6 +95,16 @@ export function readAppConfig(app: App): AppConfig {
       `Context value ${CONTEXT_KEYS.roomRules} must be a list of { pattern, claims?, presence? }; got ${JSON.stringify(rawRules)}.`,
     );
   }
+  // Comma-separated from the command line (-c displayNameClaims=name,email; empty for none), or a list in cdk.json.
+  const rawNameClaims = get(CONTEXT_KEYS.displayNameClaims);
+  const displayNameClaims =
+    typeof rawNameClaims === 'string'
+      ? rawNameClaims
+          .split(',')
+          .map((c) => c.trim())
+          .filter((c) => c.length > 0)
+      : rawNameClaims;
+  if (displayNameClaims !== undefined) checkDisplayNameClaims(displayNameClaims, `Context value ${CONTEXT_KEYS.displayNameClaims}`);
   const rawPresence = get(CONTEXT_KEYS.presence);
   if (rawPresence !== undefined && ![true, false, 'true', 'false'].includes(rawPresence as string | boolean)) {
     throw new Error(`Context value ${CONTEXT_KEYS.presence} must be true or false; got ${JSON.stringify(rawPresence)}.`);
@@ -125,6 +136,7 @@ export function readAppConfig(app: App): AppConfig {
         allowedAlgorithms: algorithms?.split(',').map((a) => a.trim()),
         resultCacheTtl: cacheTtl === undefined ? undefined : Duration.seconds(cacheTtl),
         maxTokenAge: maxTokenAge === undefined ? undefined : Duration.seconds(maxTokenAge),
+        displayNameClaims,
       },
     },
   };

@@ -77,8 +77,9 @@ export const ACTION_ROUTES: ActionRoutes = {
     // Query reads the room's members; DeleteItem + BatchWriteItem prune stale ones (and UpdateItem +
     // DeleteItem count their presence departures); GetItem + UpdateItem
     // keep the sender's room-message rate limit in its row; UpdateItem takes the room's next seq and
-    // BatchWriteItem keeps the message in its history (and drops the one `historyLimit` before).
-    tableActions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+    // BatchWriteItem keeps the message in its history (and drops the one `historyLimit` before);
+    // GetItem + PutItem (conditional) remember a message's id, so a resend is not sent again.
+    tableActions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'PutItem'],
     // Fan-out posts to the other members; the sender's ack is the route response.
     manageConnections: true,
     returnResponse: true,
@@ -131,6 +132,17 @@ export const ACTION_ROUTES: ActionRoutes = {
     manageConnections: false,
     returnResponse: true,
     extraEnvironment: FRAME_LIMIT_ENV,
+  },
+  signal: {
+    id: 'Signal',
+    handler: 'signal',
+    // GetItem checks membership; Query reads the room's members; DeleteItem + BatchWriteItem prune
+    // gone ones (and UpdateItem + DeleteItem count their presence departures). No seq, no history.
+    tableActions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+    // Fan-out posts to the other members, inline; the sender's ack is the route response.
+    manageConnections: true,
+    returnResponse: true,
+    extraEnvironment: [...PRESENCE_ENV, ...FRAME_LIMIT_ENV],
   },
   history: {
     id: 'History',

@@ -98,7 +98,7 @@ export interface SwitchboardApiProps {
   readonly historyRetention?: Duration;
   /**
    * Routes of your own beside Switchboard's, each with its handler file (docs/extend.md): e.g. a
-   * `typing` action. A route key or id Switchboard already uses is refused.
+   * `whoami` action. A route key or id Switchboard already uses is refused.
    * @default none
    */
   readonly extraRoutes?: readonly ExtraRoute[];

@@ -7,9 +7,11 @@ import { cognitoIssuerUrl, JWKS_PATH_UNDER_ISSUER, TOKEN_QUERY_PARAMETER } from 
 import {
   AUTH_ENV,
   checkAlgorithms,
+  checkDisplayNameClaims,
   checkMaxTokenAgeSeconds,
   checkResultCacheTtlSeconds,
   DEFAULT_ALGORITHMS,
+  DEFAULT_DISPLAY_NAME_CLAIMS,
   DEFAULT_RESULT_CACHE_TTL_SECONDS,
   type TokenProfile,
 } from '../contract';
@@ -74,6 +76,15 @@ export interface SwitchboardAuthProps {
   readonly functionTimeout?: Duration;
   /** The authorizer function's log retention. @default one month */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The token claims a user's display name is taken from, in order: the first that holds a valid
+   * name (1-64 characters, no control or bidirectional-control characters) is passed on, and
+   * members see it as `fromName`, in presence events and in `members`. Whatever a claim listed
+   * here holds is shown to everyone in the user's rooms: leave `email` out to keep emails private.
+   * An empty list turns display names off.
+   * @default ['name', 'preferred_username', 'cognito:username', 'email']
+   */
+  readonly displayNameClaims?: readonly string[];
   /**
    * Token claims to pass on in the authorizer's context (as one JSON string, `claims`), for the
    * room rules to judge joins by. SwitchboardApi sets it from its `roomRules`.
@@ -151,6 +162,7 @@ export class SwitchboardAuth extends Construct {
         [AUTH_ENV.resultCacheTtlSeconds]: String((props.resultCacheTtl ?? Duration.seconds(DEFAULT_RESULT_CACHE_TTL_SECONDS)).toSeconds()),
         ...(props.maxTokenAge ? { [AUTH_ENV.maxTokenAgeSeconds]: String(props.maxTokenAge.toSeconds()) } : {}),
         ...(props.ruleClaims && props.ruleClaims.length > 0 ? { [AUTH_ENV.ruleClaims]: JSON.stringify(props.ruleClaims) } : {}),
+        [AUTH_ENV.displayNameClaims]: JSON.stringify(props.displayNameClaims ?? DEFAULT_DISPLAY_NAME_CLAIMS),
       },
     });
     this.authorizer = new WebSocketLambdaAuthorizer('ConnectAuthorizer', this.function.function, {
@@ -225,6 +237,7 @@ function validate(scope: Construct, id: string, provider: AuthProvider, props: S
       'resultCacheTtl',
     );
     if (props.maxTokenAge) checkMaxTokenAgeSeconds(props.maxTokenAge.toSeconds({ integral: false }), 'maxTokenAge');
+    if (props.displayNameClaims !== undefined) checkDisplayNameClaims(props.displayNameClaims, 'displayNameClaims');
   } catch (err: unknown) {
     fail((err as Error).message);
   }

@@ -5,7 +5,7 @@
  */
 
 /** The actions a client may send; each is also a route key on the API. */
-export const ACTIONS = ['message', 'join', 'leave', 'ping', 'members', 'history'] as const;
+export const ACTIONS = ['message', 'join', 'leave', 'ping', 'members', 'history', 'signal'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** The codes of `error` frames. */
@@ -38,6 +38,11 @@ export interface MessageRequest {
   action: 'message';
   data: string;
   room?: string;
+  /**
+   * Correlates the reply. On a room message it is also the message's idempotency key: another
+   * `message` to the same room with the same `id` from the same user within
+   * LIMITS.messageDedupSeconds is acknowledged with the first one's `seq` and not sent again.
+   */
   id?: string;
 }
 export interface JoinRequest {
@@ -77,7 +82,20 @@ export interface HistoryRequest {
   limit?: number;
   id?: string;
 }
-export type ClientFrame = MessageRequest | JoinRequest | LeaveRequest | PingRequest | MembersRequest | HistoryRequest;
+/**
+ * An ephemeral event (typing, a cursor) for the room's other members: not stored, no `seq`, never
+ * replayed. Only members of the room may send one.
+ */
+export interface SignalRequest {
+  action: 'signal';
+  room: string;
+  /** What kind of event: a name by ROOM_NAME's rule, e.g. `typing`. */
+  type: string;
+  /** Any JSON value, at most LIMITS.maxSignalDataBytes as JSON (UTF-8). */
+  data?: unknown;
+  id?: string;
+}
+export type ClientFrame = MessageRequest | JoinRequest | LeaveRequest | PingRequest | MembersRequest | HistoryRequest | SignalRequest;
 
 // ---- server -> client ----------------------------------------------------
 
@@ -97,6 +115,11 @@ export interface MessageAck {
   delivered?: number;
   /** Room messages only: members it could not reach after retries (absent when 0). */
   failed?: number;
+  /**
+   * Room messages only: this `id` was already sent to the room by this user (a resend), so nothing
+   * was sent again; `seq` is the first one's, and `delivered` is absent.
+   */
+  duplicate?: true;
 }
 /** A room message as other members of the room receive it (and as history and resume replay it). */
 export interface RoomMessage {
@@ -107,6 +130,10 @@ export interface RoomMessage {
    * (or the publisher's name) for a message published from a backend.
    */
   from: string;
+  /** The sender's display name from its token (see names.ts), when it has one; never on published messages. */
+  fromName?: string;
+  /** Published from a backend (`publish()`), not sent by a user: `from` is the publisher's name. */
+  publisher?: true;
   data: string;
   /** Server time the message was accepted, ms since the epoch. */
   ts: number;
@@ -139,6 +166,8 @@ export interface ErrorEvent {
 /** A user present in a room, and how many of its connections are in it. */
 export interface RoomMember {
   userId: string;
+  /** The user's display name, from the token of its latest connection to join, when it had one. */
+  name?: string;
   connections: number;
 }
 export interface MembersEvent {
@@ -154,6 +183,8 @@ export interface PresenceEvent {
   event: 'presence';
   room: string;
   userId: string;
+  /** The user's display name, when its token had one. */
+  name?: string;
   change: 'joined' | 'left';
 }
 export interface HistoryEvent {
@@ -163,8 +194,39 @@ export interface HistoryEvent {
   messages: RoomMessage[];
   id?: string;
 }
+/** The sender's acknowledgement of a `signal`: how many other members it reached. */
+export interface SignalAck {
+  event: 'signal';
+  room: string;
+  type: string;
+  delivered: number;
+  /** Members it could not reach (absent when 0). */
+  failed?: number;
+  id?: string;
+}
+/** A signal as the room's other members receive it. It has no `seq`: it is not kept and never replayed. */
+export interface SignalEvent {
+  event: 'signal';
+  room: string;
+  type: string;
+  /** The sender: its user id when authenticated, else its connection id. */
+  from: string;
+  /** The sender's display name from its token, when it has one. */
+  fromName?: string;
+  data?: unknown;
+}
 export type ServerFrame =
-  MessageAck | RoomMessage | JoinedEvent | LeftEvent | PongEvent | ErrorEvent | MembersEvent | PresenceEvent | HistoryEvent;
+  | MessageAck
+  | RoomMessage
+  | JoinedEvent
+  | LeftEvent
+  | PongEvent
+  | ErrorEvent
+  | MembersEvent
+  | PresenceEvent
+  | HistoryEvent
+  | SignalAck
+  | SignalEvent;
 export type ServerEvent = ServerFrame['event'];
 
 /**
@@ -180,6 +242,7 @@ const SERVER_EVENT_SET: Readonly<Record<ServerEvent, true>> = {
   members: true,
   presence: true,
   history: true,
+  signal: true,
 };
 
 /** The `event` of every frame the server sends. */
@@ -194,4 +257,5 @@ interface Replies {
   ping: PongEvent;
   members: MembersEvent;
   history: HistoryEvent;
+  signal: SignalAck;
 }

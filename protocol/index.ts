@@ -3,5 +3,6 @@ export * from './auth';
 export * from './frames';
 export * from './limits';
 export * from './local-endpoints';
+export * from './names';
 export * from './parse';
 export * from './publish';

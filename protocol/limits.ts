@@ -55,4 +55,16 @@ export const LIMITS = {
   maxCursorLength: 512,
   /** API Gateway's message payload limit: no reply may exceed it. */
   maxMessageBytes: API_GATEWAY_LIMITS.messageBytes,
+  /**
+   * Largest `data` of a signal, as its JSON encoding in UTF-8 bytes. Signals are small, frequent
+   * events (typing, a cursor, a reaction) limited only by the frame rate; anything bigger belongs
+   * in a message, which is kept and replayed.
+   */
+  maxSignalDataBytes: 4096,
+  /**
+   * How long the server remembers a room message's `id` (per user and room) to acknowledge a resend
+   * with the first one's `seq` instead of sending it again: 5 minutes, many reconnect backoffs. The
+   * typed client resends an unacknowledged message after a reconnect only within this time.
+   */
+  messageDedupSeconds: 5 * 60,
 } as const;

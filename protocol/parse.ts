@@ -17,10 +17,14 @@ export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; error:
  * JSON.stringify escapes lone surrogates, so every surrogate left in its output is half of a pair.
  */
 export function encodedSize(value: string): number {
-  const json = JSON.stringify(value);
-  const end = json.length - 1;
-  let bytes = end - 1;
-  for (let i = 1; i < end; i++) {
+  // Less the two quotes, one byte each.
+  return utf8Length(JSON.stringify(value)) - 2;
+}
+
+/** UTF-8 bytes of JSON text, counted: JSON.stringify escapes lone surrogates, so every surrogate left in its output is half of a pair. */
+function utf8Length(json: string): number {
+  let bytes = json.length;
+  for (let i = 0; i < json.length; i++) {
     const code = json.charCodeAt(i);
     if (code < 0x80) continue;
     if (code < 0x800) bytes += 1;
@@ -119,6 +123,12 @@ export function parseClientFrame(body: string | null | undefined): ParseResult {
         ),
       };
     }
+    case 'signal': {
+      const problem = roomProblem(obj.room, true) ?? signalTypeProblem(obj.type) ?? signalDataProblem(obj.data);
+      if (problem) return fail('BAD_REQUEST', problem, id);
+      const data = obj.data === undefined ? {} : { data: obj.data };
+      return { ok: true, frame: withId({ action: 'signal' as const, room: obj.room as string, type: obj.type as string, ...data }, id) };
+    }
     case 'message': {
       if (typeof obj.data !== 'string') {
         return fail('BAD_REQUEST', `"data" must be a string; got ${describe(obj.data)}.`, id);
@@ -144,6 +154,20 @@ export function roomProblem(room: unknown, required: boolean): string | undefine
   if (room === undefined) return required ? `"room" is required; expected ${ROOM_NAME.description}.` : undefined;
   if (typeof room !== 'string' || !ROOM_NAME.pattern.test(room)) return `"room" must be ${ROOM_NAME.description}; got ${describe(room)}.`;
   return undefined;
+}
+
+/** A signal's `type`: a name by {@link ROOM_NAME}'s rule. */
+function signalTypeProblem(type: unknown): string | undefined {
+  if (typeof type === 'string' && ROOM_NAME.pattern.test(type)) return undefined;
+  return `"type" must be ${ROOM_NAME.description} (e.g. "typing"); got ${describe(type)}.`;
+}
+
+/** A signal's `data`: absent, or any JSON value of at most LIMITS.maxSignalDataBytes as JSON. */
+function signalDataProblem(data: unknown): string | undefined {
+  if (data === undefined) return undefined;
+  const size = utf8Length(JSON.stringify(data));
+  if (size <= LIMITS.maxSignalDataBytes) return undefined;
+  return `"data" of a signal is ${size} bytes as JSON; the limit is ${LIMITS.maxSignalDataBytes} (send larger content as a message).`;
 }
 
 /** A room sequence number field: absent, or an integer from `min` up. */

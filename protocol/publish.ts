@@ -5,6 +5,7 @@
  */
 import type { ErrorCode } from './frames';
 import { LIMITS } from './limits';
+import { displayNameProblem } from './names';
 import { encodedSize, roomProblem } from './parse';
 import { describeValue as describe } from './values';
 
@@ -21,22 +22,16 @@ export const PUBLISH_FUNCTION = {
   environment: 'SWITCHBOARD_PUBLISH_FUNCTION',
 } as const;
 
-/** Longest `from` a publisher may give (a user id's length, as the protocol allows for `id`). */
-export const MAX_PUBLISHER_NAME_LENGTH = 64;
-/**
- * ...and at most this many bytes as it travels (JSON-encoded, UTF-8): 64 four-byte characters, but
- * not 64 escaped control characters, which would push the members' frame past the 512 bytes
- * LIMITS.maxDataBytes leaves for everything but `data`.
- */
-export const MAX_PUBLISHER_NAME_BYTES = 256;
-
 /** The Publish function's payload. */
 export interface PublishRequest {
   /** The room whose members receive it: a name by ROOM_NAME. */
   room: string;
   /** As a member's `data`: a string of at most LIMITS.maxDataBytes (JSON-encoded, UTF-8). */
   data: string;
-  /** The `from` members see: 1-64 characters. @default SERVER_SENDER ("server") */
+  /**
+   * The `from` members see, a name by the DISPLAY_NAME rule (names.ts); the frame also carries `publisher: true`,
+   * so no publisher passes for a user. @default SERVER_SENDER ("server")
+   */
   from?: string;
 }
 
@@ -75,15 +70,9 @@ export function parsePublishRequest(input: unknown): PublishParseResult {
       `"data" is ${size} bytes; the limit is ${LIMITS.maxDataBytes} bytes (JSON-encoded), so the frame members receive fits API Gateway's 32 KB frame limit.`,
     );
   }
-  if (
-    from !== undefined &&
-    (typeof from !== 'string' || from.length < 1 || from.length > MAX_PUBLISHER_NAME_LENGTH || encodedSize(from) > MAX_PUBLISHER_NAME_BYTES)
-  ) {
-    return refuse(
-      `"from" must be a string of 1-${MAX_PUBLISHER_NAME_LENGTH} characters (at most ${MAX_PUBLISHER_NAME_BYTES} bytes JSON-encoded), or absent for "server"; got ${describe(from)}.`,
-    );
-  }
-  return { ok: true, request: { room: room as string, data, ...(from === undefined ? {} : { from }) } };
+  const badName = from === undefined ? undefined : displayNameProblem(from);
+  if (badName !== undefined) return refuse(`"from" must be a publisher name, or absent for "server": ${badName}`);
+  return { ok: true, request: { room: room as string, data, ...(from === undefined ? {} : { from: from as string }) } };
 }
 
 export function isPublishRefusal(response: PublishResponse): response is PublishRefusal {

@@ -16,11 +16,12 @@ import { publish, PublishError, regionOfArn, type PublishRequest, type PublishRe
 export const PUBLISH_USAGE = `Usage: npx switchboard-local publish --room ROOM --data TEXT [--from NAME] [TARGET]
 
 Publishes one message to every member of a Switchboard room, as a backend does with publish():
-members receive it as a room message with "from": "server" (or NAME) and the room's next seq.
+members receive it as a room message with "from": "server" (or NAME), "publisher": true and the
+room's next seq.
 
   --room ROOM       the room, e.g. lobby, or user.<sub> for all of one user's connections
   --data TEXT       the message (a string; use --data=--text for one that starts with --)
-  --from NAME       the sender members see (default: server)
+  --from NAME       the sender members see (default: server): 1-64 characters, no control characters
 
 TARGET, one of (default: the function named by ${PUBLISH_FUNCTION_ENV}):
   --emulator URL    a running switchboard-local, e.g. http://127.0.0.1:3001 (its config names the function)

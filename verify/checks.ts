@@ -384,7 +384,11 @@ export const CHECKS: readonly Check[] = [
         run.timeoutMs,
         `published message in ${room}`,
       );
-      expectFrame(got, got.from === 'server' && got.seq === result.seq, `{"from":"server","seq":${result.seq},...}`);
+      expectFrame(
+        got,
+        got.from === 'server' && got.seq === result.seq && got.publisher === true,
+        `{"from":"server","publisher":true,"seq":${result.seq},...}`,
+      );
       run.found.sent.push({ data, seq: result.seq });
       return `delivered to 2 connections with seq ${result.seq}`;
     },
@@ -450,6 +454,75 @@ export const CHECKS: readonly Check[] = [
     },
   },
   {
+    name: 'signals',
+    needs: ['rooms: join and fan-out'],
+    async run(run) {
+      const { a, b } = run.found;
+      const room = run.room();
+      await join(a!, room, run);
+      await join(b!, room, run);
+      const type = 'verify-typing';
+      const ack = await optionalAction(a!, { action: 'signal', room, type, data: { typing: true }, id: run.id() }, run);
+      if (!ack) throw new Skip('server does not support signals (it answers UNKNOWN_ACTION)');
+      expectFrame(
+        ack,
+        ack.event === 'signal' && ack.room === room && ack.delivered === 1,
+        `{"event":"signal","room":"${room}","delivered":1}`,
+      );
+      const got = await b!.next(
+        (f) => f.event === 'signal' && f.room === room,
+        run.timeoutMs,
+        `the signal in ${room} on the second connection`,
+      );
+      expectFrame(
+        got,
+        got.type === type && typeof got.from === 'string' && JSON.stringify(got.data) === '{"typing":true}' && got.seq === undefined,
+        `{"event":"signal","room":"${room}","type":"${type}","from":...,"data":{"typing":true}} with no seq`,
+      );
+      // Not stored: the room's history is still empty.
+      const history = await a!.request({ action: 'history', room, id: run.id() }, run.timeoutMs);
+      expectFrame(
+        history,
+        history.event === 'history' && Array.isArray(history.messages) && history.messages.length === 0,
+        'an empty history',
+      );
+      return `reached the other connection${typeof got.fromName === 'string' ? ` (from ${got.fromName})` : ''}, no seq, not in history`;
+    },
+  },
+  {
+    name: 'exactly-once: the same id twice',
+    needs: ['rooms: join and fan-out'],
+    async run(run) {
+      if (!run.found.seq) throw new Skip('server does not support seq (room messages carry none), so a resend cannot name the first');
+      const { a, b } = run.found;
+      const room = run.room();
+      await join(a!, room, run);
+      await join(b!, room, run);
+      b!.drain();
+      const id = run.id();
+      const data = `verify once ${id}`;
+      const first = await a!.request({ action: 'message', room, data, id }, run.timeoutMs);
+      expectFrame(
+        first,
+        first.event === 'message' && typeof first.seq === 'number' && first.delivered === 1,
+        `an ack with a seq, delivered 1`,
+      );
+      const again = await a!.request({ action: 'message', room, data, id }, run.timeoutMs);
+      expectFrame(
+        again,
+        again.event === 'message' && again.seq === first.seq && again.duplicate === true,
+        `the first seq (${String(first.seq)}) again, with "duplicate":true`,
+      );
+      // A message after both: by the time it arrives, a second copy would have too.
+      const after = `verify after ${id}`;
+      await a!.request({ action: 'message', room, data: after, id: run.id() }, run.timeoutMs);
+      await b!.next((f) => f.event === 'message' && f.data === after, run.timeoutMs, `the message after the resend in ${room}`);
+      const received = b!.drain().filter((f) => f.event === 'message' && f.room === room && f.data === data).length;
+      if (received !== 1) throw new Error(`expected the message once on the other connection; got it ${received} times`);
+      return `acknowledged twice with seq ${String(first.seq)} (the second "duplicate"), delivered once`;
+    },
+  },
+  {
     name: 'user rooms: own joins, another user FORBIDDEN',
     // Whether the server has user rooms is told by what those checks found.
     needs: ['rooms: join and fan-out'],
@@ -480,11 +553,12 @@ export const CHECKS: readonly Check[] = [
       await join(other, room, run);
       const isPresence = (change: string) => (f: Frame) =>
         f.event === 'presence' && f.room === room && f.userId === second && f.change === change;
-      await a.next(isPresence('joined'), run.timeoutMs, `presence "joined" of ${second} in ${room}`);
+      const joined = await a.next(isPresence('joined'), run.timeoutMs, `presence "joined" of ${second} in ${room}`);
       // The other user's only connection goes away: its $disconnect is the "left".
       await other.close();
       await a.next(isPresence('left'), run.timeoutMs, `presence "left" of ${second} in ${room} after it disconnected`);
-      return `"joined" when ${second} joined, "left" when it disconnected`;
+      const who = typeof joined.name === 'string' ? `${joined.name} (${second})` : second;
+      return `"joined" when ${who} joined, "left" when it disconnected`;
     },
   },
 ];

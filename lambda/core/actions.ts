@@ -20,9 +20,9 @@ import {
   type ServerFrame,
 } from '../../protocol';
 import type { Notifier } from './notifier';
-import { FANOUT_RESERVE_MS } from './room-fanout';
+import { FANOUT_RESERVE_MS, type FanoutResult } from './room-fanout';
 import type { RoomHistory } from './room-history';
-import { sendToRoom, type RoomMessageDeps } from './room-messages';
+import { sendToRoom, sendToRoomOnce, type RoomMessageDeps, type SendOnceDeps } from './room-messages';
 import type { RoomMessageLimiter } from './room-message-limiter';
 import type { RateLimit } from '../../contract/defaults';
 
@@ -97,15 +97,19 @@ export async function leaveRoom(
   return withId({ event: 'left', room: frame.room }, frame.id);
 }
 
-export interface MessageDeps extends RoomMessageDeps {
+export interface MessageDeps extends SendOnceDeps {
   store: ConnectionStore;
   /** The per-connection limit on room messages. */
   roomLimiter: RoomMessageLimiter;
   remainingMs?: () => number;
 }
 
-/** `message`: the echo ack, and for a room message first its `seq`, history and fan-out to the other members (sendToRoom). */
-export async function sendMessage(frame: MessageRequest, connectionId: string, deps: MessageDeps): Promise<ServerFrame> {
+/**
+ * `message`: the echo ack, and for a room message first its `seq`, history and fan-out to the other
+ * members (sendToRoom); with an `id`, at most once per user, room and id (sendToRoomOnce).
+ * `fromName` is the sender's display name, from its authorizer context.
+ */
+export async function sendMessage(frame: MessageRequest, connectionId: string, deps: MessageDeps, fromName?: string): Promise<ServerFrame> {
   if (frame.room === undefined) return messageAck(frame.data, { id: frame.id });
 
   // A connection this environment already knows to be out of room tokens is refused before any read.
@@ -117,13 +121,34 @@ export async function sendMessage(frame: MessageRequest, connectionId: string, d
   }
   const token = await deps.roomLimiter.take(sender);
   if (!token.allowed) return rateLimited('room messages', deps.roomLimiter.limit, token.retryAfterMs, frame.id);
-  const { message, fanout: result } = await sendToRoom({ room: frame.room, from: sender.userId ?? connectionId, data: frame.data }, deps, {
-    exclude: connectionId,
-    remainingMs: deps.remainingMs,
-  });
+  const from = sender.userId ?? connectionId;
+  const draft = { room: frame.room, from, ...(fromName === undefined ? {} : { fromName }), data: frame.data };
+  const options = { exclude: connectionId, remainingMs: deps.remainingMs };
+  if (frame.id === undefined) return roomAck(frame, frame.room, await sendToRoom(draft, deps, options));
+  const outcome = await sendToRoomOnce(draft, frame.id, deps, { ...options, sender: from });
+  switch (outcome.kind) {
+    case 'sent':
+      return roomAck(frame, frame.room, outcome);
+    case 'duplicate':
+      return messageAck(frame.data, { id: frame.id, room: frame.room, seq: outcome.seq, duplicate: true });
+    case 'id-reused':
+      return errorFrame(
+        'BAD_REQUEST',
+        `"id" "${frame.id}" was already used for a different message to room "${frame.room}" in the last ${LIMITS.messageDedupSeconds / 60} minutes; a room message's id is its idempotency key, so give each message its own.`,
+        frame.id,
+      );
+  }
+}
+
+/** The sender's ack of a room message that went out: its `seq` and how many members it reached. */
+function roomAck(
+  frame: MessageRequest,
+  room: string,
+  { message, fanout: result }: { message: { seq: number }; fanout: FanoutResult },
+): ServerFrame {
   return messageAck(frame.data, {
     id: frame.id,
-    room: frame.room,
+    room,
     seq: message.seq,
     delivered: result.delivered,
     failed: result.failed > 0 ? result.failed : undefined,
@@ -169,7 +194,8 @@ export async function publishToRoom(payload: unknown, deps: RoomMessageDeps & { 
   const parsed = parsePublishRequest(payload);
   if (!parsed.ok) return parsed.error;
   const { room, data, from = SERVER_SENDER } = parsed.request;
-  const { message, fanout } = await sendToRoom({ room, from, data }, deps, { remainingMs: deps.remainingMs });
+  // Marked, so no publisher's name passes for a user's message.
+  const { message, fanout } = await sendToRoom({ room, from, publisher: true, data }, deps, { remainingMs: deps.remainingMs });
   return { room, seq: message.seq, delivered: fanout.delivered, failed: fanout.failed };
 }
 

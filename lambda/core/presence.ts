@@ -10,6 +10,7 @@ import {
   type RoomMember,
 } from '../../protocol';
 import { isConditionalCheckFailure, type ConnectionStore, type RemovedConnection } from './connection-store';
+import { displayNameFromContext } from './display-name';
 import { tableRetry, withRetry, type RetryOptions } from './retry';
 import type { WebSocketRequestContext } from './events';
 import type { Notifier } from './notifier';
@@ -97,49 +98,56 @@ export class PresenceStore {
 
   /**
    * Counts one more of the user's connections in the room; true when it is the first. One
-   * UpdateItem, which also moves the row's TTL to the joining member's when that is later. A row
-   * past its TTL is stale (all its connections ended), so it starts again from 1 (rare: up to two
-   * more UpdateItems).
+   * UpdateItem, which also moves the row's TTL to the joining member's when that is later, and
+   * keeps the joining connection's display name (or none). A row past its TTL is stale (all its
+   * connections ended), so it starts again from 1 (rare: up to two more UpdateItems).
    */
-  async arrive(room: string, userId: string, expiresAt: number): Promise<boolean> {
-    const names = { '#ttl': TABLE.ttlAttribute };
-    const base = { ':one': 1, ':userId': userId, ':now': this.nowSeconds() };
+  async arrive(room: string, userId: string, expiresAt: number, name?: string): Promise<boolean> {
+    const names = { '#ttl': TABLE.ttlAttribute, '#name': 'name' };
+    const base = { ':one': 1, ':userId': userId, ':now': this.nowSeconds(), ...(name === undefined ? {} : { ':name': name }) };
+    // The name as the latest token says: set, or removed when that token had none.
+    const setName = name === undefined ? '' : ', #name = :name';
+    const removeName = name === undefined ? ' REMOVE #name' : '';
     // The usual case: a new row, or a live one whose TTL is not later than this member's.
     const fresh = await this.update(room, userId, {
-      UpdateExpression: 'ADD connections :one SET userId = :userId, #ttl = :ttl',
+      UpdateExpression: `ADD connections :one SET userId = :userId, #ttl = :ttl${setName}${removeName}`,
       ConditionExpression: 'attribute_not_exists(pk) OR (#ttl >= :now AND #ttl <= :ttl)',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ...base, ':ttl': expiresAt },
     });
-    if (fresh !== undefined) return fresh === 1;
+    if (fresh !== undefined) return connectionsOf(fresh) === 1;
     // A live row that another member keeps alive longer: count, keep its TTL.
     const live = await this.update(room, userId, {
-      UpdateExpression: 'ADD connections :one SET userId = :userId',
+      UpdateExpression: `ADD connections :one SET userId = :userId${setName}${removeName}`,
       ConditionExpression: '#ttl >= :now',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: base,
     });
-    if (live !== undefined) return live === 1;
+    if (live !== undefined) return connectionsOf(live) === 1;
     // Past its TTL: its count is of connections that ended long ago; start again.
     await this.update(room, userId, {
-      UpdateExpression: 'SET connections = :one, userId = :userId, #ttl = :ttl',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':one': 1, ':userId': userId, ':ttl': expiresAt },
+      UpdateExpression: `SET connections = :one, userId = :userId, #ttl = :ttl${setName}${removeName}`,
+      ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute, '#name': 'name' },
+      ExpressionAttributeValues: { ':one': 1, ':userId': userId, ':ttl': expiresAt, ...(name === undefined ? {} : { ':name': name }) },
     });
     return true;
   }
 
   /**
-   * Counts one fewer; true when it was the user's last connection in the room, whose row is then
-   * deleted (only if still at 0, so a join in between keeps it). False when there was no row.
+   * Counts one fewer. `last` when it was the user's last connection in the room, whose row is then
+   * deleted (only if still at 0, so a join in between keeps it), with the display name the row
+   * kept; undefined when there was no row.
    */
-  async depart(room: string, userId: string): Promise<boolean> {
+  async depart(room: string, userId: string): Promise<{ last: boolean; name?: string } | undefined> {
     const after = await this.update(room, userId, {
       UpdateExpression: 'ADD connections :minusOne',
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':minusOne': -1 },
+      ReturnValues: 'ALL_NEW',
     });
-    if (after === undefined || after > 0) return false;
+    if (after === undefined) return undefined;
+    const name = typeof after.name === 'string' ? { name: after.name } : {};
+    if (connectionsOf(after) > 0) return { last: false, ...name };
     try {
       await this.send(() =>
         this.db.send(
@@ -152,10 +160,10 @@ export class PresenceStore {
         ),
       );
     } catch (err: unknown) {
-      if (isConditionalCheckFailure(err)) return false; // the user joined again meanwhile
+      if (isConditionalCheckFailure(err)) return { last: false, ...name }; // the user joined again meanwhile
       throw err;
     }
-    return true;
+    return { last: true, ...name };
   }
 
   /** One page of the room's users, {@link MEMBERS_PAGE_SIZE} rows per Query; rows past their TTL are left out. */
@@ -167,8 +175,8 @@ export class PresenceStore {
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': keys.presencePartition(room) },
-          ProjectionExpression: 'userId, connections, #ttl',
-          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
+          ProjectionExpression: 'userId, connections, #name, #ttl',
+          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute, '#name': 'name' },
           Limit: MEMBERS_PAGE_SIZE,
           ...(after === undefined ? {} : { ExclusiveStartKey: keys.presence(room, after) }),
         }),
@@ -177,7 +185,11 @@ export class PresenceStore {
     const nowSeconds = this.nowSeconds();
     const members = (result.Items ?? [])
       .filter((item) => !isExpired(item[TABLE.ttlAttribute], nowSeconds) && Number(item.connections) > 0)
-      .map((item) => ({ userId: String(item.userId), connections: Number(item.connections) }));
+      .map((item) => ({
+        userId: String(item.userId),
+        ...(typeof item.name === 'string' ? { name: item.name } : {}),
+        connections: Number(item.connections),
+      }));
     const last: unknown = result.LastEvaluatedKey?.sk;
     const prefix = keys.presence(room, '').sk;
     return {
@@ -186,8 +198,12 @@ export class PresenceStore {
     };
   }
 
-  /** One UpdateItem on the user's row, returning the new count; undefined when its condition did not hold. */
-  private async update(room: string, userId: string, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<number | undefined> {
+  /** One UpdateItem on the user's row, returning what it returned (the new count, by default); undefined when its condition did not hold. */
+  private async update(
+    room: string,
+    userId: string,
+    update: Omit<UpdateCommandInput, 'TableName' | 'Key'>,
+  ): Promise<Record<string, unknown> | undefined> {
     const command = new UpdateCommand({
       TableName: this.tableName,
       Key: keys.presence(room, userId),
@@ -196,7 +212,7 @@ export class PresenceStore {
     });
     try {
       const result = await this.send(() => this.db.send(command));
-      return Number(result.Attributes?.connections);
+      return result.Attributes ?? {};
     } catch (err: unknown) {
       if (isConditionalCheckFailure(err)) return undefined;
       throw err;
@@ -210,6 +226,11 @@ export class PresenceStore {
   private nowSeconds(): number {
     return Math.floor(this.now() / 1000);
   }
+}
+
+/** A presence row's count, as an update returned it. */
+function connectionsOf(attributes: Record<string, unknown>): number {
+  return Number(attributes.connections);
 }
 
 /** What announcing presence needs. */
@@ -229,13 +250,13 @@ export interface PresenceDeps {
  */
 export async function announceArrival(
   room: string,
-  userId: string,
+  user: { id: string; name?: string },
   connectionId: string,
   expiresAt: number,
   deps: PresenceDeps,
 ): Promise<void> {
-  const first = await deps.presence.arrive(room, userId, expiresAt);
-  if (first) await tell(room, userId, 'joined', connectionId, deps);
+  const first = await deps.presence.arrive(room, user.id, expiresAt, user.name);
+  if (first) await tell(room, user, 'joined', connectionId, deps);
 }
 
 /**
@@ -243,8 +264,8 @@ export async function announceArrival(
  * user's last connection there, tell the room's remaining members, if presence is on in that room.
  */
 export async function announceDeparture(room: string, userId: string, connectionId: string, deps: PresenceDeps): Promise<void> {
-  const last = await deps.presence.depart(room, userId);
-  if (last) await tell(room, userId, 'left', connectionId, deps);
+  const departed = await deps.presence.depart(room, userId);
+  if (departed?.last) await tell(room, { id: userId, name: departed.name }, 'left', connectionId, deps);
 }
 
 /** The user id presence counts a connection under: its authenticated user's, or for a guest the connection's own. */
@@ -254,13 +275,14 @@ export function presenceUserId(userId: string | undefined, connectionId: string)
 
 async function tell(
   room: string,
-  userId: string,
+  user: { id: string; name?: string },
   change: PresenceEvent['change'],
   connectionId: string,
   deps: PresenceDeps,
 ): Promise<void> {
   if (!deps.fanout || !deps.policy.presenceIn(room)) return;
-  const event: PresenceEvent = { event: 'presence', room, userId, change };
+  const userId = user.id;
+  const event: PresenceEvent = { event: 'presence', room, userId, ...(user.name === undefined ? {} : { name: user.name }), change };
   try {
     await deps.fanout.broadcast(event, connectionId, { concurrency: deps.fanoutConcurrency, remainingMs: deps.remainingMs });
   } catch (err: unknown) {
@@ -269,12 +291,14 @@ async function tell(
   }
 }
 
-/** Who sent a frame, from the authorizer's context: its user (absent for a guest) and the claims the rules name. */
+/** Who sent a frame, from the authorizer's context: its user (absent for a guest), its display name and the claims the rules name. */
 export function identityOf(request: Pick<WebSocketRequestContext, 'authorizer'>): JoinIdentity {
   const authorizer = request.authorizer;
   const userId = authorizer?.userId ?? authorizer?.principalId;
+  const name = displayNameFromContext(authorizer);
   return {
     ...(userId === undefined || userId === '' ? {} : { userId: String(userId) }),
+    ...(name === undefined ? {} : { name }),
     claims: parseClaimsContext(authorizer?.[CLAIMS_CONTEXT_KEY]),
   };
 }
@@ -296,7 +320,14 @@ export function joinAccess(request: WebSocketRequestContext, deps: PresenceDeps)
       const decision = deps.policy.decide(room, identity);
       return decision.allowed ? undefined : decision.reason;
     },
-    joined: (room) => announceArrival(room, presenceUserId(identity.userId, connectionId), connectionId, expiresAtFor(connectedAt), deps),
+    joined: (room) =>
+      announceArrival(
+        room,
+        { id: presenceUserId(identity.userId, connectionId), name: identity.name },
+        connectionId,
+        expiresAtFor(connectedAt),
+        deps,
+      ),
   };
 }
 

@@ -2,10 +2,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { forEachWithConcurrency } from './concurrency';
 import type { ConnectionStore, RemovedConnection } from './connection-store';
 import type { Notifier } from './notifier';
-import type { PresenceEvent, RoomMessage } from '../../protocol';
+import type { PresenceEvent, RoomMessage, SignalEvent } from '../../protocol';
 
-/** A frame fanned out to a room's members: a room message, or a presence change. */
-export type RoomFrame = RoomMessage | PresenceEvent;
+/** A frame fanned out to a room's members: a room message, a presence change, or a signal. */
+export type RoomFrame = RoomMessage | PresenceEvent | SignalEvent;
 
 export interface FanoutResult {
   /** Members that received the message. */

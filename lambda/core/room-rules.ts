@@ -17,6 +17,8 @@ export type ClaimValues = Readonly<Record<string, readonly string[]>>;
 /** Who is joining: the authorizer's user id (undefined for a guest) and the claims the rules name. */
 export interface JoinIdentity {
   readonly userId?: string;
+  /** The display name the authorizer took from the token, when it had one. */
+  readonly name?: string;
   readonly claims: ClaimValues;
 }
 

@@ -5,6 +5,7 @@ import { ROOM_DEFAULTS } from '../../contract/defaults';
 import { ENV } from '../../contract/environment';
 import { callbackUrlEnv, historyEnv, positiveIntEnv, requireEnv } from '../core/config';
 import { ConnectionStore } from '../core/connection-store';
+import { MessageDedup } from '../core/message-dedup';
 import { Notifier } from '../core/notifier';
 import { PresenceStore } from '../core/presence';
 import { RoomHistory } from '../core/room-history';
@@ -38,6 +39,11 @@ export function connectionStore(env: Env = process.env): ConnectionStore {
 /** The rooms' sequence numbers and history, with the limit and retention the stack set. */
 export function roomHistory(env: Env = process.env): RoomHistory {
   return new RoomHistory(tableClient(), requireEnv(ENV.tableName, env), historyEnv(env));
+}
+
+/** The room messages' ids (DEDUP#), in the same table. */
+export function messageDedup(env: Env = process.env): MessageDedup {
+  return new MessageDedup(tableClient(), requireEnv(ENV.tableName, env));
 }
 
 /** The presence rows (PRES#), in the same table. */

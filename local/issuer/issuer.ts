@@ -4,7 +4,7 @@
  * under each pool's issuer URL and signs sign-ins with it; the token command and the gateway's
  * token endpoint mint with it directly. Local only: anyone who can reach it can mint tokens.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
@@ -31,7 +31,7 @@ export interface IssuerState {
 }
 
 export interface MintOptions {
-  /** The user name; also the `sub`, prefixed, so it is stable across restarts. */
+  /** The user name, in `cognito:username` (`username` in an access token); the `sub` is {@link localSubject} of it. */
   readonly user: string;
   /** @default 3600 */
   readonly ttlSeconds?: number;
@@ -51,6 +51,22 @@ export interface MintOptions {
   readonly claims?: Readonly<Record<string, unknown>>;
   /** `iat` and `auth_time`, in seconds since the epoch. @default now */
   readonly issuedAt?: number;
+}
+
+/** The namespace of {@link localSubject}'s name-based UUIDs: any fixed UUID would do; this one is Switchboard's. */
+const SUBJECT_NAMESPACE = Buffer.from('7c1f9a52d0b44e6c9f3a2b8e5d61c0aa', 'hex');
+
+/**
+ * A local user's `sub`: a UUID, as Cognito's are, so nothing that shows ids passes locally and
+ * fails on a real stage; derived from the user name (RFC 4122 version 5), so it is the same
+ * across restarts and machines.
+ */
+export function localSubject(user: string): string {
+  const hash = createHash('sha1').update(SUBJECT_NAMESPACE).update(user, 'utf8').digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** Checks a user name for a token; throws saying what is expected. */
@@ -117,7 +133,7 @@ export class LocalIssuer {
     const jwt = new SignJWT({ ...options.claims, ...claims, ...groups, jti: randomUUID() })
       .setProtectedHeader({ alg: ALG, kid: this.publicJwk.kid, typ: 'JWT' })
       .setIssuer(state.issuer)
-      .setSubject(options.subject ?? `local-${options.user}`)
+      .setSubject(options.subject ?? localSubject(options.user))
       .setIssuedAt(now)
       .setExpirationTime(now + (options.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS));
     return (options.tokenUse === 'access' ? jwt : jwt.setAudience(clientId)).sign(this.privateKey);

@@ -11,6 +11,7 @@ import {
   connect,
 } from '../../client';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../local/emulator';
+import { localSubject } from '../../local/issuer/issuer';
 import { API_GATEWAY_LIMITS } from '../../protocol';
 import { appAssembly } from '../support/app-assembly';
 import { ManualClock } from '../support/manual-clock';
@@ -88,8 +89,8 @@ describe('SwitchboardClient against the emulator', () => {
     const received = next(alice, 'message');
     const ack = await bob.request('message', { data: 'welcome back', room: 'lobby' });
     expect(ack).toMatchObject({ data: 'Received: welcome back', delivered: 1 });
-    // Signed in, the sender is named by its user id (the local issuer's sub).
-    expect(await received).toMatchObject({ room: 'lobby', from: 'local-bob', data: 'welcome back' });
+    // Signed in, the sender is named by its user id (the local issuer's sub, a UUID) and its display name.
+    expect(await received).toMatchObject({ room: 'lobby', from: localSubject('bob'), fromName: 'bob', data: 'welcome back' });
   });
 
   test('keepalive pings hold a connection open past the idle timeout; without them it is closed', async () => {

@@ -231,6 +231,33 @@ describe('Room handles, state and resume against a plain ws peer', () => {
     expect(model.historyRequests).toEqual([]);
   });
 
+  test('a rejoin whose replay stops short (79 of 103) fills to joined.seq from history at once, with no later message', async () => {
+    model.counter = 0;
+    const { client, room, seqs } = openLobby();
+    const first = await peer.connections.next();
+    await room.join();
+    for (let i = 0; i < 79; i++) reply(first, model.publish());
+    await processed(client, first);
+    await first.frames.next();
+    // While the client is away 80..103 are sent; the rejoin's replay stops after 2 (the function ran out of time).
+    for (let i = 0; i < 24; i++) model.publish();
+    const responder = model.responder;
+    peer.respond = (frame, connection) => {
+      if (frame.action !== 'join') return responder(frame, connection);
+      reply(connection, { event: 'joined', room: 'lobby', seq: 103, replay: 24, id: frame.id });
+      reply(connection, model.message(80));
+      reply(connection, model.message(81));
+    };
+    const second = await dropAndReconnect(client, first);
+    await client.whenOpen();
+    await processed(client, second);
+    expect(seqs.at(-1)).toBe(81);
+    clock.advance(GAP_WAIT_MS);
+    await until(() => seqs.length === 103, 'the rest of the replay is fetched from history');
+    expect(seqs).toEqual(Array.from({ length: 103 }, (_, i) => i + 1));
+    expect(model.historyRequests).toEqual([{ action: 'history', room: 'lobby', before: 104, limit: 22, id: expect.any(String) }]);
+  });
+
   test('messages that reach a first join before its joined are judged by joined.seq: older ones are not part of the stream', async () => {
     model.counter = 6;
     const { client, room, seqs } = openLobby();

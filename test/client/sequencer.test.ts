@@ -202,6 +202,55 @@ describe('RoomSequencer', () => {
     expect(delivered).toEqual([5, 6, 7, 8, 9]);
   });
 
+  test("fills to a rejoin's joined.seq when the replay stops short, without waiting for another message", async () => {
+    // 79 of 103 delivered, then the connection dropped; the rejoin's replay is cut at the time budget.
+    const { clock, sequencer, delivered, fetches, gaps } = harness();
+    sequencer.joined(0);
+    for (let seq = 1; seq <= 79; seq++) sequencer.accept(message(seq));
+    sequencer.connectionLost();
+    sequencer.expectJoin();
+    sequencer.joined(103, 24);
+    expect(sequencer.fillingTo).toBe(103);
+    // Two replayed messages arrive, then nothing: each arrival restarts the wait.
+    sequencer.accept(message(80));
+    clock.advance(WAIT_MS - 1);
+    sequencer.accept(message(81));
+    clock.advance(WAIT_MS - 1);
+    expect(fetches).toEqual([]);
+    clock.advance(1);
+    expect(fetches).toEqual([[82, 103]]);
+    await settle();
+    expect(delivered).toHaveLength(103);
+    expect(delivered.at(-1)).toBe(103);
+    expect(gaps).toEqual([]);
+    expect(sequencer.fillingTo).toBeUndefined();
+    expect(clock.pendingDelays()).toEqual([]);
+  });
+
+  test('asks history at once when the rejoin replays nothing, and reports what history no longer has', async () => {
+    const { sequencer, delivered, fetches, gaps } = harness({ retained: (seq) => seq > 7 });
+    sequencer.joined(0);
+    sequencer.accept(message(1));
+    sequencer.expectJoin();
+    sequencer.joined(9, 0);
+    expect(fetches).toEqual([[2, 9]]);
+    await settle();
+    expect(gaps).toEqual([[2, 7]]);
+    expect(delivered).toEqual([1, 8, 9]);
+  });
+
+  test('a complete replay reaches the target: nothing is fetched', async () => {
+    const { clock, sequencer, fetches, delivered } = harness();
+    sequencer.joined(0);
+    sequencer.expectJoin();
+    sequencer.joined(3, 3);
+    [1, 2, 3].forEach((seq) => sequencer.accept(message(seq)));
+    clock.advance(10 * WAIT_MS);
+    await settle();
+    expect(fetches).toEqual([]);
+    expect(delivered).toEqual([1, 2, 3]);
+  });
+
   test('while disconnected it does not ask history; after the rejoin it waits again', async () => {
     const { clock, sequencer, fetches, delivered } = harness();
     sequencer.joined(0);
@@ -320,10 +369,11 @@ interface Outcome {
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
 type Frame = Scenario['sessions'][number]['frames'][number];
 
-async function run({ total, expiredUpTo, sessions, stale }: Scenario): Promise<Outcome> {
+async function run({ total, expiredUpTo, sessions, stale }: Scenario, options: { finalReplayCutAt?: number } = {}): Promise<Outcome> {
   const expired = Math.min(expiredUpTo, total);
   const h = harness({ retained: (seq) => seq > expired && seq <= total });
   let counter = 0;
+  let finalCounter = 0;
   let baseline: number | undefined;
   for (const [index, session] of sessions.entries()) {
     const final = index === sessions.length - 1;
@@ -338,17 +388,21 @@ async function run({ total, expiredUpTo, sessions, stale }: Scenario): Promise<O
     const replay: number[] = [];
     if (since !== undefined) for (let seq = since + 1; seq <= counter; seq++) if (seq > expired) replay.push(seq);
     // Order: the replay stays in order (posted one by one), live frames land anywhere among them.
-    const arrivals = interleave(replay, live, session.frames, stale, final);
-    h.sequencer.joined(counter);
+    // The final replay is complete, unless it is cut short (the function's time budget).
+    const cut = final && options.finalReplayCutAt !== undefined ? replay.slice(0, options.finalReplayCutAt % (replay.length + 1)) : replay;
+    const arrivals = interleave(cut, live, session.frames, stale, final);
+    h.sequencer.joined(counter, since === undefined ? undefined : replay.length);
     baseline ??= counter;
+    if (final) finalCounter = counter;
     for (const { seq, gapMs } of arrivals) {
       h.clock.advance(gapMs);
       await settle();
       h.sequencer.accept(message(seq));
     }
     if (final) {
-      // The last frame of the room arrives (else the client cannot know the room has more), then time passes.
-      h.sequencer.accept(message(total));
+      // The last frame of the room arrives (else the client cannot know the room has more than
+      // joined.seq), then time passes.
+      if (options.finalReplayCutAt === undefined) h.sequencer.accept(message(total));
       for (let i = 0; i < 5; i++) {
         h.clock.advance(WAIT_MS);
         await settle();
@@ -357,7 +411,8 @@ async function run({ total, expiredUpTo, sessions, stale }: Scenario): Promise<O
       h.sequencer.connectionLost();
     }
   }
-  return { delivered: h.delivered, gaps: h.gaps, baseline: baseline ?? 0, total, expired, fetches: h.fetches.length };
+  const upTo = options.finalReplayCutAt === undefined ? total : finalCounter;
+  return { delivered: h.delivered, gaps: h.gaps, baseline: baseline ?? 0, total: upTo, expired, fetches: h.fetches.length };
 }
 
 /** Shuffles live frames into the replay by their keys; drops and duplicates as the frames say. */
@@ -403,9 +458,10 @@ function expectExactlyOnceInOrder({ delivered, gaps, baseline, total, expired }:
       accounted.set(seq, 'gap');
     }
   }
+  // Beyond `total` (the last seq the client could know of) only live messages it happened to get.
   const expected = [];
   for (let seq = baseline + 1; seq <= total; seq++) expected.push(seq);
-  expect([...accounted.keys()].sort((a, b) => a - b)).toEqual(expected);
+  expect([...accounted.keys()].filter((seq) => seq <= total).sort((a, b) => a - b)).toEqual(expected);
 }
 
 describe('RoomSequencer property: replay and live frames in any interleaving, with duplicates and drops', () => {
@@ -428,5 +484,22 @@ describe('RoomSequencer property: replay and live frames in any interleaving, wi
     expect(reached.fetches).toBeGreaterThan(100);
     expect(reached.resumes).toBeGreaterThan(200);
     expect(reached.longest).toBeGreaterThanOrEqual(50);
+  });
+
+  test('a final replay cut short anywhere, with no later message: everything up to joined.seq arrives once, in order', async () => {
+    const reached = { cut: 0, filled: 0 };
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, fc.nat({ max: 60 }), async (scenario, cutAt) => {
+        const outcome = await run(scenario, { finalReplayCutAt: cutAt });
+        expectExactlyOnceInOrder(outcome);
+        if (outcome.expired === 0) expect(outcome.gaps).toEqual([]);
+        reached.cut += scenario.sessions.length > 1 && outcome.total > outcome.baseline ? 1 : 0;
+        reached.filled += outcome.fetches > 0 ? 1 : 0;
+      }),
+      { numRuns: 300 },
+    );
+    // Resumes that had something to fill, and filled it from history.
+    expect(reached.cut).toBeGreaterThan(100);
+    expect(reached.filled).toBeGreaterThan(100);
   });
 });

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import {
   CONTEXT_KEYS,
   DEFAULT_ALGORITHMS,
+  DEFAULT_DISPLAY_NAME_CLAIMS,
   DEFAULT_RESULT_CACHE_TTL_SECONDS,
   HISTORY_BOUNDS,
   HISTORY_DEFAULTS,
@@ -56,6 +57,7 @@ describe('docs/configuration.md', () => {
     [key(CONTEXT_KEYS.historyLimit), `${HISTORY_DEFAULTS.limit}`],
     [key(CONTEXT_KEYS.historyRetentionSeconds), `${hours} h (${HISTORY_DEFAULTS.retentionSeconds})`],
     [key(CONTEXT_KEYS.presence), `\`${ROOM_DEFAULTS.presence}\``],
+    [key(CONTEXT_KEYS.displayNameClaims), DEFAULT_DISPLAY_NAME_CLAIMS.map((claim) => `\`${claim}\``).join(', ')],
   ])('the row of %s quotes the default %s', (row, expected) => {
     expect(defaults.get(row)).toBe(expected);
   });

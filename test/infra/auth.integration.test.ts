@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { AUTH_ENV } from '../../contract/auth';
+import { AUTH_ENV, DEFAULT_DISPLAY_NAME_CLAIMS } from '../../contract/auth';
 import { METRIC } from '../../contract/metrics';
 import { ROUTES } from '../../lib/routes';
 import { SwitchboardAuth } from '../../lib/switchboard-auth';
@@ -129,6 +129,8 @@ describe('authentication, default provider (Cognito)', () => {
     });
     // No maximum token age unless one is configured: a token is good until its exp.
     expect(env[AUTH_ENV.maxTokenAgeSeconds]).toBeUndefined();
+    // Display names from the default claims.
+    expect(JSON.parse(env[AUTH_ENV.displayNameClaims] as string)).toEqual(DEFAULT_DISPLAY_NAME_CLAIMS);
   });
 
   it('alarms on the first failure to get the signing keys, the metric the authorizer counts', () => {
@@ -203,6 +205,7 @@ describe('authentication, provider oidc', () => {
       allowedAlgorithms: 'RS256,ES256',
       authResultCacheTtlSeconds: '60',
       authMaxTokenAgeSeconds: '900',
+      displayNameClaims: 'nickname, name',
     });
     template.resourceCountIs('AWS::Cognito::UserPool', 0);
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
@@ -214,6 +217,7 @@ describe('authentication, provider oidc', () => {
       [AUTH_ENV.allowedAlgorithms]: 'RS256,ES256',
       [AUTH_ENV.resultCacheTtlSeconds]: '60',
       [AUTH_ENV.maxTokenAgeSeconds]: '900',
+      [AUTH_ENV.displayNameClaims]: '["nickname","name"]',
     });
     expect(Object.keys(keyFetchAlarms(template))).toHaveLength(1);
   });
@@ -235,6 +239,7 @@ describe('authentication, provider oidc', () => {
       'Context value authMaxTokenAgeSeconds must be a whole number of seconds from 60 to 86400 (one day); got -5',
     ],
     [{ authMaxTokenAgeSeconds: 'an hour' }, 'Context value authMaxTokenAgeSeconds must be a number; got "an hour"'],
+    [{ displayNameClaims: 'name,given name' }, 'Context value displayNameClaims: "given name" is not a token claim name'],
   ])('rejects %p at synth with a clear message', (context, message) => {
     expect(() => synthSwitchboard(context)).toThrow(message);
   });

@@ -98,6 +98,7 @@ describe('SwitchboardStack', () => {
     ['leave', 'SwitchboardLeaveHandlerFunction'],
     ['ping', 'SwitchboardPingHandlerFunction'],
     ['history', 'SwitchboardHistoryHandlerFunction'],
+    ['signal', 'SwitchboardSignalHandlerFunction'],
   ])('wires route %s to its function, %s', (routeKey, logicalIdPrefix) => {
     expect(functionLogicalIdFor(routeKey)).toMatch(new RegExp(`^${logicalIdPrefix}[0-9A-F]{8}$`));
   });
@@ -113,11 +114,12 @@ describe('SwitchboardStack', () => {
       'members',
       'message',
       'ping',
+      'signal',
     ]);
   });
 
   it('answers the sender through route responses on every message route, never on $connect/$disconnect', () => {
-    const twoWay = ['$default', 'message', 'join', 'leave', 'ping', 'members', 'history'];
+    const twoWay = ['$default', 'message', 'join', 'leave', 'ping', 'members', 'history', 'signal'];
     template.resourceCountIs('AWS::ApiGatewayV2::RouteResponse', twoWay.length);
     for (const routeKey of twoWay) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, RouteResponseSelectionExpression: '$default' });

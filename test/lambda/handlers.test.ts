@@ -1,6 +1,7 @@
 import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { POST_ATTEMPTS } from '../../lambda/core/notifier';
+import { LIMITS } from '../../protocol';
 import { makeHandler as makeConnect } from '../../lambda/handlers/connect';
 import { makeHandler as makeDefault } from '../../lambda/handlers/default';
 import { makeHandler as makeDisconnect } from '../../lambda/handlers/disconnect';
@@ -63,6 +64,9 @@ describe('$disconnect', () => {
   });
 });
 
+/** The sending connection's row: a Get of anything else (a message id's dedup row) finds nothing. */
+const SENDER_ROW = { pk: 'CONN#SENDER00000000A=', sk: 'META' };
+
 describe('message', () => {
   it('answers "Received: Hello" as the route response, with no table call, no post and no metric', async () => {
     const addMetric = jest.spyOn(metrics, 'addMetric');
@@ -76,7 +80,11 @@ describe('message', () => {
   });
 
   it('fans a room message out, with its seq, and acks with the delivered count', async () => {
-    ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', userId: 'alice', rooms: new Set(['lobby']) } });
+    ddb
+      .on(GetCommand)
+      .resolves({})
+      .on(GetCommand, { Key: SENDER_ROW })
+      .resolves({ Item: { connectionId: 'SENDER00000000A=', userId: 'alice', rooms: new Set(['lobby']) } });
     ddb.on(UpdateCommand).resolves({ Attributes: { seq: 7 } });
     ddb.on(BatchWriteCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'SENDER00000000A=' }, { connectionId: 'OTHER000000000A=' }] });
@@ -117,7 +125,11 @@ describe('message', () => {
   });
 
   it('reports partial delivery to the sender honestly: delivered and failed', async () => {
-    ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']) } });
+    ddb
+      .on(GetCommand)
+      .resolves({})
+      .on(GetCommand, { Key: SENDER_ROW })
+      .resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']) } });
     ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'OK' }, { connectionId: 'SLOW' }] });
     ddb.on(UpdateCommand).resolves({ Attributes: { seq: 1 } });
     ddb.on(BatchWriteCommand).resolves({});
@@ -127,6 +139,72 @@ describe('message', () => {
     expect(replyFrame(result)).toEqual({ event: 'message', data: 'Received: Hi', id: 'p', room: 'lobby', seq: 1, delivered: 1, failed: 1 });
     // Every attempt was made before giving up on SLOW.
     expect(api.commandCalls(PostToConnectionCommand, { ConnectionId: 'SLOW' })).toHaveLength(POST_ATTEMPTS);
+  });
+
+  it("puts the sender's display name from its authorizer context on the members' frame as fromName", async () => {
+    ddb
+      .on(GetCommand)
+      .resolves({})
+      .on(GetCommand, { Key: SENDER_ROW })
+      .resolves({ Item: { connectionId: SENDER, userId: 'u-1', rooms: new Set(['lobby']) } });
+    ddb.on(UpdateCommand).resolves({ Attributes: { seq: 3 } });
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'OTHER000000000A=' }] });
+    const authorizer = { principalId: 'u-1', userId: 'u-1', displayName: 'Alice' };
+    await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby"}', { authorizer }), context);
+    const [post] = api.commandCalls(PostToConnectionCommand);
+    expect(JSON.parse(postedText(post.args[0].input.Data))).toMatchObject({ from: 'u-1', fromName: 'Alice', data: 'Hi' });
+    // A context name the protocol would refuse (another authorizer's) is left out, never shown.
+    api.resetHistory();
+    const bidi = { ...authorizer, displayName: '\u202Eecila' };
+    await handlers.message(event('message', '{"action":"message","data":"Hi","room":"lobby"}', { authorizer: bidi }), context);
+    expect(JSON.parse(postedText(api.commandCalls(PostToConnectionCommand)[0].args[0].input.Data))).not.toHaveProperty('fromName');
+  });
+
+  it("remembers a room message's id with a conditional put, and answers a resend with the first seq, sending nothing again", async () => {
+    ddb
+      .on(GetCommand)
+      .resolves({})
+      .on(GetCommand, { Key: SENDER_ROW })
+      .resolves({ Item: { connectionId: SENDER, userId: 'alice', rooms: new Set(['lobby']) } });
+    ddb.on(UpdateCommand).resolves({ Attributes: { seq: 9 } });
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'OTHER000000000A=' }] });
+    const body = '{"action":"message","data":"Hi","room":"lobby","id":"a#1"}';
+    expect(replyFrame(await handlers.message(event('message', body), context))).toMatchObject({ seq: 9, delivered: 1 });
+    const dedupKey = { pk: 'DEDUP#lobby', sk: 'alice#a%231' };
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: dedupKey, ConsistentRead: true });
+    const [claim] = ddb.commandCalls(PutCommand);
+    expect(claim.args[0].input).toMatchObject({
+      Item: { ...dedupKey, seq: 9, ts: expect.any(Number) as number, dataHash: expect.any(String) as string },
+      ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
+    });
+    const { expiresAt, ts } = claim.args[0].input.Item as { expiresAt: number; ts: number };
+    expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(ts / 1000) + LIMITS.messageDedupSeconds);
+
+    // The resend finds the row: the first seq, no new seq, no post.
+    ddb.on(GetCommand, { Key: dedupKey }).resolves({ Item: { ...claim.args[0].input.Item } });
+    ddb.resetHistory();
+    api.resetHistory();
+    expect(replyFrame(await handlers.message(event('message', body), context))).toEqual({
+      event: 'message',
+      data: 'Received: Hi',
+      id: 'a#1',
+      room: 'lobby',
+      seq: 9,
+      duplicate: true,
+    });
+    expect(api.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.Key!.sk === 'COUNTER')).toHaveLength(0);
+
+    // Another message under the same id is refused.
+    const other = await handlers.message(event('message', '{"action":"message","data":"Other","room":"lobby","id":"a#1"}'), context);
+    expect(replyFrame(other)).toMatchObject({
+      event: 'error',
+      id: 'a#1',
+      error: { code: 'BAD_REQUEST', message: expect.stringContaining('give each message its own') as string },
+    });
   });
 
   it('refuses a room message from a non-member with NOT_IN_ROOM', async () => {

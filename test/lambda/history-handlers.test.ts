@@ -123,7 +123,7 @@ describe('the Publish function', () => {
       delivered: 2,
       failed: 0,
     });
-    const expected = { event: 'message', room: 'lobby', from: 'ci', data: 'deployed', ts: expect.any(Number), seq: 12 };
+    const expected = { event: 'message', room: 'lobby', from: 'ci', publisher: true, data: 'deployed', ts: expect.any(Number), seq: 12 };
     expect(postedTo('A')).toEqual([expected]);
     expect(postedTo('B')).toEqual([expected]);
     expect(ddb.commandCalls(BatchWriteCommand)[0].args[0].input.RequestItems!.Connections[0].PutRequest!.Item).toMatchObject({

@@ -29,18 +29,26 @@ const row = async (room: string, userId: string) =>
 describe('PresenceStore on dynalite', () => {
   it('counts connections per user: first arrival and last departure only', async () => {
     const ttl = nowSeconds() + 7800;
-    await expect(presence.arrive('lobby', 'alice', ttl)).resolves.toBe(true);
-    await expect(presence.arrive('lobby', 'alice', ttl + 60)).resolves.toBe(false);
-    await expect(presence.arrive('lobby', 'alice', ttl - 60)).resolves.toBe(false); // an older member keeps the later TTL
-    await expect(row('lobby', 'alice')).resolves.toMatchObject({ userId: 'alice', connections: 3, expiresAt: ttl + 60 });
-    await expect(presence.page('lobby')).resolves.toEqual({ members: [{ userId: 'alice', connections: 3 }] });
-    await expect(presence.depart('lobby', 'alice')).resolves.toBe(false);
-    await expect(presence.depart('lobby', 'alice')).resolves.toBe(false);
-    await expect(presence.depart('lobby', 'alice')).resolves.toBe(true);
+    await expect(presence.arrive('lobby', 'alice', ttl, 'Alice')).resolves.toBe(true);
+    await expect(presence.arrive('lobby', 'alice', ttl + 60)).resolves.toBe(false); // a token without a name: none kept
+    await expect(presence.arrive('lobby', 'alice', ttl - 60, 'Alice B.')).resolves.toBe(false); // an older member keeps the later TTL
+    await expect(row('lobby', 'alice')).resolves.toMatchObject({ userId: 'alice', name: 'Alice B.', connections: 3, expiresAt: ttl + 60 });
+    await expect(presence.page('lobby')).resolves.toEqual({ members: [{ userId: 'alice', name: 'Alice B.', connections: 3 }] });
+    await expect(presence.depart('lobby', 'alice')).resolves.toEqual({ last: false, name: 'Alice B.' });
+    await expect(presence.depart('lobby', 'alice')).resolves.toEqual({ last: false, name: 'Alice B.' });
+    await expect(presence.depart('lobby', 'alice')).resolves.toEqual({ last: true, name: 'Alice B.' });
     await expect(row('lobby', 'alice')).resolves.toBeUndefined();
     // A departure with no row (TTL removed it, or counted already) is no departure.
-    await expect(presence.depart('lobby', 'alice')).resolves.toBe(false);
+    await expect(presence.depart('lobby', 'alice')).resolves.toBeUndefined();
     await expect(row('lobby', 'alice')).resolves.toBeUndefined();
+  });
+
+  it('keeps the name of the latest joining token, and none when that token had none', async () => {
+    const ttl = nowSeconds() + 7800;
+    await presence.arrive('names', 'dan', ttl, 'Dan');
+    await expect(row('names', 'dan')).resolves.toMatchObject({ name: 'Dan' });
+    await presence.arrive('names', 'dan', ttl + 1);
+    expect(await row('names', 'dan')).not.toHaveProperty('name');
   });
 
   it('starts again from 1 on a row past its TTL, and leaves it out of members', async () => {

@@ -55,15 +55,24 @@ const presenceUpdates = () => ddb.commandCalls(UpdateCommand).filter((c) => Stri
 describe('PresenceStore (mocked DynamoDB)', () => {
   const store = new PresenceStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'T', { now: () => NOW, retry: { maxAttempts: 1 } });
 
-  it("counts a user's first connection with one UpdateItem that also sets the row's TTL", async () => {
+  it("counts a user's first connection with one UpdateItem that also sets the row's TTL and the user's name", async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { connections: 1 } });
-    await expect(store.arrive('lobby', 'alice', 1_700_007_800)).resolves.toBe(true);
+    await expect(store.arrive('lobby', 'alice', 1_700_007_800, 'Alice')).resolves.toBe(true);
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: 'PRES#lobby', sk: 'USER#alice' },
-      UpdateExpression: 'ADD connections :one SET userId = :userId, #ttl = :ttl',
-      ExpressionAttributeValues: { ':one': 1, ':userId': 'alice', ':now': NOW / 1000, ':ttl': 1_700_007_800 },
+      UpdateExpression: 'ADD connections :one SET userId = :userId, #ttl = :ttl, #name = :name',
+      ExpressionAttributeValues: { ':one': 1, ':userId': 'alice', ':now': NOW / 1000, ':ttl': 1_700_007_800, ':name': 'Alice' },
       ReturnValues: 'UPDATED_NEW',
+    });
+  });
+
+  it('removes the name a row kept when the joining token has none', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { connections: 2 } });
+    await expect(store.arrive('lobby', 'alice', 1_700_007_800)).resolves.toBe(false);
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
+      UpdateExpression: 'ADD connections :one SET userId = :userId, #ttl = :ttl REMOVE #name',
+      ExpressionAttributeNames: { '#name': 'name' },
     });
   });
 
@@ -72,9 +81,9 @@ describe('PresenceStore (mocked DynamoDB)', () => {
       .on(UpdateCommand)
       .rejectsOnce(conditionFailed())
       .resolves({ Attributes: { connections: 2 } });
-    await expect(store.arrive('lobby', 'alice', 1)).resolves.toBe(false);
+    await expect(store.arrive('lobby', 'alice', 1, 'Alice')).resolves.toBe(false);
     expect(ddb.commandCalls(UpdateCommand)[1].args[0].input).toMatchObject({
-      UpdateExpression: 'ADD connections :one SET userId = :userId',
+      UpdateExpression: 'ADD connections :one SET userId = :userId, #name = :name',
       ConditionExpression: '#ttl >= :now',
     });
     ddb.reset();
@@ -83,16 +92,17 @@ describe('PresenceStore (mocked DynamoDB)', () => {
       .rejectsOnce(conditionFailed())
       .rejectsOnce(conditionFailed())
       .resolves({ Attributes: { connections: 1 } });
-    await expect(store.arrive('lobby', 'alice', 5)).resolves.toBe(true);
+    await expect(store.arrive('lobby', 'alice', 5, 'Alice')).resolves.toBe(true);
     expect(ddb.commandCalls(UpdateCommand)[2].args[0].input).toMatchObject({
-      UpdateExpression: 'SET connections = :one, userId = :userId, #ttl = :ttl',
+      UpdateExpression: 'SET connections = :one, userId = :userId, #ttl = :ttl, #name = :name',
     });
   });
 
-  it("deletes the row at 0 (only if still 0) and reports the user's last departure", async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { connections: 0 } });
+  it("deletes the row at 0 (only if still 0) and reports the user's last departure, with the name the row kept", async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { connections: 0, name: 'Alice' } });
     ddb.on(DeleteCommand).resolves({});
-    await expect(store.depart('lobby', 'alice')).resolves.toBe(true);
+    await expect(store.depart('lobby', 'alice')).resolves.toEqual({ last: true, name: 'Alice' });
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { ReturnValues: 'ALL_NEW' });
     expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
       Key: { pk: 'PRES#lobby', sk: 'USER#alice' },
       ConditionExpression: 'connections <= :zero',
@@ -101,26 +111,26 @@ describe('PresenceStore (mocked DynamoDB)', () => {
 
   it('is no departure while other connections remain, when the row is gone, or when the user came back before the delete', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { connections: 1 } });
-    await expect(store.depart('lobby', 'alice')).resolves.toBe(false);
+    await expect(store.depart('lobby', 'alice')).resolves.toEqual({ last: false });
     ddb.reset();
     ddb.on(UpdateCommand).rejects(conditionFailed());
-    await expect(store.depart('lobby', 'alice')).resolves.toBe(false);
+    await expect(store.depart('lobby', 'alice')).resolves.toBeUndefined();
     ddb.reset();
     ddb.on(UpdateCommand).resolves({ Attributes: { connections: 0 } });
     ddb.on(DeleteCommand).rejects(conditionFailed());
-    await expect(store.depart('lobby', 'alice')).resolves.toBe(false);
+    await expect(store.depart('lobby', 'alice')).resolves.toEqual({ last: false });
   });
 
   it(`pages ${MEMBERS_PAGE_SIZE} users per Query, skips rows past their TTL, and hands out an opaque cursor`, async () => {
     ddb.on(QueryCommand).resolves({
       Items: [
-        { userId: 'alice', connections: 2, expiresAt: NOW / 1000 + 10 },
+        { userId: 'alice', name: 'Alice', connections: 2, expiresAt: NOW / 1000 + 10 },
         { userId: 'ghost', connections: 1, expiresAt: NOW / 1000 - 10 },
       ],
       LastEvaluatedKey: { pk: 'PRES#lobby', sk: 'USER#ghost' },
     });
     const page = await store.page('lobby');
-    expect(page.members).toEqual([{ userId: 'alice', connections: 2 }]);
+    expect(page.members).toEqual([{ userId: 'alice', name: 'Alice', connections: 2 }]);
     expect(page.next).toBe(encodeCursor('lobby', 'ghost'));
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, { Limit: MEMBERS_PAGE_SIZE, ExpressionAttributeValues: { ':pk': 'PRES#lobby' } });
     await store.page('lobby', page.next);
@@ -206,6 +216,19 @@ describe('join: room rules and presence', () => {
     expect(posted()).toEqual([{ to: 'OTHER', frame: { event: 'presence', room: 'lobby', userId: 'alice', change: 'joined' } }]);
   });
 
+  it("names the user in the presence event and its row, from the authorizer's display name", async () => {
+    joinsOk();
+    ddb.on(QueryCommand, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ROOM#lobby' } }).resolves({
+      Items: [{ connectionId: 'OTHER' }],
+    });
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 1 } });
+    await handlers.join(event('{"action":"join","room":"lobby"}', { userId: 'alice', displayName: 'Alice Liddell' }), context);
+    expect(presenceUpdates()[0].args[0].input).toMatchObject({ ExpressionAttributeValues: { ':name': 'Alice Liddell' } });
+    expect(posted()).toEqual([
+      { to: 'OTHER', frame: { event: 'presence', room: 'lobby', userId: 'alice', name: 'Alice Liddell', change: 'joined' } },
+    ]);
+  });
+
   it("sends nothing for a user's second connection, nor where a rule turns presence off", async () => {
     joinsOk();
     ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 2 } });
@@ -230,14 +253,16 @@ describe('join: room rules and presence', () => {
 });
 
 describe('leave and $disconnect: presence left', () => {
-  it("tells the remaining members when the user's last connection leaves", async () => {
+  it("tells the remaining members when the user's last connection leaves, by the name its presence row kept", async () => {
     ddb.on(UpdateCommand, { Key: { pk: `CONN#${ME}`, sk: 'META' } }).resolves({});
-    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 0 } });
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 0, name: 'Alice' } });
     ddb.on(DeleteCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'OTHER' }] });
     const result = await handlers.leave(event('{"action":"leave","room":"lobby"}', { userId: 'alice' }, 'leave'), context);
     expect(reply(result)).toEqual({ event: 'left', room: 'lobby' });
-    expect(posted()).toEqual([{ to: 'OTHER', frame: { event: 'presence', room: 'lobby', userId: 'alice', change: 'left' } }]);
+    expect(posted()).toEqual([
+      { to: 'OTHER', frame: { event: 'presence', room: 'lobby', userId: 'alice', name: 'Alice', change: 'left' } },
+    ]);
   });
 
   it('counts nothing when the connection was not in the room', async () => {

@@ -27,17 +27,19 @@ function replyFor(body: string): ServerFrame {
       return { event: 'members', room: parsed.frame.room, members: [], id: parsed.frame.id };
     case 'history':
       return { event: 'history', room: parsed.frame.room, messages: [], id: parsed.frame.id };
+    case 'signal':
+      return { event: 'signal', room: parsed.frame.room, type: parsed.frame.type, delivered: 1_000_000, id: parsed.frame.id };
   }
 }
 
 function checkReply(body: string): void {
   const reply = replyFor(body);
-  expect(['message', 'joined', 'left', 'pong', 'error', 'members', 'history']).toContain(reply.event);
+  expect(['message', 'joined', 'left', 'pong', 'error', 'members', 'history', 'signal']).toContain(reply.event);
   expect(replySize(reply)).toBeLessThanOrEqual(LIMITS.maxMessageBytes);
   if (reply.event === 'error') expect(reply.error.message.length).toBeGreaterThan(10);
 }
 
-const action = fc.oneof(fc.constantFrom('message', 'join', 'leave', 'ping'), fc.string(), fc.integer(), fc.constant(null));
+const action = fc.oneof(fc.constantFrom('message', 'join', 'leave', 'ping', 'signal'), fc.string(), fc.integer(), fc.constant(null));
 const anyValue = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 100 }),
   fc.integer(),
@@ -52,6 +54,7 @@ const frameLike = fc.record(
     data: fc.oneof(fc.string({ unit: 'binary', maxLength: 2000 }), anyValue),
     room: fc.oneof(roomName, anyValue),
     id: fc.oneof(fc.string({ maxLength: 80 }), anyValue),
+    type: fc.oneof(roomName, anyValue),
   },
   { requiredKeys: [] },
 );

@@ -67,7 +67,12 @@ describe('the room-message limit (in the connection\u2019s row)', () => {
 
   it('takes a token with a conditional UpdateItem before the fan-out', async () => {
     const message = load('message');
-    ddb.on(GetCommand).resolves({ Item: member });
+    // The sender's row; the message id's dedup row is not there.
+    ddb
+      .on(GetCommand)
+      .resolves({})
+      .on(GetCommand, { Key: { pk: 'CONN#SENDER00000000A=', sk: 'META' } })
+      .resolves({ Item: member });
     ddb.on(UpdateCommand).resolves({});
     ddb.on(UpdateCommand, { Key: { pk: 'HIST#lobby', sk: 'COUNTER' } }).resolves({ Attributes: { seq: 1 } });
     ddb.on(BatchWriteCommand).resolves({});

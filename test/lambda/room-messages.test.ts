@@ -80,6 +80,18 @@ describe('publishToRoom (the Publish function)', () => {
     expect(broadcasts[0].message.from).toBe('billing');
   });
 
+  it('marks every published message, so a publisher named like a user (or "SERVER") is never taken for one', async () => {
+    const { deps, broadcasts } = roomDeps();
+    await publishToRoom({ room: 'lobby', data: 'x', from: 'local-alice' }, deps);
+    await publishToRoom({ room: 'lobby', data: 'y', from: 'SERVER' }, deps);
+    await publishToRoom({ room: 'lobby', data: 'z' }, deps);
+    expect(broadcasts.map((b) => [b.message.from, b.message.publisher, 'fromName' in b.message])).toEqual([
+      ['local-alice', true, false],
+      ['SERVER', true, false],
+      ['server', true, false],
+    ]);
+  });
+
   it.each([
     ['not an object', 'hello', 'must be a JSON object'],
     ['null', null, 'must be a JSON object'],
@@ -88,9 +100,25 @@ describe('publishToRoom (the Publish function)', () => {
     ['a bad room', { room: 'a b', data: 'x' }, '"room" must be 1-64 characters'],
     ['numeric data', { room: 'lobby', data: 1 }, '"data" must be a string; got a number'],
     ['data over the limit', { room: 'lobby', data: 'x'.repeat(LIMITS.maxDataBytes + 1) }, `the limit is ${LIMITS.maxDataBytes} bytes`],
-    ['an empty from', { room: 'lobby', data: 'x', from: '' }, '"from" must be a string of 1-64 characters'],
-    ['a 65-character from', { room: 'lobby', data: 'x', from: 'f'.repeat(65) }, '"from" must be a string of 1-64 characters'],
+    [
+      'an empty from',
+      { room: 'lobby', data: 'x', from: '' },
+      '"from" must be a publisher name, or absent for "server": a name must be 1-64',
+    ],
+    ['a 65-character from', { room: 'lobby', data: 'x', from: 'f'.repeat(65) }, 'a name must be 1-64 characters'],
     ['a from of escaped control characters', { room: 'lobby', data: 'x', from: '\u0001'.repeat(64) }, 'at most 256 bytes'],
+    [
+      'a from with a control character',
+      { room: 'lobby', data: 'x', from: 'ci\u0007' },
+      'may not hold control or bidirectional-control characters',
+    ],
+    [
+      'a from with a right-to-left override',
+      { room: 'lobby', data: 'x', from: '\u202Eecila' },
+      'may not hold control or bidirectional-control characters',
+    ],
+    ['a from with an isolate', { room: 'lobby', data: 'x', from: 'a\u2067b' }, 'may not hold control or bidirectional-control characters'],
+    ['a from with spaces around', { room: 'lobby', data: 'x', from: ' server ' }, 'may not start or end with a space'],
   ])('answers a payload with %s with BAD_REQUEST, sending nothing', async (_name, payload, message) => {
     const { deps, steps } = roomDeps();
     await expect(publishToRoom(payload, deps)).resolves.toEqual({

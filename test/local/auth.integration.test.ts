@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
 import { startEmulator, type Emulator } from '../../local/emulator';
 import type { InvocationRecord } from '../../local/gateway/gateway';
-import { LocalIssuer } from '../../local/issuer/issuer';
+import { LocalIssuer, localSubject } from '../../local/issuer/issuer';
 import { main as tokenMain } from '../../local/cli/token';
 import { wsText } from '../../cli-kit/ws-text';
 import { appAssembly } from '../support/app-assembly';
@@ -110,7 +110,9 @@ describe('authentication in the emulator', () => {
   it('answers a tampered token 403: the authorizer denies it', async () => {
     const [header, payload, signature] = (await emu.localIssuer!.mint('mallory')).split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-    const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'local-admin', 'cognito:username': 'admin' })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: localSubject('admin'), 'cognito:username': 'admin' })).toString(
+      'base64url',
+    );
     expect(await statusOf(withToken(`${header}.${forged}.${signature}`))).toBe(403);
     expect(invocations.at(-1)).toMatchObject({ eventType: 'AUTHORIZER', status: 403 });
   });
@@ -141,7 +143,12 @@ describe('authentication in the emulator', () => {
     bob.ws.send(JSON.stringify({ action: 'join', room: 'lobby' }));
     await Promise.all([alice.next((f) => f.event === 'joined'), bob.next((f) => f.event === 'joined')]);
     alice.ws.send(JSON.stringify({ action: 'message', room: 'lobby', data: 'hello bob' }));
-    expect(await bob.next((f) => f.event === 'message')).toMatchObject({ room: 'lobby', from: 'local-alice', data: 'hello bob' });
+    expect(await bob.next((f) => f.event === 'message')).toMatchObject({
+      room: 'lobby',
+      from: localSubject('alice'),
+      fromName: 'alice',
+      data: 'hello bob',
+    });
     expect(await alice.next((f) => f.event === 'message')).toMatchObject({ data: 'Received: hello bob', delivered: 1 });
 
     // principalId and the authorizer's context, in CONNECT and every later event of the connection.
@@ -152,16 +159,17 @@ describe('authentication in the emulator', () => {
     expect(ofAlice.map((r) => r.eventType)).toEqual(['CONNECT', 'MESSAGE', 'MESSAGE']);
     for (const record of ofAlice) {
       expect((record.event as { requestContext: { authorizer?: unknown } }).requestContext.authorizer).toEqual({
-        principalId: 'local-alice',
-        userId: 'local-alice',
+        principalId: localSubject('alice'),
+        userId: localSubject('alice'),
         username: 'alice',
+        displayName: 'alice',
       });
     }
     // $connect stored the user id with the connection.
     const db = DynamoDBDocumentClient.from(new DynamoDBClient({ credentials: LOCAL_CREDENTIALS, endpoint: emu.dynamodbEndpoint }));
     const row = await db.send(new GetCommand({ TableName: Object.values(emu.tables)[0], Key: { pk: `CONN#${aliceId}`, sk: 'META' } }));
     db.destroy();
-    expect(row.Item).toMatchObject({ userId: 'local-alice' });
+    expect(row.Item).toMatchObject({ userId: localSubject('alice') });
   });
 
   it('serves its JWKS (public key only), a token for the chat page, and says where in config.json', async () => {

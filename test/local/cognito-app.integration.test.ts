@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { build } from 'esbuild';
 import { loadWebSocketApp } from '../../local/assembly/assembly';
+import { localSubject } from '../../local/issuer/issuer';
 import { LOCAL_CREDENTIALS } from '../../protocol/local-endpoints';
 import { startCli, type CliProcess } from './cli-process';
 import { AUTHORIZER_SOURCE, COGNITO_APP, writeCognitoApp } from './fixtures/cognito-app';
@@ -107,6 +108,6 @@ test("the banner's Try line puts a token in the authorizer's own query parameter
   expect(tryUrl).toMatch(new RegExp(`^${cli.url}\\?${COGNITO_APP.tokenParameter}=ey`));
   const client = await connect(tryUrl!);
   client.ws.send(JSON.stringify({ action: 'whoami' }));
-  expect(await client.nextJson()).toEqual({ username: 'alice', sub: 'local-alice' });
+  expect(await client.nextJson()).toEqual({ username: 'alice', sub: localSubject('alice') });
   client.ws.close();
 });

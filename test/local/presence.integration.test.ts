@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import WebSocket from 'ws';
 import { cachedAssembly } from '../../local/assembly/cache';
 import { startEmulator, type Emulator } from '../../local/emulator';
-import { LocalIssuer } from '../../local/issuer/issuer';
+import { LocalIssuer, localSubject } from '../../local/issuer/issuer';
 import { wsText } from '../../cli-kit/ws-text';
 import { requireIntegrationTest } from '../support/test-tier';
 
@@ -21,6 +21,14 @@ const RULES = [
 ];
 
 type Frame = Record<string, unknown>;
+
+/** The local issuer's subs (UUIDs, as Cognito's), and each user's display name: its user name, from `cognito:username`. */
+const ALICE = localSubject('alice');
+const BOB = localSubject('bob');
+/** A `members` list as the server pages it: by user id. */
+const byUserId = (members: Array<{ userId: string }>) => [...members].sort((a, b) => (a.userId < b.userId ? -1 : 1));
+const aliceWith = (connections: number) => ({ userId: ALICE, name: 'alice', connections });
+const bobWith = (connections: number) => ({ userId: BOB, name: 'bob', connections });
 
 /** A ws client that keeps every frame it receives, in order. */
 interface Client {
@@ -115,10 +123,10 @@ describe('user rooms, room rules, presence and members in the emulator', () => {
   it("lets each user into its own user room only: another's is FORBIDDEN", async () => {
     const alice = await connect('alice');
     const bob = await connect('bob');
-    expect(await alice.request({ action: 'join', room: 'user.local-alice' })).toMatchObject({ event: 'joined', room: 'user.local-alice' });
-    expect(await bob.request({ action: 'join', room: 'user.local-alice' })).toMatchObject({
+    expect(await alice.request({ action: 'join', room: `user.${ALICE}` })).toMatchObject({ event: 'joined', room: `user.${ALICE}` });
+    expect(await bob.request({ action: 'join', room: `user.${ALICE}` })).toMatchObject({
       event: 'error',
-      error: { code: 'FORBIDDEN', message: expect.stringContaining('"user.local-bob"') },
+      error: { code: 'FORBIDDEN', message: expect.stringContaining(`"user.${BOB}"`) },
     });
   });
 
@@ -140,32 +148,26 @@ describe('user rooms, room rules, presence and members in the emulator', () => {
     const bob = await connect('bob');
     await alice1.request({ action: 'join', room: 'lobby.main' });
     await bob.request({ action: 'join', room: 'lobby.main' });
-    expect(await alice1.next(isPresence)).toEqual({ event: 'presence', room: 'lobby.main', userId: 'local-bob', change: 'joined' });
+    expect(await alice1.next(isPresence)).toEqual({ event: 'presence', room: 'lobby.main', userId: BOB, name: 'bob', change: 'joined' });
 
     // Alice's second connection: counted, but no event (she was already present).
     const alice2 = await connect('alice');
     await alice2.request({ action: 'join', room: 'lobby.main' });
     const members = await bob.request({ action: 'members', room: 'lobby.main' });
     expect(members).toMatchObject({ event: 'members', room: 'lobby.main' });
-    expect(members.members).toEqual([
-      { userId: 'local-alice', connections: 2 },
-      { userId: 'local-bob', connections: 1 },
-    ]);
+    expect(members.members).toEqual(byUserId([aliceWith(2), bobWith(1)]));
     expect(members).not.toHaveProperty('next');
     expect(bob.frames.filter(isPresence)).toEqual([]);
 
     // One of her connections leaves: still present, no event.
     expect(await alice2.request({ action: 'leave', room: 'lobby.main' })).toMatchObject({ event: 'left' });
-    expect((await bob.request({ action: 'members', room: 'lobby.main' })).members).toEqual([
-      { userId: 'local-alice', connections: 1 },
-      { userId: 'local-bob', connections: 1 },
-    ]);
+    expect((await bob.request({ action: 'members', room: 'lobby.main' })).members).toEqual(byUserId([aliceWith(1), bobWith(1)]));
     expect(bob.frames.filter(isPresence)).toEqual([]);
 
     // Her last one disconnects: $disconnect tells bob.
     alice1.ws.close();
-    expect(await bob.next(isPresence)).toEqual({ event: 'presence', room: 'lobby.main', userId: 'local-alice', change: 'left' });
-    expect((await bob.request({ action: 'members', room: 'lobby.main' })).members).toEqual([{ userId: 'local-bob', connections: 1 }]);
+    expect(await bob.next(isPresence)).toEqual({ event: 'presence', room: 'lobby.main', userId: ALICE, name: 'alice', change: 'left' });
+    expect((await bob.request({ action: 'members', room: 'lobby.main' })).members).toEqual([bobWith(1)]);
   });
 
   it('sends no presence where a rule turns it off, while members still answers', async () => {
@@ -175,10 +177,7 @@ describe('user rooms, room rules, presence and members in the emulator', () => {
     await bob.request({ action: 'join', room: 'quiet.library' });
     expect(await bob.request({ action: 'leave', room: 'quiet.library' })).toMatchObject({ event: 'left' });
     await bob.request({ action: 'join', room: 'quiet.library' });
-    expect((await alice.request({ action: 'members', room: 'quiet.library' })).members).toEqual([
-      { userId: 'local-alice', connections: 1 },
-      { userId: 'local-bob', connections: 1 },
-    ]);
+    expect((await alice.request({ action: 'members', room: 'quiet.library' })).members).toEqual(byUserId([aliceWith(1), bobWith(1)]));
     expect(alice.frames.filter(isPresence)).toEqual([]);
   });
 
@@ -190,7 +189,7 @@ describe('user rooms, room rules, presence and members in the emulator', () => {
       event: 'error',
       error: { code: 'NOT_IN_ROOM' },
     });
-    const forged = Buffer.from(JSON.stringify({ r: 'lobby.other', u: 'local-bob' })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ r: 'lobby.other', u: BOB })).toString('base64url');
     expect(await alice.request({ action: 'members', room: 'lobby.private', cursor: forged })).toMatchObject({
       event: 'error',
       error: { code: 'BAD_REQUEST', message: expect.stringContaining('"cursor"') },

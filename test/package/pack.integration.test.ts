@@ -51,6 +51,9 @@ afterAll(() => {
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
+/** A JWT's `sub`, unverified. */
+const subjectOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { sub: string }).sub;
+
 test('the tarball holds what consumers need and none of the repository', () => {
   const files = tarballFiles(tarball);
   expect(files).toEqual(
@@ -156,10 +159,10 @@ function runModule(dir: string, source: string): unknown[] {
     .map((line) => JSON.parse(line) as unknown);
 }
 
-test("docs/extend.md, followed in the consumer project: its typing action answers the typed client, with a token from the bin's banner command", async () => {
+test("docs/extend.md, followed in the consumer project: one member's typing reaches another, and its whoami action answers, with tokens from the bin's banner command", async () => {
   // WHEN the guide's three files are written as they stand in the guide, and its app synthesized
   const files = guideFiles();
-  expect([...files.keys()].sort()).toEqual(['app.js', 'typing-client.mjs', 'typing.ts']);
+  expect([...files.keys()].sort()).toEqual(['app.js', 'client.mjs', 'whoami.ts']);
   const dir = path.join(project.dir, 'extend');
   fs.mkdirSync(dir);
   for (const [name, body] of files) fs.writeFileSync(path.join(dir, name), body);
@@ -174,7 +177,7 @@ test("docs/extend.md, followed in the consumer project: its typing action answer
   expect({ status: synth.status, output: synth.status === 0 ? '' : synth.stderr + synth.stdout }).toEqual({ status: 0, output: '' });
   // Only the consumer's own handler is bundled; Switchboard's come prebuilt.
   expect((synth.stdout + synth.stderr).match(/Bundling asset \S+/g)).toEqual([
-    'Bundling asset ChatApp/Realtime/TypingHandler/Function/Code/Stage...',
+    'Bundling asset ChatApp/Realtime/WhoamiHandler/Function/Code/Stage...',
   ]);
 
   // THEN the bin, as npx finds it, answers --help and serves the app
@@ -204,31 +207,43 @@ test("docs/extend.md, followed in the consumer project: its typing action answer
       stdout: expect.stringMatching(/^Published to lobby as seq 1: delivered 0, failed 0\.\n$/) as string,
     });
 
-    // AND the guide's client method, on switchboard/client's ESM build with bob's token, gets the
-    // typing reply (also as a custom event), the handler's error frame for a bad room, and built-in actions still work
-    const [typing, seen, refused, pong] = runModule(
+    // AND the guide's client methods, on switchboard/client's ESM build with bob's and alice's
+    // tokens: bob's typing signal reaches alice (and not bob), whoami answers (also as a custom
+    // event), and built-in actions still work
+    const tokenOfAlice = npx(tokenCommand.replace('NAME', 'alice'));
+    expect(tokenOfAlice).toMatchObject({ status: 0, stderr: '' });
+    const [typed, seenByAlice, seenByBob, me, custom, pong] = runModule(
       dir,
       [
         "import { connect } from 'switchboard/client';",
-        "import { onTyping, sendTyping } from './typing-client.mjs';",
-        `const client = connect(${JSON.stringify(url)}, { token: ${JSON.stringify(tokenByUrl.stdout.trim())}, reconnect: false });`,
-        'const seen = [];',
-        'onTyping(client, (frame) => seen.push(frame));',
-        "console.log(JSON.stringify(await sendTyping(client, 'lobby')));",
-        'console.log(JSON.stringify(seen));',
-        "console.log(JSON.stringify(await sendTyping(client, 'no spaces').then(() => 'sent', (err) => ({ name: err.name, code: err.code, message: err.message }))));",
-        "console.log(JSON.stringify(await client.request('ping')));",
-        'await client.close();',
+        "import { onTyping, sendTyping, whoami } from './client.mjs';",
+        `const bob = connect(${JSON.stringify(url)}, { token: ${JSON.stringify(tokenByUrl.stdout.trim())}, reconnect: false });`,
+        `const alice = connect(${JSON.stringify(url)}, { token: ${JSON.stringify(tokenOfAlice.stdout.trim())}, reconnect: false });`,
+        "await bob.room('lobby').join();",
+        "await alice.room('lobby').join();",
+        'const seenByAlice = [];',
+        'const seenByBob = [];',
+        "const typing = new Promise((resolve) => onTyping(alice, 'lobby', (event) => resolve(seenByAlice.push(event))));",
+        "onTyping(bob, 'lobby', (event) => seenByBob.push(event));",
+        'const custom = [];',
+        "bob.on('custom', (frame) => custom.push(frame));",
+        "console.log(JSON.stringify(await sendTyping(bob, 'lobby')));",
+        'await typing;',
+        'console.log(JSON.stringify(seenByAlice));',
+        'console.log(JSON.stringify(seenByBob));',
+        'console.log(JSON.stringify(await whoami(bob)));',
+        'console.log(JSON.stringify(custom));',
+        "console.log(JSON.stringify(await bob.request('ping')));",
+        'await Promise.all([bob.close(), alice.close()]);',
       ].join('\n'),
     );
-    const reply = { event: 'typing', room: 'lobby', userId: 'local-bob', id: expect.any(String) as string };
-    expect(typing).toEqual(reply);
-    expect(seen).toEqual([reply]);
-    expect(refused).toEqual({
-      name: 'SwitchboardError',
-      code: 'BAD_REQUEST',
-      message: '"room" is required: 1-64 characters of A-Z a-z 0-9 _ . -',
-    });
+    expect(typed).toEqual({ event: 'signal', room: 'lobby', type: 'typing', delivered: 1, id: expect.any(String) as string });
+    const bobId = subjectOf(tokenByUrl.stdout.trim());
+    expect(seenByAlice).toEqual([{ event: 'signal', room: 'lobby', type: 'typing', from: bobId, fromName: 'bob' }]);
+    expect(seenByBob).toEqual([]);
+    const reply = { event: 'whoami', userId: bobId, name: 'bob', id: expect.any(String) as string };
+    expect(me).toEqual(reply);
+    expect(custom).toEqual([reply]);
     expect(pong).toEqual({ event: 'pong', id: expect.any(String) as string });
   } finally {
     await stop(child);

@@ -99,6 +99,7 @@ test('a backend publish reaches every member of a room, with from = server and a
       event: 'message',
       room: 'orders',
       from: SERVER_SENDER,
+      publisher: true,
       data: 'order 42 shipped',
       ts: expect.any(Number),
       seq: result.seq,
@@ -111,7 +112,7 @@ test('a backend publish reaches every member of a room, with from = server and a
   // The next publish to the room takes the next seq, and carries the publisher's name when given.
   const next = await publish({ room: 'orders', data: 'order 43 shipped', from: 'billing' }, { client: lambda, functionName });
   expect(next.seq).toBe(result.seq + 1);
-  for (const { client } of members) expect(await nextFrame(client)).toMatchObject({ from: 'billing', seq: next.seq });
+  for (const { client } of members) expect(await nextFrame(client)).toMatchObject({ from: 'billing', publisher: true, seq: next.seq });
 });
 
 test("npm run publish -- --emulator URL publishes to a room and prints the function's answer", async () => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { WebSocketServer } from 'ws';
 import { startEmulator, type Emulator } from '../../local/emulator';
+import { localSubject } from '../../local/issuer/issuer';
 import { LOCAL_CREDENTIALS, LOCAL_PASSWORD, LOCAL_PATHS } from '../../protocol';
 import { main } from '../../verify/cli';
 import { appAssembly } from '../support/app-assembly';
@@ -63,6 +64,8 @@ const ALL_CHECKS = [
   'publish',
   'history',
   'resume: join with since',
+  'signals',
+  'exactly-once: the same id twice',
   'user rooms: own joins, another user FORBIDDEN',
   'presence',
 ];
@@ -177,7 +180,11 @@ describe('verify --outputs, on an outputs file that points at an emulator', () =
       // THEN every check passes
       const rows = results(report);
       expect({ code, notPassed: [...rows].filter(([, r]) => !r.startsWith('PASS')) }).toEqual({ code: 0, notPassed: [] });
-      expect(rows.get('presence')).toBe('PASS "joined" when local-bob joined, "left" when it disconnected');
+      expect(rows.get('presence')).toBe(`PASS "joined" when bob (${localSubject('bob')}) joined, "left" when it disconnected`);
+      expect(rows.get('signals')).toBe('PASS reached the other connection (from ann), no seq, not in history');
+      expect(rows.get('exactly-once: the same id twice')).toMatch(
+        /^PASS acknowledged twice with seq 1 \(the second "duplicate"\), delivered once$/,
+      );
       expect(rows.get('publish')).toBe('PASS delivered to 2 connections with seq 5');
 
       // AND a wrong password stops it before any check, with Cognito's answer

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { type Emulator, startEmulator } from '../../local/emulator';
 import { DEFAULT_BACKOFF } from '../../client/backoff';
+import { localSubject } from '../../local/issuer/issuer';
 import { LOCAL_PASSWORD, ROOM_NAME } from '../../protocol';
 import { buildWeb } from '../../web/build';
 import { appAssembly } from '../support/app-assembly';
@@ -140,21 +141,25 @@ describe('chat page in Chromium', () => {
     await alice.screenshot({ path: path.join(ARTIFACTS, 'chat-sign-in.png') });
     await signIn(alice, 'alice');
     await alice.locator('#status[data-state="open"]').waitFor();
-    expect(await alice.locator('#whoami').textContent()).toBe('You are alice (local-alice)');
+    // Named as people know them (the token's user name), the id (a UUID, as Cognito's) on hover.
+    expect(await alice.locator('#whoami').textContent()).toBe('You are alice');
+    expect(await alice.locator('#whoami .name').getAttribute('title')).toBe(localSubject('alice'));
     expect(await alice.locator('#sign-in').isHidden()).toBe(true);
 
     const bob = await openChat('bob');
     await join(alice, 'lobby');
-    await members(alice, 'lobby').getByText('local-alice (you)').waitFor();
+    await members(alice, 'lobby').getByText('alice (you)').waitFor();
     await join(bob, 'lobby');
     // Presence: bob's join reaches alice's member list; bob's own list (from members()) has both.
-    await members(alice, 'lobby').getByText('local-bob').waitFor();
-    await members(bob, 'lobby').getByText('local-alice').waitFor();
+    await members(alice, 'lobby').getByText('bob', { exact: true }).waitFor();
+    await members(bob, 'lobby').getByText('alice', { exact: true }).waitFor();
+    expect(await members(bob, 'lobby').getByText('alice', { exact: true }).getAttribute('title')).toBe(localSubject('alice'));
 
     await send(alice, 'lobby', 'Hello from Alice');
     const received = bob.locator('#log li.room-message', { hasText: 'Hello from Alice' });
     await received.waitFor();
-    expect(await received.locator('.from').textContent()).toBe('local-alice');
+    expect(await received.locator('.from').textContent()).toBe('alice');
+    expect(await received.locator('.from').getAttribute('title')).toBe(localSubject('alice'));
     const mine = alice.locator('#log li.own', { hasText: 'Hello from Alice' });
     await mine.locator('.details', { hasText: 'delivered to 1' }).waitFor();
     expect(await mine.locator('.from').textContent()).toBe('you');
@@ -166,8 +171,58 @@ describe('chat page in Chromium', () => {
 
     // Bob's last connection leaves: he disappears from alice's list.
     await closeTab(bob);
-    await members(alice, 'lobby').getByText('local-bob').waitFor({ state: 'detached' });
+    await members(alice, 'lobby').getByText('bob', { exact: true }).waitFor({ state: 'detached' });
     await closeTab(alice);
+  });
+
+  test('typing in a room shows "… is typing" on the other members\' pages, by name, until the message arrives', async () => {
+    const gina = await openChat('gina');
+    const hugo = await openChat('hugo');
+    await join(gina, 'typing');
+    await join(hugo, 'typing');
+    await gina.getByLabel('To', { exact: true }).selectOption('typing');
+    await gina.getByLabel('Message', { exact: true }).pressSequentially('hel');
+    const line = hugo.locator('#typing [data-room="typing"]');
+    await line.getByText('gina is typing…').waitFor();
+    // Only the others see it.
+    expect(await gina.locator('#typing').textContent()).toBe('');
+    await gina.getByRole('button', { name: 'Send', exact: true }).click();
+    await hugo.locator('#log li.room-message', { hasText: 'hel' }).waitFor();
+    await line.waitFor({ state: 'detached' });
+    await closeTab(gina, hugo);
+  });
+
+  test('at 390 px, whatever members send wraps: no horizontal scroll for a 300-character word, a long URL, a 64-character name and room', async () => {
+    const longName = `n${'a'.repeat(63)}`;
+    const room = `r${'o'.repeat(63)}`;
+    const word = 'w'.repeat(300);
+    const url = `https://example.com/${'segment/'.repeat(40)}?q=${'x'.repeat(120)}`;
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.goto(`${emulator.httpUrl}/`);
+    await signIn(phone, 'ida');
+    await phone.locator('#status[data-state="open"]').waitFor();
+    const sender = await openChat(longName);
+    await join(phone, room);
+    await join(sender, room);
+    await members(phone, room).getByText(longName, { exact: true }).waitFor();
+    await sender.getByLabel('To', { exact: true }).selectOption(room);
+    await sender.getByLabel('Message', { exact: true }).pressSequentially('typing');
+    await phone.locator('#typing').getByText(`${longName} is typing…`).waitFor();
+    for (const text of [word, url]) {
+      await send(sender, room, text);
+      await phone.locator('#log li.room-message .text', { hasText: text }).waitFor();
+    }
+    await send(phone, room, word);
+    await phone.locator('#log li.own', { hasText: word }).locator('.details', { hasText: 'delivered to 1' }).waitFor();
+    await phone.screenshot({ path: path.join(ARTIFACTS, 'chat-390px.png'), fullPage: true });
+    const width = await phone.evaluate(() => document.scrollingElement!.scrollWidth);
+    expect(width).toBeLessThanOrEqual(390);
+    // Every element stays inside the screen too (overflow hidden somewhere would hide text, not wrap it).
+    const widest = await phone.evaluate(() =>
+      Math.max(...Array.from(document.querySelectorAll('body *'), (element) => element.getBoundingClientRect().right)),
+    );
+    expect(widest).toBeLessThanOrEqual(390);
+    await closeTab(phone, sender);
   });
 
   test('a page that joins later shows the messages sent before, oldest first, above its "Joined" line', async () => {
@@ -181,7 +236,7 @@ describe('chat page in Chromium', () => {
     const lines = dan.locator('#log li.room-message.history[data-room="history"]');
     await lines.nth(2).waitFor();
     expect(await lines.locator('.text').allTextContents()).toEqual(['one', 'two', 'three']);
-    expect(await lines.locator('.from').allTextContents()).toEqual(['local-carol', 'local-carol', 'local-carol']);
+    expect(await lines.locator('.from').allTextContents()).toEqual(['carol', 'carol', 'carol']);
     // History sits above the join; nothing after it yet.
     expect(await dan.locator('#log li.history + li.system', { hasText: 'Joined #history.' }).count()).toBe(1);
     await dan.screenshot({ path: path.join(ARTIFACTS, 'chat-history.png') });
@@ -234,7 +289,10 @@ describe('chat page in Chromium', () => {
     const page = await openPage();
     await page.getByRole('button', { name: 'Continue as guest' }).click();
     await page.locator('#status[data-state="open"]').waitFor();
-    expect(await page.locator('#whoami').textContent()).toMatch(/^You are guest-[0-9a-f]{6} \(local-guest-[0-9a-f]{6}\)$/);
+    expect(await page.locator('#whoami').textContent()).toMatch(/^You are guest-[0-9a-f]{6}$/);
+    expect(await page.locator('#whoami .name').getAttribute('title')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     // The room box holds the protocol's room-name rule (set by the page's script): the browser refuses a bad name.
     const roomInput = page.getByLabel('Room', { exact: true });
     expect(await roomInput.getAttribute('title')).toBe(ROOM_NAME.description);

@@ -17,4 +17,10 @@ describe('applyPresence', () => {
     expect(applyPresence(withBob, presence('alice', 'left'))).toEqual([{ userId: 'bob', connections: 1 }]);
     expect(applyPresence(withBob, presence('carol', 'left'))).toEqual(withBob);
   });
+
+  test("keeps the user's display name from the presence event", () => {
+    const named: PresenceEvent = { event: 'presence', room: 'lobby', userId: 'u-2', name: 'Bob', change: 'joined' };
+    expect(applyPresence([], named)).toEqual([{ userId: 'u-2', name: 'Bob', connections: 1 }]);
+    expect(applyPresence([{ userId: 'u-2', connections: 3 }], named)).toEqual([{ userId: 'u-2', name: 'Bob', connections: 3 }]);
+  });
 });

@@ -4,6 +4,7 @@ import { type RoomHandle, type SwitchboardClient, SwitchboardError, isRoomMessag
 import { OwnMessages } from './own-messages';
 import { applyPresence } from './roster';
 import { type ConnectionStatus, statusClass, statusText } from './status';
+import { TYPING_SIGNAL, TypingIndicator, TypingSender, typingText } from './typing';
 import type { ChatView, OwnLine } from './view';
 
 /** How many of a room's latest messages the page shows when it joins. */
@@ -26,7 +27,8 @@ export interface ChatOptions {
 /**
  * Wires a client to the view: the status line, rooms with their members (members() on join, then
  * presence events), history on join, the live messages each room delivers (once each, in order,
- * resumed after reconnects by the client), and our own messages as "you: …" lines.
+ * resumed after reconnects by the client), our own messages as "you: …" lines, and who is typing
+ * (signals, both ways).
  */
 export function wireChat(client: SwitchboardClient, view: ChatView, options: ChatOptions): void {
   const { clock, websocketUrl } = options;
@@ -106,8 +108,27 @@ export function wireChat(client: SwitchboardClient, view: ChatView, options: Cha
     // Presence events were not coming while we were away: ask again.
     void refreshMembers(room);
   });
+  // ---- typing: the others' signals shown for a while; ours sent, throttled, as the person types ----
+  const typing = new TypingIndicator(clock, (room, names) => view.setTyping(room, typingText(names)));
+  client.on('signal', ({ room, type, from, fromName }) => {
+    if (type === TYPING_SIGNAL && client.rooms.has(room)) typing.signalled(room, from, fromName ?? from);
+  });
+  // A signal that fails is of no consequence (the next one replaces it); an error frame is an `error` event already.
+  const typingSender = new TypingSender(
+    clock,
+    (room) =>
+      void client
+        .room(room)
+        .signal(TYPING_SIGNAL)
+        .catch(() => undefined),
+  );
+  view.onTyping((room) => {
+    if (room !== undefined && client.rooms.has(room)) typingSender.typed(room);
+  });
+
   client.on('left', ({ room }) => {
     own.forget(room);
+    typing.forget(room);
     members.delete(room);
     anchors.delete(room);
     view.setRooms([...client.rooms]);
@@ -120,7 +141,8 @@ export function wireChat(client: SwitchboardClient, view: ChatView, options: Cha
   // ---- messages: each room's, once and in order (the client sees to it) ----
   client.on('message', (frame) => {
     if (!isRoomMessage(frame)) return; // Acknowledgements settle our own lines, below.
-    const line = frame.from === options.selfId() ? own.claim(frame.room, frame.data) : undefined;
+    if (!frame.publisher) typing.messageArrived(frame.room, frame.from);
+    const line = frame.from === options.selfId() && !frame.publisher ? own.claim(frame.room, frame.data) : undefined;
     if (line) line.stored(frame.seq);
     else view.addRoomMessage(frame);
   });
@@ -169,10 +191,14 @@ export function wireChat(client: SwitchboardClient, view: ChatView, options: Cha
     attempt(() => {
       const reply = room === undefined ? client.request('message', { data }) : client.room(room).send(data);
       const line = view.addOwnMessage(room, data, clock.now());
-      if (room !== undefined) own.sent(room, data, line);
+      if (room !== undefined) {
+        own.sent(room, data, line);
+        typingSender.sent(room);
+      }
       reply.then(
         (ack) => {
-          line.confirm(room === undefined ? 'echoed' : `delivered to ${ack.delivered ?? 0}`);
+          // A resend after a drop that the server already had: it reached the room the first time.
+          line.confirm(room === undefined ? 'echoed' : ack.duplicate ? 'delivered' : `delivered to ${ack.delivered ?? 0}`);
           // The ack names the message's seq: no replay of it needs pairing with this line any more.
           if (room !== undefined && ack.seq !== undefined) {
             own.release(room, line);

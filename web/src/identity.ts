@@ -6,7 +6,7 @@
 export interface Identity {
   /** The id the server names us by in `from` and in member lists: the token's `sub`. */
   readonly userId: string;
-  /** The name to show: `cognito:username`, `username` or `preferred_username`, else `sub` (as the authorizer picks it). */
+  /** The name to show: `name`, `preferred_username`, `cognito:username` or `username`, else `sub` (the server's default display-name claims, bar the email). */
   readonly name: string;
   /** When the token stops being accepted, ms since the epoch; undefined when it has no `exp`. */
   readonly expiresAt?: number;
@@ -24,7 +24,7 @@ export function identityFromToken(token: string): Identity {
   }
   const sub = claims.sub;
   if (typeof sub !== 'string' || sub === '') throw new Error('The token has no "sub" claim.');
-  const name = [claims['cognito:username'], claims.username, claims.preferred_username].find(
+  const name = [claims.name, claims.preferred_username, claims['cognito:username'], claims.username].find(
     (value): value is string => typeof value === 'string' && value !== '',
   );
   const exp = claims.exp;

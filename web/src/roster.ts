@@ -8,5 +8,6 @@ export function applyPresence(members: readonly RoomMember[], event: PresenceEve
   const others = members.filter((member) => member.userId !== event.userId);
   if (event.change === 'left') return others;
   const known = members.find((member) => member.userId === event.userId);
-  return [...others, known ?? { userId: event.userId, connections: 1 }];
+  const name = event.name === undefined ? {} : { name: event.name };
+  return [...others, known ? { ...known, ...name } : { userId: event.userId, ...name, connections: 1 }];
 }

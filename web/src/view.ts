@@ -46,6 +46,8 @@ export class ChatView {
   private readonly target: HTMLSelectElement;
   private readonly roomInput: HTMLInputElement;
   private readonly messageInput: HTMLInputElement;
+  private readonly typing: HTMLElement;
+  private readonly typists = new Map<string, string>();
   private readonly members = new Map<string, readonly RoomMember[]>();
   private rooms: readonly string[] = [];
   private selfId: string | undefined;
@@ -65,6 +67,7 @@ export class ChatView {
     this.roomInput.pattern = ROOM_NAME.inputPattern;
     this.roomInput.title = ROOM_NAME.description;
     this.messageInput = this.byId('message-input');
+    this.typing = this.byId('typing');
     this.byId('error-dismiss').addEventListener('click', () => this.clearError());
   }
 
@@ -87,17 +90,35 @@ export class ChatView {
     });
   }
 
-  /** Shows who we are; undefined for a connection without a token. */
+  /** `handler` is told the message box's target room (undefined: echo) each time the person types in it. */
+  onTyping(handler: (room: string | undefined) => void): void {
+    this.messageInput.addEventListener('input', () => handler(this.target.value || undefined));
+  }
+
+  /** Shows who we are, by name, with the user id on hover; undefined for a connection without a token. */
   setIdentity(identity: Identity | undefined): void {
     this.selfId = identity?.userId;
     this.whoami.replaceChildren();
     if (!identity) {
       this.whoami.append('You are ', this.span('name', 'guest'), ' (no sign-in)');
     } else {
-      this.whoami.append('You are ', this.span('name', identity.name));
-      if (identity.userId !== identity.name) this.whoami.append(' ', this.span('user-id', `(${identity.userId})`));
+      this.whoami.append('You are ', this.named('name', identity.name, identity.userId));
     }
     this.renderRooms();
+  }
+
+  /** "alice is typing…" under the log, for a room (an empty text clears it). */
+  setTyping(room: string, text: string): void {
+    if (text === '') this.typists.delete(room);
+    else this.typists.set(room, text);
+    this.typing.replaceChildren(
+      ...[...this.typists].map(([name, line]) => {
+        const item = this.doc.createElement('span');
+        item.dataset.room = name;
+        item.append(this.span('room', `#${name}`), ' ', this.span('text', line));
+        return item;
+      }),
+    );
   }
 
   /** Shows the sign-in form and resolves with what the person chose; the form stays until {@link hideSignIn}. */
@@ -185,21 +206,23 @@ export class ChatView {
 
   /**
    * A room message: from another member, or ours from elsewhere (another tab, history, a replay).
+   * The sender shows by its display name, its id on hover; a backend's message is marked as one.
    * With `before`, it goes above that line (history above the room's "Joined" line).
    */
   addRoomMessage(message: RoomMessage, options: { history?: boolean; before?: Element } = {}): HTMLLIElement {
-    const own = message.from === this.selfId;
+    const own = message.from === this.selfId && !message.publisher;
     const item = this.doc.createElement('li');
-    item.className = ['room-message', own ? 'own' : '', options.history ? 'history' : ''].filter(Boolean).join(' ');
+    item.className = ['room-message', own ? 'own' : '', message.publisher ? 'published' : '', options.history ? 'history' : '']
+      .filter(Boolean)
+      .join(' ');
     item.dataset.room = message.room;
     item.dataset.seq = String(message.seq);
-    item.append(
-      this.span('room', `#${message.room}`),
-      this.span('from', own ? SELF_NAME : message.from),
-      ': ',
-      this.span('text', message.data),
-      this.time(message.ts),
-    );
+    const from = message.publisher
+      ? this.named('from', message.from, 'Published by a backend, not sent by a member')
+      : this.named('from', own ? SELF_NAME : (message.fromName ?? message.from), message.from);
+    item.append(this.span('room', `#${message.room}`), from);
+    if (message.publisher) item.append(' ', this.span('badge', 'service'));
+    item.append(': ', this.span('text', message.data), this.time(message.ts));
     this.place(item, options.before);
     return item;
   }
@@ -258,12 +281,16 @@ export class ChatView {
         const list = this.doc.createElement('ul');
         list.className = 'members';
         list.setAttribute('aria-label', `Members of ${room}`);
-        const members = [...(this.members.get(room) ?? [])].sort((a, b) => a.userId.localeCompare(b.userId));
+        const nameOf = (member: RoomMember) => member.name ?? member.userId;
+        const members = [...(this.members.get(room) ?? [])].sort(
+          (a, b) => nameOf(a).localeCompare(nameOf(b)) || a.userId.localeCompare(b.userId),
+        );
         list.append(
           ...members.map((member) => {
             const entry = this.doc.createElement('li');
             entry.dataset.userId = member.userId;
-            entry.textContent = member.userId === this.selfId ? `${member.userId} (you)` : member.userId;
+            entry.append(this.named('name', nameOf(member), member.userId));
+            if (member.userId === this.selfId) entry.append(' (you)');
             if (member.connections > 1) entry.append(this.span('connections', ` ×${member.connections}`));
             return entry;
           }),
@@ -294,6 +321,13 @@ export class ChatView {
     time.dateTime = date.toISOString();
     time.textContent = date.toLocaleTimeString();
     return time;
+  }
+
+  /** A name as people read it, with what identifies it (a user id) on hover. */
+  private named(className: string, name: string, title: string): HTMLSpanElement {
+    const span = this.span(className, name);
+    span.title = title;
+    return span;
   }
 
   private span(className: string, text: string): HTMLSpanElement {

@@ -1,5 +1,6 @@
 import { AUTHORIZER_UNAUTHORIZED_MESSAGE, TOKEN_QUERY_PARAMETER } from '../../../protocol';
 import { METRIC, type MetricName } from '../../../contract/metrics';
+import { DISPLAY_NAME_CONTEXT_KEY } from '../display-name';
 import { CLAIMS_CONTEXT_KEY } from '../room-rules';
 import { KeyFetchError } from './issuer-keys';
 import type { TokenVerifier, Verification } from './jwt-verifier';
@@ -22,7 +23,7 @@ export interface AuthorizerResult {
     Version: '2012-10-17';
     Statement: [{ Action: 'execute-api:Invoke'; Effect: 'Allow' | 'Deny'; Resource: string }];
   };
-  context?: { userId: string; username: string; [CLAIMS_CONTEXT_KEY]?: string };
+  context?: { userId: string; username: string; [DISPLAY_NAME_CONTEXT_KEY]?: string; [CLAIMS_CONTEXT_KEY]?: string };
 }
 
 /** A `$connect` without credentials: API Gateway answers 401 for this error's message, and only for it. */
@@ -78,11 +79,17 @@ export async function authorizeConnect(
     log.info('Connection denied: invalid token', { reason: result.reason });
     return policy('unauthenticated', 'Deny', event.methodArn);
   }
-  const { userId, username, claims, claimsTruncated } = result.identity;
+  const { userId, username, displayName, claims, claimsTruncated } = result.identity;
+  // Never the name: it is personal data, and the user id says who.
   log.info('Connection authorized', { userId, ...(claimsTruncated ? { claimsTruncated } : {}) });
   return {
     ...policy(userId, 'Allow', event.methodArn),
-    context: { userId, username, ...(claims === undefined ? {} : { [CLAIMS_CONTEXT_KEY]: claims }) },
+    context: {
+      userId,
+      username,
+      ...(displayName === undefined ? {} : { [DISPLAY_NAME_CONTEXT_KEY]: displayName }),
+      ...(claims === undefined ? {} : { [CLAIMS_CONTEXT_KEY]: claims }),
+    },
   };
 }
 

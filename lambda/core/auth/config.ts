@@ -2,8 +2,10 @@ import {
   AUTH_ENV,
   checkAlgorithms,
   checkMaxTokenAgeSeconds,
+  checkDisplayNameClaims,
   checkResultCacheTtlSeconds,
   DEFAULT_ALGORITHMS,
+  DEFAULT_DISPLAY_NAME_CLAIMS,
   DEFAULT_RESULT_CACHE_TTL_SECONDS,
   type TokenProfile,
 } from '../../../contract/auth';
@@ -20,6 +22,8 @@ export interface AuthConfig {
   readonly maxTokenAgeSeconds?: number;
   /** The token claims to pass on in the context, for the room rules. */
   readonly ruleClaims: readonly string[];
+  /** The claims a display name is taken from, first valid one wins; empty: no display names. */
+  readonly displayNameClaims: readonly string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -69,6 +73,7 @@ export function readAuthConfig(env: Env = process.env): AuthConfig {
       `Environment variable ${AUTH_ENV.ruleClaims} must be a JSON list of claim names such as ["cognito:groups"]; got "${rawClaims}".`,
     );
   }
+  const displayNameClaims = readDisplayNameClaims(env);
   return {
     profile,
     issuer,
@@ -78,5 +83,22 @@ export function readAuthConfig(env: Env = process.env): AuthConfig {
     resultCacheTtlSeconds,
     maxTokenAgeSeconds,
     ruleClaims: ruleClaims as string[],
+    displayNameClaims,
   };
+}
+
+/** DISPLAY_NAME_CLAIMS: a JSON list; unset, the default list. */
+function readDisplayNameClaims(env: Env): readonly string[] {
+  const raw = env[AUTH_ENV.displayNameClaims]?.trim();
+  if (!raw) return DEFAULT_DISPLAY_NAME_CLAIMS;
+  let claims: unknown;
+  try {
+    claims = JSON.parse(raw);
+  } catch {
+    throw new Error(
+      `Environment variable ${AUTH_ENV.displayNameClaims} must be a JSON list of claim names such as ["name","email"]; got "${raw}".`,
+    );
+  }
+  checkDisplayNameClaims(claims, `Environment variable ${AUTH_ENV.displayNameClaims}`);
+  return claims;
 }

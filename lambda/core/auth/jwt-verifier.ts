@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { displayNameFromClaims } from '../display-name';
 import { claimsContext } from '../room-rules';
 import { type AuthConfig } from './config';
 import { IAT_CLOCK_SKEW_SECONDS, type TokenProfile } from '../../../contract/auth';
@@ -8,6 +9,8 @@ import { IAT_CLOCK_SKEW_SECONDS, type TokenProfile } from '../../../contract/aut
 export interface TokenIdentity {
   readonly userId: string;
   readonly username: string;
+  /** The name people see, from the first of the display-name claims that holds a valid one; absent when none does. */
+  readonly displayName?: string;
   /** When the token stops being accepted, epoch seconds: its expiry, or sooner under a maximum token age. */
   readonly expiresAt: number;
   /** The claims the room rules name, as the context's JSON string (room-rules.ts claimsContext); absent when none are named. */
@@ -33,6 +36,8 @@ export interface JwtVerifierOptions extends Pick<AuthConfig, 'profile' | 'issuer
   readonly now?: () => Date;
   /** Token claims to pass on (the room rules'). @default none */
   readonly ruleClaims?: readonly string[];
+  /** The claims a display name is taken from, first valid one wins. @default none: no display names */
+  readonly displayNameClaims?: readonly string[];
 }
 
 /**
@@ -94,11 +99,13 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       const expiresAt = maxTokenAgeSeconds === undefined ? payload.exp! : Math.min(payload.exp!, payload.iat! + maxTokenAgeSeconds);
       const ruleClaims = options.ruleClaims ?? [];
       const claims = ruleClaims.length > 0 ? claimsContext(payload, ruleClaims) : undefined;
+      const displayName = displayNameFromClaims(payload, options.displayNameClaims ?? []);
       return {
         ok: true,
         identity: {
           userId: sub,
           username: usernameOf(payload) ?? sub,
+          ...(displayName === undefined ? {} : { displayName }),
           expiresAt,
           ...(claims ? { claims: claims.json, ...(claims.truncated ? { claimsTruncated: true } : {}) } : {}),
         },

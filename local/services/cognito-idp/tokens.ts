@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { UserPoolClientSpec } from '../../assembly/app-spec';
 import type { LocalIssuer } from '../../issuer/issuer';
 
-/** Who signed in: a user the app created, or any name with the local password (`sub` = `local-<name>`). */
+/** Who signed in: a user the app created, or any name with the local password (`sub` = localSubject(name), a UUID). */
 export interface SignedInUser {
   readonly username: string;
-  /** @default `local-<username>` */
+  /** @default localSubject(username), a UUID derived from the name */
   readonly sub?: string;
   readonly attributes?: Readonly<Record<string, string>>;
 }

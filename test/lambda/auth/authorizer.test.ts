@@ -118,6 +118,27 @@ describe('$connect authorizer', () => {
     expect(result.context?.claims).not.toContain('alice@example.com');
   });
 
+  it('passes on a display name from the first of the configured claims that holds a valid one, and never logs it', async () => {
+    const named = cognitoVerifier({ displayNameClaims: ['name', 'preferred_username', 'cognito:username', 'email'] });
+    const context = async (claims: JWTPayload) => (await decide(await idToken(claims), named)).context;
+    expect(await context({ name: '  Alice Liddell ', email: 'alice@example.com' })).toMatchObject({ displayName: 'Alice Liddell' });
+    // A name with a bidi override or a control character, or too long, is passed over for the next claim.
+    expect(await context({ name: '\u202Eecila', preferred_username: 'ally' })).toMatchObject({ displayName: 'ally' });
+    expect(await context({ name: 'a\u0000b' })).toMatchObject({ displayName: 'alice' });
+    expect(await context({ name: 'n'.repeat(65) })).toMatchObject({ displayName: 'alice' });
+    expect(await context({ name: 42, 'cognito:username': undefined, email: 'alice@example.com' })).toMatchObject({
+      displayName: 'alice@example.com',
+    });
+    expect(await context({ 'cognito:username': undefined })).not.toHaveProperty('displayName');
+    // Composed characters come out in one form (NFC), so one name is one string.
+    expect(await context({ name: 'Zoe\u0301' })).toMatchObject({ displayName: 'Zo\u00e9' });
+    expect(JSON.stringify(log.info.mock.calls)).not.toContain('Liddell');
+  });
+
+  it('passes on no display name without display-name claims', async () => {
+    expect((await decide(await idToken({ name: 'Alice' }))).context).not.toHaveProperty('displayName');
+  });
+
   it('bounds the claims it passes on, and logs that it left some out', async () => {
     const groups = Array.from({ length: 400 }, (_, i) => `group-${i}`);
     const result = await decide(await idToken({ 'cognito:groups': groups }), cognitoVerifier({ ruleClaims: ['cognito:groups'] }));

@@ -1,5 +1,5 @@
 import { readAuthConfig } from '../../../lambda/core/auth/config';
-import { AUTH_ENV } from '../../../contract/auth';
+import { AUTH_ENV, DEFAULT_DISPLAY_NAME_CLAIMS } from '../../../contract/auth';
 import { withResultCache, type TokenVerifier, type Verification } from '../../../lambda/core/auth/jwt-verifier';
 
 const ok = (expiresAt: number): Verification => ({ ok: true, identity: { userId: 'u', username: 'alice', expiresAt } });
@@ -49,6 +49,18 @@ describe('readAuthConfig', () => {
     for (const bad of ['cognito:groups', '[1]', '{}', '[""]']) {
       expect(() => readAuthConfig({ ...base, [AUTH_ENV.ruleClaims]: bad })).toThrow(
         `Environment variable ${AUTH_ENV.ruleClaims} must be a JSON list`,
+      );
+    }
+  });
+
+  it('reads the display-name claims, the default list when unset, and refuses a list that is not one', () => {
+    expect(readAuthConfig(base).displayNameClaims).toEqual(DEFAULT_DISPLAY_NAME_CLAIMS);
+    expect(readAuthConfig({ ...base, [AUTH_ENV.displayNameClaims]: '["nickname"]' }).displayNameClaims).toEqual(['nickname']);
+    // An empty list turns display names off.
+    expect(readAuthConfig({ ...base, [AUTH_ENV.displayNameClaims]: '[]' }).displayNameClaims).toEqual([]);
+    for (const bad of ['name', '[1]', '{}', '[""]', '["has space"]']) {
+      expect(() => readAuthConfig({ ...base, [AUTH_ENV.displayNameClaims]: bad })).toThrow(
+        `Environment variable ${AUTH_ENV.displayNameClaims}`,
       );
     }
   });

@@ -24,6 +24,7 @@ import {
 import { ConnectionStore, type JoinLimits } from '../../../lambda/core/connection-store';
 import type { RouteEvent } from '../../../lambda/core/events';
 import { FrameLimiter } from '../../../lambda/core/frame-limiter';
+import { MessageDedup } from '../../../lambda/core/message-dedup';
 import { Notifier } from '../../../lambda/core/notifier';
 import { PresenceStore } from '../../../lambda/core/presence';
 import { RoomHistory } from '../../../lambda/core/room-history';
@@ -73,6 +74,7 @@ export function handlerDeps(settings: HandlerSettings = {}) {
     telemetry: createTelemetry(),
     store: new ConnectionStore(db, tableName),
     history: new RoomHistory(db, tableName, settings.history ?? HISTORY_DEFAULTS),
+    dedup: new MessageDedup(db, tableName),
     presenceStore: new PresenceStore(db, tableName),
     notifier: new Notifier(new ApiGatewayManagementApiClient({ endpoint: CALLBACK_URL })),
     policy: new RoomPolicy(settings.roomRules ?? [], ROOM_DEFAULTS.presence),

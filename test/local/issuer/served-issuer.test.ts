@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { UserPoolSpec } from '../../../local/assembly/app-spec';
-import { LocalIssuer } from '../../../local/issuer/issuer';
+import { LocalIssuer, localSubject } from '../../../local/issuer/issuer';
 import { serveIssuer, type ServedIssuer } from '../../../local/issuer/served-issuer';
 import { COGNITO_IDP } from '../../../local/services/cognito-idp/cognito-idp';
 import { LOCAL_PASSWORD, LOCAL_PATHS } from '../../../protocol';
@@ -109,7 +109,7 @@ describe('the issuer it names', () => {
     const { token } = (await (await fetch(`http://127.0.0.1:${port}${LOCAL_PATHS.token}?user=zoe`)).json()) as { token: string };
     const jwks = createLocalJWKSet((await (await fetch(served.jwksUrl)).json()) as Parameters<typeof createLocalJWKSet>[0]);
     const { payload } = await jwtVerify(token, jwks, { issuer: served.state.issuer, audience: CLIENT_ID });
-    expect(payload).toMatchObject({ sub: 'local-zoe', 'cognito:username': 'zoe', token_use: 'id' });
+    expect(payload).toMatchObject({ sub: localSubject('zoe'), 'cognito:username': 'zoe', token_use: 'id' });
   });
 });
 
@@ -200,5 +200,16 @@ describe('who may call it', () => {
     });
     expect(preflight.status).toBe(403);
     expect(preflight.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+});
+
+describe("the local users' sub", () => {
+  it('is a UUID, as Cognito gives, derived from the user name: the same on every start, another for every user', () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect(localSubject('alice')).toMatch(uuid);
+    expect(localSubject('alice')).toBe(localSubject('alice'));
+    expect(new Set(['alice', 'bob', 'Alice', 'alice ']).size).toBe(new Set(['alice', 'bob', 'Alice', 'alice '].map(localSubject)).size);
+    // Fixed across versions too: tokens minted before an upgrade, and user rooms named after them, keep working.
+    expect(localSubject('alice')).toBe('d5fa6952-44ef-5add-8453-70ef9c3f8739');
   });
 });

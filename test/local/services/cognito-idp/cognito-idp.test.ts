@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import type { UserPoolClientSpec, UserPoolSpec } from '../../../../local/assembly/app-spec';
-import { LocalIssuer } from '../../../../local/issuer/issuer';
+import { LocalIssuer, localSubject } from '../../../../local/issuer/issuer';
 import { COGNITO_IDP } from '../../../../local/services/cognito-idp/cognito-idp';
 import { LOCAL_PASSWORD } from '../../../../protocol';
 import { LOCAL_CREDENTIALS } from '../../../../protocol/local-endpoints';
@@ -109,7 +109,7 @@ describe('signing in with USER_PASSWORD_AUTH', () => {
       iss: `https://cognito-idp.${REGION}.amazonaws.com/${POOL_ID}`,
       aud: WEB.clientId,
       token_use: 'id',
-      sub: 'local-ann',
+      sub: localSubject('ann'),
       'cognito:username': 'ann',
     });
     expect(id.exp - id.iat).toBe(3600);
