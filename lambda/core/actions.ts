@@ -1,4 +1,4 @@
-import type { ConnectionStore, JoinLimits, RemovedConnection } from './connection-store';
+import type { ConnectionStore, JoinLimits, JoinOutcome, RemovedConnection } from './connection-store';
 import type { JoinAccess } from './presence';
 import type { RouteEvent } from './events';
 import {
@@ -19,7 +19,7 @@ import {
   type PingRequest,
   type ServerFrame,
 } from '../../protocol';
-import type { Notifier } from './notifier';
+import type { Notifier, PostOutcome } from './notifier';
 import { FANOUT_RESERVE_MS, type FanoutResult } from './room-fanout';
 import type { RoomHistory } from './room-history';
 import { sendToRoom, sendToRoomOnce, type RoomMessageDeps, type SendOnceDeps } from './room-messages';
@@ -48,6 +48,12 @@ export async function closeConnection(event: RouteEvent, store: ConnectionStore)
   return store.removeConnection(event.requestContext.connectionId);
 }
 
+/** What a `join` did: the answer, and whether the connection was a member already (then it changed nothing). */
+export interface JoinReply {
+  readonly reply: ServerFrame;
+  readonly alreadyMember: boolean;
+}
+
 /** `join`: within the limits, and when `access` is given, the room rules (FORBIDDEN) and presence. */
 export async function joinRoom(
   frame: JoinRequest,
@@ -55,14 +61,17 @@ export async function joinRoom(
   store: ConnectionStore,
   limits: JoinLimits,
   access?: JoinAccess,
-): Promise<ServerFrame> {
+): Promise<JoinReply> {
   const refusal = access?.refusal(frame.room);
-  if (refusal !== undefined) return errorFrame('FORBIDDEN', refusal, frame.id);
+  if (refusal !== undefined) return { reply: errorFrame('FORBIDDEN', refusal, frame.id), alreadyMember: false };
   const outcome = await store.joinRoom(connectionId, frame.room, limits);
+  if (outcome === 'joined') await access?.joined(frame.room);
+  return { reply: joinAnswer(frame, outcome, limits), alreadyMember: outcome === 'already-member' };
+}
+
+function joinAnswer(frame: JoinRequest, outcome: JoinOutcome, limits: JoinLimits): ServerFrame {
   switch (outcome) {
     case 'joined':
-      await access?.joined(frame.room);
-      return withId({ event: 'joined', room: frame.room }, frame.id);
     case 'already-member':
       return withId({ event: 'joined', room: frame.room }, frame.id);
     case 'too-many-rooms':
@@ -160,6 +169,10 @@ export interface JoinHistoryDeps {
   /** Posts `joined` and the replay to the joiner when it resumes (`since`). */
   notifier: Pick<Notifier, 'post'>;
   remainingMs?: () => number;
+  /** The connection was a member already: its `join` changed nothing, and replays nothing. */
+  alreadyMember?: boolean;
+  /** Told why a replay was cut short by a failed post (the client fills the rest from `history`). */
+  onReplayCut?: (err: unknown, posted: number) => void;
 }
 
 /**
@@ -171,16 +184,33 @@ export interface JoinHistoryDeps {
  * the joiner live, as it is already a member; live ones may interleave with the replay, and the
  * client orders by `seq`. A `since` at or past the latest (the room's counter expired and
  * restarted) gets `joined` with no replay: `seq` is the client's new baseline.
+ *
+ * A replay may be short, never an error: one cut by time, by a post that fails (throttled, the
+ * joiner's buffer full) or by the joiner leaving leaves the rest to the client, which fills to
+ * `joined.seq` from `history`; if `joined` itself cannot be posted, it is the route response, with
+ * `replay: 0`. A member that joins again replays nothing (`joined` with `replay: 0`), so a repeated
+ * join costs one read however often it comes.
  */
 export async function completeJoin(frame: JoinRequest, connectionId: string, deps: JoinHistoryDeps): Promise<JoinedEvent | undefined> {
   const seq = await deps.history.latestSeq(frame.room);
   if (frame.since === undefined) return withId({ event: 'joined', room: frame.room, seq }, frame.id);
+  const noReplay = withId<JoinedEvent>({ event: 'joined', room: frame.room, seq, replay: 0 }, frame.id);
+  if (deps.alreadyMember) return noReplay;
   const replay = frame.since < seq ? await deps.history.since(frame.room, frame.since, seq) : [];
   const frames: ServerFrame[] = [withId({ event: 'joined', room: frame.room, seq, replay: replay.length }, frame.id), ...replay];
   for (const [index, next] of frames.entries()) {
     // Out of time, the rest are left to the client, which sees the gap and asks `history` for it.
     if (index > 0 && deps.remainingMs !== undefined && deps.remainingMs() < FANOUT_RESERVE_MS) break;
-    if ((await deps.notifier.post(connectionId, next, deps.remainingMs)) === 'gone') break;
+    let outcome: PostOutcome;
+    try {
+      outcome = await deps.notifier.post(connectionId, next, deps.remainingMs);
+    } catch (err: unknown) {
+      deps.onReplayCut?.(err, index);
+      // The membership is written: a join that took effect is never answered with an error.
+      if (index === 0) return noReplay;
+      break;
+    }
+    if (outcome === 'gone') break;
   }
   return undefined;
 }

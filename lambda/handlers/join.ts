@@ -21,8 +21,10 @@ export function makeHandler(deps: JoinDeps): RouteHandler {
   const { presence } = roomFanout(deps);
   return actionRoute(deps, 'join', async (frame, connectionId, context, request) => {
     const remainingMs = () => context.getRemainingTimeInMillis();
-    const reply = await joinRoom(frame, connectionId, store, limits, joinAccess(request, { ...presence, remainingMs }));
+    const { reply, alreadyMember } = await joinRoom(frame, connectionId, store, limits, joinAccess(request, { ...presence, remainingMs }));
     if (reply.event !== 'joined') return reply;
-    return completeJoin(frame, connectionId, { history, notifier, remainingMs });
+    const onReplayCut = (err: unknown, posted: number) =>
+      deps.telemetry.logger.warn('Replay cut short; the client fills the rest from history', { posted, error: err as Error });
+    return completeJoin(frame, connectionId, { history, notifier, remainingMs, alreadyMember, onReplayCut });
   });
 }

@@ -196,6 +196,48 @@ describe('completeJoin (the rest of a join that took effect)', () => {
     expect(posted).toHaveLength(2); // joined, then message 1 answered 410
   });
 
+  it('a post that fails mid-replay (throttled, a full buffer) cuts the replay short instead of failing the join', async () => {
+    const { deps, posted } = joinDeps(3, [1, 2, 3].map(stored));
+    const post = deps.notifier.post;
+    deps.notifier.post = (id, frame) =>
+      typeof frame !== 'string' && 'seq' in frame && frame.event === 'message' && frame.seq === 2
+        ? Promise.reject(Object.assign(new Error("client's buffer is full"), { $metadata: { httpStatusCode: 429 } }))
+        : post(id, frame);
+    const cut: number[] = [];
+    await expect(
+      completeJoin({ action: 'join', room: 'lobby', since: 0 }, 'C1', { ...deps, onReplayCut: (_err, n) => cut.push(n) }),
+    ).resolves.toBeUndefined();
+    expect(posted).toEqual([{ event: 'joined', room: 'lobby', seq: 3, replay: 3 }, stored(1)]);
+    expect(cut).toEqual([2]);
+  });
+
+  it('when joined itself cannot be posted, it is the route response, with no replay: the client fills from history', async () => {
+    const { deps, posted } = joinDeps(3, [1, 2, 3].map(stored));
+    deps.notifier.post = () => Promise.reject(new Error('LimitExceededException'));
+    await expect(completeJoin({ action: 'join', room: 'lobby', since: 0, id: 'j' }, 'C1', deps)).resolves.toEqual({
+      event: 'joined',
+      room: 'lobby',
+      seq: 3,
+      replay: 0,
+      id: 'j',
+    });
+    expect(posted).toEqual([]);
+  });
+
+  it('a member that joins again with `since` replays nothing, however often: joined with the latest seq', async () => {
+    const { deps, posted, sinceCalls } = joinDeps(3, [1, 2, 3].map(stored));
+    for (let i = 0; i < 50; i++) {
+      await expect(completeJoin({ action: 'join', room: 'lobby', since: 0 }, 'C1', { ...deps, alreadyMember: true })).resolves.toEqual({
+        event: 'joined',
+        room: 'lobby',
+        seq: 3,
+        replay: 0,
+      });
+    }
+    expect(posted).toEqual([]);
+    expect(sinceCalls).toEqual([]);
+  });
+
   it('leaves the rest of a replay to the client (history) when the time runs out', async () => {
     const { deps, posted } = joinDeps(3, [1, 2, 3].map(stored));
     let remaining = 5000;
