@@ -381,11 +381,19 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
     const Socket = this.options.WebSocket ?? platformWebSocket();
     const socket = new Socket(url, this.options.protocols);
     this.socket = socket;
-    socket.onopen = () => this.handleOpen(socket);
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      this.handleOpen(socket);
+    };
     socket.onmessage = (event) => this.handleFrame(event.data);
     socket.onclose = (event) => this.handleClose(socket, event.code, event.reason, 'dropped');
-    // A failed connection is followed by `close`, which handles it; ws throws on an unhandled `error`.
-    socket.onerror = () => undefined;
+    // A connection that fails before it opens is over: the standard says `close` follows, but
+    // Node 22's WebSocket (undici) fires only `error`, so the client would wait for ever. Whichever
+    // comes first is handled; the other finds the socket detached. (ws throws on an unhandled `error`.)
+    socket.onerror = () => {
+      if (!opened) this.handleClose(socket, 1006, '', 'dropped');
+    };
   }
 
   private handleOpen(socket: SocketLike): void {

@@ -168,6 +168,31 @@ describe('SwitchboardClient against a plain ws peer', () => {
     expect(await second.frames.next()).toEqual({ action: 'message', data: 'while away', room: 'lobby', id: expect.any(String) });
   });
 
+  test("a connection that fails with only an error event (Node 22's WebSocket sends no close) is retried like any other", async () => {
+    // GIVEN a WebSocket implementation that reports a failed connection as undici in Node 22 does: `error`, then nothing
+    const created: string[] = [];
+    class ErrorOnlySocket {
+      readonly protocol = '';
+      onopen: ((event: unknown) => void) | null = null;
+      onmessage: ((event: { data: unknown }) => void) | null = null;
+      onclose: ((event: { code: number; reason: string }) => void) | null = null;
+      onerror: ((event: unknown) => void) | null = null;
+      constructor(url: string) {
+        created.push(url);
+        setImmediate(() => this.onerror?.({ type: 'error' }));
+      }
+      send(): void {}
+      close(): void {}
+    }
+    const client = clients.connect({ WebSocket: ErrorOnlySocket }, 'ws://127.0.0.1:9/dev');
+    // WHEN it fails, THEN the client says it is reconnecting, and after the delay it tries again
+    const { attempt, delayMs } = await next(client, 'reconnecting');
+    expect(attempt).toBe(1);
+    clock.advance(delayMs);
+    expect((await next(client, 'reconnecting')).attempt).toBe(2);
+    expect(created).toHaveLength(2);
+  });
+
   test('backoff ceilings double across failed attempts, up to the cap', async () => {
     const port = await unusedPort();
     const client = clients.connect(
