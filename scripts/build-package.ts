@@ -3,7 +3,7 @@
  * - dist/lib, dist/protocol, dist/client, dist/publish: tsc's JavaScript and .d.ts (tsconfig.build.json).
  * - dist/client/index.{mjs,cjs,browser.mjs}: the client bundled for Node ESM, Node CommonJS and browsers.
  * - dist/handlers/<handler>/index.js: every function the construct creates, bundled as
- *   NodejsFunction would at synth, with the same BUNDLING options, so a consumer's synth runs no
+ *   NodejsFunction would at synth, with the same BUNDLING options (but the oldest runtime's target), so a consumer's synth runs no
  *   esbuild (SwitchboardFunction picks these up when the handler sources are absent).
  */
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { build, type BuildOptions } from 'esbuild';
+import { OLDEST_NODE_MAJOR } from '../lib/node-runtime';
 import { SwitchboardFunction, BUNDLING, FUNCTIONS_DIR, PREBUILT_HANDLERS_DIR } from '../lib/switchboard-function';
 import { SwitchboardStack } from '../lib/switchboard-stack';
 
@@ -41,7 +42,9 @@ function handlerBuildOptions(handler: string): BuildOptions {
     bundle: true,
     platform: 'node',
     format: BUNDLING.format,
-    target: BUNDLING.target,
+    // The oldest runtime a consumer's app may pick (the newest its aws-cdk-lib offers, or a
+    // runtime prop), not the one this repository's aws-cdk-lib offers: one bundle serves them all.
+    target: `node${OLDEST_NODE_MAJOR}`,
     minify: BUNDLING.minify,
     sourcemap: BUNDLING.sourceMap,
     keepNames: BUNDLING.keepNames,

@@ -7,6 +7,7 @@ import { ENV } from '../../contract/environment';
 import { TABLE } from '../../contract/table-design';
 import { ROUTES } from '../../lib/routes';
 import { SwitchboardApi } from '../../lib/switchboard-api';
+import { RUNTIME } from '../../lib/switchboard-function';
 import { synthSwitchboard, synthTemplate } from './synth';
 
 // GIVEN the app as `npx cdk synth` builds it (cdk-nag runs; synth throws on any unacknowledged finding).
@@ -154,11 +155,11 @@ describe('SwitchboardStack', () => {
     });
   });
 
-  it('runs every function on nodejs24.x, arm64, with source maps and a timeout under 29 s', () => {
+  it('runs every function on the newest Node.js runtime the installed aws-cdk-lib offers, arm64, with source maps and a timeout under 29 s', () => {
     const fns = Object.values(resourcesOfType<LambdaFunctionProperties>('AWS::Lambda::Function'));
     expect(fns).toHaveLength(ROUTES.length + 2); // and the Publish function and the $connect authorizer
     for (const fn of fns) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(fn.Properties).toMatchObject({ Runtime: RUNTIME.name, Architectures: ['arm64'], Handler: 'index.handler' });
       expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
       expect(fn.Properties.FunctionName).toBeUndefined();
