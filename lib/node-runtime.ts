@@ -29,7 +29,7 @@ export function newestNodeRuntime(runtimes: readonly lambda.Runtime[] = lambda.R
     if (major !== undefined && (newest === undefined || major > nodeMajorOf(newest)!)) newest = runtime;
   }
   if (newest === undefined) {
-    throw new Error('The installed aws-cdk-lib lists no nodejsNN.x Lambda runtime in Runtime.ALL; install aws-cdk-lib 2.257.0 or later.');
+    throw new Error('The installed aws-cdk-lib lists no nodejsNN.x Lambda runtime in Runtime.ALL; install aws-cdk-lib 2.269.0 or later.');
   }
   return newest;
 }

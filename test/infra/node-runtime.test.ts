@@ -30,7 +30,7 @@ describe('the functions’ runtime', () => {
 
   it('names what is wrong when there is no Node.js runtime, or one older than the handlers support', () => {
     expect(() => newestNodeRuntime([lambda.Runtime.PYTHON_3_13])).toThrow(
-      'The installed aws-cdk-lib lists no nodejsNN.x Lambda runtime in Runtime.ALL; install aws-cdk-lib 2.257.0 or later.',
+      'The installed aws-cdk-lib lists no nodejsNN.x Lambda runtime in Runtime.ALL; install aws-cdk-lib 2.269.0 or later.',
     );
     expect(() => checkedNodeMajor(lambda.Runtime.NODEJS_20_X)).toThrow(
       "Switchboard's functions need a Node.js runtime, nodejs22.x or newer; got nodejs20.x. Leave runtime unset for the newest the installed aws-cdk-lib offers.",

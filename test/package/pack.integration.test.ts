@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cdkReleases, installRelease, type CdkRelease } from './cdk-versions';
 import { consumerProject, packTarball, REPO, run, startUntil, stop, tarballFiles, type ConsumerProject } from './consumer-project';
 
 /*
@@ -140,6 +141,52 @@ test('the client loads with require() and import(), and connects from ESM on thi
   ]);
   expect(esm).toEqual({ status: 0, stdout: 'true open\n', stderr: '' });
 });
+
+/** The newest `nodejsNN.x` the aws-cdk-lib of a consumer project knows: the runtime cdk-nag AwsSolutions-L1 asks for there. */
+function newestNodeRuntimeIn(dir: string): string {
+  const listed = run(dir, process.execPath, ['-p', "require('aws-cdk-lib/aws-lambda').Runtime.ALL.map((r) => r.name).join(' ')"]);
+  const majors = listed.stdout.split(/\s+/).flatMap((name) => /^nodejs(\d+)\.x$/.exec(name)?.[1] ?? []);
+  expect(majors.length).toBeGreaterThan(0);
+  return `nodejs${Math.max(...majors.map(Number))}.x`;
+}
+
+// The oldest aws-cdk-lib the peer range allows and the newest on the registry (cdk-versions.ts).
+const { releases } = cdkReleases();
+const releaseTable = releases.map((release): [string, CdkRelease] => [`${release.version} (the ${release.end} allowed)`, release]);
+
+(releaseTable.length > 0 ? describe.each(releaseTable) : describe.skip.each([['none', undefined]]))(
+  'with aws-cdk-lib %s',
+  (_name, release) => {
+    let consumer: ConsumerProject;
+
+    beforeAll(() => {
+      consumer = consumerProject(tarball, { cdk: installRelease(release!) });
+      fs.writeFileSync(path.join(consumer.dir, 'app.js'), CONSUMER_APP);
+    }, 300_000);
+
+    afterAll(() => {
+      if (consumer) fs.rmSync(consumer.dir, { recursive: true, force: true });
+    });
+
+    test("a consumer's app synthesizes cdk-nag clean, every function on the newest Node.js runtime that aws-cdk-lib knows", () => {
+      // GIVEN the consumer's own aws-cdk-lib, constructs and cdk-nag are that release's
+      const own = run(consumer.dir, process.execPath, ['-p', "require('aws-cdk-lib/package.json').version"]);
+      expect(own.stdout.trim()).toBe(release!.version);
+      // WHEN its app (AwsSolutionsChecks as a validation plugin) synthesizes, run as the CDK CLI runs it
+      const synth = run(consumer.dir, process.execPath, ['app.js'], { env: { CDK_OUTDIR: 'cdk.out' } });
+      // THEN nothing is reported and every function runs on that release's newest Node.js runtime
+      expect({ status: synth.status, output: synth.stdout + synth.stderr }).toEqual({ status: 0, output: '' });
+      const template = JSON.parse(fs.readFileSync(path.join(consumer.dir, 'cdk.out', 'ChatApp.template.json'), 'utf8')) as {
+        Resources: Record<string, { Type: string; Properties: { Runtime?: string } }>;
+      };
+      const runtimes = Object.values(template.Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((r) => r.Properties.Runtime);
+      expect(runtimes.length).toBeGreaterThan(0);
+      expect(new Set(runtimes)).toEqual(new Set([newestNodeRuntimeIn(consumer.dir)]));
+    });
+  },
+);
 
 /** The fenced code blocks of docs/extend.md that name a file (```ts file=typing.ts), by file name. */
 function guideFiles(): Map<string, string> {
