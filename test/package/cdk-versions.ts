@@ -38,7 +38,10 @@ export interface CdkRelease {
 
 /** `npm view aws-cdk-lib version`: the newest release, or the reason the registry did not answer. */
 function newestOnRegistry(): { version: string } | { unreachable: string } {
-  const result = spawnSync('npm', ['view', 'aws-cdk-lib', 'version'], { encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync('npm', ['view', 'aws-cdk-lib', 'version', '--fetch-retries=0', '--fetch-timeout=15000'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   const version = result.stdout?.trim();
   if (result.status === 0 && version && /^\d+\.\d+\.\d+$/.test(version)) return { version };
   const reason = (result.error?.message ?? result.stderr ?? '').split('\n').find((line) => line.trim() !== '') ?? `exit ${result.status}`;
