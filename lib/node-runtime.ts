@@ -21,10 +21,15 @@ export function nodeMajorOf(runtime: lambda.Runtime): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** The newest `nodejsNN.x` among `runtimes` (by default every runtime the installed aws-cdk-lib knows). */
+/**
+ * The newest `nodejsNN.x` among `runtimes` (by default every runtime the installed aws-cdk-lib knows).
+ * Never `NODEJS_LATEST`, which names the same runtime but is variable: NodejsFunction then warns
+ * that packages the runtime provides may change under the function.
+ */
 export function newestNodeRuntime(runtimes: readonly lambda.Runtime[] = lambda.Runtime.ALL): lambda.Runtime {
   let newest: lambda.Runtime | undefined;
   for (const runtime of runtimes) {
+    if (runtime.isVariable) continue;
     const major = nodeMajorOf(runtime);
     if (major !== undefined && (newest === undefined || major > nodeMajorOf(newest)!)) newest = runtime;
   }

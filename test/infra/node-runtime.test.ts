@@ -3,7 +3,7 @@ import { bundlingTargetOf, checkedNodeMajor, newestNodeRuntime, nodeMajorOf } fr
 import { BUNDLING, RUNTIME } from '../../lib/switchboard-function';
 
 // Not `new lambda.Runtime(...)`: its constructor adds every runtime made to Runtime.ALL, which RUNTIME reads.
-const node = (name: string) => ({ name, family: lambda.RuntimeFamily.NODEJS }) as lambda.Runtime;
+const node = (name: string, isVariable = false) => ({ name, family: lambda.RuntimeFamily.NODEJS, isVariable }) as lambda.Runtime;
 
 describe('the functions’ runtime', () => {
   it('is the newest nodejsNN.x in the list, by number, whatever the order and the other runtimes', () => {
@@ -19,6 +19,10 @@ describe('the functions’ runtime', () => {
     ];
     // WHEN / THEN
     expect(newestNodeRuntime(runtimes).name).toBe('nodejs100.x');
+    // NODEJS_LATEST, listed before the runtime of the same name, is passed over
+    const latest = node('nodejs26.x', true);
+    expect(newestNodeRuntime([node('nodejs24.x'), latest, node('nodejs26.x')])).not.toBe(latest);
+    expect(newestNodeRuntime([node('nodejs24.x'), latest, node('nodejs26.x')]).isVariable).toBe(false);
     expect(newestNodeRuntime([lambda.Runtime.PYTHON_3_13, node('nodejs22.x')]).name).toBe('nodejs22.x');
   });
 
@@ -26,6 +30,7 @@ describe('the functions’ runtime', () => {
     const majors = lambda.Runtime.ALL.map((r) => /^nodejs(\d+)\.x$/.exec(r.name)).flatMap((m) => (m ? [Number(m[1])] : []));
     expect(RUNTIME.name).toBe(`nodejs${Math.max(...majors)}.x`);
     expect(BUNDLING.target).toBe(`node${Math.max(...majors)}`);
+    expect(RUNTIME.isVariable).toBe(false);
   });
 
   it('names what is wrong when there is no Node.js runtime, or one older than the handlers support', () => {

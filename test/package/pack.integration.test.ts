@@ -69,6 +69,8 @@ test('the tarball holds what consumers need and none of the repository', () => {
       'dist/protocol/index.d.ts',
       'dist/handlers/connect/index.js',
       'local/bin/switchboard-local.js',
+      'verify/bin/switchboard-verify.js',
+      'verify/cli.ts',
     ]),
   );
   const unwanted = files.filter((f) => /(^|\/)(test|cdk\.out|\.switchboard|node_modules|bench|web)\//.test(f) || /\.test\.ts$/.test(f));
@@ -113,6 +115,23 @@ test("a consumer's own CDK app synthesizes SwitchboardApi, cdk-nag clean, from t
   expect(Object.keys(Outputs).sort()).toEqual(
     ['CallbackUrl', 'DashboardName', 'PublishFunctionName', 'TableName', 'Url', 'UserPoolClientId', 'UserPoolId', 'WebSocketUrl'].sort(),
   );
+});
+
+test("switchboard-verify, from the installed package, checks the consumer's own app in the emulator it starts: every check passes", () => {
+  // GIVEN the consumer's app synthesized by the test above
+  expect(fs.existsSync(path.join(project.dir, 'cdk.out', 'manifest.json'))).toBe(true);
+  // WHEN the bin, as npx finds it, runs against that assembly
+  const help = run(project.dir, 'npx', ['--no-install', 'switchboard-verify', '--help']);
+  expect(help).toMatchObject({ status: 0, stdout: expect.stringMatching(/^Usage: switchboard-verify TARGET/) as string });
+  const verify = run(project.dir, 'npx', ['--no-install', 'switchboard-verify', '--local', '--assembly', 'cdk.out', '--samples', '2'], {
+    timeout: 100_000,
+  });
+  // THEN it exits 0 with a table of passed checks, none failed
+  expect({ status: verify.status, failed: verify.stdout.split('\n').filter((line) => /\bFAIL\b/.test(line)) }).toEqual({
+    status: 0,
+    failed: [],
+  });
+  expect(verify.stdout).toMatch(/\bPASS\b[\s\S]*\bPASS\b/);
 });
 
 test('the client loads with require() and import(), and connects from ESM on this Node', () => {
