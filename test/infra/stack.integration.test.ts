@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ENV } from '../../contract/environment';
@@ -276,6 +277,21 @@ describe('configuration', () => {
     [{ maxRoomsPerConnection: '0' }, 'maxRoomsPerConnection must be an integer from 1 to 1000; got 0'],
   ])('rejects bad context %p with a clear message', (context, message) => {
     expect(() => synthSwitchboard(context)).toThrow(message);
+  });
+
+  it('runs every function, the authorizer included, on the runtime prop when one is given, and refuses one the handlers cannot run on', () => {
+    // GIVEN an API with an older runtime than the default
+    const app = new App();
+    const stack = new Stack(app, 'Runtime');
+    new SwitchboardApi(stack, 'Api', { runtime: lambda.Runtime.NODEJS_22_X });
+    // THEN every function runs on it
+    const runtimes = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map(
+      (fn) => (fn as { Properties: { Runtime: string } }).Properties.Runtime,
+    );
+    expect(runtimes.length).toBe(ROUTES.length + 2);
+    expect(new Set(runtimes)).toEqual(new Set(['nodejs22.x']));
+    // AND a runtime the handlers cannot run on fails the synth, naming it
+    expect(() => new SwitchboardApi(new Stack(app, 'Old'), 'Api', { runtime: lambda.Runtime.NODEJS_20_X })).toThrow('got nodejs20.x');
   });
 
   it('rejects a timeout beyond API Gateway\u2019s 29 s limit', () => {
