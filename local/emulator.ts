@@ -337,7 +337,7 @@ function emulatorHandle(parts: RunningParts): Emulator {
     ),
     serviceBannerLines: () =>
       services.flatMap(({ definition, service, listener: l }) => [
-        `  ${definition.endpointPrefix.padEnd(13)} http://${l.address.hostPort} (${definition.endpointVariable}; functions reach it as ${definition.endpointPrefix}.${app.region}.${app.urlSuffix})`,
+        `  ${definition.title.padEnd(13)} http://${l.address.hostPort} (${definition.endpointVariable}; functions reach it as ${definition.endpointPrefix}.${app.region}.${app.urlSuffix})`,
         ...(service.bannerLines?.() ?? []),
       ]),
     tables,

@@ -1,35 +1,13 @@
-import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isExpired, keys, MESSAGE_DEDUP_TTL_SECONDS, TABLE } from '../../contract/table-design';
 import { isConditionalCheckFailure } from './connection-store';
+import type { DedupKey, DedupRecord } from './dedup-record';
 import { tableRetry, withRetry, type RetryOptions } from './retry';
-
-/** What the server remembers of a room message's `id`: the message it was first sent as. */
-export interface DedupRecord {
-  /** The first send's `seq`. */
-  readonly seq: number;
-  /** The first send's `ts`: a repair of its history item writes the same bytes. */
-  readonly ts: number;
-  /** {@link dataHash} of the first send's data: a resend carries the same. */
-  readonly dataHash: string;
-}
-
-/** Who sent a room message with which `id`: the sender is its user id (a guest's connection id). */
-export interface DedupKey {
-  readonly room: string;
-  readonly sender: string;
-  readonly id: string;
-}
 
 export interface MessageDedupOptions {
   retry?: Partial<RetryOptions>;
   /** @default Date.now */
   now?: () => number;
-}
-
-/** A short digest of a message's data, so a resend can be told from another message that reuses the id. */
-export function dataHash(data: string): string {
-  return createHash('sha256').update(data).digest('base64url');
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { RoomMessage } from '../../protocol';
-import { dataHash, type DedupRecord, type MessageDedup } from './message-dedup';
+import { dataHash, type DedupRecord } from './dedup-record';
+import type { MessageDedup } from './message-dedup';
 import type { FanoutResult, RoomFanout } from './room-fanout';
 import type { RoomHistory } from './room-history';
 

@@ -44,6 +44,8 @@ export interface LocalService {
 
 /** One service the emulator can run. */
 export interface ServiceDefinition {
+  /** Its name in the start banner, as AWS writes it: `SQS`, `EventBridge`, `Cognito`. */
+  readonly title: string;
   /** AWS's endpoint prefix, the first label of its regional host name: `sqs`, `events`, `cognito-idp`. */
   readonly endpointPrefix: string;
   /** The SDK's environment variable for its endpoint, e.g. `AWS_ENDPOINT_URL_SQS`, for the banner and callers. */

@@ -177,11 +177,13 @@ describe("the repository's stack", () => {
       'MonitoringUndeliveredRoomMessages66A04402',
       'MonitoringDashboard0C3675C6',
     ];
+    // Added since, with the signal route's function.
+    const added = ['MonitoringSignalErrors7532DE8F', 'MonitoringSignalThrottlesECA422E8'];
     const monitoring = [
       ...Object.keys(template.findResources('AWS::CloudWatch::Alarm')),
       ...Object.keys(template.findResources('AWS::CloudWatch::Dashboard')),
     ];
-    expect(monitoring.sort()).toEqual([...deployed].sort());
+    expect(monitoring.sort()).toEqual([...deployed, ...added].sort());
     expect(plain.stack.switchboard.monitoring).toBeUndefined();
   });
 

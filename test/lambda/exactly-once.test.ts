@@ -1,5 +1,4 @@
-import type { DedupKey, DedupRecord } from '../../lambda/core/message-dedup';
-import { dataHash } from '../../lambda/core/message-dedup';
+import { dataHash, type DedupKey, type DedupRecord } from '../../lambda/core/dedup-record';
 import type { FanoutResult } from '../../lambda/core/room-fanout';
 import { sendToRoomOnce, type SendOnceDeps } from '../../lambda/core/room-messages';
 import type { RoomMessage } from '../../protocol';

@@ -59,7 +59,10 @@ export function startCli(args: readonly string[]): Promise<CliProcess> {
       banner,
       url: /WebSocket\s+(ws:\/\/\S+)/.exec(banner)![1],
       serviceEndpoint(prefix: string) {
-        const match = new RegExp(`^ {2}${prefix.replace(/[-]/g, '\\-')}\\s+(http://\\S+)`, 'm').exec(banner);
+        // The line of the service functions reach under `<prefix>.<region>.amazonaws.com`.
+        const match = new RegExp(`^ {2}\\S+\\s+(http://\\S+) \\(\\w+; functions reach it as ${prefix.replace(/[-]/g, '\\-')}\\.`, 'm').exec(
+          banner,
+        );
         if (!match) throw new Error(`the banner names no ${prefix} endpoint:\n${banner}`);
         return match[1];
       },

@@ -62,6 +62,7 @@ describe('rooms on the emulator', () => {
         event: 'message',
         room: 'two-hundred',
         from: expect.any(String),
+        fromName: 'scale-tester',
         data: 'to all',
         ts: expect.any(Number),
         seq: 1, // the room's first message

@@ -21,6 +21,7 @@ const TARGET_PREFIX = 'AWSCognitoIdentityProviderService';
 const MAX_BODY_BYTES = 64 * 1024;
 
 export const COGNITO_IDP: ServiceDefinition = {
+  title: 'Cognito',
   endpointPrefix: 'cognito-idp',
   endpointVariable: 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER',
   needed: (app) => app.userPools.length > 0,

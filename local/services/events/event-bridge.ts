@@ -23,6 +23,7 @@ const TARGET_PREFIX = 'AWSEvents';
 const MAX_BODY_BYTES = 4 * PUT_EVENTS_LIMITS.requestBytes;
 
 export const EVENTS: ServiceDefinition = {
+  title: 'EventBridge',
   endpointPrefix: 'events',
   endpointVariable: 'AWS_ENDPOINT_URL_EVENTBRIDGE',
   // Every account has its default bus: a function may put events on it whether or not the template has rules.

@@ -30,6 +30,7 @@ const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 const MAPPING_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] as const;
 
 export const SQS: ServiceDefinition = {
+  title: 'SQS',
   endpointPrefix: 'sqs',
   endpointVariable: 'AWS_ENDPOINT_URL_SQS',
   needed: (app) => app.queues.length > 0,

@@ -11,6 +11,7 @@ import { CognitoIdentityProviderClient, InitiateAuthCommand, InvalidParameterExc
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../contract/table-design';
+import { localSubject } from '../../../local/issuer/issuer';
 import { LOCAL_PASSWORD, LOCAL_PATHS, type PublishedConfig } from '../../../protocol';
 import { LOCAL_CREDENTIALS } from '../../../protocol/local-endpoints';
 import { EXCERPT_CHARACTERS } from '../../../protocol/values';
@@ -77,7 +78,7 @@ test('a stop (SIGTERM) with --data-dir runs every $disconnect: after a restart t
     const carol = await member(second, 'carol');
     expect(await request(carol, { action: 'join', room: ROOM })).toMatchObject({ event: 'joined' });
     const members = await request(carol, { action: 'members', room: ROOM });
-    expect(members).toMatchObject({ event: 'members', members: [{ userId: 'local-carol' }] });
+    expect(members).toMatchObject({ event: 'members', members: [{ userId: localSubject('carol') }] });
     carol.ws.close();
   } finally {
     after.db.destroy();

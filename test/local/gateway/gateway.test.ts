@@ -15,6 +15,7 @@ import type { InvokeResult } from '../../../local/runtime/runtime';
 import { ManualClock } from '../../support/manual-clock';
 import { connect, handshakeStatus, waitFor } from '../helpers';
 import { fn } from '../iam/iam-app';
+import { testApp } from '../services/service-harness';
 
 const ok = (result: unknown): InvokeResult => ({ ok: true, requestId: 'r', durationMs: 1, result });
 const failed: InvokeResult = { ok: false, requestId: 'r', durationMs: 1, error: { errorType: 'Error', errorMessage: 'boom', trace: [] } };
@@ -32,32 +33,7 @@ function route(routeKey: string, functionLogicalId: string, extra: Partial<Assem
 }
 
 function appWith(routes: ReadonlyArray<[string, AssemblyRoute]>): WebSocketAppSpec {
-  return {
-    assemblyDir: '/none',
-    stackName: 'Unit',
-    region: 'us-east-1',
-    accountId: '123456789012',
-    urlSuffix: 'amazonaws.com',
-    apiLogicalId: 'Api',
-    apiName: 'Unit',
-    apiId: 'unitapi123',
-    stage: 'dev',
-    stageVariables: {},
-    routeSelectionExpression: '$request.body.action',
-    routes: new Map(routes),
-    functions: new Map(),
-    tables: [],
-    userPools: [],
-    roles: [],
-    managedPolicies: [],
-    lambdaPermissions: [],
-    eventBuses: [],
-    eventRules: [],
-    queues: [],
-    eventSourceMappings: [],
-    outputs: {},
-    warnings: [],
-  };
+  return testApp({ routes: new Map(routes) });
 }
 
 interface Running {

@@ -1,5 +1,6 @@
 /** An app spec with the IAM of a small WebSocket app, for the IAM tests: no assembly, no CDK. */
 import type { FunctionSpec, LambdaPermissionSpec, RoleSpec, WebSocketAppSpec } from '../../../local/assembly/app-spec';
+import { testApp } from '../services/service-harness';
 
 export const ACCOUNT = '123456789012';
 export const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/Chat-Connections`;
@@ -38,30 +39,14 @@ export function iamApp(parts: {
   permissions?: LambdaPermissionSpec[];
   managedPolicies?: WebSocketAppSpec['managedPolicies'];
 }): WebSocketAppSpec {
-  return {
-    assemblyDir: '/none',
+  return testApp({
     stackName: 'Chat',
-    region: 'us-east-1',
-    accountId: ACCOUNT,
-    urlSuffix: 'amazonaws.com',
-    apiLogicalId: 'Api',
     apiName: 'Chat',
     apiId: 'api123',
-    stage: 'dev',
-    stageVariables: {},
-    routeSelectionExpression: '$request.body.action',
-    routes: new Map(),
+    accountId: ACCOUNT,
     functions: new Map(parts.functions.map((f) => [f.logicalId, f])),
-    tables: [],
-    userPools: [],
     roles: parts.roles ?? [],
     managedPolicies: parts.managedPolicies ?? [],
     lambdaPermissions: parts.permissions ?? [],
-    eventBuses: [],
-    eventRules: [],
-    queues: [],
-    eventSourceMappings: [],
-    outputs: {},
-    warnings: [],
-  };
+  });
 }

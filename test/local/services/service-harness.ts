@@ -2,7 +2,7 @@
  * Runs one emulated AWS service on a loopback port, as the emulator does (local/services/service.ts),
  * with the context a test gives it: the app, an IAM authority, a clock and a way to invoke functions.
  */
-import type { WebSocketAppSpec } from '../../../local/assembly/app-spec';
+import { emptySpecDraft, type WebSocketAppSpec } from '../../../local/assembly/app-spec';
 import { HttpListener } from '../../../local/http/listener';
 import type { AccessDecision, IamAuthority } from '../../../local/iam/authority';
 import { PrincipalDirectory, type Principal, type PrincipalSource } from '../../../local/iam/principals';
@@ -70,6 +70,7 @@ export function testIam(
 /** A WebSocketAppSpec with nothing in it but what `parts` gives. */
 export function testApp(parts: Partial<WebSocketAppSpec> = {}): WebSocketAppSpec {
   return {
+    ...emptySpecDraft(),
     assemblyDir: '/none',
     stackName: 'Unit',
     region: 'us-east-1',
@@ -79,21 +80,8 @@ export function testApp(parts: Partial<WebSocketAppSpec> = {}): WebSocketAppSpec
     apiName: 'Unit',
     apiId: 'unitapi123',
     stage: 'dev',
-    stageVariables: {},
     routeSelectionExpression: '$request.body.action',
-    routes: new Map(),
-    functions: new Map(),
-    tables: [],
-    userPools: [],
-    roles: [],
-    managedPolicies: [],
-    lambdaPermissions: [],
-    eventBuses: [],
-    eventRules: [],
-    queues: [],
-    eventSourceMappings: [],
     outputs: {},
-    warnings: [],
     ...parts,
   };
 }

@@ -72,7 +72,11 @@ function raw(
 function query(endpoint: string, parameters: Record<string, string>, requestPath = '/') {
   return raw(endpoint, {
     path: requestPath,
-    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      // Signed as the developer (the emulator reads who signed, not the signature).
+      authorization: `AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/20261207/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0`,
+    },
     body: new URLSearchParams({ Version: '2012-11-05', ...parameters }).toString(),
   });
 }
