@@ -1,7 +1,7 @@
 /**
  * The aws-cdk-lib releases the pack test runs a consumer's app against: the oldest the package's
  * peer range allows and the newest on the registry. Each is installed once from the registry, with
- * the constructs and cdk-nag that go with it, into node_modules/.cache/switchboard/cdk-<version>/,
+ * the constructs and cdk-nag that go with it, into node_modules/.cache/switchboard/cdk-<version>-nag-<cdk-nag version>/,
  * which later runs reuse (npm's own cache makes the install in a fresh clone a few seconds). Where
  * the registry cannot be reached, a release not installed yet is skipped, with one line saying so.
  */
@@ -48,18 +48,16 @@ function newestOnRegistry(): { version: string } | { unreachable: string } {
   return { unreachable: reason.trim() };
 }
 
-/** Where a release is (or will be) installed: its node_modules holds aws-cdk-lib, constructs and cdk-nag. */
+/** Where a release is (or will be) installed: its node_modules holds aws-cdk-lib, constructs and cdk-nag, by their versions. */
 export function releaseModules(release: CdkRelease): string {
-  return path.join(CACHE, `cdk-${release.version}`, 'node_modules');
+  return path.join(CACHE, `cdk-${release.version}-nag-${release.cdkNag}`, 'node_modules');
 }
 
 function installed(release: CdkRelease): boolean {
   const modules = releaseModules(release);
-  try {
-    return readPackage(path.join(modules, 'aws-cdk-lib')).version === release.version && fs.existsSync(path.join(modules, 'cdk-nag'));
-  } catch {
-    return false;
-  }
+  const versionIn = (name: string) =>
+    fs.existsSync(path.join(modules, name, 'package.json')) ? readPackage(path.join(modules, name)).version : undefined;
+  return versionIn('aws-cdk-lib') === release.version && versionIn('cdk-nag') === release.cdkNag;
 }
 
 /**
