@@ -10,6 +10,7 @@ export default tseslint.config(
     ignores: [
       'node_modules/',
       'dist/',
+      'packages/*/dist/',
       'cdk.out/',
       '**/cdk.out/',
       'web/dist/',

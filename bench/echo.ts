@@ -26,7 +26,7 @@ import { cachedAssembly } from '../local/assembly/cache';
 import { UsageError } from '../cli-kit/flags';
 import { ECHO_CHECKPOINTS, type EchoJob, type EchoResult } from './client-protocol';
 import { cpuTime, runClientProcess, startPlainEcho, startSwitchboardLocal, type CpuTime, type ServerProcess } from './processes';
-import { machine, markdownTable, numberArg, stringArg } from './support';
+import { machine, markdownTable, unsupportedNodeNote, numberArg, stringArg } from './support';
 
 /** The highest per-connection frame limit the app accepts (lib/switchboard-api.ts); no echo client reaches it. */
 const RAISED_FRAME_LIMIT = { perSecond: 10_000, burst: 100_000 } as const;
@@ -57,6 +57,8 @@ function medianRound(rows: readonly Row[]): Row {
 }
 
 async function main(): Promise<void> {
+  const nodeNote = unsupportedNodeNote();
+  if (nodeNote) console.error(nodeNote);
   const clients = numberArg('clients', 10, 1);
   const messages = numberArg('messages', 2000, 1);
   const warmUp = numberArg('warm-up', 2000, 0);

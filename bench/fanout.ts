@@ -23,7 +23,7 @@ import { cachedAssembly } from '../local/assembly/cache';
 import { UsageError } from '../cli-kit/flags';
 import type { FanoutJob, FanoutResult } from './client-protocol';
 import { runClientProcess, startSwitchboardLocal, type ServerProcess } from './processes';
-import { machine, markdownTable, numberArg, stringArg, summarize } from './support';
+import { machine, markdownTable, unsupportedNodeNote, numberArg, stringArg, summarize } from './support';
 
 /** Switchboard's target for a 1,000-member room, send to last member, on a warm emulator. */
 const TARGET_1000_MS = 500;
@@ -33,6 +33,8 @@ const MAX_BENCH_ROOM = 5_000;
 const LIMITS: Readonly<Record<string, readonly string[]>> = { local: [], 'aws-like': ['--aws-like'] };
 
 async function main(): Promise<void> {
+  const nodeNote = unsupportedNodeNote();
+  if (nodeNote) console.error(nodeNote);
   const sizes = (stringArg('sizes') ?? '100,1000').split(',').map((s) => {
     const n = Number(s);
     if (!Number.isInteger(n) || n < 2 || n > MAX_BENCH_ROOM)

@@ -1,6 +1,8 @@
 /** Shared pieces of the benchmark and load scripts. */
 import { UsageError } from '../cli-kit/flags';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 
 /** Reads `--name value` from the command line, checking it is a number within bounds. */
 export function numberArg(name: string, fallback: number, min = 0): number {
@@ -45,4 +47,21 @@ export function markdownTable(header: string[], rows: string[][]): string {
 /** The machine a measurement came from, for the README. */
 export function machine(): string {
   return `node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
+}
+
+/**
+ * A line for the top of a benchmark's output when this Node.js is older than package.json's
+ * `engines` allows (Node 20 on a machine that has nothing newer): its figures are not the ones to
+ * publish, which come from a Node.js users run (22 or 24). Undefined when the version is supported.
+ */
+export function unsupportedNodeNote(version: string = process.version, engines: string = packageEngines()): string | undefined {
+  const oldest = /^>=\s*(\d+)/.exec(engines)?.[1];
+  const major = /^v?(\d+)/.exec(version)?.[1];
+  if (oldest === undefined || major === undefined || Number(major) >= Number(oldest)) return undefined;
+  return `note: Node.js ${version} is older than this package supports (engines: node ${engines}); publish figures measured on Node.js ${oldest} or newer`;
+}
+
+function packageEngines(): string {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { engines?: { node?: string } };
+  return pkg.engines?.node ?? '';
 }

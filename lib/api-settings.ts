@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import {
   ENV,
@@ -25,6 +26,8 @@ export interface ApiSettings {
   readonly logRetention: logs.RetentionDays;
   /** The functions' timeout; undefined: SwitchboardFunction's default. */
   readonly functionTimeout?: Duration;
+  /** The functions' runtime; undefined: SwitchboardFunction's default. */
+  readonly runtime?: lambda.Runtime;
   readonly roomRules: RoomRule[];
   /** The value of each variable SwitchboardApi can set on its functions beyond the table and callback URL, by name. */
   readonly functionConfig: Readonly<Record<string, string>>;
@@ -85,6 +88,7 @@ export function apiSettings(id: string, props: SwitchboardApiProps): ApiSettings
     throttle,
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     functionTimeout: props.functionTimeout,
+    runtime: props.runtime,
     roomRules,
     functionConfig: Object.fromEntries(Object.entries(functionConfig).map(([name, value]) => [name, String(value)])),
     routes: [...ROUTES, ...extraRouteDefinitions(id, props.extraRoutes ?? [])],

@@ -1,5 +1,6 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -49,6 +50,11 @@ export interface SwitchboardApiProps {
   readonly frameRateLimit?: RateLimitProps;
   /** Handler timeout, within API Gateway's 29 s integration limit. @default 10 seconds */
   readonly functionTimeout?: Duration;
+  /**
+   * Every function's Lambda runtime (the authorizer's included), nodejs22.x or newer.
+   * @default the newest Node.js runtime the installed aws-cdk-lib offers, which cdk-nag's AwsSolutions-L1 asks for
+   */
+  readonly runtime?: lambda.Runtime;
   /** Retention of function and access logs. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /**

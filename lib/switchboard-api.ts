@@ -80,6 +80,7 @@ export class SwitchboardApi extends Construct {
     this.callbackUrl = this.stage.callbackUrl;
     this.auth = new SwitchboardAuth(this, 'Auth', {
       functionTimeout: props.functionTimeout,
+      runtime: props.runtime,
       logRetention: this.settings.logRetention,
       ...props.auth,
       // The rules are judged in the join handler from these claims, which the authorizer passes on.
@@ -144,6 +145,7 @@ export class SwitchboardApi extends Construct {
       handler: definition.handler,
       entry: definition.entry,
       timeout: this.settings.functionTimeout,
+      runtime: this.settings.runtime,
       logRetention: this.settings.logRetention,
       environment: this.environmentFor(definition),
     });

@@ -1,6 +1,7 @@
 import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { cognitoIssuerUrl, JWKS_PATH_UNDER_ISSUER, TOKEN_QUERY_PARAMETER } from '../protocol';
@@ -74,6 +75,8 @@ export interface SwitchboardAuthProps {
   readonly userPoolRemovalPolicy?: RemovalPolicy;
   /** The authorizer function's timeout. @default 10 seconds */
   readonly functionTimeout?: Duration;
+  /** The authorizer function's Lambda runtime. @default the newest Node.js runtime the installed aws-cdk-lib offers */
+  readonly runtime?: lambda.Runtime;
   /** The authorizer function's log retention. @default one month */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -152,6 +155,7 @@ export class SwitchboardAuth extends Construct {
     this.function = new SwitchboardFunction(this, 'AuthorizerHandler', {
       handler: 'authorizer',
       timeout: props.functionTimeout,
+      runtime: props.runtime,
       logRetention: props.logRetention,
       environment: {
         [AUTH_ENV.profile]: profile,

@@ -7,6 +7,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME, STACK_DEFAULTS } from '../contract';
+import { bundlingTargetOf, checkedNodeMajor, newestNodeRuntime } from './node-runtime';
 
 /** Where the functions' entries live: lambda/functions/<handler>.ts builds its handler's dependencies at cold start. */
 export const FUNCTIONS_DIR = path.join(__dirname, '..', 'lambda', 'functions');
@@ -17,8 +18,8 @@ export const FUNCTIONS_DIR = path.join(__dirname, '..', 'lambda', 'functions');
  */
 export const PREBUILT_HANDLERS_DIR = 'handlers';
 
-/** The Node.js runtime the functions run on: the newest the installed aws-cdk-lib offers. */
-export const RUNTIME = lambda.Runtime.NODEJS_24_X;
+/** The Node.js runtime the functions run on unless a `runtime` prop says otherwise: the newest the installed aws-cdk-lib offers (see node-runtime.ts). */
+export const RUNTIME = newestNodeRuntime();
 
 /**
  * esbuild options shared by the stack and the bundling test, so the test
@@ -30,8 +31,9 @@ export const BUNDLING = {
   // Keep names readable in stack traces even when minified.
   keepNames: true,
   format: OutputFormat.CJS,
-  target: 'node24',
-  // Lambda's nodejs24.x runtime provides AWS SDK v3.
+  // Follows the runtime: node24 for nodejs24.x.
+  target: bundlingTargetOf(RUNTIME),
+  // Lambda's Node.js runtimes (18 and later) provide AWS SDK v3.
   externalModules: ['@aws-sdk/*'],
   logLevel: LogLevel.WARNING,
 } as const;
@@ -41,6 +43,8 @@ export interface SwitchboardFunctionProps {
   readonly handler: string;
   /** A handler source elsewhere (an extra route's, see docs/extend.md), bundled with esbuild. @default lambda/functions/<handler>.ts */
   readonly entry?: string;
+  /** The Lambda runtime, nodejs22.x or newer. @default the newest Node.js runtime the installed aws-cdk-lib offers */
+  readonly runtime?: lambda.Runtime;
   /** Environment variables. */
   readonly environment?: Record<string, string>;
   /** Timeout; must leave room inside API Gateway's 29 s integration limit. @default 10 seconds */
@@ -85,8 +89,10 @@ export class SwitchboardFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     this.handler = props.handler;
+    const runtime = props.runtime ?? RUNTIME;
+    checkedNodeMajor(runtime);
     const functionProps = {
-      runtime: RUNTIME,
+      runtime,
       architecture: lambda.Architecture.ARM_64,
       timeout,
       memorySize: props.memorySize ?? 256,
@@ -117,7 +123,7 @@ export class SwitchboardFunction extends Construct {
         ...functionProps,
         entry,
         handler: 'handler',
-        bundling: { ...BUNDLING, externalModules: [...BUNDLING.externalModules] },
+        bundling: { ...BUNDLING, target: bundlingTargetOf(runtime), externalModules: [...BUNDLING.externalModules] },
       });
     } else if (existsSync(path.join(prebuilt, 'index.js'))) {
       this.function = new lambda.Function(this, 'Function', {

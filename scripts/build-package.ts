@@ -3,7 +3,7 @@
  * - dist/lib, dist/protocol, dist/client, dist/publish: tsc's JavaScript and .d.ts (tsconfig.build.json).
  * - dist/client/index.{mjs,cjs,browser.mjs}: the client bundled for Node ESM, Node CommonJS and browsers.
  * - dist/handlers/<handler>/index.js: every function the construct creates, bundled as
- *   NodejsFunction would at synth, with the same BUNDLING options, so a consumer's synth runs no
+ *   NodejsFunction would at synth, with the same BUNDLING options (but the oldest runtime's target), so a consumer's synth runs no
  *   esbuild (SwitchboardFunction picks these up when the handler sources are absent).
  */
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,8 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { build, type BuildOptions } from 'esbuild';
+import { clientBundles } from './client-bundles';
+import { OLDEST_NODE_MAJOR } from '../lib/node-runtime';
 import { SwitchboardFunction, BUNDLING, FUNCTIONS_DIR, PREBUILT_HANDLERS_DIR } from '../lib/switchboard-function';
 import { SwitchboardStack } from '../lib/switchboard-stack';
 
@@ -41,40 +43,15 @@ function handlerBuildOptions(handler: string): BuildOptions {
     bundle: true,
     platform: 'node',
     format: BUNDLING.format,
-    target: BUNDLING.target,
+    // The oldest runtime a consumer's app may pick (the newest its aws-cdk-lib offers, or a
+    // runtime prop), not the one this repository's aws-cdk-lib offers: one bundle serves them all.
+    target: `node${OLDEST_NODE_MAJOR}`,
     minify: BUNDLING.minify,
     sourcemap: BUNDLING.sourceMap,
     keepNames: BUNDLING.keepNames,
     external: [...BUNDLING.externalModules],
     logLevel: BUNDLING.logLevel,
   };
-}
-
-/** The client for each platform; `ws` (Node without a global WebSocket) stays a dependency, not bundled. */
-function clientBuilds(): BuildOptions[] {
-  const common: BuildOptions = {
-    entryPoints: [path.join(ROOT, 'client', 'index.ts')],
-    bundle: true,
-    target: 'es2022',
-    logLevel: 'warning',
-  };
-  return [
-    { ...common, platform: 'node', format: 'cjs', packages: 'external', outfile: path.join(DIST, 'client', 'index.cjs') },
-    {
-      ...common,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      outfile: path.join(DIST, 'client', 'index.mjs'),
-      // The transport loads `ws` with require() only when there is no global WebSocket (Node 20);
-      // an ES module has no require of its own.
-      banner: {
-        js: "import { createRequire as __switchboardRequire } from 'node:module';\nconst require = __switchboardRequire(import.meta.url);",
-      },
-    },
-    // Browsers have a global WebSocket; `ws` resolves to its browser stub, which is never called.
-    { ...common, platform: 'browser', format: 'esm', outfile: path.join(DIST, 'client', 'index.browser.mjs') },
-  ];
 }
 
 export async function buildPackage(log: (line: string) => void = console.log): Promise<void> {
@@ -87,7 +64,7 @@ export async function buildPackage(log: (line: string) => void = console.log): P
   const handlers = constructHandlers();
   await Promise.all([
     ...handlers.map((handler) => build(handlerBuildOptions(handler))),
-    ...clientBuilds().map((options) => build(options)),
+    ...clientBundles(path.join(DIST, 'client')).map((options) => build(options)),
   ]);
   log(
     `dist/ built in ${((Date.now() - started) / 1000).toFixed(1)} s: lib, protocol, client (ESM, CJS, browser), publish; handlers ${handlers.join(', ')}`,

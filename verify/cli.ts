@@ -1,5 +1,5 @@
 /**
- * `npm run verify`: the black-box suite against the emulator (--local), a URL (--url) or a
+ * `switchboard-verify` (the package's bin; `npm run verify --` in this repository): the black-box suite against the emulator (--local), a URL (--url) or a
  * deployed stack (--outputs). Prints a table of checks and latencies; exits 1 on any failure.
  */
 import * as path from 'node:path';
@@ -8,7 +8,8 @@ import { CHECKS, MAX_SAMPLES, runSuite } from './checks';
 import { formatReport } from './report';
 import { localTarget, outputsTarget, urlTarget, type ResolvedTarget } from './targets';
 
-export const VERIFY_USAGE = `Usage: npm run verify -- TARGET [options]
+export const VERIFY_USAGE = `Usage: switchboard-verify TARGET [options]
+       (in the Switchboard repository: npm run verify -- TARGET [options])
 
 Checks a Switchboard stage through its public protocol: echo, errors, limits, rooms and fan-out,
 authentication, and, where the server has them, user rooms, members, presence, history, resume

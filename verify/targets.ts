@@ -165,7 +165,8 @@ export interface LocalOptions {
 async function startLocalEmulator(options: LocalOptions, dataDir: string): Promise<{ child: ChildProcess; url: string; httpUrl: string }> {
   const args = [path.join(ROOT, 'local', 'bin', 'switchboard-local.js'), '--port', '0', '--quiet', '--data-dir', dataDir];
   if (options.assemblyDir) args.push('--assembly', options.assemblyDir);
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // In the folder it was run from, as `npx switchboard-local` there would: without --assembly the emulator synthesizes the app found there.
+  const child = spawn(process.execPath, args, { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => fail(`did not start within ${options.startTimeoutMs} ms`), options.startTimeoutMs);

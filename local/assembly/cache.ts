@@ -14,6 +14,7 @@ import {
   rmSync,
   statSync,
   utimesSync,
+  writeFileSync,
 } from 'node:fs';
 import * as path from 'node:path';
 import { synthesize, type SynthOptions } from './synth';
@@ -100,13 +101,67 @@ export function synthInputs(cwd: string): string[] {
 
 /** A hash of the contents (not the times) of every file synthesis reads, and of the context. */
 export function assemblyKey(options: AssemblyKeyOptions): string {
+  return assemblyKeyParts(options).key;
+}
+
+/** The key, and the two things it is made of, so a new synth can say which of them changed. */
+export interface AssemblyKeyParts {
+  readonly key: string;
+  /** A hash of the files synthesis reads. */
+  readonly sources: string;
+  /** The context, as given to `cdk synth -c`. */
+  readonly context: Readonly<Record<string, string>>;
+}
+
+export function assemblyKeyParts(options: AssemblyKeyOptions): AssemblyKeyParts {
   const hash = createHash('sha256').update(`${KEY_VERSION}\0`);
+  const sources = createHash('sha256');
   const context = Object.entries(options.context ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   hash.update(`${JSON.stringify(context)}\0`);
   const files = new Map<string, string>();
   for (const input of synthInputs(options.cwd)) collectFiles(options.cwd, input, files);
-  for (const relative of [...files.keys()].sort()) hash.update(`${relative}\0${files.get(relative)}\0`);
-  return hash.digest('hex').slice(0, 20);
+  for (const relative of [...files.keys()].sort()) {
+    hash.update(`${relative}\0${files.get(relative)}\0`);
+    sources.update(`${relative}\0${files.get(relative)}\0`);
+  }
+  return { key: hash.digest('hex').slice(0, 20), sources: sources.digest('hex').slice(0, 20), context: Object.fromEntries(context) };
+}
+
+/**
+ * Why an app is synthesized again, for the line that announces it: what differs from the parts
+ * of the last synth (undefined: there was none; 'unknown': an assembly without its parts).
+ */
+export function synthReason(last: Omit<AssemblyKeyParts, 'key'> | undefined | 'unknown', current: AssemblyKeyParts): string {
+  if (last === undefined) return 'no earlier synth of this app is cached';
+  if (last === 'unknown') return 'its sources or context changed since the last synth';
+  const keys = [...new Set([...Object.keys(last.context), ...Object.keys(current.context)])].sort();
+  const contextChanges = keys
+    .filter((k) => last.context[k] !== current.context[k])
+    .map((k) => (k in current.context ? `-c ${k}=${current.context[k]}` : `no -c ${k}`));
+  if (contextChanges.length === 0) return 'its sources changed since the last synth';
+  const changes = contextChanges.join(', ');
+  return last.sources === current.sources
+    ? `its context changed since the last synth (${changes}), not its sources`
+    : `its sources and its context changed since the last synth (${changes})`;
+}
+
+/** Inside each assembly: the parts of its key, for synthReason. A dot-file, which cdk and the emulator never read. */
+const PARTS_FILE = '.switchboard-key.json';
+
+/** The parts of the most recently used assembly in `cacheDir` other than `current`'s. */
+function lastParts(cacheDir: string, current: string): Omit<AssemblyKeyParts, 'key'> | undefined | 'unknown' {
+  const last = existsSync(cacheDir)
+    ? readdirSync(cacheDir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && e.name.startsWith(ENTRY_PREFIX) && path.join(cacheDir, e.name) !== current)
+        .map((e) => ({ dir: path.join(cacheDir, e.name), used: statSync(path.join(cacheDir, e.name)).mtimeMs }))
+        .sort((a, b) => b.used - a.used)[0]
+    : undefined;
+  if (last === undefined) return undefined;
+  try {
+    return JSON.parse(readFileSync(path.join(last.dir, PARTS_FILE), 'utf8')) as Omit<AssemblyKeyParts, 'key'>;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Each file under `relative` (a file or a folder) with a digest of its content. */
@@ -140,16 +195,19 @@ function collectFiles(cwd: string, relative: string, into: Map<string, string>):
  */
 export async function cachedAssembly(options: AssemblyCacheOptions): Promise<CachedAssembly> {
   const cacheDir = options.cacheDir ?? path.join(options.cwd, 'node_modules', '.cache', 'switchboard');
-  const key = assemblyKey(options);
+  const parts = assemblyKeyParts(options);
+  const { key } = parts;
   const dir = path.join(cacheDir, `${ENTRY_PREFIX}${key}`);
   let synthesized = false;
   if (!existsSync(dir)) {
+    const reason = synthReason(lastParts(cacheDir, dir), parts);
     mkdirSync(cacheDir, { recursive: true });
     // A sibling of `dir`, so the bundles' relative source-map paths still resolve after the rename.
     const temp = mkdtempSync(path.join(cacheDir, `${TEMP_PREFIX}${process.pid}-`));
-    options.log?.(`Synthesizing the CDK app in ${options.cwd} into ${dir} (its sources changed since the last synth) ...`);
+    options.log?.(`Synthesizing the CDK app in ${options.cwd} into ${dir} (${reason}) ...`);
     try {
       await (options.synth ?? synthesize)({ cwd: options.cwd, outDir: temp, context: options.context, verbose: options.verbose });
+      writeFileSync(path.join(temp, PARTS_FILE), JSON.stringify({ sources: parts.sources, context: parts.context }));
       renameSync(temp, dir);
       synthesized = true;
     } catch (err: unknown) {

@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ENV } from '../../contract/environment';
 import { TABLE } from '../../contract/table-design';
 import { ROUTES } from '../../lib/routes';
 import { SwitchboardApi } from '../../lib/switchboard-api';
+import { RUNTIME } from '../../lib/switchboard-function';
 import { synthSwitchboard, synthTemplate } from './synth';
 
 // GIVEN the app as `npx cdk synth` builds it (cdk-nag runs; synth throws on any unacknowledged finding).
@@ -154,11 +156,11 @@ describe('SwitchboardStack', () => {
     });
   });
 
-  it('runs every function on nodejs24.x, arm64, with source maps and a timeout under 29 s', () => {
+  it('runs every function on the newest Node.js runtime the installed aws-cdk-lib offers, arm64, with source maps and a timeout under 29 s', () => {
     const fns = Object.values(resourcesOfType<LambdaFunctionProperties>('AWS::Lambda::Function'));
     expect(fns).toHaveLength(ROUTES.length + 2); // and the Publish function and the $connect authorizer
     for (const fn of fns) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(fn.Properties).toMatchObject({ Runtime: RUNTIME.name, Architectures: ['arm64'], Handler: 'index.handler' });
       expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
       expect(fn.Properties.FunctionName).toBeUndefined();
@@ -275,6 +277,21 @@ describe('configuration', () => {
     [{ maxRoomsPerConnection: '0' }, 'maxRoomsPerConnection must be an integer from 1 to 1000; got 0'],
   ])('rejects bad context %p with a clear message', (context, message) => {
     expect(() => synthSwitchboard(context)).toThrow(message);
+  });
+
+  it('runs every function, the authorizer included, on the runtime prop when one is given, and refuses one the handlers cannot run on', () => {
+    // GIVEN an API with an older runtime than the default
+    const app = new App();
+    const stack = new Stack(app, 'Runtime');
+    new SwitchboardApi(stack, 'Api', { runtime: lambda.Runtime.NODEJS_22_X });
+    // THEN every function runs on it
+    const runtimes = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map(
+      (fn) => (fn as { Properties: { Runtime: string } }).Properties.Runtime,
+    );
+    expect(runtimes.length).toBe(ROUTES.length + 2);
+    expect(new Set(runtimes)).toEqual(new Set(['nodejs22.x']));
+    // AND a runtime the handlers cannot run on fails the synth, naming it
+    expect(() => new SwitchboardApi(new Stack(app, 'Old'), 'Api', { runtime: lambda.Runtime.NODEJS_20_X })).toThrow('got nodejs20.x');
   });
 
   it('rejects a timeout beyond API Gateway\u2019s 29 s limit', () => {

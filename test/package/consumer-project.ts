@@ -39,12 +39,15 @@ export interface ConsumerProject {
   readonly packageDir: string;
 }
 
+/** The packages that come from `cdk` (a node_modules folder) when a consumer project is given one. */
+const CDK_PACKAGES = ['aws-cdk-lib', 'constructs', 'cdk-nag'];
+
 /**
  * A project in a temp folder with the tarball installed and every package of this repository's
- * node_modules linked. Which of them a synth uses is what the tests check (bundles, not esbuild):
+ * node_modules linked, or with `cdk`, aws-cdk-lib, constructs and cdk-nag from that node_modules. Which of them a synth uses is what the tests check (bundles, not esbuild):
  * aws-cdk-lib, linked, would find this repository's esbuild anyway.
  */
-export function consumerProject(tarball: string): ConsumerProject {
+export function consumerProject(tarball: string, { cdk }: { cdk?: string } = {}): ConsumerProject {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-consumer-'));
   const modules = path.join(dir, 'node_modules');
   const packageDir = path.join(modules, 'switchboard');
@@ -53,7 +56,10 @@ export function consumerProject(tarball: string): ConsumerProject {
   const link = (name: string) => {
     const target = path.join(modules, name);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.symlinkSync(path.join(REPO_MODULES, name), target, 'dir');
+    // Another aws-cdk-lib comes with its own constructs and cdk-nag: cdk-nag resolves aws-cdk-lib
+    // from where it really is, and two copies of aws-cdk-lib in one app see none of each other's constructs.
+    const from = cdk !== undefined && CDK_PACKAGES.includes(name) ? cdk : REPO_MODULES;
+    fs.symlinkSync(path.join(from, name), target, 'dir');
   };
   for (const entry of fs.readdirSync(REPO_MODULES)) {
     if (entry.startsWith('.') || entry === 'switchboard') continue;
@@ -84,9 +90,9 @@ export function run(
   cwd: string,
   command: string,
   args: readonly string[],
-  { timeout = 60_000 }: { timeout?: number } = {},
+  { timeout = 60_000, env }: { timeout?: number; env?: Record<string, string> } = {},
 ): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout });
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout, env: env && { ...process.env, ...env } });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

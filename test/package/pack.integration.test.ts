@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cdkReleases, installRelease, type CdkRelease } from './cdk-versions';
 import { consumerProject, packTarball, REPO, run, startUntil, stop, tarballFiles, type ConsumerProject } from './consumer-project';
 
 /*
@@ -68,6 +69,8 @@ test('the tarball holds what consumers need and none of the repository', () => {
       'dist/protocol/index.d.ts',
       'dist/handlers/connect/index.js',
       'local/bin/switchboard-local.js',
+      'verify/bin/switchboard-verify.js',
+      'verify/cli.ts',
     ]),
   );
   const unwanted = files.filter((f) => /(^|\/)(test|cdk\.out|\.switchboard|node_modules|bench|web)\//.test(f) || /\.test\.ts$/.test(f));
@@ -114,6 +117,23 @@ test("a consumer's own CDK app synthesizes SwitchboardApi, cdk-nag clean, from t
   );
 });
 
+test("switchboard-verify, from the installed package, checks the consumer's own app in the emulator it starts: every check passes", () => {
+  // GIVEN the consumer's app synthesized by the test above
+  expect(fs.existsSync(path.join(project.dir, 'cdk.out', 'manifest.json'))).toBe(true);
+  // WHEN the bin, as npx finds it, runs against that assembly
+  const help = run(project.dir, 'npx', ['--no-install', 'switchboard-verify', '--help']);
+  expect(help).toMatchObject({ status: 0, stdout: expect.stringMatching(/^Usage: switchboard-verify TARGET/) as string });
+  const verify = run(project.dir, 'npx', ['--no-install', 'switchboard-verify', '--local', '--assembly', 'cdk.out', '--samples', '2'], {
+    timeout: 100_000,
+  });
+  // THEN it exits 0 with a table of passed checks, none failed
+  expect({ status: verify.status, failed: verify.stdout.split('\n').filter((line) => /\bFAIL\b/.test(line)) }).toEqual({
+    status: 0,
+    failed: [],
+  });
+  expect(verify.stdout).toMatch(/\bPASS\b[\s\S]*\bPASS\b/);
+});
+
 test('the client loads with require() and import(), and connects from ESM on this Node', () => {
   const cjs = run(project.dir, process.execPath, [
     '-e',
@@ -140,6 +160,52 @@ test('the client loads with require() and import(), and connects from ESM on thi
   ]);
   expect(esm).toEqual({ status: 0, stdout: 'true open\n', stderr: '' });
 });
+
+/** The newest `nodejsNN.x` the aws-cdk-lib of a consumer project knows: the runtime cdk-nag AwsSolutions-L1 asks for there. */
+function newestNodeRuntimeIn(dir: string): string {
+  const listed = run(dir, process.execPath, ['-p', "require('aws-cdk-lib/aws-lambda').Runtime.ALL.map((r) => r.name).join(' ')"]);
+  const majors = listed.stdout.split(/\s+/).flatMap((name) => /^nodejs(\d+)\.x$/.exec(name)?.[1] ?? []);
+  expect(majors.length).toBeGreaterThan(0);
+  return `nodejs${Math.max(...majors.map(Number))}.x`;
+}
+
+// The oldest aws-cdk-lib the peer range allows and the newest on the registry (cdk-versions.ts).
+const { releases } = cdkReleases();
+const releaseTable = releases.map((release): [string, CdkRelease] => [`${release.version} (the ${release.end} allowed)`, release]);
+
+(releaseTable.length > 0 ? describe.each(releaseTable) : describe.skip.each([['none', undefined]]))(
+  'with aws-cdk-lib %s',
+  (_name, release) => {
+    let consumer: ConsumerProject;
+
+    beforeAll(() => {
+      consumer = consumerProject(tarball, { cdk: installRelease(release!) });
+      fs.writeFileSync(path.join(consumer.dir, 'app.js'), CONSUMER_APP);
+    }, 300_000);
+
+    afterAll(() => {
+      if (consumer) fs.rmSync(consumer.dir, { recursive: true, force: true });
+    });
+
+    test("a consumer's app synthesizes cdk-nag clean, every function on the newest Node.js runtime that aws-cdk-lib knows", () => {
+      // GIVEN the consumer's own aws-cdk-lib, constructs and cdk-nag are that release's
+      const own = run(consumer.dir, process.execPath, ['-p', "require('aws-cdk-lib/package.json').version"]);
+      expect(own.stdout.trim()).toBe(release!.version);
+      // WHEN its app (AwsSolutionsChecks as a validation plugin) synthesizes, run as the CDK CLI runs it
+      const synth = run(consumer.dir, process.execPath, ['app.js'], { env: { CDK_OUTDIR: 'cdk.out' } });
+      // THEN nothing is reported and every function runs on that release's newest Node.js runtime
+      expect({ status: synth.status, output: synth.stdout + synth.stderr }).toEqual({ status: 0, output: '' });
+      const template = JSON.parse(fs.readFileSync(path.join(consumer.dir, 'cdk.out', 'ChatApp.template.json'), 'utf8')) as {
+        Resources: Record<string, { Type: string; Properties: { Runtime?: string } }>;
+      };
+      const runtimes = Object.values(template.Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((r) => r.Properties.Runtime);
+      expect(runtimes.length).toBeGreaterThan(0);
+      expect(new Set(runtimes)).toEqual(new Set([newestNodeRuntimeIn(consumer.dir)]));
+    });
+  },
+);
 
 /** The fenced code blocks of docs/extend.md that name a file (```ts file=typing.ts), by file name. */
 function guideFiles(): Map<string, string> {

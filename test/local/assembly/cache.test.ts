@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { assemblyKey, cachedAssembly, synthInputs } from '../../../local/assembly/cache';
+import { assemblyKey, assemblyKeyParts, cachedAssembly, synthInputs, synthReason } from '../../../local/assembly/cache';
 import type { SynthOptions } from '../../../local/assembly/synth';
 import { FUNCTIONS_DIR } from '../../../lib/switchboard-function';
 
@@ -71,6 +71,16 @@ describe('assemblyKey', () => {
     const before = assemblyKey({ cwd: app });
     change();
     expect(assemblyKey({ cwd: app })).toBe(before);
+  });
+
+  test('its parts say what changed: both sources and context, or an assembly of unknown parts', () => {
+    const before = assemblyKeyParts({ cwd: app, context: { a: '1' } });
+    write('lib/stack.ts', 'export class Stack { x = 1 }');
+    const after = assemblyKeyParts({ cwd: app, context: { a: '2' } });
+    expect(after.key).not.toBe(before.key);
+    expect(after.key).toBe(assemblyKey({ cwd: app, context: { a: '2' } }));
+    expect(synthReason(before, after)).toBe('its sources and its context changed since the last synth (-c a=2)');
+    expect(synthReason('unknown', after)).toBe('its sources or context changed since the last synth');
   });
 
   test('depends on the context, not on its order', () => {
@@ -184,6 +194,23 @@ describe('cachedAssembly', () => {
     }
     expect(assemblies()).toEqual([path.basename(dirs[2]), path.basename(dirs[3])].sort());
     expect(statSync(dirs[3]).isDirectory()).toBe(true);
+  });
+
+  test('says why it synthesizes: the first time, sources changed, or which -c context changed', async () => {
+    const lines: string[] = [];
+    const log = (line: string) => lines.push(/^Synthesizing the CDK app in \S+ into \S+ (\(.*\)) \.\.\.$/.exec(line)?.[1] ?? line);
+    await cachedAssembly({ cwd: app, synth: fakeSynth, log });
+    await cachedAssembly({ cwd: app, synth: fakeSynth, log, context: { historyLimit: '0' } });
+    await cachedAssembly({ cwd: app, synth: fakeSynth, log, context: { historyLimit: '0' } }); // cached: says nothing
+    write('lib/stack.ts', 'export class Stack { changed = true }');
+    await cachedAssembly({ cwd: app, synth: fakeSynth, log, context: { historyLimit: '0' } });
+    await cachedAssembly({ cwd: app, synth: fakeSynth, log, context: { alarmEmail: 'ops@example.com' } });
+    expect(lines).toEqual([
+      '(no earlier synth of this app is cached)',
+      '(its context changed since the last synth (-c historyLimit=0), not its sources)',
+      '(its sources changed since the last synth)',
+      '(its context changed since the last synth (-c alarmEmail=ops@example.com, no -c historyLimit), not its sources)',
+    ]);
   });
 
   test("removes a dead run's temp folder but not a live run's", async () => {
