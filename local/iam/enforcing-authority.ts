@@ -13,6 +13,7 @@ import { grantFor, invokePermissionFor } from './grants';
 import { iamModel, IAM_OFF_HINT, type IamModel } from './policy-model';
 import type { FunctionPrincipal, PrincipalDirectory } from './principals';
 import { requestContext, type ContextValue } from './request-context';
+import type { PolicyStatement } from './policy';
 
 export interface EnforcingAuthorityOptions {
   /** The app being served: reload() may replace it, with policies of its own. */
@@ -53,10 +54,17 @@ export function enforceIam(options: EnforcingAuthorityOptions): IamAuthority {
     log(line);
   };
   let current: { app: WebSocketAppSpec; model: IamModel } | undefined;
+  /**
+   * API Gateway's and EventBridge's invocations allowed so far, by service, function and source:
+   * asked once per message, and the same answer until the policies change (a reload) or a condition
+   * reads the time. Only allowances are kept: a denial is evaluated, and logged, each time.
+   */
+  let serviceInvokes = new Set<string>();
   const model = (): IamModel => {
     const app = options.app();
     if (current?.app !== app) {
       current = { app, model: iamModel(app) };
+      serviceInvokes = new Set();
       for (const warning of current.model.warnings) once(`warning: IAM: ${warning}`);
     }
     return current.model;
@@ -138,6 +146,8 @@ export function enforceIam(options: EnforcingAuthorityOptions): IamAuthority {
     allowsServiceInvoke(service, functionLogicalId, sourceArn) {
       const app = options.app();
       const iam = model();
+      const key = `${service}\n${functionLogicalId}\n${sourceArn}`;
+      if (serviceInvokes.has(key)) return { allowed: true };
       const functionArn = iam.functionArn(functionLogicalId) ?? functionLogicalId;
       const action = 'lambda:InvokeFunction';
       const context = requestContext({
@@ -153,7 +163,10 @@ export function enforceIam(options: EnforcingAuthorityOptions): IamAuthority {
         principal: { kind: 'service', service },
       });
       reportUnevaluated(result.unevaluated);
-      if (result.outcome === 'allow') return { allowed: true };
+      if (result.outcome === 'allow') {
+        if (!iam.functionPolicy(functionLogicalId).some(readsTheTime)) serviceInvokes.add(key);
+        return { allowed: true };
+      }
       log(
         `${IAM_LOG} denied ${service} ${action} on function ${functionLogicalId} for ${sourceArn}: ` +
           `no AWS::Lambda::Permission of the function allows it; ${invokePermissionFor(service, sourceArn)} (or ${IAM_OFF_HINT})`,
@@ -165,4 +178,11 @@ export function enforceIam(options: EnforcingAuthorityOptions): IamAuthority {
       };
     },
   };
+}
+
+/** Whether a statement's conditions read the time of the request, so its answer may change from one call to the next. */
+function readsTheTime(statement: PolicyStatement): boolean {
+  return Object.values(statement.condition ?? {}).some((keys) =>
+    Object.keys(keys).some((key) => ['aws:currenttime', 'aws:epochtime'].includes(key.toLowerCase())),
+  );
 }

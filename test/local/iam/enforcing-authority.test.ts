@@ -143,6 +143,17 @@ describe('enforceIam', () => {
     ).toBe(true);
   });
 
+  test("a service's allowed invocation holds until a reload changes the function's permissions", () => {
+    // GIVEN API Gateway allowed to invoke SendFn, asked often, as it is for every message
+    let app = APP;
+    const { iam } = authority(() => app);
+    const sourceArn = `${API_ARN}/dev/sendmessage`;
+    for (let i = 0; i < 3; i++) expect(iam.allowsServiceInvoke('apigateway.amazonaws.com', 'SendFn', sourceArn).allowed).toBe(true);
+    // WHEN a reload serves the app without that permission, THEN the next invocation is denied
+    app = { ...APP, lambdaPermissions: APP.lambdaPermissions.filter((p) => p.logicalId !== 'SendPermission') };
+    expect(iam.allowsServiceInvoke('apigateway.amazonaws.com', 'SendFn', sourceArn).allowed).toBe(false);
+  });
+
   test('a condition it cannot evaluate is logged once, and the statement applies', () => {
     const app = iamApp({
       functions: [fn('Fn', 'Role')],
