@@ -21,10 +21,7 @@ const shared = {
   roots: ['<rootDir>/test'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
-    // @middy/core ships only ES modules, which jest's CommonJS registry cannot load as they are.
-    '/node_modules/@middy/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
 };
 

@@ -1,17 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../../contract/metrics';
 import type { FanoutResult } from './room-fanout';
 
 /**
- * The handlers' logs and metrics: Powertools' Logger and Metrics, wired to each invocation by their
- * documented Middy middleware. Nothing here runs at import; a function's entry creates its
- * telemetry once, at cold start.
+ * The handlers' logs and metrics: Powertools' Logger and Metrics, wired to each invocation with
+ * their documented calls (`addContext`, `appendKeys`, `resetKeys`, `publishStoredMetrics`), as
+ * Powertools' manual instrumentation shows them. Not through Middy: its middleware (injectLambdaContext,
+ * logMetrics) did the same work at 2.5 times the cost, which halved the local emulator's echo
+ * (docs/benchmarks.md). Nothing here runs at import; a function's entry creates its telemetry once,
+ * at cold start.
  */
 
 /** What the handlers log through: the levels of Powertools' Logger. */
@@ -65,10 +65,11 @@ export interface InvocationTelemetry<E> {
 }
 
 /**
- * `handler` with Powertools' middleware: every line an invocation logs carries its Lambda context
- * (request id, function, cold start) and its `logKeys`, none of an earlier invocation's
- * (`resetKeys`); its metrics are published when it ends, however it ends; and an unexpected error
- * is counted (HandlerErrors) and logged as `failure` with that context before it is rethrown.
+ * `handler` with Powertools' per-invocation calls: every line an invocation logs carries its Lambda
+ * context (request id, function, cold start) and its `logKeys`, none of an earlier invocation's
+ * (`resetKeys`); its metrics are published when it ends, however it ends (an invocation that
+ * counted nothing prints nothing); and an unexpected error is counted (HandlerErrors) and logged as
+ * `failure` with that context before it is rethrown.
  */
 export function withTelemetry<E, R>(
   handler: LambdaHandler<E, R>,
@@ -76,18 +77,20 @@ export function withTelemetry<E, R>(
   options: InvocationTelemetry<E>,
 ): LambdaHandler<E, R> {
   const { logger, metrics } = telemetry;
-  const invocation: MiddlewareObj<E> = {
-    before: ({ event }) => logger.appendKeys(options.logKeys(event)),
-    onError: ({ error }) => {
-      if (options.expected?.(error)) return;
-      count(metrics, METRIC.errors);
-      logger.error(options.failure, error as Error);
-    },
+  return async (event, context) => {
+    logger.addContext(context);
+    logger.appendKeys(options.logKeys(event));
+    try {
+      return await handler(event, context);
+    } catch (error: unknown) {
+      if (!options.expected?.(error)) {
+        count(metrics, METRIC.errors);
+        logger.error(options.failure, error as Error);
+      }
+      throw error;
+    } finally {
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      logger.resetKeys();
+    }
   };
-  // Middy runs onError handlers last-added first: the error is counted and logged before
-  // logMetrics publishes and injectLambdaContext resets the keys.
-  return middy(handler)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
-    .use(invocation);
 }
