@@ -14,7 +14,6 @@ import { AwsJsonError, readJsonRequest, sendJson, sendJsonError } from '../json-
 import type { LocalService, ServiceContext, ServiceDefinition } from '../service';
 import { matchesPattern, patternProblem } from './event-pattern';
 import { checkPutEvents, PUT_EVENTS_LIMITS, type AcceptedEvent } from './put-events';
-import { mayInvokeTarget } from './target-permission';
 import { targetInput, type BusEvent } from './target-input';
 
 /** The prefix of every operation's `X-Amz-Target`. */
@@ -157,7 +156,8 @@ export class LocalEventBridge implements LocalService {
     ingestionTime: string,
   ): Promise<void> {
     const line = `EVENTS     rule ${rule.name} -> ${functionLogicalId}`;
-    const permission = mayInvokeTarget(this.context.iam, functionLogicalId, rule.arn);
+    // On AWS the function's resource policy must let events.amazonaws.com invoke it for the rule (CDK's LambdaFunction target adds it).
+    const permission = this.context.iam.allowsServiceInvoke('events.amazonaws.com', functionLogicalId, rule.arn);
     if (!permission.allowed) {
       this.context.log(
         `${line} not delivered: the function's resource policy does not let events.amazonaws.com invoke it for ${rule.arn} (add an AWS::Lambda::Permission with that SourceArn; CDK's targets.LambdaFunction adds it)`,

@@ -164,6 +164,39 @@ describe('PutEvents and delivery', () => {
   });
 });
 
+describe("a rule's target needs the function's resource policy", () => {
+  test('without a permission for events.amazonaws.com and the rule, the event is put but not delivered, and the log says why', async () => {
+    // GIVEN the target's resource policy denies EventBridge (no AWS::Lambda::Permission for the rule)
+    const asked: string[] = [];
+    const denying = await startService<LocalEventBridge>(EVENTS, app, {
+      iam: {
+        ...iam,
+        allowsServiceInvoke: (service, functionLogicalId, sourceArn) => {
+          asked.push(`${service} ${functionLogicalId} ${sourceArn}`);
+          return { allowed: false, denial: 'implicit', message: 'no permission' };
+        },
+      },
+      invoke,
+    });
+    const client = new EventBridgeClient({ region: REGION, endpoint: denying.endpoint, credentials: LOCAL_CREDENTIALS });
+    try {
+      // WHEN an event the rule matches is put
+      const answer = await put([{ Detail: JSON.stringify({ total: 250 }) }], client);
+      await denying.service.settled();
+      // THEN it counts as put, reaches no function, and the log names the missing permission
+      expect(answer.FailedEntryCount).toBe(0);
+      expect(invocations).toEqual([]);
+      expect(asked).toEqual([expect.stringMatching(/^events\.amazonaws\.com NotifyFn arn:aws:events:.*:rule\/orders\/BigOrders$/)]);
+      expect(denying.log).toContainEqual(
+        expect.stringMatching(/^EVENTS {5}rule BigOrders -> NotifyFn not delivered: the function's resource policy/),
+      );
+    } finally {
+      client.destroy();
+      await denying.stop();
+    }
+  });
+});
+
 describe('who may put events', () => {
   test("a function's role needs events:PutEvents on the bus: otherwise AccessDeniedException with AWS's text", async () => {
     const producer = new EventBridgeClient({
