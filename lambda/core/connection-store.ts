@@ -12,7 +12,7 @@ import {
 import { BATCH_WRITE_LIMIT, batchWrite } from './batch-write';
 import { forEachWithConcurrency } from './concurrency';
 import { expiresAtFor, isExpired, keys, TABLE } from '../../contract/table-design';
-import { tableRetry, withRetry, type RetryOptions } from './retry';
+import { tableRetry, withRetry, type RetryOptions, type TableAccessOptions } from './retry';
 import type { BucketState } from '../../protocol/token-bucket';
 
 /** A stored connection. */
@@ -65,12 +65,7 @@ export interface RoomMemberPage {
 /** BatchWriteItem requests in flight at once when pruning expired members. */
 const PRUNE_CONCURRENCY = 4;
 
-export interface ConnectionStoreOptions {
-  /** Retry policy for throttling and 5xx; the default suits a Lambda with seconds to spare. */
-  retry?: Partial<RetryOptions>;
-  /** The time rows are compared with their TTL, in ms since the epoch. @default Date.now */
-  now?: () => number;
-}
+export type ConnectionStoreOptions = TableAccessOptions;
 
 /**
  * Connections and room memberships in the single table (see contract/table-design.ts).

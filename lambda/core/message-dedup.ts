@@ -2,13 +2,9 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { isExpired, keys, MESSAGE_DEDUP_TTL_SECONDS, TABLE } from '../../contract/table-design';
 import { isConditionalCheckFailure } from './connection-store';
 import type { DedupKey, DedupRecord } from './dedup-record';
-import { tableRetry, withRetry, type RetryOptions } from './retry';
+import { tableRetry, withRetry, type RetryOptions, type TableAccessOptions } from './retry';
 
-export interface MessageDedupOptions {
-  retry?: Partial<RetryOptions>;
-  /** @default Date.now */
-  now?: () => number;
-}
+export type MessageDedupOptions = TableAccessOptions;
 
 /**
  * The `DEDUP#<room>` rows (contract/table-design.ts): per room, user and `id`, the message first

@@ -11,7 +11,7 @@ import {
 } from '../../protocol';
 import { isConditionalCheckFailure, type ConnectionStore, type RemovedConnection } from './connection-store';
 import { displayNameFromContext } from './display-name';
-import { tableRetry, withRetry, type RetryOptions } from './retry';
+import { tableRetry, withRetry, type RetryOptions, type TableAccessOptions } from './retry';
 import type { WebSocketRequestContext } from './events';
 import type { Notifier } from './notifier';
 import { RoomFanout, type FanoutResult } from './room-fanout';
@@ -76,11 +76,7 @@ export function decodeCursor(room: string, cursor: string): string {
   return u;
 }
 
-export interface PresenceStoreOptions {
-  retry?: Partial<RetryOptions>;
-  /** @default Date.now */
-  now?: () => number;
-}
+export type PresenceStoreOptions = TableAccessOptions;
 
 /** The `PRES#` rows: conditional counter updates, and the `members` Query. */
 export class PresenceStore {

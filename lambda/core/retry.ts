@@ -70,3 +70,11 @@ export function isTransientAwsError(err: unknown): boolean {
 export function tableRetry(overrides: Partial<RetryOptions> = {}): RetryOptions {
   return { maxAttempts: 5, baseDelayMs: 25, maxDelayMs: 1000, isRetryable: isTransientAwsError, ...overrides };
 }
+
+/** What every table store takes: its retry policy, and the clock its TTLs are set and compared with. */
+export interface TableAccessOptions {
+  /** Retry policy for throttling and 5xx; the default suits a Lambda with seconds to spare. */
+  retry?: Partial<RetryOptions>;
+  /** The time, in ms since the epoch. @default Date.now */
+  now?: () => number;
+}

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchWrite, type WriteRequest } from './batch-write';
 import type { HistorySettings } from '../../contract/history';
-import { tableRetry, withRetry, type RetryOptions } from './retry';
+import { tableRetry, withRetry, type RetryOptions, type TableAccessOptions } from './retry';
 import {
   historySortKey,
   isExpired,
@@ -13,12 +13,7 @@ import {
 } from '../../contract/table-design';
 import type { RoomMessage } from '../../protocol';
 
-export interface RoomHistoryOptions {
-  /** Retry policy for throttling and 5xx; the default suits a Lambda with seconds to spare. */
-  retry?: Partial<RetryOptions>;
-  /** The clock TTLs are set and compared with, in ms since the epoch. @default Date.now */
-  now?: () => number;
-}
+export type RoomHistoryOptions = TableAccessOptions;
 
 /** The newest messages, oldest first, that {@link RoomHistory.before} found within its byte budget. */
 export interface HistoryPage {
