@@ -164,6 +164,13 @@ function lastParts(cacheDir: string, current: string): Omit<AssemblyKeyParts, 'k
   }
 }
 
+/** The latest use time of the assemblies other than `current`, in ms (0 when there is none). */
+function newestUse(cacheDir: string, current: string): number {
+  return readdirSync(cacheDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name.startsWith(ENTRY_PREFIX) && path.join(cacheDir, e.name) !== current)
+    .reduce((newest, e) => Math.max(newest, statSync(path.join(cacheDir, e.name)).mtimeMs), 0);
+}
+
 /** Each file under `relative` (a file or a folder) with a digest of its content. */
 function collectFiles(cwd: string, relative: string, into: Map<string, string>): void {
   const full = path.join(cwd, relative);
@@ -217,8 +224,10 @@ export async function cachedAssembly(options: AssemblyCacheOptions): Promise<Cac
       if (!((code === 'ENOTEMPTY' || code === 'EEXIST') && existsSync(dir))) throw err;
     }
   }
-  const now = new Date();
-  utimesSync(dir, now, now); // the modification time orders assemblies by last use, for pruning
+  // The modification time orders assemblies by last use, for pruning and for synthReason; two uses
+  // within one millisecond would tie, so this one is made later than any other.
+  const now = new Date(Math.max(Date.now(), newestUse(cacheDir, dir) + 1));
+  utimesSync(dir, now, now);
   prune(cacheDir, dir, options.keep ?? 2);
   return { dir, key, synthesized };
 }
