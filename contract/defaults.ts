@@ -27,6 +27,32 @@ export const ROOM_DEFAULTS = {
   presence: true,
 } as const;
 
+/**
+ * Rooms beyond one invocation (docs/design.md, "Rooms beyond one invocation"): the stack's props
+ * default to these, and so do the handlers.
+ */
+export const FANOUT_DEFAULTS = {
+  /**
+   * Rooms of up to this many members fan out inline, from the sender's own invocation; larger
+   * rooms through the fan-out queue and its workers. 0 sends every room through the queue.
+   */
+  inlineFanoutLimit: 1000,
+  /** Members per shard of a queued room: one queue message, and one worker's Query, each. */
+  fanoutShardSize: 1000,
+  /**
+   * The fan-out workers' posts per second, all together: half the account's default
+   * `@connections` quota (10,000 requests/s), leaving the rest to the routes and other APIs.
+   */
+  fanoutPostsPerSecond: 5000,
+  /** Fan-out workers at once (the event source mapping's maximum concurrency). */
+  fanoutWorkers: 10,
+  /** Room messages per second one queued room accepts, from all its members and publishers together. */
+  roomMessagesPerSecondPerRoom: 20,
+} as const;
+
+/** The largest `maxRoomMembers`: a room that big fans out through the queue in about 100 s at the default quota. */
+export const MAX_ROOM_MEMBERS = 1_000_000;
+
 /** Room history: the stack's props default to these, and so do the handlers. */
 export const HISTORY_DEFAULTS = {
   /** Messages kept per room. */

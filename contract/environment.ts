@@ -22,6 +22,13 @@ export const ENV = {
   roomRules: 'ROOM_RULES',
   /** `true` or `false`: whether presence events go out where no room rule says otherwise. */
   presence: 'PRESENCE',
+  /** The fan-out queue's URL (an SQS FIFO queue), where rooms beyond the inline limit are fanned out. */
+  fanoutQueueUrl: 'FANOUT_QUEUE_URL',
+  inlineFanoutLimit: 'INLINE_FANOUT_LIMIT',
+  fanoutShardSize: 'FANOUT_SHARD_SIZE',
+  fanoutPostsPerSecond: 'FANOUT_POSTS_PER_SECOND',
+  fanoutWorkers: 'FANOUT_WORKERS',
+  roomMessagesPerSecondPerRoom: 'ROOM_MESSAGES_PER_SECOND_PER_ROOM',
 } as const;
 
 /** The variables that carry each rate limit. */

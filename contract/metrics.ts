@@ -18,6 +18,8 @@ export const METRIC = {
   framesRejected: 'FramesRejected',
   fanoutDeliveries: 'FanoutDeliveries',
   fanoutFailures: 'FanoutFailures',
+  /** Milliseconds from a queued room frame's acceptance (`ts`) to its shard's last post, one value per shard. */
+  fanoutLatency: 'FanoutLatency',
   stalePruned: 'StaleConnectionsPruned',
   errors: 'HandlerErrors',
   /** The authorizer could not get the issuer's signing keys, so a handshake failed with 500. */

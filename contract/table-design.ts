@@ -6,8 +6,14 @@ import { API_GATEWAY_LIMITS, LIMITS } from '../protocol';
  *
  *   pk            sk            what
  *   CONN#<id>     META          a connection: connectedAt, sourceIp, userId?, rooms (string set), expiresAt,
- *                               roomTokens? and roomTokensAt? (its room-message rate limit's bucket)
- *   ROOM#<room>   CONN#<id>     a room member: connectionId, userId?, expiresAt
+ *                               roomTokens? and roomTokensAt? (its room-message rate limit's bucket),
+ *                               and `shards:<room>` for each room joined under a layout of S >= 2 shards
+ *   ROOM#<room>   CONN#<id>     a room member, in a room of one shard: connectionId, userId?, expiresAt
+ *   ROOM#<room>#<S>#<k>
+ *                 CONN#<id>     the same, in shard k of a room's S-shard layout (S a power of two >= 2,
+ *                               k = shardOf(id, S)); a row stays in the layout it was written under
+ *   FANOUT#<room> LAYOUT        a room beyond one shard: shards (S, the layout joins write under now),
+ *                               members and countedAt (its last count, and when), occupancyAt
  *   PRES#<room>   USER#<user>   a user present in a room: userId, connections (how many of its
  *                               connections are in the room), expiresAt (the latest member's)
  *   HIST#<room>   COUNTER       the room's last assigned message `seq`; expiresAt
@@ -35,8 +41,16 @@ export const TTL_MARGIN_SECONDS = 10 * 60;
 
 export const keys = {
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'META' }),
-  member: (room: string, connectionId: string) => ({ pk: `ROOM#${room}`, sk: `CONN#${connectionId}` }),
-  roomPartition: (room: string) => `ROOM#${room}`,
+  /** A member's row, in the layout of `shards` shards it was written under (1: the room's one partition). */
+  member: (room: string, connectionId: string, shards = 1) => ({
+    pk: keys.shardPartition(room, shards, shardOf(connectionId, shards)),
+    sk: `CONN#${connectionId}`,
+  }),
+  /** Shard `shard` of a room's layout of `shards` shards; a room of one shard keeps the partition it always had. */
+  shardPartition: (room: string, shards: number, shard: number) => (shards === 1 ? `ROOM#${room}` : `ROOM#${room}#${shards}#${shard}`),
+  /** A room's one partition while it has one shard (and the first layout's, after). */
+  roomPartition: (room: string) => keys.shardPartition(room, 1, 0),
+  roomLayout: (room: string) => ({ pk: `FANOUT#${room}`, sk: 'LAYOUT' }),
   presence: (room: string, userId: string) => ({ pk: `PRES#${room}`, sk: `USER#${userId}` }),
   presencePartition: (room: string) => `PRES#${room}`,
   historyCounter: (room: string) => ({ pk: `HIST#${room}`, sk: 'COUNTER' }),
@@ -77,4 +91,32 @@ export function expiresAtFor(connectedAtMs: number): number {
  */
 export function isExpired(ttl: unknown, nowSeconds: number): boolean {
   return typeof ttl === 'number' && ttl < nowSeconds;
+}
+
+/** The connection row's attribute that keeps the layout (shard count) its member row in `room` was written under. */
+export function shardsAttribute(room: string): string {
+  return `shards:${room}`;
+}
+
+/**
+ * Which of `shards` shards a connection's member row belongs to: FNV-1a (32 bits) of its id, mod
+ * `shards`. Fixed forever: rows already written are found by it. `shards` is a power of two, so a
+ * member of shard k of S is in shard k mod S' of every smaller layout S', and a fan-out worker of
+ * shard k reads exactly one partition of each layout.
+ */
+export function shardOf(connectionId: string, shards: number): number {
+  if (shards === 1) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < connectionId.length; i++) {
+    hash ^= connectionId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
+/** The layouts a member row of a room whose layout is now `shards` may be in: 1, 2, 4, ... up to `shards`. */
+export function layoutsUpTo(shards: number): number[] {
+  const layouts: number[] = [];
+  for (let s = 1; s <= shards; s *= 2) layouts.push(s);
+  return layouts;
 }

@@ -4,7 +4,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import {
   ENV,
+  FANOUT_DEFAULTS,
   HISTORY_DEFAULTS,
+  MAX_ROOM_MEMBERS,
   historySettingsProblem,
   parseRoomRules,
   RATE_LIMIT_DEFAULTS,
@@ -39,6 +41,8 @@ export interface ApiSettings {
   readonly outputPrefix?: string;
   /** Its custom domain, if any. */
   readonly domain?: Omit<CustomDomainProps, 'stage'>;
+  /** Fan-out workers at once (the event source mapping's maximum concurrency). */
+  readonly fanoutWorkers: number;
 }
 
 const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
@@ -53,6 +57,7 @@ export function apiSettings(id: string, props: SwitchboardApiProps): ApiSettings
   const roomMessageRateLimit = props.roomMessageRateLimit ?? RATE_LIMIT_DEFAULTS.roomMessages;
   const frameRateLimit = props.frameRateLimit ?? RATE_LIMIT_DEFAULTS.frames;
   validateProps(id, { stageName, throttle, maxRooms, maxRoomMembers, fanoutConcurrency });
+  const fanout = fanoutSettings(id, props);
   validateRateLimits(id, roomMessageRateLimit, frameRateLimit);
   const history = {
     limit: props.historyLimit ?? HISTORY_DEFAULTS.limit,
@@ -82,6 +87,10 @@ export function apiSettings(id: string, props: SwitchboardApiProps): ApiSettings
     [ENV.historyRetentionSeconds]: history.retentionSeconds,
     [ENV.roomRules]: JSON.stringify(roomRules),
     [ENV.presence]: props.presence ?? ROOM_DEFAULTS.presence,
+    [ENV.inlineFanoutLimit]: fanout.inlineFanoutLimit,
+    [ENV.fanoutShardSize]: fanout.fanoutShardSize,
+    [ENV.fanoutPostsPerSecond]: fanout.fanoutPostsPerSecond,
+    [ENV.fanoutWorkers]: fanout.fanoutWorkers,
   };
   return {
     stageName,
@@ -93,7 +102,30 @@ export function apiSettings(id: string, props: SwitchboardApiProps): ApiSettings
     functionConfig: Object.fromEntries(Object.entries(functionConfig).map(([name, value]) => [name, String(value)])),
     routes: [...ROUTES, ...extraRouteDefinitions(id, props.extraRoutes ?? [])],
     ...presentationSettings(id, props),
+    fanoutWorkers: fanout.fanoutWorkers,
   };
+}
+
+/** The fan-out props, defaulted and checked: each in the range AWS and the design allow. */
+function fanoutSettings(id: string, props: SwitchboardApiProps) {
+  const settings = {
+    inlineFanoutLimit: props.inlineFanoutLimit ?? FANOUT_DEFAULTS.inlineFanoutLimit,
+    fanoutShardSize: props.fanoutShardSize ?? FANOUT_DEFAULTS.fanoutShardSize,
+    fanoutPostsPerSecond: props.fanoutPostsPerSecond ?? FANOUT_DEFAULTS.fanoutPostsPerSecond,
+    fanoutWorkers: props.fanoutWorkers ?? FANOUT_DEFAULTS.fanoutWorkers,
+  };
+  const check = (name: keyof typeof settings, min: number, max: number, why: string) => {
+    const value = settings[name];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(`SwitchboardApi ${id}: ${name} must be an integer from ${min} to ${max} (${why}); got ${value}.`);
+    }
+  };
+  check('inlineFanoutLimit', 0, 10_000, '0 sends every room through the fan-out queue');
+  check('fanoutShardSize', 10, 10_000, 'the members one fan-out worker posts to per job');
+  check('fanoutPostsPerSecond', 1, 100_000, "a share of the account's @connections quota, 10,000 requests/s by default");
+  // Lambda's limits on an SQS event source mapping's MaximumConcurrency.
+  check('fanoutWorkers', 2, 1000, "Lambda's range for an SQS event source's maximum concurrency");
+  return settings;
 }
 
 /** Monitoring, outputs and the custom domain: how the API shows itself; a prop without the one it needs is refused. */
@@ -146,8 +178,8 @@ function validateProps(
   if (!Number.isInteger(p.maxRooms) || p.maxRooms < 1 || p.maxRooms > 1000) {
     fail(`maxRoomsPerConnection must be an integer from 1 to 1000; got ${p.maxRooms}.`);
   }
-  if (!Number.isInteger(p.maxRoomMembers) || p.maxRoomMembers < 2 || p.maxRoomMembers > 100_000) {
-    fail(`maxRoomMembers must be an integer from 2 to 100000; got ${p.maxRoomMembers}.`);
+  if (!Number.isInteger(p.maxRoomMembers) || p.maxRoomMembers < 2 || p.maxRoomMembers > MAX_ROOM_MEMBERS) {
+    fail(`maxRoomMembers must be an integer from 2 to ${MAX_ROOM_MEMBERS}; got ${p.maxRoomMembers}.`);
   }
   if (!Number.isInteger(p.fanoutConcurrency) || p.fanoutConcurrency < 1 || p.fanoutConcurrency > 256) {
     fail(`fanoutConcurrency must be an integer from 1 to 256; got ${p.fanoutConcurrency}.`);

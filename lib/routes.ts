@@ -8,10 +8,16 @@ const FRAME_LIMIT_ENV = [RATE_LIMIT_ENV.frames.perSecond, RATE_LIMIT_ENV.frames.
 /** Every function that assigns, keeps or reads room messages' `seq`s reads the history settings. */
 const HISTORY_ENV = [ENV.historyLimit, ENV.historyRetentionSeconds];
 /**
+ * Every function that fans out to a room reads the layout (GetItem on the room's `FANOUT#` row) and
+ * fans out inline, or sends one job per shard to the fan-out queue: SwitchboardApi gives each
+ * function that names the queue's URL the queue's send permission.
+ */
+const FANOUT_ENV = [ENV.fanoutConcurrency, ENV.fanoutQueueUrl, ENV.inlineFanoutLimit, ENV.fanoutShardSize];
+/**
  * Every function that counts presence (joins, leaves, removed connections) reads the room rules and
  * the presence setting, which say where presence events go out, and fans them out.
  */
-const PRESENCE_ENV = [ENV.roomRules, ENV.presence, ENV.fanoutConcurrency];
+const PRESENCE_ENV = [ENV.roomRules, ENV.presence, ...FANOUT_ENV];
 
 /** One Switchboard function and what it needs. */
 export interface FunctionDefinition {
@@ -50,7 +56,8 @@ const GATEWAY_ROUTES: Readonly<Record<'$connect' | '$disconnect' | '$default', R
     // DeleteItem removes the connection's row (returning its rooms) and, at 0, a presence row;
     // BatchWriteItem its member rows; UpdateItem counts the presence departures; Query reads the
     // members a presence `left` goes to, and DeleteItem + BatchWriteItem prune gone ones.
-    tableActions: ['DeleteItem', 'BatchWriteItem', 'UpdateItem', 'Query'],
+    // GetItem reads a room's layout before its presence `left` fans out.
+    tableActions: ['DeleteItem', 'BatchWriteItem', 'UpdateItem', 'Query', 'GetItem'],
     // Presence `left` to the rooms' remaining members.
     manageConnections: true,
     returnResponse: false,
@@ -84,7 +91,6 @@ export const ACTION_ROUTES: ActionRoutes = {
     manageConnections: true,
     returnResponse: true,
     extraEnvironment: [
-      ENV.fanoutConcurrency,
       RATE_LIMIT_ENV.roomMessages.perSecond,
       RATE_LIMIT_ENV.roomMessages.burst,
       ...HISTORY_ENV,
@@ -95,8 +101,9 @@ export const ACTION_ROUTES: ActionRoutes = {
   join: {
     id: 'Join',
     handler: 'join',
-    // Query counts the room's members against its size limit, and reads the replay of a resume;
-    // GetItem reads the room's latest seq; UpdateItem counts the user's presence; Query + DeleteItem +
+    // Query counts the room's members against its size limit (and its layout's growth), and reads the
+    // replay of a resume; GetItem reads the room's latest seq and its layout; UpdateItem records a
+    // grown room's count and layout; UpdateItem counts the user's presence; Query + DeleteItem +
     // BatchWriteItem send a presence `joined` and prune gone members on the way.
     tableActions: ['GetItem', 'Query', 'UpdateItem', 'PutItem', 'DeleteItem', 'BatchWriteItem'],
     // A resume (`since`) posts `joined` and the replay to the joiner itself, in order; presence
@@ -108,9 +115,9 @@ export const ACTION_ROUTES: ActionRoutes = {
   leave: {
     id: 'Leave',
     handler: 'leave',
-    // UpdateItem + DeleteItem: the membership, and the presence count (its row deleted at 0); Query +
-    // BatchWriteItem send a presence `left` and prune gone members on the way.
-    tableActions: ['UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem'],
+    // UpdateItem + DeleteItem: the membership, and the presence count (its row deleted at 0); GetItem +
+    // Query + BatchWriteItem send a presence `left` (the room's layout, its members) and prune gone members on the way.
+    tableActions: ['UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem', 'GetItem'],
     // Presence `left` to the remaining members.
     manageConnections: true,
     returnResponse: true,
@@ -174,5 +181,19 @@ export const PUBLISH_FUNCTION_DEFINITION: FunctionDefinition = {
   // DeleteItem removes a gone member's row (returning its rooms) and, at 0, a presence row.
   tableActions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
   manageConnections: true,
-  extraEnvironment: [ENV.fanoutConcurrency, ...HISTORY_ENV, ENV.roomRules, ENV.presence],
+  extraEnvironment: [...HISTORY_ENV, ...PRESENCE_ENV],
+};
+
+/**
+ * The fan-out worker: no route, the fan-out queue's event source mapping invokes it with jobs (one
+ * shard of one room frame each). Query reads its shard's members; GetItem + DeleteItem +
+ * BatchWriteItem + UpdateItem prune gone ones and count their presence departures (whose `left`
+ * may fan out again, through the queue in a big room).
+ */
+export const FANOUT_WORKER_DEFINITION: FunctionDefinition = {
+  id: 'FanoutWorker',
+  handler: 'fanout',
+  tableActions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+  manageConnections: true,
+  extraEnvironment: [...PRESENCE_ENV, ENV.fanoutPostsPerSecond, ENV.fanoutWorkers],
 };

@@ -27,13 +27,30 @@ export interface SwitchboardApiProps {
   /** Most rooms one connection may be in. @default 20 */
   readonly maxRoomsPerConnection?: number;
   /**
-   * Most members one room may have; a join past it gets ROOM_FULL. The default
-   * is what one invocation fans out to well within the 29 s integration limit.
+   * Most members one room may have, up to 1,000,000; a join past it gets ROOM_FULL. Rooms beyond
+   * `inlineFanoutLimit` fan out through the fan-out queue and its workers.
    * @default 1000
    */
   readonly maxRoomMembers?: number;
-  /** Posts in flight at once during a room fan-out. @default 32 */
+  /** Posts in flight at once during a room fan-out (inline, and in each fan-out worker). @default 32 */
   readonly fanoutConcurrency?: number;
+  /**
+   * Rooms of up to this many members fan out inline, from the sender's own invocation (the ack says
+   * `delivered`); larger rooms through the fan-out queue (an SQS FIFO queue) and its workers (the
+   * ack says `queued`). 0 sends every room through the queue.
+   * @default 1000
+   */
+  readonly inlineFanoutLimit?: number;
+  /** Members per shard of a queued room: one queue message and one worker's Query each. @default 1000 */
+  readonly fanoutShardSize?: number;
+  /**
+   * Posts per second of all fan-out workers together, a share of the account's `@connections`
+   * quota (10,000 requests/s by default, for every API of the account in the region).
+   * @default 5000
+   */
+  readonly fanoutPostsPerSecond?: number;
+  /** Fan-out workers at once: the event source mapping's maximum concurrency, 2 to 1000. @default 10 */
+  readonly fanoutWorkers?: number;
   /**
    * Room messages one connection may send; past it they get RATE_LIMITED. Each one fans out
    * to up to `maxRoomMembers` posts, so this limit is exact: its bucket is in the connection's

@@ -1,19 +1,21 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV, ruleClaimNames } from '../contract';
+import { ENV, ruleClaimNames, STACK_DEFAULTS } from '../contract';
 import { PUBLISH_FUNCTION } from '../protocol/publish';
 import { addApiOutput, type ApiOutputName, checkOutputNames } from './api-outputs';
 import { apiSettings, type ApiSettings } from './api-settings';
 import { ConnectionsTable } from './connections-table';
 import { CustomDomain } from './custom-domain';
+import { FanoutQueue } from './fanout-queue';
 import { acknowledgeWildcards } from './nag';
-import { PUBLISH_FUNCTION_DEFINITION, type FunctionDefinition } from './routes';
+import { FANOUT_WORKER_DEFINITION, PUBLISH_FUNCTION_DEFINITION, type FunctionDefinition } from './routes';
 import { SwitchboardAuth } from './switchboard-auth';
 import type { SwitchboardApiProps } from './switchboard-api-props';
 import { SwitchboardFunction } from './switchboard-function';
@@ -56,6 +58,10 @@ export class SwitchboardApi extends Construct {
    * `{ room, data, from? }` to reach every member of a room; see {@link grantPublish}.
    */
   public readonly publishFunction: SwitchboardFunction;
+  /** The fan-out queue and its dead-letter queue, through which rooms beyond `inlineFanoutLimit` fan out. */
+  public readonly fanoutQueue: FanoutQueue;
+  /** The fan-out worker, which the fan-out queue's event source mapping invokes. */
+  public readonly fanoutWorker: SwitchboardFunction;
   private readonly settings: ApiSettings;
 
   constructor(scope: Construct, id: string, props: SwitchboardApiProps = {}) {
@@ -87,6 +93,9 @@ export class SwitchboardApi extends Construct {
       ruleClaims: ruleClaimNames(this.settings.roomRules),
     });
 
+    this.fanoutQueue = new FanoutQueue(this, 'Fanout', {
+      workerTimeout: props.functionTimeout ?? Duration.seconds(STACK_DEFAULTS.functionTimeoutSeconds),
+    });
     const functions: Record<string, SwitchboardFunction> = {};
     const routes: Record<string, apigwv2.WebSocketRoute> = {};
     for (const route of this.settings.routes) {
@@ -101,6 +110,15 @@ export class SwitchboardApi extends Construct {
     this.functions = functions;
     this.routes = routes;
     this.publishFunction = this.addFunction(PUBLISH_FUNCTION_DEFINITION);
+    this.fanoutWorker = this.addFunction(FANOUT_WORKER_DEFINITION);
+    this.fanoutWorker.function.addEventSource(
+      new SqsEventSource(this.fanoutQueue.queue, {
+        // One job (a shard of up to fanoutShardSize members) per invocation: each gets the whole timeout.
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: this.settings.fanoutWorkers,
+      }),
+    );
     this.acknowledgeNagFindings();
     if (this.settings.monitoring)
       this.monitoring = new SwitchboardMonitoring(this, 'Monitoring', { api: this, alarmTopic: props.alarmTopic });
@@ -151,6 +169,7 @@ export class SwitchboardApi extends Construct {
     });
     this.connections.grantActions(fn.function, definition.tableActions);
     if (definition.manageConnections) this.stage.grantManagementApiAccess(fn.function);
+    if (definition.extraEnvironment?.includes(ENV.fanoutQueueUrl)) this.fanoutQueue.queue.grantSendMessages(fn.function);
     return fn;
   }
 
@@ -161,6 +180,10 @@ export class SwitchboardApi extends Construct {
     if (definition.tableActions.length > 0) env[ENV.tableName] = this.table.tableName;
     if (definition.manageConnections) env[ENV.callbackUrl] = this.stage.callbackUrl;
     for (const name of definition.extraEnvironment ?? []) {
+      if (name === ENV.fanoutQueueUrl) {
+        env[name] = this.fanoutQueue.queue.queueUrl;
+        continue;
+      }
       if (!(name in functionConfig))
         throw new Error(`Function ${definition.id} asks for ${name}, which SwitchboardApi does not know how to set.`);
       env[name] = functionConfig[name];
@@ -200,6 +223,7 @@ export class SwitchboardApi extends Construct {
     const posting = [
       ...this.settings.routes.filter((r) => r.manageConnections).map((r) => this.functions[r.routeKey]),
       this.publishFunction,
+      this.fanoutWorker,
     ];
     for (const fn of posting) {
       acknowledgeWildcards(

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../contract';
 import type { SwitchboardFunction } from './switchboard-function';
@@ -20,6 +21,9 @@ export interface MonitoredApi {
   /** The `$connect` authorizer's function, if any. */
   readonly auth: { readonly function?: SwitchboardFunction };
   readonly table: dynamodb.ITable;
+  /** The fan-out queue's dead-letter queue, and the worker its event source mapping invokes. */
+  readonly fanoutQueue: { readonly deadLetterQueue: sqs.IQueue };
+  readonly fanoutWorker: SwitchboardFunction;
 }
 
 export interface SwitchboardMonitoringProps {
@@ -143,8 +147,25 @@ export class SwitchboardMonitoring extends Construct {
       'Room messages missed members after retries (see the message handler logs).',
     );
 
+    alarm(
+      'FanoutWorkerErrors',
+      api.fanoutWorker.function.metricErrors({ period }),
+      'The fan-out worker threw; its jobs are handed out again, and reach the dead-letter queue after 3 tries.',
+    );
+    // Any job there is a room frame some members never got: its body names the room, shard and seq.
+    alarm(
+      'FanoutDeadLetters',
+      api.fanoutQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      "Fan-out jobs failed 3 times and wait in the fan-out dead-letter queue: members of a big room missed a frame (each job's body names the room, shard and seq).",
+    );
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
-    const allFunctions = [...Object.values(api.functions), api.publishFunction, ...(api.auth.function ? [api.auth.function] : [])];
+    const allFunctions = [
+      ...Object.values(api.functions),
+      api.publishFunction,
+      api.fanoutWorker,
+      ...(api.auth.function ? [api.auth.function] : []),
+    ];
     const fnMetrics = (pick: (fn: SwitchboardFunction) => cloudwatch.IMetric) => allFunctions.map((fn) => pick(fn));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
@@ -159,6 +180,18 @@ export class SwitchboardMonitoring extends Construct {
         title: 'Room fan-out',
         left: [appMetric(METRIC.fanoutDeliveries)],
         right: [appMetric(METRIC.fanoutFailures), appMetric(METRIC.stalePruned)],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Queued fan-out latency (ms)',
+        left: [
+          new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: METRIC.fanoutLatency,
+            dimensionsMap: { service: SERVICE_NAME },
+            statistic: 'p99',
+            period,
+          }),
+        ],
       }),
     );
     this.dashboard.addWidgets(

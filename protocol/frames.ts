@@ -116,6 +116,12 @@ export interface MessageAck {
   /** Room messages only: members it could not reach after retries (absent when 0). */
   failed?: number;
   /**
+   * Room messages only: the room is beyond the inline fan-out, so the message went to the fan-out
+   * queue, whose workers deliver it (`delivered` and `failed` are then absent; the workers count
+   * them in metrics). The `seq` is taken and the message is in history.
+   */
+  queued?: true;
+  /**
    * Room messages only: this `id` was already sent to the room by this user (a resend), so nothing
    * was sent again; `seq` is the first one's, and `delivered` is absent.
    */
@@ -199,9 +205,12 @@ export interface SignalAck {
   event: 'signal';
   room: string;
   type: string;
+  /** Members it reached; 0 when `queued`. */
   delivered: number;
   /** Members it could not reach (absent when 0). */
   failed?: number;
+  /** The room is beyond the inline fan-out: the signal went to the fan-out queue, whose workers deliver it. */
+  queued?: true;
   id?: string;
 }
 /** A signal as the room's other members receive it. It has no `seq`: it is not kept and never replayed. */

@@ -40,10 +40,15 @@ export interface PublishResult {
   room: string;
   /** The message's `seq` in the room. */
   seq: number;
-  /** Members it reached. */
+  /** Members it reached; 0 when `queued`. */
   delivered: number;
-  /** Members it could not reach after retries. */
+  /** Members it could not reach after retries; 0 when `queued`. */
   failed: number;
+  /**
+   * The room is beyond the inline fan-out: the message went to the fan-out queue, whose workers
+   * deliver it and count the deliveries in metrics.
+   */
+  queued?: true;
 }
 
 /** The Publish function's answer to a payload it refused; nothing was sent. */

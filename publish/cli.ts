@@ -163,7 +163,11 @@ export async function main(argv: readonly string[], deps: PublishCliDeps): Promi
       client = new LambdaClient(region ? { region } : {});
       result = await publish(args.request, { client, functionName });
     }
-    deps.out(`Published to ${result.room} as seq ${result.seq}: delivered ${result.delivered}, failed ${result.failed}.\n`);
+    deps.out(
+      result.queued
+        ? `Published to ${result.room} as seq ${result.seq}: queued for the fan-out workers, which deliver it to the room's members.\n`
+        : `Published to ${result.room} as seq ${result.seq}: delivered ${result.delivered}, failed ${result.failed}.\n`,
+    );
     return 0;
   } catch (error: unknown) {
     deps.err(`publish: ${describeFailure(error)}\n`);

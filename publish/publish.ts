@@ -101,7 +101,13 @@ export async function publish(request: PublishRequest, options: PublishOptions =
       `The function ${functionName} answered ${text.slice(0, 200) || '(nothing)'}, not a publish result ({ room, seq, delivered, failed }): is it the publish function?`,
     );
   }
-  return { room: answer.room, seq: answer.seq, delivered: answer.delivered, failed: answer.failed };
+  return {
+    room: answer.room,
+    seq: answer.seq,
+    delivered: answer.delivered,
+    failed: answer.failed,
+    ...(answer.queued === true ? { queued: true as const } : {}),
+  };
 }
 
 function isPublishResult(value: unknown): value is PublishResult {

@@ -155,6 +155,7 @@ function roomAck(
   room: string,
   { message, fanout: result }: { message: { seq: number }; fanout: FanoutResult },
 ): ServerFrame {
+  if (result.queued !== undefined) return messageAck(frame.data, { id: frame.id, room, seq: message.seq, queued: true });
   return messageAck(frame.data, {
     id: frame.id,
     room,
@@ -226,7 +227,13 @@ export async function publishToRoom(payload: unknown, deps: RoomMessageDeps & { 
   const { room, data, from = SERVER_SENDER } = parsed.request;
   // Marked, so no publisher's name passes for a user's message.
   const { message, fanout } = await sendToRoom({ room, from, publisher: true, data }, deps, { remainingMs: deps.remainingMs });
-  return { room, seq: message.seq, delivered: fanout.delivered, failed: fanout.failed };
+  return {
+    room,
+    seq: message.seq,
+    delivered: fanout.delivered,
+    failed: fanout.failed,
+    ...(fanout.queued === undefined ? {} : { queued: true }),
+  };
 }
 
 /** Messages a `history` reply carries when the request gives no `limit`. */

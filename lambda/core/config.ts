@@ -29,6 +29,17 @@ export function positiveIntEnv(name: string, fallback: number, env: Env = proces
   return value;
 }
 
+/** Reads an optional integer of 0 or more, or throws naming the variable and the bad value. */
+export function nonNegativeIntEnv(name: string, fallback: number, env: Env = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`Environment variable ${name} must be an integer of 0 or more; got "${raw}".`);
+  }
+  return value;
+}
+
 /** Reads an optional positive number (fractions allowed), or throws naming the variable and the bad value. */
 export function positiveNumberEnv(name: string, fallback: number, env: Env = process.env): number {
   const raw = env[name];

@@ -14,7 +14,7 @@ import { displayNameFromContext } from './display-name';
 import { tableRetry, withRetry, type RetryOptions, type TableAccessOptions } from './retry';
 import type { WebSocketRequestContext } from './events';
 import type { Notifier } from './notifier';
-import { RoomFanout, type FanoutResult } from './room-fanout';
+import { RoomFanout, type FanoutResult, type FanoutRouting } from './room-fanout';
 import { CLAIMS_CONTEXT_KEY, parseClaimsContext, type JoinIdentity, type RoomPolicy } from './room-rules';
 import { expiresAtFor, isExpired, keys, TABLE } from '../../contract/table-design';
 
@@ -346,10 +346,18 @@ export function presenceFanout(
   notifier: Notifier,
   deps: Omit<PresenceDeps, 'fanout'>,
   onBroadcast?: (result: FanoutResult) => void,
+  routing?: FanoutRouting,
 ): { fanout: RoomFanout; presence: PresenceDeps } {
   // eslint-disable-next-line prefer-const -- assigned once, after the fan-out that refers to it through this closure
   let presence: PresenceDeps;
-  const fanout = new RoomFanout(store, notifier, deps.logger, onBroadcast, (id, removed) => announceRemoval(id, removed, presence));
+  const fanout = new RoomFanout(
+    store,
+    notifier,
+    deps.logger,
+    onBroadcast,
+    (id, removed) => announceRemoval(id, removed, presence),
+    routing,
+  );
   presence = { ...deps, fanout };
   return { fanout, presence };
 }

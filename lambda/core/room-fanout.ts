@@ -1,7 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { forEachWithConcurrency } from './concurrency';
-import type { ConnectionStore, RemovedConnection } from './connection-store';
+import type { ConnectionStore, MemberRowAt, RemovedConnection, RoomMemberPage } from './connection-store';
+import type { FanoutJob, FanoutQueue } from './fanout-queue';
 import type { Notifier } from './notifier';
+import type { PostGovernor } from './post-governor';
+import { fansOutInline } from './room-layout';
 import type { PresenceEvent, RoomMessage, SignalEvent } from '../../protocol';
 
 /** A frame fanned out to a room's members: a room message, a presence change, or a signal. */
@@ -18,6 +21,21 @@ export interface FanoutResult {
   expired: number;
   /** Of `failed`, members not even tried because the function's time was running out. */
   skipped: number;
+  /**
+   * The room was fanned out through the queue instead, in this many shards: the counts above are
+   * 0, and the workers count the deliveries (FanoutDeliveries, FanoutFailures).
+   */
+  queued?: number;
+}
+
+/** Where a room's frames go beyond the inline fan-out, and how fast the workers post. */
+export interface FanoutRouting {
+  /** The fan-out queue; without it, every room fans out inline, all its shards in turn. */
+  readonly queue?: FanoutQueue;
+  /** A worker's pace (the fan-out function's only). */
+  readonly governor?: PostGovernor;
+  /** The time, ms since the epoch: a job's `ts` when its frame has none. */
+  readonly now?: () => number;
 }
 
 /** Time kept back from fan-out so the handler can still answer the sender. */
@@ -45,15 +63,70 @@ export class RoomFanout {
     private readonly onBroadcast: (result: FanoutResult) => void = () => undefined,
     /** Told of each member removed after a 410, e.g. to count its presence departures (lambda/core/presence.ts). */
     private readonly onPruned: (connectionId: string, removed: RemovedConnection) => Promise<void> = async () => undefined,
+    private readonly routing: FanoutRouting = {},
   ) {}
 
-  /** Posts `message` to every member of its room but `senderConnectionId` (none excluded when undefined: a publish from a backend). */
+  /**
+   * Sends `message` to every member of its room but `senderConnectionId` (none excluded when
+   * undefined: a publish from a backend): posted from here when the room fans out inline, else one
+   * job per shard on the fan-out queue (`queued` in the result). The layout is read strongly
+   * consistent, after the caller kept the message in history: a member who joined under a grown
+   * layout before that must be a recipient.
+   */
   async broadcast(message: RoomFrame, senderConnectionId: string | undefined, options: RoomFanoutOptions): Promise<FanoutResult> {
-    const result: FanoutResult = { delivered: 0, failed: 0, pruned: 0, expired: 0, skipped: 0 };
     const payload = JSON.stringify(message); // serialized once for every member
+    const layout = await this.store.layouts.get(message.room, true);
+    const { queue } = this.routing;
+    if (queue && !fansOutInline(layout, this.store.fanoutSettings)) {
+      const ts = 'ts' in message ? message.ts : (this.routing.now ?? Date.now)();
+      const seq = 'seq' in message ? { seq: message.seq } : {};
+      const exclude = senderConnectionId === undefined ? {} : { exclude: senderConnectionId };
+      const jobs: FanoutJob[] = Array.from({ length: layout.shards }, (_, shard) => ({
+        room: message.room,
+        shard,
+        shards: layout.shards,
+        frame: payload,
+        ...exclude,
+        ...seq,
+        ts,
+      }));
+      await queue.enqueue(jobs, options.remainingMs);
+      return { ...noDeliveries(), queued: layout.shards };
+    }
+    const result = noDeliveries();
+    for (let shard = 0; shard < layout.shards; shard++) {
+      await this.postToShard(message.room, { shard, shards: layout.shards }, payload, senderConnectionId, options, result);
+    }
+    return this.finish(message.room, result);
+  }
+
+  /** A fan-out worker's job: posts its frame to every member of its shard but the one it excludes. */
+  async deliverShard(job: FanoutJob, options: RoomFanoutOptions): Promise<FanoutResult> {
+    const result = noDeliveries();
+    await this.postToShard(job.room, { shard: job.shard, shards: job.shards }, job.frame, job.exclude, options, result);
+    return this.finish(job.room, result);
+  }
+
+  private finish(room: string, result: FanoutResult): FanoutResult {
+    if (result.pruned > 0) this.logger.warn('Pruned stale room members', { room, pruned: result.pruned, expired: result.expired });
+    if (result.skipped > 0) this.logger.error('Fan-out stopped at the time budget', { room, skipped: result.skipped });
+    this.onBroadcast(result);
+    return result;
+  }
+
+  private async postToShard(
+    room: string,
+    at: { shard: number; shards: number },
+    payload: string,
+    exclude: string | undefined,
+    options: RoomFanoutOptions,
+    result: FanoutResult,
+  ): Promise<void> {
     const outOfTime = () => options.remainingMs !== undefined && options.remainingMs() < FANOUT_RESERVE_MS;
-    for await (const page of this.store.roomMembers(message.room)) {
-      const recipients = page.live.filter((id) => id !== senderConnectionId);
+    const pages: AsyncGenerator<RoomMemberPage> = this.store.shardMembers(room, at);
+    for await (const page of pages) {
+      const rows: MemberRowAt = { room, shards: page.shards };
+      const recipients = page.live.filter((id) => id !== exclude);
       await forEachWithConcurrency(recipients, options.concurrency, async (recipient) => {
         // Past the budget, stop posting and report the rest as failed, so the sender
         // still gets an honest ack instead of a timeout.
@@ -63,6 +136,7 @@ export class RoomFanout {
           return;
         }
         try {
+          await this.routing.governor?.take();
           const outcome = await this.notifier.post(recipient, payload, options.remainingMs);
           if (outcome === 'sent') {
             result.delivered++;
@@ -70,41 +144,41 @@ export class RoomFanout {
           }
         } catch (err: unknown) {
           result.failed++;
-          this.logger.error('Room delivery failed', { room: message.room, recipient, error: err as Error });
+          this.logger.error('Room delivery failed', { room, recipient, error: err as Error });
           return;
         }
         // The recipient is gone (410): remove its rows so later broadcasts skip it.
         try {
-          const removed = await this.store.removeConnection(recipient, message.room);
+          const removed = await this.store.removeConnection(recipient, rows);
           result.pruned++;
           await this.onPruned(recipient, removed);
         } catch (err: unknown) {
-          this.logger.error('Could not prune stale member; its TTL will remove it', { room: message.room, recipient, error: err as Error });
+          this.logger.error('Could not prune stale member; its TTL will remove it', { room, recipient, error: err as Error });
         }
       });
       await this.pruneExpired(
-        message.room,
-        page.expired.filter((id) => id !== senderConnectionId),
+        rows,
+        page.expired.filter((id) => id !== exclude),
         result,
         outOfTime,
       );
     }
-    if (result.pruned > 0)
-      this.logger.warn('Pruned stale room members', { room: message.room, pruned: result.pruned, expired: result.expired });
-    if (result.skipped > 0) this.logger.error('Fan-out stopped at the time budget', { room: message.room, skipped: result.skipped });
-    this.onBroadcast(result);
-    return result;
   }
 
   /** Deletes a page's expired member rows, unless the time left is the sender's ack's: unpruned, they still get no posts. */
-  private async pruneExpired(room: string, expired: string[], result: FanoutResult, outOfTime: () => boolean): Promise<void> {
+  private async pruneExpired(rows: MemberRowAt, expired: string[], result: FanoutResult, outOfTime: () => boolean): Promise<void> {
     if (expired.length === 0 || outOfTime()) return;
+    const { room } = rows;
     try {
-      await this.store.removeExpiredMembers(room, expired);
+      await this.store.removeExpiredMembers(rows, expired);
       result.pruned += expired.length;
       result.expired += expired.length;
     } catch (err: unknown) {
       this.logger.error('Could not prune expired members; TTL will remove them', { room, count: expired.length, error: err as Error });
     }
   }
+}
+
+function noDeliveries(): FanoutResult {
+  return { delivered: 0, failed: 0, pruned: 0, expired: 0, skipped: 0 };
 }

@@ -42,6 +42,7 @@ export async function sendSignal(frame: SignalRequest, connectionId: string, dep
     type: frame.type,
     delivered: result.delivered,
     ...(result.failed > 0 ? { failed: result.failed } : {}),
+    ...(result.queued === undefined ? {} : { queued: true as const }),
     ...(frame.id === undefined ? {} : { id: frame.id }),
   };
   return ack;

@@ -43,6 +43,11 @@ export function count(metrics: Pick<Metrics, 'addMetric'>, name: MetricName, val
   if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
 }
 
+/** Records a duration in milliseconds; the invocation's metrics are published when it ends. */
+export function measureMs(metrics: Pick<Metrics, 'addMetric'>, name: MetricName, ms: number): void {
+  metrics.addMetric(name, MetricUnit.Milliseconds, ms);
+}
+
 /** Counts each room broadcast's deliveries, failures and stale connections pruned. */
 export function broadcastCounter(metrics: Pick<Metrics, 'addMetric'>): (result: FanoutResult) => void {
   return (result) => {

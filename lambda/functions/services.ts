@@ -1,10 +1,14 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ROOM_DEFAULTS } from '../../contract/defaults';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { FANOUT_DEFAULTS, ROOM_DEFAULTS } from '../../contract/defaults';
 import { ENV } from '../../contract/environment';
-import { callbackUrlEnv, historyEnv, positiveIntEnv, requireEnv } from '../core/config';
+import { callbackUrlEnv, historyEnv, nonNegativeIntEnv, positiveIntEnv, requireEnv } from '../core/config';
 import { ConnectionStore } from '../core/connection-store';
+import { FanoutQueue } from '../core/fanout-queue';
+import type { FanoutRouting } from '../core/room-fanout';
+import type { FanoutSettings } from '../core/room-layout';
 import { MessageDedup } from '../core/message-dedup';
 import { Notifier } from '../core/notifier';
 import { PresenceStore } from '../core/presence';
@@ -33,7 +37,22 @@ function tableClient(): DynamoDBDocumentClient {
 }
 
 export function connectionStore(env: Env = process.env): ConnectionStore {
-  return new ConnectionStore(tableClient(), requireEnv(ENV.tableName, env));
+  return new ConnectionStore(tableClient(), requireEnv(ENV.tableName, env), { fanout: fanoutSettings(env) });
+}
+
+/** Which rooms fan out inline and how rooms grow into shards, as the stack set them. */
+export function fanoutSettings(env: Env = process.env): FanoutSettings {
+  return {
+    inlineFanoutLimit: nonNegativeIntEnv(ENV.inlineFanoutLimit, FANOUT_DEFAULTS.inlineFanoutLimit, env),
+    fanoutShardSize: positiveIntEnv(ENV.fanoutShardSize, FANOUT_DEFAULTS.fanoutShardSize, env),
+  };
+}
+
+/** The fan-out queue, when the stack gave the function one: rooms beyond the inline limit go through it. */
+export function fanoutRouting(env: Env = process.env): FanoutRouting | undefined {
+  const url = env[ENV.fanoutQueueUrl];
+  if (url === undefined || url === '') return undefined;
+  return { queue: new FanoutQueue(new SQSClient({ maxAttempts: 1 }), url) };
 }
 
 /** The rooms' sequence numbers and history, with the limit and retention the stack set. */
@@ -63,6 +82,7 @@ export function roomDeps(telemetry: Telemetry, env: Env = process.env): RoomDeps
     presenceStore: presenceStore(env),
     policy: roomPolicyFromEnv(env),
     fanoutConcurrency: positiveIntEnv(ENV.fanoutConcurrency, ROOM_DEFAULTS.fanoutConcurrency, env),
+    routing: fanoutRouting(env),
     telemetry,
   };
 }

@@ -1,7 +1,7 @@
 import type { ConnectionStore } from '../core/connection-store';
 import type { Notifier } from '../core/notifier';
 import { presenceFanout, type PresenceDeps, type PresenceStore } from '../core/presence';
-import type { FanoutResult, RoomFanout } from '../core/room-fanout';
+import type { FanoutResult, FanoutRouting, RoomFanout } from '../core/room-fanout';
 import type { RoomPolicy } from '../core/room-rules';
 import type { Telemetry } from '../core/telemetry';
 
@@ -16,6 +16,8 @@ export interface RoomDeps {
   readonly policy: RoomPolicy;
   /** Posts in flight at once during a fan-out. */
   readonly fanoutConcurrency: number;
+  /** The fan-out queue rooms beyond the inline limit go through (and a worker's pace); none: every room inline. */
+  readonly routing?: FanoutRouting;
   readonly telemetry: Telemetry;
 }
 
@@ -25,5 +27,11 @@ export interface RoomDeps {
  */
 export function roomFanout(deps: RoomDeps, onBroadcast?: (result: FanoutResult) => void): { fanout: RoomFanout; presence: PresenceDeps } {
   const { presenceStore: presence, policy, fanoutConcurrency, telemetry } = deps;
-  return presenceFanout(deps.store, deps.notifier, { presence, policy, fanoutConcurrency, logger: telemetry.logger }, onBroadcast);
+  return presenceFanout(
+    deps.store,
+    deps.notifier,
+    { presence, policy, fanoutConcurrency, logger: telemetry.logger },
+    onBroadcast,
+    deps.routing,
+  );
 }

@@ -40,6 +40,7 @@ describe('ConnectionStore on dynalite', () => {
       sourceIp: '127.0.0.1',
       userId: 'alice',
       rooms: ['a', 'b'],
+      shards: {},
       expiresAt: 1_700_007_800,
     });
 
@@ -104,8 +105,8 @@ describe('ConnectionStore on dynalite', () => {
 
     const pages: RoomMemberPage[] = [];
     for await (const page of store.roomMembers('stale')) pages.push(page);
-    expect(pages).toEqual([{ live: ['fresh'], expired: stale }]);
-    await store.removeExpiredMembers('stale', stale);
+    expect(pages).toEqual([{ live: ['fresh'], expired: stale, shards: 1 }]);
+    await store.removeExpiredMembers({ room: 'stale', shards: 1 }, stale);
     await store.removeConnection('fresh');
     await expect(allItems()).resolves.toEqual([]);
   });

@@ -11,6 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ConnectionStore, type RoomMemberPage } from '../../lambda/core/connection-store';
+import { roomsOfOneShard } from '../support/room-layouts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
@@ -20,7 +21,12 @@ const store = new ConnectionStore(client, 'T', noWait);
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const throttled = () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
 
-beforeEach(() => ddb.reset());
+beforeEach(() => {
+  ddb.reset();
+  roomsOfOneShard(ddb);
+  // An empty room, unless a test says otherwise: a join counts its room first.
+  ddb.on(QueryCommand, { Select: 'COUNT' }).resolves({ Count: 0 });
+});
 
 describe('ConnectionStore', () => {
   it('stores a connection with a TTL in epoch seconds, 2 h 10 min after it connected', async () => {
@@ -95,8 +101,8 @@ describe('ConnectionStore', () => {
     const pages: RoomMemberPage[] = [];
     for await (const page of store.roomMembers('r')) pages.push(page);
     expect(pages).toEqual([
-      { live: ['a', 'b'], expired: [] },
-      { live: ['c'], expired: [] },
+      { live: ['a', 'b'], expired: [], shards: 1 },
+      { live: ['c'], expired: [], shards: 1 },
     ]);
     expect(ddb.commandCalls(QueryCommand)[1].args[0].input.ExclusiveStartKey).toEqual({ pk: 'ROOM#r', sk: 'CONN#b' });
     expect(ddb.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({
@@ -118,7 +124,7 @@ describe('ConnectionStore', () => {
     });
     const pages: RoomMemberPage[] = [];
     for await (const page of clocked.roomMembers('r')) pages.push(page);
-    expect(pages).toEqual([{ live: ['this-second', 'future', 'no-ttl'], expired: ['past'] }]);
+    expect(pages).toEqual([{ live: ['this-second', 'future', 'no-ttl'], expired: ['past'], shards: 1 }]);
   });
 
   it('counts only live members: a FilterExpression on the room Query, never a Scan', async () => {
@@ -150,7 +156,7 @@ describe('ConnectionStore', () => {
 
   it("deletes expired members' room and connection rows in batches of 25, without reading them", async () => {
     ddb.on(BatchWriteCommand).resolves({});
-    await store.removeExpiredMembers('lobby', ['a', 'b']);
+    await store.removeExpiredMembers({ room: 'lobby', shards: 1 }, ['a', 'b']);
     expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, {
       RequestItems: {
         T: [
@@ -179,7 +185,7 @@ describe('ConnectionStore', () => {
   it('claims nothing when another caller removed the connection first, but still deletes the named room row', async () => {
     ddb.on(DeleteCommand).resolves({});
     ddb.on(BatchWriteCommand).resolves({});
-    await expect(store.removeConnection('c1', 'lobby')).resolves.toEqual({ rooms: [], claimed: false });
+    await expect(store.removeConnection('c1', { room: 'lobby', shards: 1 })).resolves.toEqual({ rooms: [], claimed: false });
     expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, {
       RequestItems: { T: [{ DeleteRequest: { Key: { pk: 'ROOM#lobby', sk: 'CONN#c1' } } }] },
     });

@@ -60,8 +60,11 @@ describe('join with since (resume)', () => {
     expect(result).toEqual({ statusCode: 200 });
     expect(postedTo(JOINER)).toEqual([{ event: 'joined', room: 'lobby', seq: 7, replay: 3, id: 'r' }, stored(5), stored(6), stored(7)]);
     // Membership (the member row) before the counter and history reads.
-    const order = ddb.calls().map((c) => c.args[0].constructor.name);
-    expect(order.indexOf('PutCommand')).toBeLessThan(order.indexOf('GetCommand'));
+    const order = ddb.calls().map((c) => {
+      const input = c.args[0].input as { Key?: { pk?: string } };
+      return `${c.args[0].constructor.name} ${input.Key?.pk ?? ''}`;
+    });
+    expect(order.indexOf('PutCommand ')).toBeLessThan(order.indexOf('GetCommand HIST#lobby'));
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
       ExpressionAttributeValues: { ':pk': 'HIST#lobby', ':from': 'MSG#000000000000005', ':to': 'MSG#000000000000007' },
       ConsistentRead: true,

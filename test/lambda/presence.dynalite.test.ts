@@ -81,7 +81,7 @@ describe('PresenceStore on dynalite', () => {
     const store = new ConnectionStore(db, tableName, { now: () => now });
     await store.putConnection({ connectionId: 'c9', connectedAt: now, sourceIp: '127.0.0.1', userId: 'carol' });
     await store.joinRoom('c9', 'lobby', { maxRoomsPerConnection: 5 });
-    const [a, b] = await Promise.all([store.removeConnection('c9'), store.removeConnection('c9', 'lobby')]);
+    const [a, b] = await Promise.all([store.removeConnection('c9'), store.removeConnection('c9', { room: 'lobby', shards: 1 })]);
     expect([a.claimed, b.claimed].sort()).toEqual([false, true]);
     expect((a.claimed ? a : b).rooms).toEqual(['lobby']);
     expect((a.claimed ? a : b).userId).toBe('carol');

@@ -1,5 +1,6 @@
 import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { roomsOfOneShard } from '../support/room-layouts';
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -87,6 +88,7 @@ describe('PresenceStore (mocked DynamoDB)', () => {
       ConditionExpression: '#ttl >= :now',
     });
     ddb.reset();
+    roomsOfOneShard(ddb);
     ddb
       .on(UpdateCommand)
       .rejectsOnce(conditionFailed())
@@ -113,9 +115,11 @@ describe('PresenceStore (mocked DynamoDB)', () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { connections: 1 } });
     await expect(store.depart('lobby', 'alice')).resolves.toEqual({ last: false });
     ddb.reset();
+    roomsOfOneShard(ddb);
     ddb.on(UpdateCommand).rejects(conditionFailed());
     await expect(store.depart('lobby', 'alice')).resolves.toBeUndefined();
     ddb.reset();
+    roomsOfOneShard(ddb);
     ddb.on(UpdateCommand).resolves({ Attributes: { connections: 0 } });
     ddb.on(DeleteCommand).rejects(conditionFailed());
     await expect(store.depart('lobby', 'alice')).resolves.toEqual({ last: false });
@@ -244,9 +248,11 @@ describe('join: room rules and presence', () => {
     ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: `USER#${ME}` } }).resolves({ Attributes: { connections: 2 } });
     await handlers.join(event('{"action":"join","room":"lobby"}'), context);
     expect(presenceUpdates()).toHaveLength(1);
+    // Joining again: the condition (not a member yet) fails, and the row read says it is one.
+    ddb.on(UpdateCommand, { Key: { pk: `CONN#${ME}`, sk: 'META' } }).rejects(conditionFailed());
     ddb
-      .on(UpdateCommand, { Key: { pk: `CONN#${ME}`, sk: 'META' } })
-      .resolves({ Attributes: { connectionId: ME, rooms: new Set(['lobby']), expiresAt: 1 } });
+      .on(GetCommand, { Key: { pk: `CONN#${ME}`, sk: 'META' } })
+      .resolves({ Item: { connectionId: ME, rooms: new Set(['lobby']), expiresAt: 1 } });
     await handlers.join(event('{"action":"join","room":"lobby"}'), context);
     expect(presenceUpdates()).toHaveLength(1);
   });

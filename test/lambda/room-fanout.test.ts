@@ -6,6 +6,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { roomsOfOneShard } from '../support/room-layouts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ConnectionStore } from '../../lambda/core/connection-store';
@@ -29,6 +30,7 @@ const deletedKeys = () =>
 
 beforeEach(() => {
   ddb.reset();
+  roomsOfOneShard(ddb);
   api.reset();
   logger.warn.mockReset();
   logger.error.mockReset();
@@ -100,7 +102,8 @@ describe('RoomFanout', () => {
     expect(deletedKeys()).toHaveLength(60);
     expect(deletedKeys()).toContainEqual({ pk: 'ROOM#lobby', sk: 'CONN#stale7' });
     expect(deletedKeys()).toContainEqual({ pk: 'CONN#stale7', sk: 'META' });
-    expect(ddb).not.toHaveReceivedCommand(GetCommand);
+    // No connection row is read: the one GetItem is the room's layout.
+    expect(ddb.commandCalls(GetCommand).map((c) => c.args[0].input.Key)).toEqual([{ pk: 'FANOUT#lobby', sk: 'LAYOUT' }]);
     expect(JSON.stringify(ddb.calls().map((c) => c.args[0].input))).not.toContain('CONN#sender');
     expect(logger.warn).toHaveBeenCalledWith('Pruned stale room members', { room: 'lobby', pruned: 30, expired: 30 });
   });

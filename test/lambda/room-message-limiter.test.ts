@@ -9,7 +9,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const store = new ConnectionStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'T', { retry: { sleep: () => Promise.resolve() } });
 let now = 1_700_000_000_000;
 const limiter = new RoomMessageLimiter(store, { perSecond: 10, burst: 20 }, () => now);
-const sender: ConnectionRecord = { connectionId: 'c1', connectedAt: 1, sourceIp: '127.0.0.1', rooms: ['lobby'], expiresAt: 99 };
+const sender: ConnectionRecord = { connectionId: 'c1', connectedAt: 1, sourceIp: '127.0.0.1', rooms: ['lobby'], shards: {}, expiresAt: 99 };
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 beforeEach(() => {

@@ -253,7 +253,14 @@ describe('completeJoin (the rest of a join that took effect)', () => {
 });
 
 describe('roomHistory (the `history` action)', () => {
-  const member = (rooms: string[]): ConnectionRecord => ({ connectionId: 'C1', connectedAt: 0, sourceIp: '', rooms, expiresAt: 0 });
+  const member = (rooms: string[]): ConnectionRecord => ({
+    connectionId: 'C1',
+    connectedAt: 0,
+    sourceIp: '',
+    rooms,
+    shards: {},
+    expiresAt: 0,
+  });
   const message = (seq: number, data: string): RoomMessage => ({ event: 'message', room: 'lobby', from: 'u', data, ts: NOW, seq });
 
   function historyDeps(rooms: string[], messages: RoomMessage[]) {

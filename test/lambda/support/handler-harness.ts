@@ -3,6 +3,7 @@
  * function's entry builds them (lambda/functions/) but from settings given here rather than the
  * environment, a Lambda context and API Gateway's route event.
  */
+import { roomsOfOneShard } from '../../support/room-layouts';
 import {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
@@ -46,6 +47,7 @@ export function mockAwsClients() {
   const api = mockClient(ApiGatewayManagementApiClient);
   beforeEach(() => {
     ddb.reset();
+    roomsOfOneShard(ddb);
     api.reset();
     api.on(PostToConnectionCommand).resolves({});
   });
