@@ -78,7 +78,7 @@ export class RoomLayouts {
     );
     const item = result.Item;
     // No row, or none this code wrote (a layout is a power of two): the room has never grown.
-    const shards = item?.shards;
+    const shards: unknown = item?.shards;
     if (typeof shards !== 'number' || !Number.isInteger(Math.log2(shards))) return ONE_SHARD;
     return {
       shards,
