@@ -8,8 +8,10 @@ import { API_GATEWAY_LIMITS, LIMITS } from '../protocol';
  *   CONN#<id>     META          a connection: connectedAt, sourceIp, userId?, rooms (string set), expiresAt,
  *                               roomTokens? and roomTokensAt? (its room-message rate limit's bucket)
  *   ROOM#<room>   CONN#<id>     a room member: connectionId, userId?, expiresAt
- *   PRES#<room>   USER#<user>   a user present in a room: userId, connections (how many of its
- *                               connections are in the room), expiresAt (the latest member's)
+ *   PRES#<room>   USER#<user>   a user's presence in a room: userId, name?, connectionIds (string set: its
+ *                               connections in the room; absent when none), version (grows with each change;
+ *                               the row outlives its last connection until expiresAt, so it never restarts
+ *                               lower), expiresAt (the latest member's)
  *   HIST#<room>   COUNTER       the room's last assigned message `seq`; expiresAt
  *   HIST#<room>   MSG#<seq>     a retained room message: seq, frame (the serialized RoomMessage), expiresAt;
  *                               <seq> is zero-padded to 15 digits, so the sort key orders by seq

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { forEachWithConcurrency } from './concurrency';
-import type { ConnectionStore, RemovedConnection } from './connection-store';
+import type { ConnectionStore } from './connection-store';
 import type { Notifier } from './notifier';
 import type { PresenceEvent, RoomMessage, SignalEvent } from '../../protocol';
 
@@ -43,8 +43,8 @@ export class RoomFanout {
     private readonly logger: Pick<Logger, 'warn' | 'error'>,
     /** Told the outcome of every broadcast, e.g. to emit metrics. */
     private readonly onBroadcast: (result: FanoutResult) => void = () => undefined,
-    /** Told of each member removed after a 410, e.g. to count its presence departures (lambda/core/presence.ts). */
-    private readonly onPruned: (connectionId: string, removed: RemovedConnection) => Promise<void> = async () => undefined,
+    /** Removes a member whose post answered 410 in `room`, e.g. with its presence departures (lambda/core/presence.ts). */
+    private readonly prune: (connectionId: string, room: string) => Promise<unknown> = (id, room) => store.removeConnection(id, room),
   ) {}
 
   /** Posts `message` to every member of its room but `senderConnectionId` (none excluded when undefined: a publish from a backend). */
@@ -75,9 +75,8 @@ export class RoomFanout {
         }
         // The recipient is gone (410): remove its rows so later broadcasts skip it.
         try {
-          const removed = await this.store.removeConnection(recipient, message.room);
+          await this.prune(recipient, message.room);
           result.pruned++;
-          await this.onPruned(recipient, removed);
         } catch (err: unknown) {
           this.logger.error('Could not prune stale member; its TTL will remove it', { room: message.room, recipient, error: err as Error });
         }
