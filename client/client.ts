@@ -63,7 +63,7 @@ export interface ClientEvents {
   joined: JoinedEvent;
   left: LeftEvent;
   pong: PongEvent;
-  /** A user's first connection joined one of our rooms, or its last one left. */
+  /** A user's first connection joined one of our rooms, or its last one left; an event older than what the room knows of that user is dropped. */
   presence: PresenceEvent;
   /** An ephemeral event another member sent to one of our rooms (typing, a cursor): never stored, no `seq`. */
   signal: SignalEvent;
@@ -598,8 +598,8 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
         this.emit('pong', frame);
         break;
       case 'presence':
-        this.emit('presence', frame);
-        this.roomFor(frame.room).presenceReceived(frame);
+        // Presence events can overtake one another: the room drops one older than what it knows.
+        if (this.roomFor(frame.room).presenceReceived(frame)) this.emit('presence', frame);
         break;
       case 'members':
         this.emit('members', frame);

@@ -3,6 +3,7 @@ export type { ClientEvents, ClientState, ConnectOptions, OutgoingFrame, PayloadO
 export { CUSTOM_ACTION_PATTERN, MAX_CUSTOM_FRAME_BYTES } from './custom';
 export type { CustomEvent, CustomRequest } from './custom';
 export { RoomHandle } from './room';
+export { PresenceRoster } from './presence-roster';
 export type { GapEvent, HistoryQuery, MembersPage, RequestOptions, RoomEvents, SendOptions } from './room';
 export { SwitchboardError } from './errors';
 export type { ClientErrorCode } from './errors';

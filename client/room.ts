@@ -11,6 +11,7 @@ import {
 } from '../protocol';
 import type { Clock } from '../protocol/clock';
 import { TypedEmitter } from './emitter';
+import { PresenceRoster } from './presence-roster';
 import { SwitchboardError } from './errors';
 import { type FetchFailure, RoomSequencer } from './sequencer';
 
@@ -26,7 +27,7 @@ export interface GapEvent {
 export interface RoomEvents {
   /** A message of the room: each `seq` once, in increasing order, across reconnects. */
   message: RoomMessage;
-  /** A user's first connection joined the room, or its last one left. */
+  /** A user's first connection joined the room, or its last one left: newer news of that user than any before (older events are dropped). */
   presence: PresenceEvent;
   /** Another member's ephemeral event (typing, a cursor): not stored, so not replayed after a reconnect. */
   signal: SignalEvent;
@@ -89,6 +90,7 @@ const RETRY = new Set<string>(['TIMEOUT', 'RATE_LIMITED', 'INTERNAL_ERROR']);
  */
 export class RoomHandle extends TypedEmitter<RoomEvents> {
   private readonly sequencer: RoomSequencer;
+  private readonly roster = new PresenceRoster();
 
   /** Made by `SwitchboardClient.room()`; not meant to be constructed directly. */
   constructor(
@@ -151,7 +153,12 @@ export class RoomHandle extends TypedEmitter<RoomEvents> {
   members(): Promise<RoomMember[]>;
   members(page: { cursor?: string }, options?: RequestOptions): Promise<MembersPage>;
   async members(page?: { cursor?: string }, options?: RequestOptions): Promise<RoomMember[] | MembersPage> {
-    if (page) return this.link.members(this.name, page.cursor, options);
+    if (page) {
+      const one = await this.link.members(this.name, page.cursor, options);
+      this.roster.applyEntries(one.members);
+      return one;
+    }
+    const since = this.roster.mark();
     const all: RoomMember[] = [];
     let cursor: string | undefined;
     do {
@@ -166,7 +173,16 @@ export class RoomHandle extends TypedEmitter<RoomEvents> {
       }
       cursor = result.next;
     } while (cursor !== undefined);
+    this.roster.applyList(all, since);
     return all;
+  }
+
+  /**
+   * The room's users as last known: the latest `members()` with the `presence` events since,
+   * each user's newest version winning. Empty until the first `members()` or event.
+   */
+  get knownMembers(): RoomMember[] {
+    return this.roster.members;
   }
 
   /** Retained messages of the room, oldest first. They are not delivered as `message` events. */
@@ -206,11 +222,15 @@ export class RoomHandle extends TypedEmitter<RoomEvents> {
 
   leftReceived(frame: LeftEvent): void {
     this.sequencer.forget();
+    this.roster.clear();
     this.emit('left', frame);
   }
 
-  presenceReceived(frame: PresenceEvent): void {
+  /** A presence event arrived: emitted, and true, unless it is older than what is known of its user. */
+  presenceReceived(frame: PresenceEvent): boolean {
+    if (!this.roster.applyEvent(frame)) return false;
     this.emit('presence', frame);
+    return true;
   }
 
   connectionLost(): void {

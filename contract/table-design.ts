@@ -13,9 +13,11 @@ import { API_GATEWAY_LIMITS, LIMITS } from '../protocol';
  *                 CONN#<id>     the same, in shard k of a room's S-shard layout (S a power of two >= 2,
  *                               k = shardOf(id, S)); a row stays in the layout it was written under
  *   FANOUT#<room> LAYOUT        a room beyond one shard: shards (S, the layout joins write under now),
- *                               members and countedAt (its last count, and when), occupancyAt
- *   PRES#<room>   USER#<user>   a user present in a room: userId, connections (how many of its
- *                               connections are in the room), expiresAt (the latest member's)
+ *                               members and countedAt (its last count, and when)
+ *   PRES#<room>   USER#<user>   a user's presence in a room: userId, name?, connectionIds (string set: its
+ *                               connections in the room; absent when none), version (grows with each change;
+ *                               the row outlives its last connection until expiresAt, so it never restarts
+ *                               lower), expiresAt (the latest member's)
  *   HIST#<room>   COUNTER       the room's last assigned message `seq`; expiresAt
  *   HIST#<room>   MSG#<seq>     a retained room message: seq, frame (the serialized RoomMessage), expiresAt;
  *                               <seq> is zero-padded to 15 digits, so the sort key orders by seq

@@ -53,11 +53,10 @@ const GATEWAY_ROUTES: Readonly<Record<'$connect' | '$disconnect' | '$default', R
   $disconnect: {
     id: 'Disconnect',
     handler: 'disconnect',
-    // DeleteItem removes the connection's row (returning its rooms) and, at 0, a presence row;
-    // BatchWriteItem its member rows; UpdateItem counts the presence departures; Query reads the
-    // members a presence `left` goes to, and DeleteItem + BatchWriteItem prune gone ones.
-    // GetItem reads a room's layout before its presence `left` fans out.
-    tableActions: ['DeleteItem', 'BatchWriteItem', 'UpdateItem', 'Query', 'GetItem'],
+    // GetItem reads the connection's rooms and UpdateItem counts its presence departures, before
+    // DeleteItem removes its row and BatchWriteItem its member rows; Query reads the members a
+    // presence `left` goes to, and the same actions prune gone ones.
+    tableActions: ['GetItem', 'DeleteItem', 'BatchWriteItem', 'UpdateItem', 'Query'],
     // Presence `left` to the rooms' remaining members.
     manageConnections: true,
     returnResponse: false,
@@ -81,8 +80,8 @@ export const ACTION_ROUTES: ActionRoutes = {
   message: {
     id: 'Message',
     handler: 'message',
-    // Query reads the room's members; DeleteItem + BatchWriteItem prune stale ones (and UpdateItem +
-    // DeleteItem count their presence departures); GetItem + UpdateItem
+    // Query reads the room's members; DeleteItem + BatchWriteItem prune stale ones (and GetItem +
+    // UpdateItem count their presence departures first); GetItem + UpdateItem
     // keep the sender's room-message rate limit in its row; UpdateItem takes the room's next seq and
     // BatchWriteItem keeps the message in its history (and drops the one `historyLimit` before);
     // GetItem + PutItem (conditional) remember a message's id, so a resend is not sent again.
@@ -103,8 +102,8 @@ export const ACTION_ROUTES: ActionRoutes = {
     handler: 'join',
     // Query counts the room's members against its size limit (and its layout's growth), and reads the
     // replay of a resume; GetItem reads the room's latest seq and its layout; UpdateItem records a
-    // grown room's count and layout; UpdateItem counts the user's presence; Query + DeleteItem +
-    // BatchWriteItem send a presence `joined` and prune gone members on the way.
+    // grown room's count and layout, and counts the user's presence; Query sends a presence `joined`,
+    // and GetItem + UpdateItem + DeleteItem + BatchWriteItem prune gone members on the way.
     tableActions: ['GetItem', 'Query', 'UpdateItem', 'PutItem', 'DeleteItem', 'BatchWriteItem'],
     // A resume (`since`) posts `joined` and the replay to the joiner itself, in order; presence
     // `joined` goes to the other members.
@@ -115,9 +114,10 @@ export const ACTION_ROUTES: ActionRoutes = {
   leave: {
     id: 'Leave',
     handler: 'leave',
-    // UpdateItem + DeleteItem: the membership, and the presence count (its row deleted at 0); GetItem +
-    // Query + BatchWriteItem send a presence `left` (the room's layout, its members) and prune gone members on the way.
-    tableActions: ['UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem', 'GetItem'],
+    // UpdateItem + DeleteItem: the membership, and UpdateItem the presence departure; GetItem + Query
+    // send a presence `left` (the room's layout, its members), and GetItem + UpdateItem + DeleteItem +
+    // BatchWriteItem prune gone members on the way.
+    tableActions: ['GetItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem'],
     // Presence `left` to the remaining members.
     manageConnections: true,
     returnResponse: true,
@@ -144,7 +144,7 @@ export const ACTION_ROUTES: ActionRoutes = {
     id: 'Signal',
     handler: 'signal',
     // GetItem checks membership; Query reads the room's members; DeleteItem + BatchWriteItem prune
-    // gone ones (and UpdateItem + DeleteItem count their presence departures). No seq, no history.
+    // gone ones (and GetItem + UpdateItem count their presence departures first). No seq, no history.
     tableActions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
     // Fan-out posts to the other members, inline; the sender's ack is the route response.
     manageConnections: true,
@@ -177,8 +177,8 @@ export const PUBLISH_FUNCTION_DEFINITION: FunctionDefinition = {
   id: PUBLISH_FUNCTION.constructId.replace(/Handler$/, ''),
   handler: 'publish',
   // As `message` without the sender's row: UpdateItem takes the seq, BatchWriteItem keeps the history
-  // and prunes, Query reads the members, GetItem reads a gone member's rooms to prune them.
-  // DeleteItem removes a gone member's row (returning its rooms) and, at 0, a presence row.
+  // and prunes, Query reads the members, GetItem reads a gone member's rooms and UpdateItem counts
+  // its presence departures, before DeleteItem removes its row.
   tableActions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
   manageConnections: true,
   extraEnvironment: [...HISTORY_ENV, ...PRESENCE_ENV],

@@ -175,6 +175,8 @@ export interface RoomMember {
   /** The user's display name, from the token of its latest connection to join, when it had one. */
   name?: string;
   connections: number;
+  /** The user's presence version in this room when the page was read: see {@link PresenceEvent.version}. */
+  version: number;
 }
 export interface MembersEvent {
   event: 'members';
@@ -192,6 +194,14 @@ export interface PresenceEvent {
   /** The user's display name, when its token had one. */
   name?: string;
   change: 'joined' | 'left';
+  /** The user's connections in the room after the change: 0 after `left`. */
+  connections: number;
+  /**
+   * Grows with every change of this user's presence in this room (not only those sent as events).
+   * Events can arrive out of order: one with a version at or below what an observer knows of the
+   * user, from an event or a `members` entry, is older news and is ignored.
+   */
+  version: number;
 }
 export interface HistoryEvent {
   event: 'history';

@@ -556,7 +556,11 @@ export const CHECKS: readonly Check[] = [
       const joined = await a.next(isPresence('joined'), run.timeoutMs, `presence "joined" of ${second} in ${room}`);
       // The other user's only connection goes away: its $disconnect is the "left".
       await other.close();
-      await a.next(isPresence('left'), run.timeoutMs, `presence "left" of ${second} in ${room} after it disconnected`);
+      const left = await a.next(isPresence('left'), run.timeoutMs, `presence "left" of ${second} in ${room} after it disconnected`);
+      // Observers order a user's presence events by version (docs/protocol.md, "Presence order").
+      if (typeof joined.version !== 'number' || typeof left.version !== 'number' || left.version <= joined.version) {
+        throw new Error(`expected the "left" to carry a higher "version" than the "joined"; got ${JSON.stringify([joined, left])}`);
+      }
       const who = typeof joined.name === 'string' ? `${joined.name} (${second})` : second;
       return `"joined" when ${who} joined, "left" when it disconnected`;
     },

@@ -1,4 +1,4 @@
-import type { ConnectionStore, JoinLimits, JoinOutcome, RemovedConnection } from './connection-store';
+import type { ConnectionStore, JoinLimits, JoinOutcome } from './connection-store';
 import type { JoinAccess } from './presence';
 import type { RouteEvent } from './events';
 import {
@@ -41,11 +41,6 @@ export async function openConnection(event: RouteEvent, store: ConnectionStore):
     sourceIp: identity?.sourceIp ?? 'unknown',
     ...(userId === undefined ? {} : { userId: String(userId) }),
   });
-}
-
-/** $disconnect: delete the connection and every membership it had. */
-export async function closeConnection(event: RouteEvent, store: ConnectionStore): Promise<RemovedConnection> {
-  return store.removeConnection(event.requestContext.connectionId);
 }
 
 /** What a `join` did: the answer, and whether the connection was a member already (then it changed nothing). */

@@ -1,4 +1,4 @@
-import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   errorFrame,
@@ -9,7 +9,7 @@ import {
   type PresenceEvent,
   type RoomMember,
 } from '../../protocol';
-import { isConditionalCheckFailure, type ConnectionStore, type RemovedConnection } from './connection-store';
+import { isConditionalCheckFailure, type ConnectionStore, type MemberRowAt, type RemovedConnection } from './connection-store';
 import { displayNameFromContext } from './display-name';
 import { tableRetry, withRetry, type RetryOptions, type TableAccessOptions } from './retry';
 import type { WebSocketRequestContext } from './events';
@@ -78,7 +78,24 @@ export function decodeCursor(room: string, cursor: string): string {
 
 export type PresenceStoreOptions = TableAccessOptions;
 
-/** The `PRES#` rows: conditional counter updates, and the `members` Query. */
+/** A user's presence in a room right after one of its connections arrived or departed. */
+export interface PresenceState {
+  /** The user's connections in the room after the change. */
+  connections: number;
+  /** The row's version after the change (see PresenceEvent.version). */
+  version: number;
+  /** The display name the row keeps, when it keeps one. */
+  name?: string;
+}
+
+/**
+ * The `PRES#` rows: per room and user, the set of the user's connections in the room, so that
+ * arriving and departing are per connection and idempotent (any caller may count a departure, and
+ * counting it twice changes nothing), and a version that grows with every change. A row is not
+ * deleted when its last connection departs: it stays, empty, until its TTL, so its version never
+ * goes back. A new row's version starts from the clock (epoch milliseconds), so even a row that
+ * expired and was written again continues above every version the old one had.
+ */
 export class PresenceStore {
   private readonly retry: RetryOptions;
   private readonly now: () => number;
@@ -93,76 +110,74 @@ export class PresenceStore {
   }
 
   /**
-   * Counts one more of the user's connections in the room; true when it is the first. One
+   * Adds the connection to the user's set in the room; `first` when it made the set non-empty. One
    * UpdateItem, which also moves the row's TTL to the joining member's when that is later, and
    * keeps the joining connection's display name (or none). A row past its TTL is stale (all its
-   * connections ended), so it starts again from 1 (rare: up to two more UpdateItems).
+   * connections ended), so its set starts again from this connection (rare: up to two more UpdateItems).
    */
-  async arrive(room: string, userId: string, expiresAt: number, name?: string): Promise<boolean> {
-    const names = { '#ttl': TABLE.ttlAttribute, '#name': 'name' };
-    const base = { ':one': 1, ':userId': userId, ':now': this.nowSeconds(), ...(name === undefined ? {} : { ':name': name }) };
+  async arrive(
+    room: string,
+    userId: string,
+    connectionId: string,
+    expiresAt: number,
+    name?: string,
+  ): Promise<PresenceState & { first: boolean }> {
+    const names = { '#ttl': TABLE.ttlAttribute, '#name': 'name', '#version': 'version' };
+    const base = {
+      ':ids': new Set([connectionId]),
+      ':one': 1,
+      ':start': this.now(),
+      ':userId': userId,
+      ...(name === undefined ? {} : { ':name': name }),
+    };
     // The name as the latest token says: set, or removed when that token had none.
     const setName = name === undefined ? '' : ', #name = :name';
     const removeName = name === undefined ? ' REMOVE #name' : '';
+    const setCommon = `#version = if_not_exists(#version, :start) + :one, userId = :userId${setName}`;
+    const first = (row: Record<string, unknown>) => ({ ...stateOf(row), first: idsOf(row).size === 1 && idsOf(row).has(connectionId) });
     // The usual case: a new row, or a live one whose TTL is not later than this member's.
     const fresh = await this.update(room, userId, {
-      UpdateExpression: `ADD connections :one SET userId = :userId, #ttl = :ttl${setName}${removeName}`,
+      UpdateExpression: `ADD connectionIds :ids SET ${setCommon}, #ttl = :ttl${removeName}`,
       ConditionExpression: 'attribute_not_exists(pk) OR (#ttl >= :now AND #ttl <= :ttl)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ...base, ':now': this.nowSeconds(), ':ttl': expiresAt },
+    });
+    if (fresh !== undefined) return first(fresh);
+    // A live row that another member keeps alive longer: count, keep its TTL.
+    const live = await this.update(room, userId, {
+      UpdateExpression: `ADD connectionIds :ids SET ${setCommon}${removeName}`,
+      ConditionExpression: '#ttl >= :now',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ...base, ':now': this.nowSeconds() },
+    });
+    if (live !== undefined) return first(live);
+    // Past its TTL: its set is of connections that ended long ago; start again, version still growing.
+    const restarted = await this.update(room, userId, {
+      UpdateExpression: `SET connectionIds = :ids, ${setCommon}, #ttl = :ttl${removeName}`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ...base, ':ttl': expiresAt },
     });
-    if (fresh !== undefined) return connectionsOf(fresh) === 1;
-    // A live row that another member keeps alive longer: count, keep its TTL.
-    const live = await this.update(room, userId, {
-      UpdateExpression: `ADD connections :one SET userId = :userId${setName}${removeName}`,
-      ConditionExpression: '#ttl >= :now',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: base,
-    });
-    if (live !== undefined) return connectionsOf(live) === 1;
-    // Past its TTL: its count is of connections that ended long ago; start again.
-    await this.update(room, userId, {
-      UpdateExpression: `SET connections = :one, userId = :userId, #ttl = :ttl${setName}${removeName}`,
-      ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute, '#name': 'name' },
-      ExpressionAttributeValues: { ':one': 1, ':userId': userId, ':ttl': expiresAt, ...(name === undefined ? {} : { ':name': name }) },
-    });
-    return true;
+    return { ...stateOf(restarted ?? {}), first: true };
   }
 
   /**
-   * Counts one fewer. `last` when it was the user's last connection in the room, whose row is then
-   * deleted (only if still at 0, so a join in between keeps it), with the display name the row
-   * kept; undefined when there was no row.
+   * Takes the connection out of the user's set in the room: `last` when the set is then empty.
+   * Undefined when the set did not hold it (never counted, or counted out already by another
+   * caller): so of racing callers exactly one sees each departure.
    */
-  async depart(room: string, userId: string): Promise<{ last: boolean; name?: string } | undefined> {
+  async depart(room: string, userId: string, connectionId: string): Promise<(PresenceState & { last: boolean }) | undefined> {
     const after = await this.update(room, userId, {
-      UpdateExpression: 'ADD connections :minusOne',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':minusOne': -1 },
-      ReturnValues: 'ALL_NEW',
+      UpdateExpression: 'DELETE connectionIds :ids SET #version = if_not_exists(#version, :start) + :one',
+      ConditionExpression: 'contains(connectionIds, :id)',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':ids': new Set([connectionId]), ':id': connectionId, ':one': 1, ':start': this.now() },
     });
     if (after === undefined) return undefined;
-    const name = typeof after.name === 'string' ? { name: after.name } : {};
-    if (connectionsOf(after) > 0) return { last: false, ...name };
-    try {
-      await this.send(() =>
-        this.db.send(
-          new DeleteCommand({
-            TableName: this.tableName,
-            Key: keys.presence(room, userId),
-            ConditionExpression: 'connections <= :zero',
-            ExpressionAttributeValues: { ':zero': 0 },
-          }),
-        ),
-      );
-    } catch (err: unknown) {
-      if (isConditionalCheckFailure(err)) return { last: false, ...name }; // the user joined again meanwhile
-      throw err;
-    }
-    return { last: true, ...name };
+    const state = stateOf(after);
+    return { ...state, last: state.connections === 0 };
   }
 
-  /** One page of the room's users, {@link MEMBERS_PAGE_SIZE} rows per Query; rows past their TTL are left out. */
+  /** One page of the room's users, {@link MEMBERS_PAGE_SIZE} rows per Query; rows past their TTL, or with no connections, are left out. */
   async page(room: string, cursor?: string): Promise<MembersPage> {
     const after = cursor === undefined ? undefined : decodeCursor(room, cursor);
     const result = await this.send(() =>
@@ -171,8 +186,8 @@ export class PresenceStore {
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': keys.presencePartition(room) },
-          ProjectionExpression: 'userId, connections, #name, #ttl',
-          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute, '#name': 'name' },
+          ProjectionExpression: 'userId, connectionIds, #name, #ttl, #version',
+          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute, '#name': 'name', '#version': 'version' },
           Limit: MEMBERS_PAGE_SIZE,
           ...(after === undefined ? {} : { ExclusiveStartKey: keys.presence(room, after) }),
         }),
@@ -180,12 +195,11 @@ export class PresenceStore {
     );
     const nowSeconds = this.nowSeconds();
     const members = (result.Items ?? [])
-      .filter((item) => !isExpired(item[TABLE.ttlAttribute], nowSeconds) && Number(item.connections) > 0)
-      .map((item) => ({
-        userId: String(item.userId),
-        ...(typeof item.name === 'string' ? { name: item.name } : {}),
-        connections: Number(item.connections),
-      }));
+      .filter((item) => !isExpired(item[TABLE.ttlAttribute], nowSeconds) && idsOf(item).size > 0)
+      .map((item) => {
+        const { connections, version, name } = stateOf(item);
+        return { userId: String(item.userId), ...(name === undefined ? {} : { name }), connections, version };
+      });
     const last: unknown = result.LastEvaluatedKey?.sk;
     const prefix = keys.presence(room, '').sk;
     return {
@@ -194,18 +208,13 @@ export class PresenceStore {
     };
   }
 
-  /** One UpdateItem on the user's row, returning what it returned (the new count, by default); undefined when its condition did not hold. */
+  /** One UpdateItem on the user's row, returning the row after it; undefined when its condition did not hold. */
   private async update(
     room: string,
     userId: string,
-    update: Omit<UpdateCommandInput, 'TableName' | 'Key'>,
+    update: Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ReturnValues'>,
   ): Promise<Record<string, unknown> | undefined> {
-    const command = new UpdateCommand({
-      TableName: this.tableName,
-      Key: keys.presence(room, userId),
-      ReturnValues: 'UPDATED_NEW',
-      ...update,
-    });
+    const command = new UpdateCommand({ TableName: this.tableName, Key: keys.presence(room, userId), ReturnValues: 'ALL_NEW', ...update });
     try {
       const result = await this.send(() => this.db.send(command));
       return result.Attributes ?? {};
@@ -224,9 +233,18 @@ export class PresenceStore {
   }
 }
 
-/** A presence row's count, as an update returned it. */
-function connectionsOf(attributes: Record<string, unknown>): number {
-  return Number(attributes.connections);
+/** A presence row's connection ids (DynamoDB removes a set that becomes empty, so absent means none). */
+function idsOf(row: Record<string, unknown>): ReadonlySet<string> {
+  return row.connectionIds instanceof Set ? (row.connectionIds as Set<string>) : new Set();
+}
+
+/** The state a presence row holds. */
+function stateOf(row: Record<string, unknown>): PresenceState {
+  return {
+    connections: idsOf(row).size,
+    version: Number(row.version ?? 0),
+    ...(typeof row.name === 'string' ? { name: row.name } : {}),
+  };
 }
 
 /** What announcing presence needs. */
@@ -251,17 +269,23 @@ export async function announceArrival(
   expiresAt: number,
   deps: PresenceDeps,
 ): Promise<void> {
-  const first = await deps.presence.arrive(room, user.id, expiresAt, user.name);
-  if (first) await tell(room, user, 'joined', connectionId, deps);
+  const arrived = await deps.presence.arrive(room, user.id, connectionId, expiresAt, user.name);
+  if (arrived.first) await tellPresence(presenceEvent(room, user.id, 'joined', arrived), connectionId, deps);
 }
 
 /**
- * A connection left `room` (leave, $disconnect, or pruned as gone): count it, and when it was the
- * user's last connection there, tell the room's remaining members, if presence is on in that room.
+ * Counts a connection out of `room` (leave, $disconnect, or pruned as gone), and returns the
+ * `left` event to tell when it was its user's last connection there. Idempotent: undefined when
+ * the departure was counted already, by this caller or another.
  */
-export async function announceDeparture(room: string, userId: string, connectionId: string, deps: PresenceDeps): Promise<void> {
-  const departed = await deps.presence.depart(room, userId);
-  if (departed?.last) await tell(room, { id: userId, name: departed.name }, 'left', connectionId, deps);
+export async function countDeparture(
+  room: string,
+  userId: string,
+  connectionId: string,
+  deps: PresenceDeps,
+): Promise<PresenceEvent | undefined> {
+  const departed = await deps.presence.depart(room, userId, connectionId);
+  return departed?.last ? presenceEvent(room, userId, 'left', departed) : undefined;
 }
 
 /** The user id presence counts a connection under: its authenticated user's, or for a guest the connection's own. */
@@ -269,21 +293,26 @@ export function presenceUserId(userId: string | undefined, connectionId: string)
   return userId ?? connectionId;
 }
 
-async function tell(
-  room: string,
-  user: { id: string; name?: string },
-  change: PresenceEvent['change'],
-  connectionId: string,
-  deps: PresenceDeps,
-): Promise<void> {
-  if (!deps.fanout || !deps.policy.presenceIn(room)) return;
-  const userId = user.id;
-  const event: PresenceEvent = { event: 'presence', room, userId, ...(user.name === undefined ? {} : { name: user.name }), change };
+function presenceEvent(room: string, userId: string, change: PresenceEvent['change'], state: PresenceState): PresenceEvent {
+  return {
+    event: 'presence',
+    room,
+    userId,
+    ...(state.name === undefined ? {} : { name: state.name }),
+    change,
+    connections: state.connections,
+    version: state.version,
+  };
+}
+
+/** Tells a room's members but `connectionId` of a presence change, if presence is on in that room; a failure is logged, not thrown. */
+export async function tellPresence(event: PresenceEvent, connectionId: string, deps: PresenceDeps): Promise<void> {
+  if (!deps.fanout || !deps.policy.presenceIn(event.room)) return;
   try {
     await deps.fanout.broadcast(event, connectionId, { concurrency: deps.fanoutConcurrency, remainingMs: deps.remainingMs });
   } catch (err: unknown) {
     // The membership change stands; a missed presence event is repaired by the next `members`.
-    deps.logger.error('Presence fan-out failed', { room, userId, change, error: err as Error });
+    deps.logger.error('Presence fan-out failed', { room: event.room, userId: event.userId, change: event.change, error: err as Error });
   }
 }
 
@@ -328,18 +357,42 @@ export function joinAccess(request: WebSocketRequestContext, deps: PresenceDeps)
 }
 
 /**
- * A connection was removed ($disconnect, or pruned after a 410): its departure from every room its
- * row listed, if this caller removed the row (see ConnectionStore.removeConnection).
+ * Removes a connection ($disconnect, or pruned after a post to it answered 410 in `alsoRoom`) and
+ * counts its departures from its rooms, whichever caller gets there first and even if one dies
+ * midway: the departures are counted before the rows that list its rooms are deleted, and
+ * counting is idempotent, so a caller that dies leaves the rows for the next one (a later 410 or
+ * $disconnect) to count again, harmlessly. The `left` events go out last, after the rows are
+ * gone: running out of time there loses only events, which the next `members` repairs.
  */
-export async function announceRemoval(connectionId: string, removed: RemovedConnection, deps: PresenceDeps): Promise<void> {
-  if (!removed.claimed) return;
-  const userId = presenceUserId(removed.userId, connectionId);
-  for (const room of removed.rooms) await announceDeparture(room, userId, connectionId, deps);
+export async function removeConnection(
+  connectionId: string,
+  store: Pick<ConnectionStore, 'getConnection' | 'removeConnection'>,
+  deps: PresenceDeps,
+  alsoRoom?: MemberRowAt,
+): Promise<RemovedConnection> {
+  const connection = await store.getConnection(connectionId);
+  const lefts: PresenceEvent[] = [];
+  const depart = async (rooms: readonly string[], userId: string | undefined) => {
+    for (const room of rooms) {
+      const left = await countDeparture(room, presenceUserId(userId, connectionId), connectionId, deps);
+      if (left) lefts.push(left);
+    }
+  };
+  // No row: its departures were counted by whoever deleted it (or it expired, with its presence rows).
+  if (connection) await depart(connection.rooms, connection.userId);
+  const removed = await store.removeConnection(connectionId, alsoRoom);
+  // A join that landed between the read and the delete: its room is in what the delete returned.
+  await depart(
+    removed.rooms.filter((room) => !connection?.rooms.includes(room)),
+    removed.userId,
+  );
+  for (const left of lefts) await tellPresence(left, connectionId, deps);
+  return removed;
 }
 
 /**
- * A fan-out whose prunes count as presence departures, and the presence deps that send through it:
- * built together, as each needs the other.
+ * A fan-out whose prunes remove the connection with its presence departures, and the presence
+ * deps that send through it: built together, as each needs the other.
  */
 export function presenceFanout(
   store: ConnectionStore,
@@ -350,14 +403,7 @@ export function presenceFanout(
 ): { fanout: RoomFanout; presence: PresenceDeps } {
   // eslint-disable-next-line prefer-const -- assigned once, after the fan-out that refers to it through this closure
   let presence: PresenceDeps;
-  const fanout = new RoomFanout(
-    store,
-    notifier,
-    deps.logger,
-    onBroadcast,
-    (id, removed) => announceRemoval(id, removed, presence),
-    routing,
-  );
+  const fanout = new RoomFanout(store, notifier, deps.logger, onBroadcast, (id, at) => removeConnection(id, store, presence, at), routing);
   presence = { ...deps, fanout };
   return { fanout, presence };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { forEachWithConcurrency } from './concurrency';
-import type { ConnectionStore, MemberRowAt, RemovedConnection, RoomMemberPage } from './connection-store';
+import type { ConnectionStore, MemberRowAt, RoomMemberPage } from './connection-store';
 import type { FanoutJob, FanoutQueue } from './fanout-queue';
 import type { Notifier } from './notifier';
 import type { PostGovernor } from './post-governor';
@@ -61,8 +61,8 @@ export class RoomFanout {
     private readonly logger: Pick<Logger, 'warn' | 'error'>,
     /** Told the outcome of every broadcast, e.g. to emit metrics. */
     private readonly onBroadcast: (result: FanoutResult) => void = () => undefined,
-    /** Told of each member removed after a 410, e.g. to count its presence departures (lambda/core/presence.ts). */
-    private readonly onPruned: (connectionId: string, removed: RemovedConnection) => Promise<void> = async () => undefined,
+    /** Removes a member whose post answered 410 where its row was found, e.g. with its presence departures (lambda/core/presence.ts). */
+    private readonly prune: (connectionId: string, at: MemberRowAt) => Promise<unknown> = (id, at) => store.removeConnection(id, at),
     private readonly routing: FanoutRouting = {},
   ) {}
 
@@ -149,9 +149,8 @@ export class RoomFanout {
         }
         // The recipient is gone (410): remove its rows so later broadcasts skip it.
         try {
-          const removed = await this.store.removeConnection(recipient, rows);
+          await this.prune(recipient, rows);
           result.pruned++;
-          await this.onPruned(recipient, removed);
         } catch (err: unknown) {
           this.logger.error('Could not prune stale member; its TTL will remove it', { room, recipient, error: err as Error });
         }

@@ -1,6 +1,5 @@
 import { METRIC } from '../../contract/metrics';
-import { closeConnection } from '../core/actions';
-import { announceRemoval } from '../core/presence';
+import { removeConnection } from '../core/presence';
 import { count } from '../core/telemetry';
 import { roomFanout, type RoomDeps } from './room-deps';
 import { routeHandler, type RouteHandler } from './route-kinds';
@@ -14,8 +13,8 @@ export function makeHandler(deps: RoomDeps): RouteHandler {
   const { presence } = roomFanout(deps);
   return routeHandler(telemetry, async (event, context) => {
     const { connectionId } = event.requestContext;
-    const removed = await closeConnection(event, store);
-    await announceRemoval(connectionId, removed, { ...presence, remainingMs: () => context.getRemainingTimeInMillis() });
+    // Its presence departures are counted even when a fan-out's 410 removed its rows first.
+    const removed = await removeConnection(connectionId, store, { ...presence, remainingMs: () => context.getRemainingTimeInMillis() });
     count(telemetry.metrics, METRIC.connectionsClosed);
     telemetry.logger.info('Connection closed', {
       rooms: removed.rooms.length,

@@ -149,10 +149,42 @@ describe('Room handles, state and resume against a plain ws peer', () => {
     expect(await room.send('hello')).toMatchObject({ event: 'message', data: 'Received: hello', delivered: 1 });
     expect(await connection.frames.next()).toMatchObject({ action: 'join', room: 'lobby' });
     expect(await connection.frames.next()).toMatchObject({ action: 'message', room: 'lobby', data: 'hello' });
-    reply(connection, { event: 'presence', room: 'lobby', userId: 'carol', change: 'joined' });
+    reply(connection, { event: 'presence', room: 'lobby', userId: 'carol', change: 'joined', connections: 1, version: 1 });
     await processed(client, connection);
     await room.leave();
     expect(events).toEqual(['joined', 'carol joined', 'left']);
+  });
+
+  test('presence applies by version: an event older than what the room knows of its user is dropped, and knownMembers reconciles members() with events', async () => {
+    const client = open();
+    const room = client.room('lobby');
+    const onRoom: string[] = [];
+    const onClient: string[] = [];
+    room.on('presence', (p) => onRoom.push(`${p.userId} ${p.change} v${p.version}`));
+    client.on('presence', (p) => onClient.push(`${p.userId} ${p.change} v${p.version}`));
+    const connection = await peer.connections.next();
+    await room.join();
+    // carol's new device joined (v5) while her old one's departure (v4) was still on its way.
+    reply(connection, { event: 'presence', room: 'lobby', userId: 'carol', change: 'joined', connections: 1, version: 5 });
+    reply(connection, { event: 'presence', room: 'lobby', userId: 'carol', change: 'left', connections: 0, version: 4 });
+    await processed(client, connection);
+    expect(onRoom).toEqual(['carol joined v5']);
+    expect(onClient).toEqual(['carol joined v5']);
+    // A members list read before carol's join: its older entry of her loses to the event; dave is new.
+    model.members = [
+      { userId: 'carol', connections: 2, version: 3 },
+      { userId: 'dave', connections: 1, version: 2 },
+    ];
+    await room.members();
+    expect(room.knownMembers).toEqual([
+      { userId: 'carol', connections: 1, version: 5 },
+      { userId: 'dave', connections: 1, version: 2 },
+    ]);
+    reply(connection, { event: 'presence', room: 'lobby', userId: 'dave', change: 'left', connections: 0, version: 3 });
+    await processed(client, connection);
+    expect(room.knownMembers).toEqual([{ userId: 'carol', connections: 1, version: 5 }]);
+    await room.leave();
+    expect(room.knownMembers).toEqual([]);
   });
 
   test("our own message's seq (from its ack) is not waited for: the next member's message is delivered at once", async () => {
@@ -172,7 +204,7 @@ describe('Room handles, state and resume against a plain ws peer', () => {
   });
 
   test('members() gathers every page; members({ cursor }) gets one', async () => {
-    model.members = Array.from({ length: 5 }, (_, i) => ({ userId: `user-${i}`, connections: 1 }));
+    model.members = Array.from({ length: 5 }, (_, i) => ({ userId: `user-${i}`, connections: 1, version: 1 }));
     model.membersPageSize = 2;
     const client = open();
     const room = client.room('lobby');

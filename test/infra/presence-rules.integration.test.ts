@@ -53,9 +53,11 @@ describe('presence and room rules in the template', () => {
   });
 
   it('lets $disconnect, leave and join post presence events, with the table actions each needs and no more', () => {
+    // GetItem: a removal reads the connection's rooms to count its presence departures before deleting its row.
     expect(actionsOf('$disconnect')).toEqual([
       'dynamodb:BatchWriteItem',
       'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       'execute-api:ManageConnections',
@@ -63,6 +65,7 @@ describe('presence and room rules in the template', () => {
     expect(actionsOf('leave')).toEqual([
       'dynamodb:BatchWriteItem',
       'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       'execute-api:ManageConnections',

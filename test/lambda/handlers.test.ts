@@ -53,9 +53,10 @@ describe('$connect', () => {
 
 describe('$disconnect', () => {
   it('deletes the connection and its memberships', async () => {
+    ddb.on(GetCommand).resolves({ Item: { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']) } });
     ddb.on(DeleteCommand).resolves({ Attributes: { connectionId: 'SENDER00000000A=', rooms: new Set(['lobby']) } });
     ddb.on(BatchWriteCommand).resolves({});
-    ddb.on(UpdateCommand).resolves({ Attributes: { connections: 1 } }); // another connection of the user stays
+    ddb.on(UpdateCommand).resolves({ Attributes: { connectionIds: new Set(['OTHER']), version: 2 } }); // another connection of the user stays
     await handlers.disconnect(event('$disconnect', undefined, { disconnectStatusCode: 1001 }), context);
     expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { pk: 'CONN#SENDER00000000A=', sk: 'META' }, ReturnValues: 'ALL_OLD' });
     expect(ddb.commandCalls(BatchWriteCommand)[0].args[0].input.RequestItems!.Connections).toEqual([

@@ -5,8 +5,8 @@ import { keys } from '../../contract/table-design';
 import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table';
 
 /**
- * The presence rows against a real DynamoDB API (dynalite): the ADD counters, their conditions,
- * the conditional delete at 0, and paging with the opaque cursor.
+ * The presence rows against a real DynamoDB API (dynalite): the connection sets and versions, their
+ * conditions, idempotent departures, and paging with the opaque cursor.
  */
 let table: DynaliteTable;
 let db: DynamoDBDocumentClient;
@@ -27,42 +27,79 @@ const row = async (room: string, userId: string) =>
   (await db.send(new GetCommand({ TableName: tableName, Key: keys.presence(room, userId), ConsistentRead: true }))).Item;
 
 describe('PresenceStore on dynalite', () => {
-  it('counts connections per user: first arrival and last departure only', async () => {
+  it("keeps each user's connections as a set: first arrival and last departure only, each counted once", async () => {
     const ttl = nowSeconds() + 7800;
-    await expect(presence.arrive('lobby', 'alice', ttl, 'Alice')).resolves.toBe(true);
-    await expect(presence.arrive('lobby', 'alice', ttl + 60)).resolves.toBe(false); // a token without a name: none kept
-    await expect(presence.arrive('lobby', 'alice', ttl - 60, 'Alice B.')).resolves.toBe(false); // an older member keeps the later TTL
-    await expect(row('lobby', 'alice')).resolves.toMatchObject({ userId: 'alice', name: 'Alice B.', connections: 3, expiresAt: ttl + 60 });
-    await expect(presence.page('lobby')).resolves.toEqual({ members: [{ userId: 'alice', name: 'Alice B.', connections: 3 }] });
-    await expect(presence.depart('lobby', 'alice')).resolves.toEqual({ last: false, name: 'Alice B.' });
-    await expect(presence.depart('lobby', 'alice')).resolves.toEqual({ last: false, name: 'Alice B.' });
-    await expect(presence.depart('lobby', 'alice')).resolves.toEqual({ last: true, name: 'Alice B.' });
-    await expect(row('lobby', 'alice')).resolves.toBeUndefined();
-    // A departure with no row (TTL removed it, or counted already) is no departure.
-    await expect(presence.depart('lobby', 'alice')).resolves.toBeUndefined();
-    await expect(row('lobby', 'alice')).resolves.toBeUndefined();
+    const first = await presence.arrive('lobby', 'alice', 'c1', ttl, 'Alice');
+    expect(first).toEqual({ first: true, connections: 1, version: now + 1, name: 'Alice' });
+    await expect(presence.arrive('lobby', 'alice', 'c2', ttl + 60)).resolves.toEqual({ first: false, connections: 2, version: now + 2 }); // a token without a name: none kept
+    await expect(presence.arrive('lobby', 'alice', 'c3', ttl - 60, 'Alice B.')).resolves.toMatchObject({ first: false, connections: 3 }); // an older member keeps the later TTL
+    await expect(row('lobby', 'alice')).resolves.toMatchObject({
+      userId: 'alice',
+      name: 'Alice B.',
+      connectionIds: new Set(['c1', 'c2', 'c3']),
+      version: now + 3,
+      expiresAt: ttl + 60,
+    });
+    await expect(presence.page('lobby')).resolves.toEqual({
+      members: [{ userId: 'alice', name: 'Alice B.', connections: 3, version: now + 3 }],
+    });
+    await expect(presence.depart('lobby', 'alice', 'c2')).resolves.toEqual({
+      last: false,
+      connections: 2,
+      version: now + 4,
+      name: 'Alice B.',
+    });
+    // Counted out already (e.g. by a fan-out's prune and then by $disconnect): no change, no version.
+    await expect(presence.depart('lobby', 'alice', 'c2')).resolves.toBeUndefined();
+    await expect(presence.depart('lobby', 'alice', 'c1')).resolves.toMatchObject({ last: false, connections: 1 });
+    await expect(presence.depart('lobby', 'alice', 'c3')).resolves.toEqual({
+      last: true,
+      connections: 0,
+      version: now + 6,
+      name: 'Alice B.',
+    });
+    // The row stays, empty, so the version goes on growing when she comes back; members leaves it out.
+    await expect(row('lobby', 'alice')).resolves.toMatchObject({ version: now + 6 });
+    expect(await row('lobby', 'alice')).not.toHaveProperty('connectionIds');
+    await expect(presence.page('lobby')).resolves.toEqual({ members: [] });
+    await expect(presence.depart('lobby', 'alice', 'c3')).resolves.toBeUndefined();
+    await expect(presence.arrive('lobby', 'alice', 'c4', ttl)).resolves.toEqual({ first: true, connections: 1, version: now + 7 });
+  });
+
+  it('counts racing departures of one connection once, and arrivals of several all', async () => {
+    const ttl = nowSeconds() + 7800;
+    await Promise.all(['a', 'b', 'c', 'd'].map((id) => presence.arrive('race', 'erin', id, ttl)));
+    await expect(row('race', 'erin')).resolves.toMatchObject({ connectionIds: new Set(['a', 'b', 'c', 'd']) });
+    const departures = await Promise.all(['a', 'a', 'b', 'b', 'c', 'c', 'd', 'd'].map((id) => presence.depart('race', 'erin', id)));
+    expect(departures.filter((d) => d !== undefined)).toHaveLength(4);
+    expect(departures.filter((d) => d?.last)).toHaveLength(1);
   });
 
   it('keeps the name of the latest joining token, and none when that token had none', async () => {
     const ttl = nowSeconds() + 7800;
-    await presence.arrive('names', 'dan', ttl, 'Dan');
+    await presence.arrive('names', 'dan', 'c1', ttl, 'Dan');
     await expect(row('names', 'dan')).resolves.toMatchObject({ name: 'Dan' });
-    await presence.arrive('names', 'dan', ttl + 1);
+    await presence.arrive('names', 'dan', 'c2', ttl + 1);
     expect(await row('names', 'dan')).not.toHaveProperty('name');
   });
 
-  it('starts again from 1 on a row past its TTL, and leaves it out of members', async () => {
-    await presence.arrive('stale', 'bob', nowSeconds() + 10);
-    await presence.arrive('stale', 'bob', nowSeconds() + 10);
+  it('starts its set again on a row past its TTL, version still growing, and leaves it out of members', async () => {
+    await presence.arrive('stale', 'bob', 'c1', nowSeconds() + 10);
+    await presence.arrive('stale', 'bob', 'c2', nowSeconds() + 10);
+    const before = Number((await row('stale', 'bob'))?.version);
     now += 60_000;
     await expect(presence.page('stale')).resolves.toEqual({ members: [] });
-    await expect(presence.arrive('stale', 'bob', nowSeconds() + 7800)).resolves.toBe(true);
-    await expect(row('stale', 'bob')).resolves.toMatchObject({ connections: 1, expiresAt: nowSeconds() + 7800 });
+    await expect(presence.arrive('stale', 'bob', 'c3', nowSeconds() + 7800)).resolves.toEqual({
+      first: true,
+      connections: 1,
+      version: before + 1,
+    });
+    await expect(row('stale', 'bob')).resolves.toMatchObject({ connectionIds: new Set(['c3']), expiresAt: nowSeconds() + 7800 });
   });
 
   it(`pages ${MEMBERS_PAGE_SIZE} users at a time with the cursor, every user exactly once`, async () => {
     const users = Array.from({ length: 250 }, (_, i) => `user-${String(i).padStart(3, '0')}`);
-    for (const user of users) await presence.arrive('big', user, nowSeconds() + 7800);
+    for (const user of users) await presence.arrive('big', user, `conn-${user}`, nowSeconds() + 7800);
     const seen: string[] = [];
     let cursor: string | undefined;
     let pages = 0;

@@ -51,40 +51,61 @@ const posted = () =>
   api
     .commandCalls(PostToConnectionCommand)
     .map((c) => ({ to: c.args[0].input.ConnectionId, frame: JSON.parse(c.args[0].input.Data as string) as Record<string, unknown> }));
+/** A presence row as DynamoDB returns it: its connection ids (no attribute when none), version and name. */
+const row = (ids: string[], version: number, name?: string) => ({
+  ...(ids.length === 0 ? {} : { connectionIds: new Set(ids) }),
+  version,
+  ...(name === undefined ? {} : { name }),
+});
 const presenceUpdates = () => ddb.commandCalls(UpdateCommand).filter((c) => String(c.args[0].input.Key!.pk).startsWith('PRES#'));
 
 describe('PresenceStore (mocked DynamoDB)', () => {
   const store = new PresenceStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), 'T', { now: () => NOW, retry: { maxAttempts: 1 } });
 
-  it("counts a user's first connection with one UpdateItem that also sets the row's TTL and the user's name", async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { connections: 1 } });
-    await expect(store.arrive('lobby', 'alice', 1_700_007_800, 'Alice')).resolves.toBe(true);
+  it("adds a user's first connection to its set with one UpdateItem that also grows the version and sets the TTL and name", async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: row(['c1'], NOW + 1, 'Alice') });
+    await expect(store.arrive('lobby', 'alice', 'c1', 1_700_007_800, 'Alice')).resolves.toEqual({
+      first: true,
+      connections: 1,
+      version: NOW + 1,
+      name: 'Alice',
+    });
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: 'PRES#lobby', sk: 'USER#alice' },
-      UpdateExpression: 'ADD connections :one SET userId = :userId, #ttl = :ttl, #name = :name',
-      ExpressionAttributeValues: { ':one': 1, ':userId': 'alice', ':now': NOW / 1000, ':ttl': 1_700_007_800, ':name': 'Alice' },
-      ReturnValues: 'UPDATED_NEW',
+      UpdateExpression:
+        'ADD connectionIds :ids SET #version = if_not_exists(#version, :start) + :one, userId = :userId, #name = :name, #ttl = :ttl',
+      ExpressionAttributeValues: {
+        ':ids': new Set(['c1']),
+        ':one': 1,
+        ':start': NOW,
+        ':userId': 'alice',
+        ':now': NOW / 1000,
+        ':ttl': 1_700_007_800,
+        ':name': 'Alice',
+      },
+      ReturnValues: 'ALL_NEW',
     });
   });
 
-  it('removes the name a row kept when the joining token has none', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { connections: 2 } });
-    await expect(store.arrive('lobby', 'alice', 1_700_007_800)).resolves.toBe(false);
+  it('is no first arrival when the set holds other connections, and removes the name when the token has none', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: row(['c1', 'c2'], 7) });
+    await expect(store.arrive('lobby', 'alice', 'c2', 1_700_007_800)).resolves.toEqual({ first: false, connections: 2, version: 7 });
     expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
-      UpdateExpression: 'ADD connections :one SET userId = :userId, #ttl = :ttl REMOVE #name',
+      UpdateExpression:
+        'ADD connectionIds :ids SET #version = if_not_exists(#version, :start) + :one, userId = :userId, #ttl = :ttl REMOVE #name',
       ExpressionAttributeNames: { '#name': 'name' },
     });
   });
 
-  it('keeps a later TTL another member set, and restarts a row past its TTL at 1', async () => {
+  it('keeps a later TTL another member set, and restarts the set of a row past its TTL, version still growing', async () => {
     ddb
       .on(UpdateCommand)
       .rejectsOnce(conditionFailed())
-      .resolves({ Attributes: { connections: 2 } });
-    await expect(store.arrive('lobby', 'alice', 1, 'Alice')).resolves.toBe(false);
+      .resolves({ Attributes: row(['c0', 'c1'], 9) });
+    await expect(store.arrive('lobby', 'alice', 'c1', 1, 'Alice')).resolves.toMatchObject({ first: false, connections: 2 });
     expect(ddb.commandCalls(UpdateCommand)[1].args[0].input).toMatchObject({
-      UpdateExpression: 'ADD connections :one SET userId = :userId, #name = :name',
+      UpdateExpression: 'ADD connectionIds :ids SET #version = if_not_exists(#version, :start) + :one, userId = :userId, #name = :name',
       ConditionExpression: '#ttl >= :now',
     });
     ddb.reset();
@@ -93,48 +114,49 @@ describe('PresenceStore (mocked DynamoDB)', () => {
       .on(UpdateCommand)
       .rejectsOnce(conditionFailed())
       .rejectsOnce(conditionFailed())
-      .resolves({ Attributes: { connections: 1 } });
-    await expect(store.arrive('lobby', 'alice', 5, 'Alice')).resolves.toBe(true);
+      .resolves({ Attributes: row(['c1'], 10) });
+    await expect(store.arrive('lobby', 'alice', 'c1', 5, 'Alice')).resolves.toEqual({ first: true, connections: 1, version: 10 });
     expect(ddb.commandCalls(UpdateCommand)[2].args[0].input).toMatchObject({
-      UpdateExpression: 'SET connections = :one, userId = :userId, #ttl = :ttl, #name = :name',
+      UpdateExpression:
+        'SET connectionIds = :ids, #version = if_not_exists(#version, :start) + :one, userId = :userId, #name = :name, #ttl = :ttl',
     });
+    expect(ddb.commandCalls(UpdateCommand)[2].args[0].input).not.toHaveProperty('ConditionExpression');
   });
 
-  it("deletes the row at 0 (only if still 0) and reports the user's last departure, with the name the row kept", async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { connections: 0, name: 'Alice' } });
-    ddb.on(DeleteCommand).resolves({});
-    await expect(store.depart('lobby', 'alice')).resolves.toEqual({ last: true, name: 'Alice' });
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { ReturnValues: 'ALL_NEW' });
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+  it("takes the connection out of the set only if it is there, and reports the user's last departure with the name kept", async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { version: 12, name: 'Alice' } });
+    await expect(store.depart('lobby', 'alice', 'c1')).resolves.toEqual({ last: true, connections: 0, version: 12, name: 'Alice' });
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: 'PRES#lobby', sk: 'USER#alice' },
-      ConditionExpression: 'connections <= :zero',
+      UpdateExpression: 'DELETE connectionIds :ids SET #version = if_not_exists(#version, :start) + :one',
+      ConditionExpression: 'contains(connectionIds, :id)',
+      ExpressionAttributeValues: { ':ids': new Set(['c1']), ':id': 'c1', ':one': 1, ':start': NOW },
+      ReturnValues: 'ALL_NEW',
     });
+    // The row stays (its version must not restart); nothing deletes it.
+    expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
   });
 
-  it('is no departure while other connections remain, when the row is gone, or when the user came back before the delete', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { connections: 1 } });
-    await expect(store.depart('lobby', 'alice')).resolves.toEqual({ last: false });
+  it('is no departure while other connections remain, nor when this one was counted out already', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: row(['c2'], 13) });
+    await expect(store.depart('lobby', 'alice', 'c1')).resolves.toEqual({ last: false, connections: 1, version: 13 });
     ddb.reset();
     roomsOfOneShard(ddb);
     ddb.on(UpdateCommand).rejects(conditionFailed());
-    await expect(store.depart('lobby', 'alice')).resolves.toBeUndefined();
-    ddb.reset();
-    roomsOfOneShard(ddb);
-    ddb.on(UpdateCommand).resolves({ Attributes: { connections: 0 } });
-    ddb.on(DeleteCommand).rejects(conditionFailed());
-    await expect(store.depart('lobby', 'alice')).resolves.toEqual({ last: false });
+    await expect(store.depart('lobby', 'alice', 'c1')).resolves.toBeUndefined();
   });
 
-  it(`pages ${MEMBERS_PAGE_SIZE} users per Query, skips rows past their TTL, and hands out an opaque cursor`, async () => {
+  it(`pages ${MEMBERS_PAGE_SIZE} users per Query, skips rows past their TTL or with no connections, and hands out an opaque cursor`, async () => {
     ddb.on(QueryCommand).resolves({
       Items: [
-        { userId: 'alice', name: 'Alice', connections: 2, expiresAt: NOW / 1000 + 10 },
-        { userId: 'ghost', connections: 1, expiresAt: NOW / 1000 - 10 },
+        { ...row(['a1', 'a2'], 4, 'Alice'), userId: 'alice', expiresAt: NOW / 1000 + 10 },
+        { ...row(['g1'], 2), userId: 'ghost', expiresAt: NOW / 1000 - 10 },
+        { ...row([], 6), userId: 'gone', expiresAt: NOW / 1000 + 10 },
       ],
       LastEvaluatedKey: { pk: 'PRES#lobby', sk: 'USER#ghost' },
     });
     const page = await store.page('lobby');
-    expect(page.members).toEqual([{ userId: 'alice', name: 'Alice', connections: 2 }]);
+    expect(page.members).toEqual([{ userId: 'alice', name: 'Alice', connections: 2, version: 4 }]);
     expect(page.next).toBe(encodeCursor('lobby', 'ghost'));
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, { Limit: MEMBERS_PAGE_SIZE, ExpressionAttributeValues: { ':pk': 'PRES#lobby' } });
     await store.page('lobby', page.next);
@@ -193,7 +215,7 @@ describe('join: room rules and presence', () => {
 
   it("judges a claim rule by the authorizer's claims context", async () => {
     joinsOk();
-    ddb.on(UpdateCommand, { Key: { pk: 'PRES#team.red.chat', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 1 } });
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#team.red.chat', sk: 'USER#alice' } }).resolves({ Attributes: row([ME], 1) });
     const claims = JSON.stringify({ 'cognito:groups': ['red'] });
     expect(
       reply(await handlers.join(event('{"action":"join","room":"team.red.chat"}', { userId: 'alice', claims }), context)),
@@ -213,11 +235,15 @@ describe('join: room rules and presence', () => {
     ddb.on(QueryCommand, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ROOM#lobby' } }).resolves({
       Items: [{ connectionId: ME }, { connectionId: 'OTHER' }],
     });
-    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 1 } });
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: row([ME], 21) });
     const result = await handlers.join(event('{"action":"join","room":"lobby"}', { userId: 'alice' }), context);
     expect(reply(result)).toMatchObject({ event: 'joined', room: 'lobby' });
-    expect(presenceUpdates()[0].args[0].input).toMatchObject({ ExpressionAttributeValues: { ':ttl': 1_700_007_800, ':userId': 'alice' } });
-    expect(posted()).toEqual([{ to: 'OTHER', frame: { event: 'presence', room: 'lobby', userId: 'alice', change: 'joined' } }]);
+    expect(presenceUpdates()[0].args[0].input).toMatchObject({
+      ExpressionAttributeValues: { ':ttl': 1_700_007_800, ':userId': 'alice', ':ids': new Set([ME]) },
+    });
+    expect(posted()).toEqual([
+      { to: 'OTHER', frame: { event: 'presence', room: 'lobby', userId: 'alice', change: 'joined', connections: 1, version: 21 } },
+    ]);
   });
 
   it("names the user in the presence event and its row, from the authorizer's display name", async () => {
@@ -225,18 +251,21 @@ describe('join: room rules and presence', () => {
     ddb.on(QueryCommand, { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ROOM#lobby' } }).resolves({
       Items: [{ connectionId: 'OTHER' }],
     });
-    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 1 } });
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: row([ME], 3, 'Alice Liddell') });
     await handlers.join(event('{"action":"join","room":"lobby"}', { userId: 'alice', displayName: 'Alice Liddell' }), context);
     expect(presenceUpdates()[0].args[0].input).toMatchObject({ ExpressionAttributeValues: { ':name': 'Alice Liddell' } });
     expect(posted()).toEqual([
-      { to: 'OTHER', frame: { event: 'presence', room: 'lobby', userId: 'alice', name: 'Alice Liddell', change: 'joined' } },
+      {
+        to: 'OTHER',
+        frame: { event: 'presence', room: 'lobby', userId: 'alice', name: 'Alice Liddell', change: 'joined', connections: 1, version: 3 },
+      },
     ]);
   });
 
   it("sends nothing for a user's second connection, nor where a rule turns presence off", async () => {
     joinsOk();
-    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 2 } });
-    ddb.on(UpdateCommand, { Key: { pk: 'PRES#quiet.x', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 1 } });
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: row(['OLDER', ME], 2) });
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#quiet.x', sk: 'USER#alice' } }).resolves({ Attributes: row([ME], 1) });
     await handlers.join(event('{"action":"join","room":"lobby"}', { userId: 'alice' }), context);
     await handlers.join(event('{"action":"join","room":"quiet.x"}', { userId: 'alice' }), context);
     expect(presenceUpdates()).toHaveLength(2);
@@ -245,7 +274,7 @@ describe('join: room rules and presence', () => {
 
   it('counts a guest under its connection id, and a repeated join not at all', async () => {
     joinsOk();
-    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: `USER#${ME}` } }).resolves({ Attributes: { connections: 2 } });
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: `USER#${ME}` } }).resolves({ Attributes: row([ME], 2) });
     await handlers.join(event('{"action":"join","room":"lobby"}'), context);
     expect(presenceUpdates()).toHaveLength(1);
     // Joining again: the condition (not a member yet) fails, and the row read says it is one.
@@ -259,66 +288,129 @@ describe('join: room rules and presence', () => {
 });
 
 describe('leave and $disconnect: presence left', () => {
-  it("tells the remaining members when the user's last connection leaves, by the name its presence row kept", async () => {
+  /** The order of the table calls, as `Command pk`. */
+  const tableCalls = () =>
+    ddb.calls().map((c) => `${c.args[0].constructor.name} ${String((c.args[0].input as { Key?: { pk: string } }).Key?.pk)}`);
+
+  it("counts the departure before the membership goes, and tells the remaining members of the user's last connection", async () => {
     ddb.on(UpdateCommand, { Key: { pk: `CONN#${ME}`, sk: 'META' } }).resolves({});
-    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 0, name: 'Alice' } });
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: row([], 8, 'Alice') });
     ddb.on(DeleteCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'OTHER' }] });
     const result = await handlers.leave(event('{"action":"leave","room":"lobby"}', { userId: 'alice' }, 'leave'), context);
     expect(reply(result)).toEqual({ event: 'left', room: 'lobby' });
+    expect(tableCalls().slice(0, 3)).toEqual(['UpdateCommand PRES#lobby', `UpdateCommand CONN#${ME}`, 'DeleteCommand ROOM#lobby']);
     expect(posted()).toEqual([
-      { to: 'OTHER', frame: { event: 'presence', room: 'lobby', userId: 'alice', name: 'Alice', change: 'left' } },
+      {
+        to: 'OTHER',
+        frame: { event: 'presence', room: 'lobby', userId: 'alice', name: 'Alice', change: 'left', connections: 0, version: 8 },
+      },
     ]);
   });
 
-  it('counts nothing when the connection was not in the room', async () => {
+  it('counts nothing and tells nobody when the connection was not in the room', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     expect(reply(await handlers.leave(event('{"action":"leave","room":"lobby"}', { userId: 'alice' }, 'leave'), context))).toMatchObject({
       error: { code: 'NOT_IN_ROOM' },
     });
-    expect(presenceUpdates()).toHaveLength(0);
+    // The one presence update was conditional on the connection being counted there: it changed nothing.
+    expect(presenceUpdates()).toHaveLength(1);
+    expect(presenceUpdates()[0].args[0].input).toMatchObject({ ConditionExpression: 'contains(connectionIds, :id)' });
+    expect(api).not.toHaveReceivedCommand(PostToConnectionCommand);
   });
 
-  it('on $disconnect, departs from every room the claimed row listed, and sends left where it was the last', async () => {
+  it('on $disconnect, counts its departure from every room its row lists before deleting the row, and sends left where it was the last', async () => {
+    ddb.on(GetCommand, { Key: { pk: `CONN#${ME}`, sk: 'META' } }).resolves({
+      Item: { connectionId: ME, userId: 'alice', rooms: new Set(['lobby', 'quiet.x', 'team.red.a']) },
+    });
     ddb.on(DeleteCommand, { Key: { pk: `CONN#${ME}`, sk: 'META' } }).resolves({
       Attributes: { connectionId: ME, userId: 'alice', rooms: new Set(['lobby', 'quiet.x', 'team.red.a']) },
     });
     ddb.on(BatchWriteCommand).resolves({});
-    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 0 } });
-    ddb.on(UpdateCommand, { Key: { pk: 'PRES#quiet.x', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 0 } });
-    ddb.on(UpdateCommand, { Key: { pk: 'PRES#team.red.a', sk: 'USER#alice' } }).resolves({ Attributes: { connections: 1 } });
-    ddb.on(DeleteCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({});
-    ddb.on(DeleteCommand, { Key: { pk: 'PRES#quiet.x', sk: 'USER#alice' } }).resolves({});
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#alice' } }).resolves({ Attributes: row([], 4) });
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#quiet.x', sk: 'USER#alice' } }).resolves({ Attributes: row([], 2) });
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#team.red.a', sk: 'USER#alice' } }).resolves({ Attributes: row(['OTHER-DEVICE'], 6) });
     ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'OTHER' }] });
     await handlers.disconnect(event(undefined, undefined, '$disconnect'), context);
-    expect(
-      presenceUpdates()
-        .map((c) => String(c.args[0].input.Key!.pk))
-        .sort(),
-    ).toEqual(['PRES#lobby', 'PRES#quiet.x', 'PRES#team.red.a']);
+    expect(tableCalls().slice(0, 5)).toEqual([
+      `GetCommand CONN#${ME}`,
+      'UpdateCommand PRES#lobby',
+      'UpdateCommand PRES#quiet.x',
+      'UpdateCommand PRES#team.red.a',
+      `DeleteCommand CONN#${ME}`,
+    ]);
+    for (const update of presenceUpdates()) expect(update.args[0].input.ExpressionAttributeValues).toMatchObject({ ':id': ME });
     // quiet.* has presence off; team.red.a still has another of alice's connections.
-    expect(posted()).toEqual([{ to: 'OTHER', frame: { event: 'presence', room: 'lobby', userId: 'alice', change: 'left' } }]);
+    expect(posted()).toEqual([
+      { to: 'OTHER', frame: { event: 'presence', room: 'lobby', userId: 'alice', change: 'left', connections: 0, version: 4 } },
+    ]);
   });
 
-  it('on $disconnect after a fan-out already pruned the connection, counts nothing twice', async () => {
+  it('on $disconnect after a fan-out already pruned the connection (row gone), counts nothing twice', async () => {
+    ddb.on(GetCommand).resolves({});
     ddb.on(DeleteCommand).resolves({});
     await handlers.disconnect(event(undefined, undefined, '$disconnect'), context);
     expect(presenceUpdates()).toHaveLength(0);
     expect(api).not.toHaveReceivedCommand(PostToConnectionCommand);
   });
 
-  it("a room message's fan-out that prunes a gone member counts its departure and tells the room", async () => {
+  it('on $disconnect racing a prune that counted the departure already, sends no second left', async () => {
     ddb.on(GetCommand).resolves({ Item: { connectionId: ME, userId: 'alice', rooms: new Set(['lobby']) } });
+    ddb.on(UpdateCommand).rejects(conditionFailed()); // not in the set any more
+    ddb.on(DeleteCommand).resolves({});
+    ddb.on(BatchWriteCommand).resolves({});
+    await handlers.disconnect(event(undefined, undefined, '$disconnect'), context);
+    expect(presenceUpdates()).toHaveLength(1);
+    expect(api).not.toHaveReceivedCommand(PostToConnectionCommand);
+  });
+
+  it('on $disconnect, also counts out a room a join added between the read and the delete', async () => {
+    ddb.on(GetCommand).resolves({ Item: { connectionId: ME, rooms: new Set(['lobby']) } });
+    ddb
+      .on(DeleteCommand, { Key: { pk: `CONN#${ME}`, sk: 'META' } })
+      .resolves({ Attributes: { connectionId: ME, rooms: new Set(['lobby', 'late']) } });
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({ Attributes: row(['ANOTHER'], 3) });
+    await handlers.disconnect(event(undefined, undefined, '$disconnect'), context);
+    expect(presenceUpdates().map((c) => c.args[0].input.Key)).toEqual([
+      { pk: 'PRES#lobby', sk: `USER#${ME}` },
+      { pk: 'PRES#late', sk: `USER#${ME}` },
+    ]);
+  });
+
+  it('a $disconnect that dies after counting keeps the row, so the next removal finds the rooms and counts nothing twice', async () => {
+    ddb.on(GetCommand).resolves({ Item: { connectionId: ME, userId: 'alice', rooms: new Set(['lobby']) } });
+    ddb.on(UpdateCommand).resolvesOnce({ Attributes: row([], 5) });
+    ddb.on(DeleteCommand).rejects(new Error('Task timed out'));
+    await expect(handlers.disconnect(event(undefined, undefined, '$disconnect'), context)).rejects.toThrow('Task timed out');
+    expect(presenceUpdates()).toHaveLength(1);
+    // Again (a later 410's prune): the row is still there; the departure is counted already.
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(DeleteCommand).resolves({ Attributes: { connectionId: ME, userId: 'alice', rooms: new Set(['lobby']) } });
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'OTHER' }] });
+    await handlers.disconnect(event(undefined, undefined, '$disconnect'), context);
+    expect(presenceUpdates()).toHaveLength(2);
+    expect(api).not.toHaveReceivedCommand(PostToConnectionCommand);
+  });
+
+  it("a room message's fan-out that prunes a gone member counts its departure, deletes its rows, then tells the room", async () => {
+    ddb.on(GetCommand).resolves({ Item: { connectionId: ME, userId: 'alice', rooms: new Set(['lobby']) } });
+    ddb
+      .on(GetCommand, { Key: { pk: 'CONN#STALE', sk: 'META' } })
+      .resolves({ Item: { connectionId: 'STALE', userId: 'bob', rooms: new Set(['lobby']) } });
     ddb.on(UpdateCommand).resolves({ Attributes: { seq: 3 } });
     ddb.on(BatchWriteCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [{ connectionId: ME }, { connectionId: 'OK' }, { connectionId: 'STALE' }] });
     ddb
       .on(DeleteCommand, { Key: { pk: 'CONN#STALE', sk: 'META' } })
       .resolves({ Attributes: { connectionId: 'STALE', userId: 'bob', rooms: new Set(['lobby']) } });
-    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#bob' } }).resolves({ Attributes: { connections: 0 } });
-    ddb.on(DeleteCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#bob' } }).resolves({});
+    ddb.on(UpdateCommand, { Key: { pk: 'PRES#lobby', sk: 'USER#bob' } }).resolves({ Attributes: row([], 9) });
     api.on(PostToConnectionCommand, { ConnectionId: 'STALE' }).rejects(gone());
     await handlers.message(event('{"action":"message","room":"lobby","data":"hi"}', { userId: 'alice' }, 'message'), context);
+    const calls = tableCalls();
+    expect(calls.indexOf('UpdateCommand PRES#lobby')).toBeGreaterThan(calls.indexOf('GetCommand CONN#STALE'));
+    expect(calls.indexOf('DeleteCommand CONN#STALE')).toBeGreaterThan(calls.indexOf('UpdateCommand PRES#lobby'));
     const toOk = posted()
       .filter((p) => p.to === 'OK')
       .map((p) => p.frame.event);
@@ -328,6 +420,8 @@ describe('leave and $disconnect: presence left', () => {
       room: 'lobby',
       userId: 'bob',
       change: 'left',
+      connections: 0,
+      version: 9,
     });
   });
 });
@@ -337,8 +431,8 @@ describe('members', () => {
     ddb.on(GetCommand).resolves({ Item: { connectionId: ME, rooms: new Set(['lobby']) } });
     ddb.on(QueryCommand).resolves({
       Items: [
-        { userId: 'alice', connections: 2 },
-        { userId: 'bob', connections: 1 },
+        { ...row(['a1', 'a2'], 5), userId: 'alice' },
+        { ...row(['b1'], 2), userId: 'bob' },
       ],
     });
     const result = await handlers.members(event('{"action":"members","room":"lobby","id":"q"}', undefined, 'members'), context);
@@ -346,8 +440,8 @@ describe('members', () => {
       event: 'members',
       room: 'lobby',
       members: [
-        { userId: 'alice', connections: 2 },
-        { userId: 'bob', connections: 1 },
+        { userId: 'alice', connections: 2, version: 5 },
+        { userId: 'bob', connections: 1, version: 2 },
       ],
       id: 'q',
     });

@@ -61,6 +61,7 @@ it('refuses a signal from a connection that is not in the room, posting nothing'
 it('prunes a gone member as any fan-out does, and reports members it could not reach', async () => {
   member(['lobby']);
   ddb.on(QueryCommand).resolves({ Items: [{ connectionId: 'GONE' }, { connectionId: 'SLOW' }] });
+  ddb.on(GetCommand, { Key: { pk: 'CONN#GONE', sk: 'META' } }).resolves({}); // its row expired: no presence to count
   ddb.on(DeleteCommand).resolves({});
   api
     .on(PostToConnectionCommand, { ConnectionId: 'GONE' })

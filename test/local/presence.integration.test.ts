@@ -11,6 +11,8 @@ import { cachedAssembly } from '../../local/assembly/cache';
 import { startEmulator, type Emulator } from '../../local/emulator';
 import { LocalIssuer, localSubject } from '../../local/issuer/issuer';
 import { wsText } from '../../cli-kit/ws-text';
+import { PresenceRoster } from '../../client/presence-roster';
+import type { PresenceEvent, RoomMember } from '../../protocol';
 import { requireIntegrationTest } from '../support/test-tier';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -27,8 +29,8 @@ const ALICE = localSubject('alice');
 const BOB = localSubject('bob');
 /** A `members` list as the server pages it: by user id. */
 const byUserId = (members: Array<{ userId: string }>) => [...members].sort((a, b) => (a.userId < b.userId ? -1 : 1));
-const aliceWith = (connections: number) => ({ userId: ALICE, name: 'alice', connections });
-const bobWith = (connections: number) => ({ userId: BOB, name: 'bob', connections });
+const aliceWith = (connections: number) => ({ userId: ALICE, name: 'alice', connections, version: expect.any(Number) });
+const bobWith = (connections: number) => ({ userId: BOB, name: 'bob', connections, version: expect.any(Number) });
 
 /** A ws client that keeps every frame it receives, in order. */
 interface Client {
@@ -148,7 +150,16 @@ describe('user rooms, room rules, presence and members in the emulator', () => {
     const bob = await connect('bob');
     await alice1.request({ action: 'join', room: 'lobby.main' });
     await bob.request({ action: 'join', room: 'lobby.main' });
-    expect(await alice1.next(isPresence)).toEqual({ event: 'presence', room: 'lobby.main', userId: BOB, name: 'bob', change: 'joined' });
+    const bobJoined = await alice1.next(isPresence);
+    expect(bobJoined).toEqual({
+      event: 'presence',
+      room: 'lobby.main',
+      userId: BOB,
+      name: 'bob',
+      change: 'joined',
+      connections: 1,
+      version: expect.any(Number),
+    });
 
     // Alice's second connection: counted, but no event (she was already present).
     const alice2 = await connect('alice');
@@ -156,6 +167,8 @@ describe('user rooms, room rules, presence and members in the emulator', () => {
     const members = await bob.request({ action: 'members', room: 'lobby.main' });
     expect(members).toMatchObject({ event: 'members', room: 'lobby.main' });
     expect(members.members).toEqual(byUserId([aliceWith(2), bobWith(1)]));
+    const aliceVersion = (members.members as Array<{ userId: string; version: number }>).find((m) => m.userId === ALICE)!.version;
+    expect((members.members as Array<{ userId: string; version: number }>).find((m) => m.userId === BOB)!.version).toBe(bobJoined.version);
     expect(members).not.toHaveProperty('next');
     expect(bob.frames.filter(isPresence)).toEqual([]);
 
@@ -166,8 +179,42 @@ describe('user rooms, room rules, presence and members in the emulator', () => {
 
     // Her last one disconnects: $disconnect tells bob.
     alice1.ws.close();
-    expect(await bob.next(isPresence)).toEqual({ event: 'presence', room: 'lobby.main', userId: ALICE, name: 'alice', change: 'left' });
+    // Her versions: her two arrivals, one departure, then this one; each change grew it by one.
+    expect(await bob.next(isPresence)).toEqual({
+      event: 'presence',
+      room: 'lobby.main',
+      userId: ALICE,
+      name: 'alice',
+      change: 'left',
+      connections: 0,
+      version: aliceVersion + 2,
+    });
     expect((await bob.request({ action: 'members', room: 'lobby.main' })).members).toEqual([bobWith(1)]);
+  });
+
+  it("keeps an observer right while a user's device reconnects, its old connection closing as its new one joins: events applied by version agree with members", async () => {
+    const bob = await connect('bob');
+    await bob.request({ action: 'join', room: 'lobby.churn' });
+    const roster = new PresenceRoster();
+    const since = roster.mark();
+    roster.applyList((await bob.request({ action: 'members', room: 'lobby.churn' })).members as RoomMember[], since);
+    let device = await connect('alice');
+    await device.request({ action: 'join', room: 'lobby.churn' });
+    for (let round = 0; round < 10; round++) {
+      const old = device;
+      device = await connect('alice');
+      // The new connection joins while the old one's $disconnect runs.
+      old.ws.close();
+      await Promise.all([device.request({ action: 'join', room: 'lobby.churn' }), closed(old)]);
+    }
+    await emu.settled();
+    for (const frame of bob.frames.filter(isPresence)) roster.applyEvent(frame as unknown as PresenceEvent);
+    const members = (await bob.request({ action: 'members', room: 'lobby.churn' })).members as RoomMember[];
+    expect(members).toEqual(byUserId([aliceWith(1), bobWith(1)]));
+    const versionOf = (list: RoomMember[]) => list.find((m) => m.userId === ALICE)?.version;
+    // What bob knows from the events is alice present, at a version no newer than the page's.
+    expect(roster.members.map((m) => m.userId)).toEqual(expect.arrayContaining([ALICE]));
+    expect(versionOf(roster.members)).toBeLessThanOrEqual(versionOf(members)!);
   });
 
   it('sends no presence where a rule turns it off, while members still answers', async () => {
@@ -226,10 +273,22 @@ describe('guests (authProvider none) in the emulator', () => {
     });
     await first.request({ action: 'join', room: 'open-room' });
     await second.request({ action: 'join', room: 'open-room' });
-    expect(await first.next(isPresence)).toEqual({ event: 'presence', room: 'open-room', userId: opened[1], change: 'joined' });
+    expect(await first.next(isPresence)).toMatchObject({
+      event: 'presence',
+      room: 'open-room',
+      userId: opened[1],
+      change: 'joined',
+      connections: 1,
+    });
     const members = await second.request({ action: 'members', room: 'open-room' });
     expect(new Set((members.members as Array<{ userId: string }>).map((m) => m.userId))).toEqual(new Set(opened));
     second.ws.close();
-    expect(await first.next(isPresence)).toEqual({ event: 'presence', room: 'open-room', userId: opened[1], change: 'left' });
+    expect(await first.next(isPresence)).toMatchObject({
+      event: 'presence',
+      room: 'open-room',
+      userId: opened[1],
+      change: 'left',
+      connections: 0,
+    });
   });
 });

@@ -65,7 +65,15 @@ test('rooms: a room message reaches every other member, not non-members', async 
     expect(await member.client.nextJson()).toMatchObject({ event: 'joined', room: 'lobby' });
   }
   // Each user's first join is a presence event to the members already there.
-  const joinedEvent = (user: string) => ({ event: 'presence', room: 'lobby', userId: localSubject(user), name: user, change: 'joined' });
+  const joinedEvent = (user: string) => ({
+    event: 'presence',
+    room: 'lobby',
+    userId: localSubject(user),
+    name: user,
+    change: 'joined',
+    connections: 1,
+    version: expect.any(Number),
+  });
   expect(await alice.client.nextJson()).toEqual(joinedEvent('bob'));
   expect(await alice.client.nextJson()).toEqual(joinedEvent('carol'));
   expect(await bob.client.nextJson()).toEqual(joinedEvent('carol'));

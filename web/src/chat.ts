@@ -1,8 +1,7 @@
-import { ERROR_CODES, type RoomMember } from '../../protocol';
+import { ERROR_CODES } from '../../protocol';
 import type { Clock } from '../../protocol/clock';
 import { type RoomHandle, type SwitchboardClient, SwitchboardError, isRoomMessage } from '../../client';
 import { OwnMessages } from './own-messages';
-import { applyPresence } from './roster';
 import { type ConnectionStatus, statusClass, statusText } from './status';
 import { TYPING_SIGNAL, TypingIndicator, TypingSender, typingText } from './typing';
 import type { ChatView, OwnLine } from './view';
@@ -33,7 +32,6 @@ export interface ChatOptions {
 export function wireChat(client: SwitchboardClient, view: ChatView, options: ChatOptions): void {
   const { clock, websocketUrl } = options;
   const own = new OwnMessages<OwnLine>();
-  const members = new Map<string, RoomMember[]>();
   /** Rooms joined from the form whose `joined` has not arrived: their first join, not a rejoin. */
   const joining = new Set<string>();
   /** Each room's "Joined" line: its history goes above it, live messages below. */
@@ -85,15 +83,13 @@ export function wireChat(client: SwitchboardClient, view: ChatView, options: Cha
   };
 
   // ---- rooms and members ----
-  const setMembers = (room: string, list: RoomMember[]) => {
-    members.set(room, list);
-    view.setMembers(room, list);
-  };
+  // The room's handle keeps the list: members() and presence events applied by each user's version.
+  const showMembers = (room: string) => view.setMembers(room, client.room(room).knownMembers);
   const refreshMembers = (room: string) =>
     client
       .room(room)
       .members()
-      .then((list) => client.rooms.has(room) && setMembers(room, list), report);
+      .then(() => client.rooms.has(room) && showMembers(room), report);
 
   client.on('joined', ({ room, replay }) => {
     const first = joining.delete(room);
@@ -129,13 +125,12 @@ export function wireChat(client: SwitchboardClient, view: ChatView, options: Cha
   client.on('left', ({ room }) => {
     own.forget(room);
     typing.forget(room);
-    members.delete(room);
     anchors.delete(room);
     view.setRooms([...client.rooms]);
     view.addSystem(`Left #${room}.`);
   });
   client.on('presence', (event) => {
-    if (client.rooms.has(event.room)) setMembers(event.room, applyPresence(members.get(event.room) ?? [], event));
+    if (client.rooms.has(event.room)) showMembers(event.room);
   });
 
   // ---- messages: each room's, once and in order (the client sees to it) ----
