@@ -169,7 +169,9 @@ export class SwitchboardApi extends Construct {
     });
     this.connections.grantActions(fn.function, definition.tableActions);
     if (definition.manageConnections) this.stage.grantManagementApiAccess(fn.function);
-    if (definition.extraEnvironment?.includes(ENV.fanoutQueueUrl)) this.fanoutQueue.queue.grantSendMessages(fn.function);
+    // SendMessage only (SendMessageBatch is authorized as SendMessage): grantSendMessages would add
+    // GetQueueAttributes and GetQueueUrl, which the handlers never call.
+    if (definition.extraEnvironment?.includes(ENV.fanoutQueueUrl)) this.fanoutQueue.queue.grant(fn.function, 'sqs:SendMessage');
     return fn;
   }
 

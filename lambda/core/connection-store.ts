@@ -12,15 +12,8 @@ import {
 import { BATCH_WRITE_LIMIT, batchWrite } from './batch-write';
 import { forEachWithConcurrency } from './concurrency';
 import { expiresAtFor, isExpired, keys, layoutsUpTo, shardOf, shardsAttribute, TABLE } from '../../contract/table-design';
-import {
-  COUNT_FRESH_MS,
-  DEFAULT_FANOUT_SETTINGS,
-  ONE_SHARD,
-  RoomLayouts,
-  shardsFor,
-  type FanoutSettings,
-  type RoomLayout,
-} from './room-layout';
+import { RoomLayouts } from './room-layout';
+import { COUNT_FRESH_MS, DEFAULT_FANOUT_SETTINGS, ONE_SHARD, shardsFor, type FanoutSettings, type RoomLayout } from './room-sizing';
 import { isConditionalCheckFailure } from './dynamo-errors';
 import { tableRetry, withRetry, type RetryOptions, type TableAccessOptions } from './retry';
 import type { BucketState } from '../../protocol/token-bucket';

@@ -4,7 +4,7 @@ import type { ConnectionStore, MemberRowAt, RoomMemberPage } from './connection-
 import type { FanoutJob, FanoutQueue } from './fanout-queue';
 import type { Notifier } from './notifier';
 import type { PostGovernor } from './post-governor';
-import { fansOutInline } from './room-layout';
+import { fansOutInline } from './room-sizing';
 import type { PresenceEvent, RoomMessage, SignalEvent } from '../../protocol';
 
 /** A frame fanned out to a room's members: a room message, a presence change, or a signal. */

@@ -8,7 +8,7 @@ import { callbackUrlEnv, historyEnv, nonNegativeIntEnv, positiveIntEnv, requireE
 import { ConnectionStore } from '../core/connection-store';
 import { FanoutQueue } from '../core/fanout-queue';
 import type { FanoutRouting } from '../core/room-fanout';
-import type { FanoutSettings } from '../core/room-layout';
+import type { FanoutSettings } from '../core/room-sizing';
 import { MessageDedup } from '../core/message-dedup';
 import { Notifier } from '../core/notifier';
 import { PresenceStore } from '../core/presence';

@@ -44,8 +44,8 @@ function loadBundle(assetDir: string, script: string): string {
 }
 
 describe('handler bundles', () => {
-  it('bundles one function per route, the Publish function and the $connect authorizer', () => {
-    expect(functions).toHaveLength(ROUTES.length + 2);
+  it('bundles one function per route, the Publish function, the fan-out worker and the $connect authorizer', () => {
+    expect(functions).toHaveLength(ROUTES.length + 3);
   });
 
   it.each(functions.map((f) => [f.logicalId, f.assetDir]))(

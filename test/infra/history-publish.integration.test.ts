@@ -46,7 +46,11 @@ describe('the Publish function', () => {
     const manage = statements.filter((s) => s.Action === 'execute-api:ManageConnections');
     expect(manage).toHaveLength(1);
     expect(JSON.stringify(manage[0].Resource)).toContain('/dev/*/@connections/*');
-    expect(actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('logs:'))).toEqual(['execute-api:ManageConnections']);
+    // And a big room's jobs to the fan-out queue (test/infra/fanout-queue.integration.test.ts).
+    expect(actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('logs:'))).toEqual([
+      'execute-api:ManageConnections',
+      'sqs:SendMessage',
+    ]);
   });
 
   it('gets the table, the callback URL, the fan-out concurrency and the history settings', () => {

@@ -7,8 +7,12 @@ import { ROUTES } from '../../lib/routes';
 import { SwitchboardApi } from '../../lib/switchboard-api';
 import { apiStack, synthSwitchboard } from './synth';
 
-/** Alarms of one SwitchboardApi with the Cognito authorizer: errors and throttles of every route's function, the Publish function's and the authorizer's; the authorizer's key fetches; integration, execution, table and fan-out failures. */
-const ALARMS_PER_API = 2 * (ROUTES.length + 2) + 1 + 4;
+/**
+ * Alarms of one SwitchboardApi with the Cognito authorizer: errors and throttles of every route's
+ * function, the Publish function's and the authorizer's; the authorizer's key fetches; integration,
+ * execution, table and fan-out failures; the fan-out worker's errors and its dead-letter queue.
+ */
+const ALARMS_PER_API = 2 * (ROUTES.length + 2) + 1 + 4 + 2;
 /** The outputs of one SwitchboardApi with monitoring and Cognito, and no custom domain. */
 const DEFAULT_OUTPUTS = [
   'WebSocketUrl',
@@ -34,7 +38,8 @@ describe('SwitchboardApi in a stack of its own (a consumer stack), with the defa
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent(), OKActions: Match.absent() });
     for (const metricName of ['Errors', 'Throttles']) {
       const alarms = template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/Lambda', MetricName: metricName } });
-      expect(Object.keys(alarms)).toHaveLength(ROUTES.length + 2);
+      // Every route's function, Publish and the authorizer; the fan-out worker's errors too.
+      expect(Object.keys(alarms)).toHaveLength(ROUTES.length + (metricName === 'Errors' ? 3 : 2));
     }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',
@@ -177,13 +182,19 @@ describe("the repository's stack", () => {
       'MonitoringUndeliveredRoomMessages66A04402',
       'MonitoringDashboard0C3675C6',
     ];
-    // Added since, with the signal route's function.
-    const added = ['MonitoringSignalErrors7532DE8F', 'MonitoringSignalThrottlesECA422E8'];
+    // Added since, with the signal route's function, and with the fan-out queue.
+    const added = [
+      'MonitoringSignalErrors7532DE8F',
+      'MonitoringSignalThrottlesECA422E8',
+      expect.stringMatching(/^MonitoringFanoutDeadLetters[0-9A-F]{8}$/),
+      expect.stringMatching(/^MonitoringFanoutWorkerErrors[0-9A-F]{8}$/),
+    ];
     const monitoring = [
       ...Object.keys(template.findResources('AWS::CloudWatch::Alarm')),
       ...Object.keys(template.findResources('AWS::CloudWatch::Dashboard')),
     ];
-    expect(monitoring.sort()).toEqual([...deployed, ...added].sort());
+    expect(monitoring.sort()).toEqual(expect.arrayContaining([...deployed, ...added]));
+    expect(monitoring).toHaveLength(deployed.length + added.length);
     expect(plain.stack.switchboard.monitoring).toBeUndefined();
   });
 

@@ -5,7 +5,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { acknowledgeWildcards } from '../../lib/nag';
-import { PUBLISH_FUNCTION_DEFINITION, ROUTES } from '../../lib/routes';
+import { FANOUT_WORKER_DEFINITION, PUBLISH_FUNCTION_DEFINITION, ROUTES } from '../../lib/routes';
 import { requireIntegrationTest } from '../support/test-tier';
 import { synthSwitchboard } from './synth';
 
@@ -74,7 +74,11 @@ describe('the app’s cdk-nag acknowledgements', () => {
       const roles = iam5.flatMap((v) =>
         v.violatingConstructs.map((c) => /^Switchboard\/Switchboard\/(\w+)Handler\/Role\//.exec(c.constructPath)?.[1]),
       );
-      const posting = [...ROUTES.filter((r) => r.manageConnections).map((r) => r.id), PUBLISH_FUNCTION_DEFINITION.id];
+      const posting = [
+        ...ROUTES.filter((r) => r.manageConnections).map((r) => r.id),
+        PUBLISH_FUNCTION_DEFINITION.id,
+        FANOUT_WORKER_DEFINITION.id,
+      ];
       expect(roles.sort()).toEqual(posting.sort());
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });

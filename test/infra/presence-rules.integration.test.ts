@@ -61,6 +61,8 @@ describe('presence and room rules in the template', () => {
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       'execute-api:ManageConnections',
+      // A presence event in a room beyond the inline limit goes through the fan-out queue.
+      'sqs:SendMessage',
     ]);
     expect(actionsOf('leave')).toEqual([
       'dynamodb:BatchWriteItem',
@@ -69,6 +71,8 @@ describe('presence and room rules in the template', () => {
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       'execute-api:ManageConnections',
+      // A presence event in a room beyond the inline limit goes through the fan-out queue.
+      'sqs:SendMessage',
     ]);
     expect(actionsOf('join')).toContain('execute-api:ManageConnections');
     expect(actionsOf('join')).not.toContain('dynamodb:Scan');

@@ -139,7 +139,7 @@ describe('SwitchboardStack', () => {
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"connectionId":"\\$context.connectionId"') },
     });
     // One per route function, one for the Publish function, one for the $connect authorizer, one for access logs.
-    template.resourceCountIs('AWS::Logs::LogGroup', ROUTES.length + 3);
+    template.resourceCountIs('AWS::Logs::LogGroup', ROUTES.length + 4);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -158,7 +158,7 @@ describe('SwitchboardStack', () => {
 
   it('runs every function on the newest Node.js runtime the installed aws-cdk-lib offers, arm64, with source maps and a timeout under 29 s', () => {
     const fns = Object.values(resourcesOfType<LambdaFunctionProperties>('AWS::Lambda::Function'));
-    expect(fns).toHaveLength(ROUTES.length + 2); // and the Publish function and the $connect authorizer
+    expect(fns).toHaveLength(ROUTES.length + 3); // and the Publish function, the fan-out worker and the $connect authorizer
     for (const fn of fns) {
       expect(fn.Properties).toMatchObject({ Runtime: RUNTIME.name, Architectures: ['arm64'], Handler: 'index.handler' });
       expect(fn.Properties.Timeout).toBeLessThanOrEqual(29);
@@ -220,7 +220,8 @@ describe('monitoring', () => {
   it('alarms on errors and throttles of every handler and of the authorizer', () => {
     for (const metricName of ['Errors', 'Throttles']) {
       const alarms = template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/Lambda', MetricName: metricName } });
-      expect(Object.keys(alarms)).toHaveLength(ROUTES.length + 2); // and the Publish function and the authorizer
+      // And the Publish function and the authorizer; errors of the fan-out worker too (its concurrency is the mapping's).
+      expect(Object.keys(alarms)).toHaveLength(ROUTES.length + (metricName === 'Errors' ? 3 : 2));
       const authorizerAlarms = Object.keys(alarms).filter((id) => id.startsWith(`MonitoringAuthorizer${metricName}`));
       expect(authorizerAlarms).toHaveLength(1);
     }
@@ -288,7 +289,7 @@ describe('configuration', () => {
     const runtimes = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map(
       (fn) => (fn as { Properties: { Runtime: string } }).Properties.Runtime,
     );
-    expect(runtimes.length).toBe(ROUTES.length + 2);
+    expect(runtimes.length).toBe(ROUTES.length + 3);
     expect(new Set(runtimes)).toEqual(new Set(['nodejs22.x']));
     // AND a runtime the handlers cannot run on fails the synth, naming it
     expect(() => new SwitchboardApi(new Stack(app, 'Old'), 'Api', { runtime: lambda.Runtime.NODEJS_20_X })).toThrow('got nodejs20.x');
@@ -319,7 +320,7 @@ describe('cdk-nag', () => {
     expect(apig4).toHaveLength(ROUTES.length - 1);
     expect(apig4.some((p) => p.includes('$connect'))).toBe(false);
     expect(rules.filter((r) => r === 'AwsSolutions-IAM4')).toHaveLength(1);
-    const posting = [...ROUTES.filter((r) => r.manageConnections).map((r) => r.id), 'Publish'];
+    const posting = [...ROUTES.filter((r) => r.manageConnections).map((r) => r.id), 'Publish', 'FanoutWorker'];
     expect(rules.filter((r) => r === 'AwsSolutions-IAM5')).toHaveLength(posting.length);
     expect(new Set(rules)).toEqual(
       new Set(['AwsSolutions-APIG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-COG2', 'AwsSolutions-COG8']),

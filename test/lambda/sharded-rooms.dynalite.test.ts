@@ -2,7 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, layoutsUpTo, shardOf } from '../../contract/table-design';
 import { ConnectionStore } from '../../lambda/core/connection-store';
 import { forEachWithConcurrency } from '../../lambda/core/concurrency';
-import { COUNT_FRESH_MS, shardsFor } from '../../lambda/core/room-layout';
+import { COUNT_FRESH_MS, shardsFor } from '../../lambda/core/room-sizing';
 import { startDynaliteTable, type DynaliteTable } from '../support/dynalite-table';
 
 /**
