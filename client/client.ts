@@ -8,6 +8,7 @@ import type {
   MessageAck,
   PongEvent,
   PresenceEvent,
+  OccupancyEvent,
   ReplyOf,
   RoomMessage,
   ServerFrame,
@@ -65,6 +66,8 @@ export interface ClientEvents {
   pong: PongEvent;
   /** A user's first connection joined one of our rooms, or its last one left; an event older than what the room knows of that user is dropped. */
   presence: PresenceEvent;
+  /** A big room's member count, sent instead of presence events, at most once a second. */
+  occupancy: OccupancyEvent;
   /** An ephemeral event another member sent to one of our rooms (typing, a cursor): never stored, no `seq`. */
   signal: SignalEvent;
   members: MembersEvent;
@@ -600,6 +603,9 @@ export class SwitchboardClient extends TypedEmitter<ClientEvents> {
       case 'presence':
         // Presence events can overtake one another: the room drops one older than what it knows.
         if (this.roomFor(frame.room).presenceReceived(frame)) this.emit('presence', frame);
+        break;
+      case 'occupancy':
+        this.emit('occupancy', frame);
         break;
       case 'members':
         this.emit('members', frame);

@@ -203,6 +203,17 @@ export interface PresenceEvent {
    */
   version: number;
 }
+/**
+ * Sent instead of `presence` events in a room beyond the inline fan-out (a big room, where one
+ * event per join would be a post to every member for every join): the room's member count, at most
+ * once a second. It may lag the room by a second of joins and leaves; `members` pages still work.
+ */
+export interface OccupancyEvent {
+  event: 'occupancy';
+  room: string;
+  /** The room's members (connections) at its last count, at most a second old when sent. */
+  members: number;
+}
 export interface HistoryEvent {
   event: 'history';
   room: string;
@@ -243,6 +254,7 @@ export type ServerFrame =
   | ErrorEvent
   | MembersEvent
   | PresenceEvent
+  | OccupancyEvent
   | HistoryEvent
   | SignalAck
   | SignalEvent;
@@ -260,6 +272,7 @@ const SERVER_EVENT_SET: Readonly<Record<ServerEvent, true>> = {
   error: true,
   members: true,
   presence: true,
+  occupancy: true,
   history: true,
   signal: true,
 };

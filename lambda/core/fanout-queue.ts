@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { fullJitterDelay } from '../../protocol/backoff';
 import { forEachWithConcurrency } from './concurrency';
 import { isTransientAwsError, withRetry, type RetryOptions } from './retry';
 
@@ -24,6 +30,8 @@ export interface FanoutJob {
 
 /** SendMessageBatch's limit: 10 entries a call. */
 export const SEND_BATCH_LIMIT = 10;
+/** The longest a failed job waits before it is handed out again, in seconds. */
+export const RETRY_CAP_SECONDS = 20;
 /** SendMessageBatch calls in flight at once. */
 const SEND_CONCURRENCY = 8;
 
@@ -49,6 +57,18 @@ export class FanoutQueue {
     options: { retry?: Partial<RetryOptions> } = {},
   ) {
     this.retry = { maxAttempts: 5, baseDelayMs: 25, maxDelayMs: 1000, isRetryable: isTransientAwsError, ...options.retry };
+  }
+
+  /**
+   * Hands a failed job out again soon rather than after the queue's whole visibility timeout (six
+   * times the worker's): in 1 to 2^receives seconds with full jitter, at most RETRY_CAP_SECONDS, so
+   * a burst of 429s is not retried in step. Best effort: if this fails, the timeout still brings it back.
+   */
+  async retrySoon(receiptHandle: string, receives: number, random: () => number = Math.random): Promise<void> {
+    const seconds = 1 + Math.floor(fullJitterDelay(receives, 1000, RETRY_CAP_SECONDS * 1000, random) / 1000);
+    await this.sqs.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }),
+    );
   }
 
   async enqueue(jobs: readonly FanoutJob[], remainingMs?: () => number): Promise<void> {

@@ -309,7 +309,7 @@ function presenceEvent(room: string, userId: string, change: PresenceEvent['chan
 export async function tellPresence(event: PresenceEvent, connectionId: string, deps: PresenceDeps): Promise<void> {
   if (!deps.fanout || !deps.policy.presenceIn(event.room)) return;
   try {
-    await deps.fanout.broadcast(event, connectionId, { concurrency: deps.fanoutConcurrency, remainingMs: deps.remainingMs });
+    await deps.fanout.presenceChanged(event, connectionId, { concurrency: deps.fanoutConcurrency, remainingMs: deps.remainingMs });
   } catch (err: unknown) {
     // The membership change stands; a missed presence event is repaired by the next `members`.
     deps.logger.error('Presence fan-out failed', { room: event.room, userId: event.userId, change: event.change, error: err as Error });

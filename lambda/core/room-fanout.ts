@@ -4,11 +4,11 @@ import type { ConnectionStore, MemberRowAt, RoomMemberPage } from './connection-
 import type { FanoutJob, FanoutQueue } from './fanout-queue';
 import type { Notifier } from './notifier';
 import type { PostGovernor } from './post-governor';
-import { fansOutInline } from './room-sizing';
-import type { PresenceEvent, RoomMessage, SignalEvent } from '../../protocol';
+import { fansOutInline, type RoomLayout } from './room-sizing';
+import type { OccupancyEvent, PresenceEvent, RoomMessage, SignalEvent } from '../../protocol';
 
-/** A frame fanned out to a room's members: a room message, a presence change, or a signal. */
-export type RoomFrame = RoomMessage | PresenceEvent | SignalEvent;
+/** A frame fanned out to a room's members: a room message, a presence change or count, or a signal. */
+export type RoomFrame = RoomMessage | PresenceEvent | OccupancyEvent | SignalEvent;
 
 export interface FanoutResult {
   /** Members that received the message. */
@@ -74,8 +74,16 @@ export class RoomFanout {
    * layout before that must be a recipient.
    */
   async broadcast(message: RoomFrame, senderConnectionId: string | undefined, options: RoomFanoutOptions): Promise<FanoutResult> {
+    return this.broadcastIn(await this.store.layouts.get(message.room, true), message, senderConnectionId, options);
+  }
+
+  private async broadcastIn(
+    layout: RoomLayout,
+    message: RoomFrame,
+    senderConnectionId: string | undefined,
+    options: RoomFanoutOptions,
+  ): Promise<FanoutResult> {
     const payload = JSON.stringify(message); // serialized once for every member
-    const layout = await this.store.layouts.get(message.room, true);
     const { queue } = this.routing;
     if (queue && !fansOutInline(layout, this.store.fanoutSettings)) {
       const ts = 'ts' in message ? message.ts : (this.routing.now ?? Date.now)();
@@ -98,6 +106,21 @@ export class RoomFanout {
       await this.postToShard(message.room, { shard, shards: layout.shards }, payload, senderConnectionId, options, result);
     }
     return this.finish(message.room, result);
+  }
+
+  /**
+   * A presence change: to every member but `exclude` in a room that fans out inline; in a bigger
+   * room, where an event per join and leave would be a post per member each, an `occupancy` event
+   * with the room's count instead, at most once a second (the first change in a second sends it;
+   * the count is the room's last, at most a second old). Undefined when nothing was sent.
+   */
+  async presenceChanged(event: PresenceEvent, exclude: string | undefined, options: RoomFanoutOptions): Promise<FanoutResult | undefined> {
+    const layout = await this.store.layouts.get(event.room, true);
+    if (fansOutInline(layout, this.store.fanoutSettings)) return this.broadcastIn(layout, event, exclude, options);
+    const now = (this.routing.now ?? Date.now)();
+    if (!(await this.store.layouts.claimOccupancy(event.room, now))) return undefined;
+    const members = await this.store.countMembers(event.room, layout.shards);
+    return this.broadcastIn(layout, { event: 'occupancy', room: event.room, members }, undefined, options);
   }
 
   /** A fan-out worker's job: posts its frame to every member of its shard but the one it excludes. */

@@ -4,6 +4,9 @@ import { isConditionalCheckFailure } from './dynamo-errors';
 import { tableRetry, withRetry, type RetryOptions, type TableAccessOptions } from './retry';
 import { ONE_SHARD, type RoomLayout } from './room-sizing';
 
+/** A big room's occupancy events: at most one this often. */
+export const OCCUPANCY_INTERVAL_MS = 1000;
+
 /** The `FANOUT#<room>` layout rows: read, grown (never shrunk), and the room's last count kept. */
 export class RoomLayouts {
   private readonly retry: RetryOptions;
@@ -34,6 +37,32 @@ export class RoomLayouts {
       ...(typeof item?.members === 'number' ? { members: item.members } : {}),
       ...(typeof item?.countedAt === 'number' ? { countedAt: item.countedAt } : {}),
     };
+  }
+
+  /**
+   * Takes the room's occupancy event for the second after its last one: true for the one caller of
+   * that second (a conditional write of `occupancyAt`), false for the rest.
+   */
+  async claimOccupancy(room: string, now: number): Promise<boolean> {
+    try {
+      await withRetry(
+        () =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: keys.roomLayout(room),
+              UpdateExpression: 'SET occupancyAt = :now',
+              ConditionExpression: 'attribute_not_exists(occupancyAt) OR occupancyAt <= :before',
+              ExpressionAttributeValues: { ':now': now, ':before': now - OCCUPANCY_INTERVAL_MS },
+            }),
+          ),
+        this.retry,
+      );
+      return true;
+    } catch (err: unknown) {
+      if (isConditionalCheckFailure(err)) return false;
+      throw err;
+    }
   }
 
   /**

@@ -30,12 +30,15 @@ export function makeHandler(deps: FanoutWorkerDeps): LambdaHandler<SQSEvent, SQS
   const work = async (event: SQSEvent, context: { getRemainingTimeInMillis(): number }): Promise<SQSBatchResponse> => {
     const batchItemFailures: SQSBatchItemFailure[] = [];
     const failedGroups = new Set<string>();
+    const retries: string[] = [];
     for (const record of event.Records) {
       const group = record.attributes.MessageGroupId ?? '';
+      const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
       const fail = (reason: string, detail: Record<string, unknown>) => {
         batchItemFailures.push({ itemIdentifier: record.messageId });
         failedGroups.add(group);
-        logger.error(reason, { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount, ...detail });
+        logger.error(reason, { messageId: record.messageId, receiveCount: receives, ...detail });
+        retries.push(record.receiptHandle);
       };
       if (failedGroups.has(group)) {
         batchItemFailures.push({ itemIdentifier: record.messageId });
@@ -61,7 +64,25 @@ export function makeHandler(deps: FanoutWorkerDeps): LambdaHandler<SQSEvent, SQS
         fail('Fan-out shard failed; SQS will hand it out again', { ...where, error: err });
       }
     }
+    // The failed jobs come back in seconds, not after the queue's visibility timeout.
+    const queue = deps.routing?.queue;
+    if (queue) {
+      await Promise.all(
+        retries.map((handle) =>
+          queue
+            .retrySoon(handle, receivesOf(event, handle))
+            .catch((err: unknown) =>
+              logger.warn('Could not hand a failed fan-out job out sooner; its visibility timeout will', { error: err as Error }),
+            ),
+        ),
+      );
+    }
     return { batchItemFailures };
   };
   return withTelemetry(work, telemetry, { logKeys: () => ({}), failure: 'Fan-out worker failed' });
+}
+
+function receivesOf(event: SQSEvent, receiptHandle: string): number {
+  const record = event.Records.find((r) => r.receiptHandle === receiptHandle);
+  return Number(record?.attributes.ApproximateReceiveCount ?? '1');
 }
