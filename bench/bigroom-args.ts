@@ -110,10 +110,10 @@ const FANOUT_CONTEXT_KEYS = { inlineFanoutLimit: 'inlineFanoutLimit', fanoutShar
 export function appContext(o: BigroomOptions): Record<string, string> {
   return {
     ...(o.members > ROOM_DEFAULTS.maxRoomMembers ? { [CONTEXT_KEYS.maxRoomMembers]: String(o.members) } : {}),
-    // K messages in one second from one connection: its room-message burst must take them all.
-    ...(o.messages > RATE_LIMIT_DEFAULTS.roomMessages.burst ? { [CONTEXT_KEYS.roomMessageBurst]: String(o.messages) } : {}),
+    // K messages a second from one connection, a warm-up round then the measured one: its room-message burst must take them all.
+    ...(2 * o.messages > RATE_LIMIT_DEFAULTS.roomMessages.burst ? { [CONTEXT_KEYS.roomMessageBurst]: String(2 * o.messages) } : {}),
     // ...and every room message is a frame too (the app refuses a room-message burst above the frame burst).
-    ...(o.messages > RATE_LIMIT_DEFAULTS.frames.burst ? { [CONTEXT_KEYS.frameBurst]: String(o.messages) } : {}),
+    ...(2 * o.messages > RATE_LIMIT_DEFAULTS.frames.burst ? { [CONTEXT_KEYS.frameBurst]: String(2 * o.messages) } : {}),
     ...(o.inlineLimit !== undefined ? { [FANOUT_CONTEXT_KEYS.inlineFanoutLimit]: String(o.inlineLimit) } : {}),
     ...(o.shardSize !== undefined ? { [FANOUT_CONTEXT_KEYS.fanoutShardSize]: String(o.shardSize) } : {}),
   };

@@ -15,8 +15,9 @@ import { EXPECT_LINE, MEMBER_LINES, protocolLine, readProtocolLine, type Members
 
 /** Attempts at opening and joining one member before the run fails. */
 const JOIN_ATTEMPTS = 5;
-/** How often the connect loop starts connections and prints progress. */
+/** How often the connect loop starts connections. */
 const TICK_MS = 100;
+/** How often it says how many members have joined. */
 const PROGRESS_EVERY_MS = 1000;
 
 /** Milliseconds since the epoch, with performance.now()'s resolution: comparable across processes. */
@@ -74,7 +75,13 @@ function openAndJoin(): Promise<Member> {
       else reject(new Error('closed before it joined'));
     });
     socket.on('message', (data) => {
-      const frame = JSON.parse(wsText(data)) as { event?: string; room?: string; seq?: unknown; code?: string; message?: string };
+      const frame = JSON.parse(wsText(data)) as {
+        event?: string;
+        room?: string;
+        seq?: unknown;
+        error?: { code?: string };
+        message?: string;
+      };
       if (frame.event === 'message' && frame.room === job.room && typeof frame.seq === 'number') {
         onRoomMessage(member, frame.seq);
         if (expected) resetIdle();
@@ -87,7 +94,7 @@ function openAndJoin(): Promise<Member> {
         socket.terminate();
         reject(new Error(`join answered ${JSON.stringify(frame)}`));
       } else {
-        const code = frame.event === 'error' ? (frame.code ?? 'error') : (frame.message ?? JSON.stringify(frame));
+        const code = frame.event === 'error' ? (frame.error?.code ?? 'error') : (frame.message ?? JSON.stringify(frame));
         errorFrames[code] = (errorFrames[code] ?? 0) + 1;
       }
     });
@@ -103,7 +110,9 @@ async function joinOne(): Promise<void> {
       const message = err instanceof Error ? err.message : String(err);
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EMFILE' || code === 'ENFILE') {
-        fail(`cannot open more sockets (${code}) at ${members.length} members: the file limit is reached; run fewer --members or raise the hard limit (ulimit -Hn)`);
+        fail(
+          `cannot open more sockets (${code}) at ${members.length} members: the file limit is reached; run fewer --members or raise the hard limit (ulimit -Hn)`,
+        );
       }
       if (code === 'EADDRNOTAVAIL') {
         fail(`${job.localAddress} ran out of ephemeral ports at ${members.length} members; use a smaller --per-process`);
@@ -118,8 +127,8 @@ async function joinOne(): Promise<void> {
 async function joinAll(): Promise<void> {
   const started = now();
   let launched = 0;
-  let lastProgress = 0;
   const pending = new Set<Promise<void>>();
+  const progress = setInterval(() => process.stdout.write(protocolLine(MEMBER_LINES.progress, { joined: members.length })), PROGRESS_EVERY_MS);
   while (launched < job.members) {
     const due = Math.min(job.members, Math.ceil(((now() - started) / 1000) * job.connectRate) + 1);
     // Never more in flight than a second's worth: a slow server slows the connects, it is not flooded.
@@ -128,13 +137,10 @@ async function joinAll(): Promise<void> {
       const p: Promise<void> = joinOne().finally(() => pending.delete(p));
       pending.add(p);
     }
-    if (now() - lastProgress >= PROGRESS_EVERY_MS) {
-      lastProgress = now();
-      process.stdout.write(protocolLine(MEMBER_LINES.progress, { joined: members.length }));
-    }
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
   }
   await Promise.all(pending);
+  clearInterval(progress);
   joining = false;
 }
 

@@ -64,9 +64,7 @@ export function mergeArrivals(a: ArrivalsBySeq, b: ArrivalsBySeq): ArrivalsBySeq
   const merged: Record<string, Arrivals> = { ...a };
   for (const [seq, x] of Object.entries(b)) {
     const y = merged[seq];
-    merged[seq] = y
-      ? { receivers: x.receivers + y.receivers, first: Math.min(x.first, y.first), last: Math.max(x.last, y.last) }
-      : x;
+    merged[seq] = y ? { receivers: x.receivers + y.receivers, first: Math.min(x.first, y.first), last: Math.max(x.last, y.last) } : x;
   }
   return merged;
 }

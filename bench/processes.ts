@@ -139,7 +139,7 @@ export async function startSwitchboardLocal(
     'ignore',
     options.raiseFileLimit,
   );
-  const [banner, wsUrl] = await readyLine(child, 'switchboard-local', /WebSocket\s+(ws:\/\/\S+)[\s\S]*Try: /);
+  const [banner, wsUrl] = await readyLine(child, 'switchboard-local', /^[\s\S]*?WebSocket\s+(ws:\/\/\S+)[\s\S]*Try: /);
   const { onLine } = options;
   if (onLine) createInterface({ input: child.stdout! }).on('line', onLine);
   let url = wsUrl;
