@@ -128,7 +128,10 @@ async function joinAll(): Promise<void> {
   const started = now();
   let launched = 0;
   const pending = new Set<Promise<void>>();
-  const progress = setInterval(() => process.stdout.write(protocolLine(MEMBER_LINES.progress, { joined: members.length })), PROGRESS_EVERY_MS);
+  const progress = setInterval(
+    () => process.stdout.write(protocolLine(MEMBER_LINES.progress, { joined: members.length })),
+    PROGRESS_EVERY_MS,
+  );
   while (launched < job.members) {
     const due = Math.min(job.members, Math.ceil(((now() - started) / 1000) * job.connectRate) + 1);
     // Never more in flight than a second's worth: a slow server slows the connects, it is not flooded.

@@ -88,8 +88,8 @@ function checkCapacity(o: BigroomOptions, split: readonly number[]): void {
 interface MemberProcess {
   readonly process: LineProcess;
   joined: number;
-  readonly ready: Promise<MembersReady>;
-  readonly result: Promise<MembersResult>;
+  ready: Promise<MembersReady>;
+  result: Promise<MembersResult>;
 }
 
 function startMembers(job: MembersJob): MemberProcess {
@@ -115,7 +115,9 @@ function startMembers(job: MembersJob): MemberProcess {
   const died = member.process.exited.then((code) => {
     throw new Error(`the member process on ${job.localAddress} exited (${code}) before it finished; see its message above`);
   });
-  return { ...member, ready: Promise.race([ready, died]), result: Promise.race([result, died]) };
+  member.ready = Promise.race([ready, died]);
+  member.result = Promise.race([result, died]);
+  return member;
 }
 
 /** A message the bench sent: when, and what the server answered. */
