@@ -295,9 +295,12 @@ async function run(o: BigroomOptions): Promise<number> {
         last: summarize(of.map(({ s, a }) => a.last - s.sentAt)),
       };
     };
-    const deliveries = Object.values(arrivals).reduce((sum, a) => sum + a.receivers, 0) + sender.received.length;
+    // Posts per second over the measured round only: its messages' deliveries, from its first send to its last delivery.
+    const measured = answered.flatMap((s) => arrivals[String(s.seq)] ?? []);
+    const measuredSeqs = new Set(answered.map((s) => s.seq!));
+    const deliveries = measured.reduce((sum, a) => sum + a.receivers, 0) + sender.received.filter((seq) => measuredSeqs.has(seq)).length;
     const firstSend = Math.min(...sent.map((s) => s.sentAt));
-    const lastArrival = Math.max(...Object.values(arrivals).map((a) => a.last));
+    const lastArrival = Math.max(...measured.map((a) => a.last));
     const postsPerSecond = deliveries / ((lastArrival - firstSend) / 1000);
     const failed = [...warmUp, ...answered].reduce((sum, s) => sum + (s.failed ?? 0), 0);
     const errors = [...warmUp, ...sent].filter((s) => s.error !== undefined);
@@ -339,7 +342,9 @@ async function run(o: BigroomOptions): Promise<number> {
       markdownTable(['messages', 'answered', 'first delivery p50 ms', 'first max ms', 'last delivery p50 ms', 'last max ms'], rows),
     );
     console.log('');
-    console.log(`delivered      ${thousands(deliveries)} posts, ${thousands(postsPerSecond)} posts/s (first send to last delivery)`);
+    console.log(
+      `delivered      ${thousands(deliveries)} posts in the measured round, ${thousands(postsPerSecond)} posts/s (its first send to its last delivery)`,
+    );
     console.log(
       `checked        ${thousands(complete)}/${thousands(o.members)} members got every message; lost ${lost}, duplicated ${count.duplicated}, out of order ${count.outOfOrder}, unexpected ${count.unexpected}`,
     );
