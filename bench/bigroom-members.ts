@@ -186,6 +186,12 @@ function onExpect(seqs: readonly number[]): void {
   idleTimer = setTimeout(() => finish(true), job.idleTimeoutMs);
 }
 
+/** Resident memory after a full collection (the bench starts this process with --expose-gc), so garbage does not count. */
+function settledRss(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage.rss();
+}
+
 async function main(): Promise<void> {
   createInterface({ input: process.stdin }).on('line', (line) => {
     const parsed = readProtocolLine(line);
@@ -193,9 +199,9 @@ async function main(): Promise<void> {
   });
   // The bench going away (Ctrl-C, a crash) closes stdin: nothing is left to report to.
   process.stdin.on('end', () => process.exit(1));
-  const rssBefore = process.memoryUsage.rss();
+  const rssBefore = settledRss();
   await joinAll();
-  process.stdout.write(protocolLine(MEMBER_LINES.ready, { rssBefore, rssAfter: process.memoryUsage.rss() }));
+  process.stdout.write(protocolLine(MEMBER_LINES.ready, { rssBefore, rssAfter: settledRss() }));
 }
 
 main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

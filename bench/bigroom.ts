@@ -98,15 +98,20 @@ function startMembers(job: MembersJob): MemberProcess {
   const ready = new Promise<MembersReady>((resolve) => (onReady = resolve));
   const result = new Promise<MembersResult>((resolve) => (onResult = resolve));
   const member: MemberProcess = {
-    process: startLineProcess(MEMBERS_SCRIPT, job, (line) => {
-      const parsed = readProtocolLine(line);
-      if (parsed?.kind === MEMBER_LINES.progress) member.joined = (parsed.body as { joined: number }).joined;
-      else if (parsed?.kind === MEMBER_LINES.ready) {
-        member.joined = job.members;
-        onReady(parsed.body as MembersReady);
-      } else if (parsed?.kind === MEMBER_LINES.result) onResult(parsed.body as MembersResult);
-      else if (line.trim() !== '') log(`[members ${job.localAddress}] ${line}`);
-    }),
+    process: startLineProcess(
+      MEMBERS_SCRIPT,
+      job,
+      (line) => {
+        const parsed = readProtocolLine(line);
+        if (parsed?.kind === MEMBER_LINES.progress) member.joined = (parsed.body as { joined: number }).joined;
+        else if (parsed?.kind === MEMBER_LINES.ready) {
+          member.joined = job.members;
+          onReady(parsed.body as MembersReady);
+        } else if (parsed?.kind === MEMBER_LINES.result) onResult(parsed.body as MembersResult);
+        else if (line.trim() !== '') log(`[members ${job.localAddress}] ${line}`);
+      },
+      ['--expose-gc'],
+    ),
     joined: 0,
     ready,
     result,
@@ -371,7 +376,7 @@ async function run(o: BigroomOptions): Promise<number> {
         ? perConnection(serverAfter - half.bytes, o.members - half.members)
         : 'n/a';
     console.log(
-      `memory         server ${serverSlope} per connection (from ${thousands(half?.members ?? 0)} to ${thousands(o.members)} members; RSS ${((serverAfter ?? 0) / 2 ** 20).toFixed(0)} MiB at the end of joins); member processes ${perConnection(clientBytes, o.members - 1)} per connection`,
+      `memory         server RSS grew ${serverSlope} per connection (from ${thousands(half?.members ?? 0)} to ${thousands(o.members)} members; RSS ${((serverAfter ?? 0) / 2 ** 20).toFixed(0)} MiB at the end of joins); member processes ${perConnection(clientBytes, o.members - 1)} per connection`,
     );
     console.log(`cost           one room message ${costLine(broadcastCost(o.members))}; one publish ${costLine(publishCost(o.members))}`);
     const minute = (c: CostBreakdown) => c.total * 60 * o.messages;

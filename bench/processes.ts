@@ -166,8 +166,8 @@ export interface LineProcess {
  * Runs a bench script (`node --import tsx SCRIPT JOB`) with its file limit raised, talking to it
  * in lines: for bench/bigroom-members.ts, which holds thousands of connections.
  */
-export function startLineProcess(script: string, job: object, onLine: (line: string) => void): LineProcess {
-  const child = track(process.execPath, ['--import', 'tsx', script, JSON.stringify(job)], 'pipe', true);
+export function startLineProcess(script: string, job: object, onLine: (line: string) => void, nodeArgs: string[] = []): LineProcess {
+  const child = track(process.execPath, [...nodeArgs, '--import', 'tsx', script, JSON.stringify(job)], 'pipe', true);
   createInterface({ input: child.stdout! }).on('line', onLine);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, send: (line) => child.stdin!.write(line), exited };
