@@ -155,9 +155,9 @@ async function sendAll(
     sent.push(message);
     answers.push(
       sender.send(`${run}-${i}`, `bigroom ${i}`, ANSWER_TIMEOUT_MS).then(
-        (ack) => Object.assign(message, { seq: ack.seq, delivered: ack.delivered, failed: ack.failed ?? 0 }),
+        (ack) => void Object.assign(message, { seq: ack.seq, delivered: ack.delivered, failed: ack.failed ?? 0 }),
         (err: unknown) => void (message.error = err instanceof Error ? err.message : String(err)),
-      ) as Promise<void>,
+      ),
     );
     await at((i + 0.5) * interval);
     const published: Sent = { kind: 'publish', sentAt: now() };
