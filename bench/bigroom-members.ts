@@ -11,7 +11,15 @@ import WebSocket from 'ws';
 import type { ClientFrame } from '../protocol';
 import { wsText } from '../cli-kit/ws-text';
 import { addCounts, checkDeliveries, NO_FAULTS, type Arrivals } from './delivery-check';
-import { EXPECT_LINE, MEMBER_LINES, protocolLine, readProtocolLine, type MembersJob, type MembersResult } from './bigroom-protocol';
+import {
+  EXPECT_LINE,
+  KEEPALIVE_INTERVAL_MS,
+  MEMBER_LINES,
+  protocolLine,
+  readProtocolLine,
+  type MembersJob,
+  type MembersResult,
+} from './bigroom-protocol';
 
 /** Attempts at opening and joining one member before the run fails. */
 const JOIN_ATTEMPTS = 5;
@@ -69,8 +77,14 @@ function openAndJoin(): Promise<Member> {
     socket.on('error', (err) => {
       if (!joined) reject(err);
     });
+    // Spread over the interval, so the room's pings do not all come at once.
+    const keepalive = setInterval(
+      () => socket.send(JSON.stringify({ action: 'ping' } satisfies ClientFrame)),
+      KEEPALIVE_INTERVAL_MS * (0.5 + Math.random() / 2),
+    );
     socket.once('open', () => socket.send(JSON.stringify({ action: 'join', room: job.room } satisfies ClientFrame)));
     socket.on('close', () => {
+      clearInterval(keepalive);
       if (joined) closed++;
       else reject(new Error('closed before it joined'));
     });
@@ -88,8 +102,8 @@ function openAndJoin(): Promise<Member> {
       } else if (frame.event === 'joined' && !joined) {
         joined = true;
         resolve(member);
-      } else if (frame.event === 'presence') {
-        // One user's connections: the room announces it once; nothing to check.
+      } else if (frame.event === 'presence' || frame.event === 'pong') {
+        // Presence: one user's connections, the room announces it once. Pong: the keepalive's answer.
       } else if (!joined) {
         socket.terminate();
         reject(new Error(`join answered ${JSON.stringify(frame)}`));

@@ -3,7 +3,15 @@
  * other: the job as JSON in argv[2], then one line at a time, `KIND JSON`, on the member process's
  * stdout and stdin. No side effects: importing it starts nothing.
  */
+import { API_GATEWAY_LIMITS } from '../protocol';
 import type { ArrivalsBySeq, DeliveryCount } from './delivery-check';
+
+/**
+ * How often each member sends a `ping` frame, as the typed client does (at half the idle timeout):
+ * joining a big room takes longer than API Gateway's 10-minute idle timeout, which only a client's
+ * messages reset, so without them the first members are closed before the messages go out.
+ */
+export const KEEPALIVE_INTERVAL_MS = (API_GATEWAY_LIMITS.idleTimeoutSeconds * 1000) / 2;
 
 /** One member process's share of the room. */
 export interface MembersJob {

@@ -7,11 +7,13 @@
 import WebSocket from 'ws';
 import type { ClientFrame, MessageAck } from '../protocol';
 import { wsText } from '../cli-kit/ws-text';
+import { KEEPALIVE_INTERVAL_MS } from './bigroom-protocol';
 
 export class RoomSender {
   /** `seq`s of the room messages it received, in arrival order. */
   readonly received: number[] = [];
   private readonly pending = new Map<string, { resolve: (ack: MessageAck) => void; reject: (err: Error) => void }>();
+  private readonly keepalive: NodeJS.Timeout;
 
   private constructor(
     private readonly ws: WebSocket,
@@ -32,6 +34,8 @@ export class RoomSender {
       }
     });
     ws.on('close', (code) => this.failAll(new Error(`the sender's connection closed with ${code}`)));
+    // The sender joins first and waits for the whole room: it keeps its connection alive as a client does.
+    this.keepalive = setInterval(() => ws.send(JSON.stringify({ action: 'ping' } satisfies ClientFrame)), KEEPALIVE_INTERVAL_MS);
   }
 
   /** Connects and joins `room`. */
@@ -54,6 +58,7 @@ export class RoomSender {
 
   /** Sends one room message; resolves with its ack, rejects when refused or when no ack comes within `timeoutMs`. */
   send(id: string, data: string, timeoutMs: number): Promise<MessageAck> {
+    if (this.ws.readyState !== WebSocket.OPEN) return Promise.reject(new Error(`message ${id}: the sender's connection is closed`));
     return new Promise<MessageAck>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -79,6 +84,7 @@ export class RoomSender {
   }
 
   close(): void {
+    clearInterval(this.keepalive);
     this.ws.removeAllListeners('close');
     this.ws.terminate();
   }
