@@ -358,7 +358,7 @@ async function run(o: BigroomOptions): Promise<number> {
     );
     console.log(
       o.quiet
-        ? '429s           not counted (--quiet: they come from the emulator log)'
+        ? '429s           not counted (the emulator ran --quiet; --count-429s reads its log)'
         : `429s           ${thousands(logCounts.postsAnswered(429))} PostToConnection answered 429, ${thousands(logCounts.throttledMessages)} incoming messages throttled (the whole run, warm-up included); other post answers: ${
             [...logCounts.posts]
               .filter(([s]) => s !== 200 && s !== 429)

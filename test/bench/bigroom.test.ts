@@ -24,9 +24,18 @@ describe('bench:bigroom command line', () => {
       connectRate: 400,
       perProcess: 2500,
       idleTimeoutSeconds: 20,
-      quiet: false,
+      quiet: true,
     });
     expect(parseBigroomArgs(['--help'])).toBe('help');
+  });
+
+  it('reads the emulator log for 429s when the run has a quota or faults, or when asked', () => {
+    expect(parse('--members 100 --aws-like').quiet).toBe(false);
+    expect(parse('--members 100 --account-rps 500').quiet).toBe(false);
+    expect(parse('--members 100 --fault-rate 429:0.1').quiet).toBe(false);
+    expect(parse('--members 100 --count-429s').quiet).toBe(false);
+    expect(parse('--members 100 --aws-like --quiet').quiet).toBe(true);
+    expect(() => parse('--members 100 --quiet --count-429s')).toThrow(/contradict each other/);
   });
 
   it('passes the emulator the flags a user would give it, and the app its context only when needed', () => {
