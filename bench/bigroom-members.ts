@@ -102,8 +102,8 @@ function openAndJoin(): Promise<Member> {
       } else if (frame.event === 'joined' && !joined) {
         joined = true;
         resolve(member);
-      } else if (frame.event === 'presence' || frame.event === 'pong') {
-        // Presence: one user's connections, the room announces it once. Pong: the keepalive's answer.
+      } else if (frame.event === 'presence' || frame.event === 'occupancy' || frame.event === 'pong') {
+        // Presence (or a big room's occupancy count): nothing to check here. Pong: the keepalive's answer.
       } else if (!joined) {
         socket.terminate();
         reject(new Error(`join answered ${JSON.stringify(frame)}`));

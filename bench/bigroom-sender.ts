@@ -47,7 +47,7 @@ export class RoomSender {
       ws.once('open', () => ws.send(JSON.stringify({ action: 'join', room } satisfies ClientFrame)));
       const onJoined = (data: WebSocket.RawData) => {
         const frame = JSON.parse(wsText(data)) as Record<string, unknown>;
-        if (frame.event === 'presence') return;
+        if (frame.event === 'presence' || frame.event === 'occupancy') return;
         ws.off('message', onJoined);
         if (frame.event === 'joined') resolve(new RoomSender(ws, room));
         else reject(new Error(`the sender's join answered ${JSON.stringify(frame)}`));
