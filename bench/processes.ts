@@ -3,7 +3,7 @@
  * echo server, and the client script. Each runs in its own process group and is killed when the
  * bench ends, whether it succeeds, fails or is interrupted.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,9 +41,24 @@ function killAllOnExit(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 }
 
-function track(command: string, args: string[], stdin: 'pipe' | 'ignore' = 'ignore'): ChildProcess {
+/**
+ * Runs `command` with its soft file limit raised to the hard one first (`ulimit -n $(ulimit -Hn)`,
+ * then exec, so the process keeps its pid): for processes that hold thousands of sockets.
+ */
+function withRaisedFileLimit(command: string, args: string[]): [string, string[]] {
+  return ['sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" "$@"', command, ...args]];
+}
+
+/** The hard limit on open files of a process started from here (what {@link withRaisedFileLimit} raises to). */
+export function hardFileLimit(): number {
+  const raw = execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
+  return raw === 'unlimited' ? Infinity : Number(raw);
+}
+
+function track(command: string, args: string[], stdin: 'pipe' | 'ignore' = 'ignore', raiseFileLimit = false): ChildProcess {
   killAllOnExit();
-  const child = spawn(command, args, { stdio: [stdin, 'pipe', 'inherit'], detached: true });
+  const [file, argv] = raiseFileLimit ? withRaisedFileLimit(command, args) : [command, args];
+  const child = spawn(file, argv, { stdio: [stdin, 'pipe', 'inherit'], detached: true });
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;
@@ -59,16 +74,19 @@ function readyLine(child: ChildProcess, name: string, pattern: RegExp): Promise<
       reject(new Error(`${name} exited (${code}) before it was ready:\n${output}`));
     };
     child.once('exit', onExit);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = pattern.exec(output);
       if (match) {
         clearTimeout(timer);
         child.off('exit', onExit);
+        // Later output is the caller's to read (or to drop: the stream keeps flowing).
+        child.stdout!.off('data', onData);
         child.stdout!.resume();
         resolve(match);
       }
-    });
+    };
+    child.stdout!.on('data', onData);
   });
 }
 
@@ -93,14 +111,37 @@ function stopper(child: ChildProcess): () => Promise<void> {
   };
 }
 
+/** How {@link startSwitchboardLocal} runs the emulator, beyond its flags. */
+export interface SwitchboardLocalOptions {
+  /** Pass --quiet (print only the banner and errors). @default true */
+  readonly quiet?: boolean;
+  /** Raise its soft file limit to the hard one, for a run that holds many connections. @default false */
+  readonly raiseFileLimit?: boolean;
+  /** Gets each line it prints after the banner (its log, when not quiet). @default the lines are dropped */
+  readonly onLine?: (line: string) => void;
+}
+
 /**
  * Starts `switchboard-local --assembly DIR --port 0 --quiet` as `npx switchboard-local` does, reads
  * the WebSocket URL from its banner and, when it runs a local issuer, gets a token from it over
  * HTTP as a user's client would. `nodeArgs` go to node (e.g. --cpu-prof), `cliArgs` to the CLI (e.g. --aws-like).
  */
-export async function startSwitchboardLocal(assemblyDir: string, nodeArgs: string[] = [], cliArgs: string[] = []): Promise<ServerProcess> {
-  const child = track(process.execPath, [...nodeArgs, CLI, '--assembly', assemblyDir, '--port', '0', '--quiet', ...cliArgs]);
-  const [banner, wsUrl] = await readyLine(child, 'switchboard-local', /WebSocket\s+(ws:\/\/\S+)[\s\S]*Try: /);
+export async function startSwitchboardLocal(
+  assemblyDir: string,
+  nodeArgs: string[] = [],
+  cliArgs: string[] = [],
+  options: SwitchboardLocalOptions = {},
+): Promise<ServerProcess> {
+  const quiet = options.quiet ?? true;
+  const child = track(
+    process.execPath,
+    [...nodeArgs, CLI, '--assembly', assemblyDir, '--port', '0', ...(quiet ? ['--quiet'] : []), ...cliArgs],
+    'ignore',
+    options.raiseFileLimit,
+  );
+  const [banner, wsUrl] = await readyLine(child, 'switchboard-local', /^[\s\S]*?WebSocket\s+(ws:\/\/\S+)[\s\S]*Try: /);
+  const { onLine } = options;
+  if (onLine) createInterface({ input: child.stdout! }).on('line', onLine);
   let url = wsUrl;
   if (/^\s+Issuer\s/m.test(banner)) {
     const origin = new URL(wsUrl);
@@ -111,6 +152,25 @@ export async function startSwitchboardLocal(assemblyDir: string, nodeArgs: strin
     url = `${wsUrl}?${TOKEN_QUERY_PARAMETER}=${encodeURIComponent(token)}`;
   }
   return { url, banner, child, stop: stopper(child) };
+}
+
+/** A process the bench talks to in lines: its stdout's lines go to `onLine`, and `send` writes one to its stdin. */
+export interface LineProcess {
+  readonly child: ChildProcess;
+  send(line: string): void;
+  /** Resolves with its exit code when it exits. */
+  readonly exited: Promise<number | null>;
+}
+
+/**
+ * Runs a bench script (`node --import tsx SCRIPT JOB`) with its file limit raised, talking to it
+ * in lines: for bench/bigroom-members.ts, which holds thousands of connections.
+ */
+export function startLineProcess(script: string, job: object, onLine: (line: string) => void, nodeArgs: string[] = []): LineProcess {
+  const child = track(process.execPath, [...nodeArgs, '--import', 'tsx', script, JSON.stringify(job)], 'pipe', true);
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, send: (line) => child.stdin!.write(line), exited };
 }
 
 /** Starts bench/plain-echo-server.ts: a `ws` server that sends every message back. */
@@ -158,23 +218,13 @@ const CLOCK_TICKS = 100;
  */
 export function cpuTime(pid: number): CpuTime | undefined {
   if (!existsSync(`/proc/${pid}/task`)) return undefined;
-  const fields = (statFile: string) => readFileSync(statFile, 'utf8').split(') ')[1].split(' ');
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = Number(fields(`/proc/${entry}/stat`)[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // The process exited while we listed /proc.
-    }
-  }
+  const children = childrenByParent();
   let mainThread = 0;
   let otherThreads = 0;
   const visit = (p: number) => {
     for (const task of readdirSync(`/proc/${p}/task`)) {
       // utime and stime are fields 14 and 15 of stat; index 11 and 12 after the command name.
-      const f = fields(`/proc/${p}/task/${task}/stat`);
+      const f = statFields(`/proc/${p}/task/${task}/stat`);
       const seconds = (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
       if (Number(task) === p) mainThread += seconds;
       else otherThreads += seconds;
@@ -183,4 +233,45 @@ export function cpuTime(pid: number): CpuTime | undefined {
   };
   visit(pid);
   return { mainThread, otherThreads };
+}
+
+/** The fields of a /proc stat file after the command name. */
+function statFields(statFile: string): string[] {
+  return readFileSync(statFile, 'utf8').split(') ')[1].split(' ');
+}
+
+/** Every process's children, from /proc. */
+function childrenByParent(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(statFields(`/proc/${entry}/stat`)[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process exited while we listed /proc.
+    }
+  }
+  return children;
+}
+
+/**
+ * The resident memory of `pid` and its descendants (the CLI may restart itself as a child), in
+ * bytes. Linux only (/proc); undefined elsewhere.
+ */
+export function residentBytes(pid: number): number | undefined {
+  if (!existsSync(`/proc/${pid}/status`)) return undefined;
+  const children = childrenByParent();
+  let total = 0;
+  const visit = (p: number) => {
+    try {
+      const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
+      total += Number(kb ?? 0) * 1024;
+    } catch {
+      // It exited since.
+    }
+    for (const child of children.get(p) ?? []) visit(child);
+  };
+  visit(pid);
+  return total;
 }
