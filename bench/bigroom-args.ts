@@ -107,12 +107,6 @@ export function emulatorFlags(o: BigroomOptions): string[] {
   ];
 }
 
-/**
- * The fan-out settings being added to CONTEXT_KEYS (issue 21): written here until they land there,
- * and passed only when given, so the bench runs on an app without them.
- */
-const FANOUT_CONTEXT_KEYS = { inlineFanoutLimit: 'inlineFanoutLimit', fanoutShardSize: 'fanoutShardSize' } as const;
-
 /** The app's context (`-c K=V`) for this run: room size, and the sender's burst when K is above it. */
 export function appContext(o: BigroomOptions): Record<string, string> {
   return {
@@ -121,8 +115,8 @@ export function appContext(o: BigroomOptions): Record<string, string> {
     ...(2 * o.messages > RATE_LIMIT_DEFAULTS.roomMessages.burst ? { [CONTEXT_KEYS.roomMessageBurst]: String(2 * o.messages) } : {}),
     // ...and every room message is a frame too (the app refuses a room-message burst above the frame burst).
     ...(2 * o.messages > RATE_LIMIT_DEFAULTS.frames.burst ? { [CONTEXT_KEYS.frameBurst]: String(2 * o.messages) } : {}),
-    ...(o.inlineLimit !== undefined ? { [FANOUT_CONTEXT_KEYS.inlineFanoutLimit]: String(o.inlineLimit) } : {}),
-    ...(o.shardSize !== undefined ? { [FANOUT_CONTEXT_KEYS.fanoutShardSize]: String(o.shardSize) } : {}),
+    ...(o.inlineLimit !== undefined ? { [CONTEXT_KEYS.inlineFanoutLimit]: String(o.inlineLimit) } : {}),
+    ...(o.shardSize !== undefined ? { [CONTEXT_KEYS.fanoutShardSize]: String(o.shardSize) } : {}),
   };
 }
 
