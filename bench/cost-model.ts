@@ -1,4 +1,4 @@
-import { RATE_LIMIT_DEFAULTS, type RateLimit } from '../contract';
+import { FANOUT_DEFAULTS, MAX_ROOM_MEMBERS, RATE_LIMIT_DEFAULTS, type RateLimit } from '../contract';
 
 /**
  * Switchboard's cost model, from AWS list prices (us-east-1, late 2025; see
@@ -18,6 +18,8 @@ export const PRICES = {
   writeUnit: 0.625 / 1e6,
   /** DynamoDB on demand: per read request unit (4 KB strongly consistent, 8 KB eventually). */
   readUnit: 0.125 / 1e6,
+  /** SQS FIFO: per request (a batch of up to 10 is one request, per 64 KB chunk). */
+  sqsFifoRequest: 0.5 / 1e6,
 } as const;
 
 export const MINUTES_PER_MONTH = 30 * 24 * 60;
@@ -49,6 +51,8 @@ export interface CostBreakdown {
   apiGateway: number;
   lambda: number;
   dynamodb: number;
+  /** The fan-out queue's requests, for rooms beyond the inline fan-out; 0 for the rest. */
+  sqs: number;
   total: number;
 }
 
@@ -63,8 +67,50 @@ function breakdown(
   const apiGateway = apiMessages * PRICES.apiMessage + connectionMinutes * PRICES.connectionMinute;
   const lambda = invocations * (PRICES.lambdaRequest + (a.memoryMb / 1024) * (a.lambdaMs / 1000) * PRICES.lambdaGbSecond);
   const dynamodb = readUnits * PRICES.readUnit + writeUnits * PRICES.writeUnit;
-  return { apiGateway, lambda, dynamodb, total: apiGateway + lambda + dynamodb };
+  return { apiGateway, lambda, dynamodb, sqs: 0, total: apiGateway + lambda + dynamodb };
 }
+
+/** The settings a queued fan-out's cost depends on. */
+export interface QueuedFanoutSettings {
+  fanoutShardSize: number;
+  fanoutPostsPerSecond: number;
+  fanoutWorkers: number;
+}
+
+export const DEFAULT_QUEUED_FANOUT: QueuedFanoutSettings = {
+  fanoutShardSize: FANOUT_DEFAULTS.fanoutShardSize,
+  fanoutPostsPerSecond: FANOUT_DEFAULTS.fanoutPostsPerSecond,
+  fanoutWorkers: FANOUT_DEFAULTS.fanoutWorkers,
+};
+
+/**
+ * One message to a room beyond the inline fan-out, of `members` (sender included; docs/design.md,
+ * "Rooms beyond one invocation"): frame in, ack out, the sender's invocation (its `seq` and history
+ * writes, a consistent read of the layout); one job per shard, sent 10 per SendMessageBatch and
+ * each received and deleted once; one worker invocation per shard, billed for the time its posts
+ * take at its share of `fanoutPostsPerSecond`; each worker's Queries (one per layout it reads, at
+ * least a unit each, and the rows); one post per other member.
+ */
+export function queuedBroadcastCost(
+  members: number,
+  a: CostAssumptions = DEFAULT_ASSUMPTIONS,
+  fanout: QueuedFanoutSettings = DEFAULT_QUEUED_FANOUT,
+): CostBreakdown {
+  checkRoomSize(members);
+  const shards = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(members / fanout.fanoutShardSize))));
+  const layouts = Math.log2(shards) + 1;
+  const sender = breakdown(2, 1, 1, 1 + sequenceWriteUnits({}), 0, a);
+  const workerMs = (fanout.fanoutShardSize / (fanout.fanoutPostsPerSecond / fanout.fanoutWorkers)) * 1000;
+  const workers = breakdown(members - 1, shards, shards * layouts + memberQueryUnits(members), 0, 0, { ...a, lambdaMs: workerMs });
+  const sqs = (Math.ceil(shards / 10) + 2 * shards) * PRICES.sqsFifoRequest;
+  const apiGateway = sender.apiGateway + workers.apiGateway;
+  const lambda = sender.lambda + workers.lambda;
+  const dynamodb = sender.dynamodb + workers.dynamodb;
+  return { apiGateway, lambda, dynamodb, sqs, total: apiGateway + lambda + dynamodb + sqs };
+}
+
+/** The largest room `maxRoomMembers` allows. */
+export const LARGEST_ROOM = MAX_ROOM_MEMBERS;
 
 /** One echo: the frame in, the ack out, one invocation, no table access. */
 export function echoCost(a: CostAssumptions = DEFAULT_ASSUMPTIONS): CostBreakdown {
@@ -166,7 +212,7 @@ export function floodCost(
   const one = broadcastCost(members, a);
   const refused = refusedFrameCost('roomMessages', a);
   const sum = (k: keyof CostBreakdown) => broadcast * one[k] + (sent - broadcast) * refused[k];
-  return { apiGateway: sum('apiGateway'), lambda: sum('lambda'), dynamodb: sum('dynamodb'), total: sum('total') };
+  return { apiGateway: sum('apiGateway'), lambda: sum('lambda'), dynamodb: sum('dynamodb'), sqs: sum('sqs'), total: sum('total') };
 }
 
 /**
@@ -195,5 +241,5 @@ export function monthlyCost(w: Workload, a: CostAssumptions = DEFAULT_ASSUMPTION
   const perMessage = w.roomSize <= 1 ? echoCost(a) : broadcastCost(w.roomSize, a);
   const perConnection = connectionMonthCost(a);
   const sum = (k: keyof CostBreakdown) => messages * perMessage[k] + w.connections * perConnection[k];
-  return { apiGateway: sum('apiGateway'), lambda: sum('lambda'), dynamodb: sum('dynamodb'), total: sum('total') };
+  return { apiGateway: sum('apiGateway'), lambda: sum('lambda'), dynamodb: sum('dynamodb'), sqs: sum('sqs'), total: sum('total') };
 }

@@ -9,6 +9,8 @@ import {
   joinCost,
   monthlyCost,
   publishCost,
+  queuedBroadcastCost,
+  LARGEST_ROOM,
   refusedFrameCost,
   resumeCost,
   type CostBreakdown,
@@ -45,18 +47,21 @@ function main(): void {
 
   const usd = (v: number) => (v === 0 ? '$0' : `$${v < 1 ? v.toFixed(4) : v.toFixed(2)}`);
   const row = (label: string, c: CostBreakdown) =>
-    `${label.padEnd(40)} ${usd(c.apiGateway).padStart(12)} ${usd(c.lambda).padStart(12)} ${usd(c.dynamodb).padStart(12)} ${usd(c.total).padStart(12)}`;
+    `${label.padEnd(40)} ${usd(c.apiGateway).padStart(12)} ${usd(c.lambda).padStart(12)} ${usd(c.dynamodb).padStart(12)} ${usd(c.sqs).padStart(12)} ${usd(c.total).padStart(12)}`;
   const scale = (c: CostBreakdown, k: number): CostBreakdown => ({
     apiGateway: c.apiGateway * k,
     lambda: c.lambda * k,
     dynamodb: c.dynamodb * k,
+    sqs: c.sqs * k,
     total: c.total * k,
   });
 
   console.log(
     `Assumptions: Lambda bills ${assumptions.lambdaMs} ms at ${assumptions.memoryMb} MB per invocation (not measured: set --lambda-ms from your CloudWatch REPORT lines).`,
   );
-  console.log(`${''.padEnd(40)} ${'API Gateway'.padStart(12)} ${'Lambda'.padStart(12)} ${'DynamoDB'.padStart(12)} ${'total'.padStart(12)}`);
+  console.log(
+    `${''.padEnd(40)} ${'API Gateway'.padStart(12)} ${'Lambda'.padStart(12)} ${'DynamoDB'.padStart(12)} ${'SQS'.padStart(12)} ${'total'.padStart(12)}`,
+  );
   console.log(row('1 million echo messages', scale(echoCost(assumptions), 1e6)));
   for (const members of [10, 100, 1000])
     console.log(row(`1 million messages to ${members}-member rooms`, scale(broadcastCost(members, assumptions), 1e6)));
@@ -70,6 +75,13 @@ function main(): void {
   console.log(row('1 connection-month (idle, 5-min pings)', connectionMonthCost(assumptions)));
   console.log(row('1 million frames refused (frame limit)', scale(refusedFrameCost('frames', assumptions), 1e6)));
   console.log(row('1 million room messages refused', scale(refusedFrameCost('roomMessages', assumptions), 1e6)));
+  console.log('');
+  console.log('Rooms beyond the inline fan-out (queued, default fan-out settings):');
+  for (const members of [10_000, 100_000, LARGEST_ROOM]) {
+    const one = queuedBroadcastCost(members, assumptions);
+    console.log(row(`1 message to ${members.toLocaleString('en-US')} members`, one));
+    console.log(row('  a minute at 1 message/s', scale(one, 60)));
+  }
   const { perSecond, burst } = RATE_LIMIT_DEFAULTS.roomMessages;
   console.log('');
   console.log(`One connection flooding a 1000-member room with 100 room messages/s for an hour (limit: ${perSecond}/s, burst ${burst}):`);

@@ -14,6 +14,7 @@ export const CONTEXT_KEYS = {
   fanoutShardSize: 'fanoutShardSize',
   fanoutPostsPerSecond: 'fanoutPostsPerSecond',
   fanoutWorkers: 'fanoutWorkers',
+  roomMessagesPerSecondPerRoom: 'roomMessagesPerSecondPerRoom',
   roomMessagesPerSecond: 'roomMessagesPerSecond',
   roomMessageBurst: 'roomMessageBurst',
   framesPerSecond: 'framesPerSecond',

@@ -91,6 +91,7 @@ export function apiSettings(id: string, props: SwitchboardApiProps): ApiSettings
     [ENV.fanoutShardSize]: fanout.fanoutShardSize,
     [ENV.fanoutPostsPerSecond]: fanout.fanoutPostsPerSecond,
     [ENV.fanoutWorkers]: fanout.fanoutWorkers,
+    [ENV.roomMessagesPerSecondPerRoom]: fanout.roomMessagesPerSecondPerRoom,
   };
   return {
     stageName,
@@ -113,8 +114,13 @@ function fanoutSettings(id: string, props: SwitchboardApiProps) {
     fanoutShardSize: props.fanoutShardSize ?? FANOUT_DEFAULTS.fanoutShardSize,
     fanoutPostsPerSecond: props.fanoutPostsPerSecond ?? FANOUT_DEFAULTS.fanoutPostsPerSecond,
     fanoutWorkers: props.fanoutWorkers ?? FANOUT_DEFAULTS.fanoutWorkers,
+    roomMessagesPerSecondPerRoom: props.roomMessagesPerSecondPerRoom ?? FANOUT_DEFAULTS.roomMessagesPerSecondPerRoom,
   };
-  const check = (name: keyof typeof settings, min: number, max: number, why: string) => {
+  const perRoom = settings.roomMessagesPerSecondPerRoom;
+  if (!Number.isFinite(perRoom) || perRoom <= 0 || perRoom > 10_000) {
+    throw new ConfigError(`SwitchboardApi ${id}: roomMessagesPerSecondPerRoom must be a number above 0 and at most 10000; got ${perRoom}.`);
+  }
+  const check = (name: Exclude<keyof typeof settings, 'roomMessagesPerSecondPerRoom'>, min: number, max: number, why: string) => {
     const value = settings[name];
     if (!Number.isInteger(value) || value < min || value > max) {
       throw new ConfigError(`SwitchboardApi ${id}: ${name} must be an integer from ${min} to ${max} (${why}); got ${value}.`);

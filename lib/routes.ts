@@ -90,6 +90,7 @@ export const ACTION_ROUTES: ActionRoutes = {
     manageConnections: true,
     returnResponse: true,
     extraEnvironment: [
+      ENV.roomMessagesPerSecondPerRoom,
       RATE_LIMIT_ENV.roomMessages.perSecond,
       RATE_LIMIT_ENV.roomMessages.burst,
       ...HISTORY_ENV,
@@ -181,7 +182,7 @@ export const PUBLISH_FUNCTION_DEFINITION: FunctionDefinition = {
   // its presence departures, before DeleteItem removes its row.
   tableActions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
   manageConnections: true,
-  extraEnvironment: [...HISTORY_ENV, ...PRESENCE_ENV],
+  extraEnvironment: [ENV.roomMessagesPerSecondPerRoom, ...HISTORY_ENV, ...PRESENCE_ENV],
 };
 
 /**

@@ -52,6 +52,13 @@ export interface SwitchboardApiProps {
   /** Fan-out workers at once: the event source mapping's maximum concurrency, 2 to 1000. @default 10 */
   readonly fanoutWorkers?: number;
   /**
+   * Room messages per second one room beyond `inlineFanoutLimit` takes, from all its members and
+   * publishers together (bursts of two seconds' worth); past it they get RATE_LIMITED. Every such
+   * message is a post to each of its members: this keeps one room from running up the bill.
+   * @default 20
+   */
+  readonly roomMessagesPerSecondPerRoom?: number;
+  /**
    * Room messages one connection may send; past it they get RATE_LIMITED. Each one fans out
    * to up to `maxRoomMembers` posts, so this limit is exact: its bucket is in the connection's
    * table row (one conditional write per room message).

@@ -24,6 +24,7 @@ import { FANOUT_RESERVE_MS, type FanoutResult } from './room-fanout';
 import type { RoomHistory } from './room-history';
 import { sendToRoom, sendToRoomOnce, type RoomMessageDeps, type SendOnceDeps } from './room-messages';
 import type { RoomMessageLimiter } from './room-message-limiter';
+import type { RoomRateLimiter } from './room-rate-limiter';
 import type { RateLimit } from '../../contract/defaults';
 
 /**
@@ -105,6 +106,8 @@ export interface MessageDeps extends SendOnceDeps {
   store: ConnectionStore;
   /** The per-connection limit on room messages. */
   roomLimiter: RoomMessageLimiter;
+  /** The per-room limit on room messages, in rooms beyond the inline fan-out. */
+  roomRate?: RoomRateLimiter;
   remainingMs?: () => number;
 }
 
@@ -125,6 +128,8 @@ export async function sendMessage(frame: MessageRequest, connectionId: string, d
   }
   const token = await deps.roomLimiter.take(sender);
   if (!token.allowed) return rateLimited('room messages', deps.roomLimiter.limit, token.retryAfterMs, frame.id);
+  const refusal = await roomRateRefusal(frame.room, deps.roomRate);
+  if (refusal !== undefined) return errorFrame('RATE_LIMITED', refusal, frame.id);
   const from = sender.userId ?? connectionId;
   const draft = { room: frame.room, from, ...(fromName === undefined ? {} : { fromName }), data: frame.data };
   const options = { exclude: connectionId, remainingMs: deps.remainingMs };
@@ -216,10 +221,15 @@ export async function completeJoin(frame: JoinRequest, connectionId: string, dep
  * every member of the room (none excluded) as `from` ("server" by default). Bad input is answered
  * `{ error }`, never thrown.
  */
-export async function publishToRoom(payload: unknown, deps: RoomMessageDeps & { remainingMs?: () => number }): Promise<PublishResponse> {
+export async function publishToRoom(
+  payload: unknown,
+  deps: RoomMessageDeps & { remainingMs?: () => number; roomRate?: RoomRateLimiter },
+): Promise<PublishResponse> {
   const parsed = parsePublishRequest(payload);
   if (!parsed.ok) return parsed.error;
   const { room, data, from = SERVER_SENDER } = parsed.request;
+  const refusal = await roomRateRefusal(room, deps.roomRate);
+  if (refusal !== undefined) return { error: { code: 'RATE_LIMITED', message: refusal } };
   // Marked, so no publisher's name passes for a user's message.
   const { message, fanout } = await sendToRoom({ room, from, publisher: true, data }, deps, { remainingMs: deps.remainingMs });
   return {
@@ -264,6 +274,14 @@ export async function roomHistory(frame: HistoryRequest, connectionId: string, d
 
 export function ping(frame: PingRequest): ServerFrame {
   return withId({ event: 'pong' as const }, frame.id);
+}
+
+/** Why a room message to `room` is over the room's own limit, or undefined when it may go. */
+async function roomRateRefusal(room: string, limiter: RoomRateLimiter | undefined): Promise<string | undefined> {
+  if (!limiter) return undefined;
+  const outcome = await limiter.take(room);
+  if (outcome.allowed) return undefined;
+  return `Room "${room}" is beyond the inline fan-out, so each of its messages is a post to every member: it takes at most ${limiter.limit.perSecond} messages per second from all its members and publishers together, in bursts of up to ${limiter.limit.burst}; this one was not processed, retry in ${outcome.retryAfterMs} ms.`;
 }
 
 /** The RATE_LIMITED error for a frame over a per-connection limit; the connection stays open. */

@@ -2,6 +2,7 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { keys } from '../../contract/table-design';
 import { isConditionalCheckFailure } from './dynamo-errors';
 import { tableRetry, withRetry, type RetryOptions, type TableAccessOptions } from './retry';
+import type { BucketState } from '../../protocol/token-bucket';
 import { ONE_SHARD, type RoomLayout } from './room-sizing';
 
 /** A big room's occupancy events: at most one this often. */
@@ -30,13 +31,50 @@ export class RoomLayouts {
     );
     const item = result.Item;
     // No row, or none this code wrote (a layout is a power of two): the room has never grown.
+    const bucket =
+      typeof item?.roomTokens === 'number' && typeof item.roomTokensAt === 'number'
+        ? { bucket: { tokens: item.roomTokens, at: item.roomTokensAt } }
+        : {};
     const shards: unknown = item?.shards;
-    if (typeof shards !== 'number' || !Number.isInteger(Math.log2(shards))) return ONE_SHARD;
+    if (typeof shards !== 'number' || !Number.isInteger(Math.log2(shards))) return { ...ONE_SHARD, ...bucket };
     return {
       shards,
+      ...bucket,
       ...(typeof item?.members === 'number' ? { members: item.members } : {}),
       ...(typeof item?.countedAt === 'number' ? { countedAt: item.countedAt } : {}),
     };
+  }
+
+  /**
+   * Saves the room's message-rate bucket if it is still `previous` (compare-and-set); false when
+   * another message saved first, and the caller reads again.
+   */
+  async saveBucket(room: string, previous: BucketState | undefined, next: BucketState): Promise<boolean> {
+    const unchanged =
+      previous === undefined ? 'attribute_not_exists(roomTokensAt)' : 'roomTokens = :previousTokens AND roomTokensAt = :previousAt';
+    try {
+      await withRetry(
+        () =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: keys.roomLayout(room),
+              UpdateExpression: 'SET roomTokens = :tokens, roomTokensAt = :at',
+              ConditionExpression: unchanged,
+              ExpressionAttributeValues: {
+                ':tokens': next.tokens,
+                ':at': next.at,
+                ...(previous === undefined ? {} : { ':previousTokens': previous.tokens, ':previousAt': previous.at }),
+              },
+            }),
+          ),
+        this.retry,
+      );
+      return true;
+    } catch (err: unknown) {
+      if (isConditionalCheckFailure(err)) return false;
+      throw err;
+    }
   }
 
   /**

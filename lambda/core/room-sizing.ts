@@ -1,4 +1,5 @@
 import { FANOUT_DEFAULTS } from '../../contract/defaults';
+import type { BucketState } from '../../protocol/token-bucket';
 
 /*
  * How rooms are sized into shards and which fan out inline: pure rules, no AWS SDK, so the routes
@@ -17,6 +18,8 @@ export interface RoomLayout {
   /** The room's members at its last count, and when (ms since the epoch); absent before the first. */
   readonly members?: number;
   readonly countedAt?: number;
+  /** The room's message-rate bucket, once a queued room has had a message. */
+  readonly bucket?: BucketState;
 }
 
 /** A room that has never grown: one shard. */

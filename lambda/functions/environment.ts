@@ -1,7 +1,8 @@
-import { RATE_LIMIT_DEFAULTS, ROOM_DEFAULTS, type RateLimit } from '../../contract/defaults';
+import { FANOUT_DEFAULTS, RATE_LIMIT_DEFAULTS, ROOM_DEFAULTS, type RateLimit } from '../../contract/defaults';
 import { ENV, RATE_LIMIT_ENV } from '../../contract/environment';
-import { positiveIntEnv, rateLimitEnv } from '../core/config';
-import type { JoinLimits } from '../core/connection-store';
+import { positiveIntEnv, positiveNumberEnv, rateLimitEnv } from '../core/config';
+import type { ConnectionStore, JoinLimits } from '../core/connection-store';
+import { RoomRateLimiter, roomRateLimit } from '../core/room-rate-limiter';
 import { FrameLimiter } from '../core/frame-limiter';
 import { createTelemetry, type Telemetry } from '../core/telemetry';
 
@@ -26,6 +27,12 @@ export function frameLimiter(env: Env = process.env): FrameLimiter {
 /** Each connection's limit on room messages. */
 export function roomMessageRateLimit(env: Env = process.env): RateLimit {
   return rateLimitEnv(RATE_LIMIT_ENV.roomMessages, RATE_LIMIT_DEFAULTS.roomMessages, env);
+}
+
+/** The per-room limit on room messages in rooms beyond the inline fan-out. */
+export function roomRate(store: ConnectionStore, env: Env = process.env): RoomRateLimiter {
+  const perSecond = positiveNumberEnv(ENV.roomMessagesPerSecondPerRoom, FANOUT_DEFAULTS.roomMessagesPerSecondPerRoom, env);
+  return new RoomRateLimiter(store.layouts, store.fanoutSettings, roomRateLimit(perSecond), Date.now);
 }
 
 /** Rooms per connection and members per room. */

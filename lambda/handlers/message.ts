@@ -5,6 +5,7 @@ import type { MessageDedup } from '../core/message-dedup';
 import { identityOf } from '../core/presence';
 import type { RoomHistory } from '../core/room-history';
 import { RoomMessageLimiter } from '../core/room-message-limiter';
+import type { RoomRateLimiter } from '../core/room-rate-limiter';
 import { broadcastCounter, count } from '../core/telemetry';
 import { roomFanout, type RoomDeps } from './room-deps';
 import { actionRoute, type FrameRouteDeps, type RouteHandler } from './route-kinds';
@@ -17,6 +18,8 @@ export interface MessageDeps extends RoomDeps, FrameRouteDeps {
   readonly roomMessageRateLimit: RateLimit;
   /** The time, in ms since the epoch: a message's `ts` and the room-message limit's clock. */
   readonly now: () => number;
+  /** The per-room limit on room messages, in rooms beyond the inline fan-out; none: no such limit. */
+  readonly roomRate?: RoomRateLimiter;
 }
 
 /**
@@ -39,6 +42,7 @@ export function makeHandler(deps: MessageDeps): RouteHandler {
       dedup,
       fanout,
       roomLimiter,
+      roomRate: deps.roomRate,
       fanoutConcurrency,
       now,
       remainingMs: () => context.getRemainingTimeInMillis(),

@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import type { PublishResponse } from '../../protocol';
 import { publishToRoom } from '../core/actions';
 import type { RoomHistory } from '../core/room-history';
+import type { RoomRateLimiter } from '../core/room-rate-limiter';
 import { broadcastCounter, withTelemetry, type LambdaHandler } from '../core/telemetry';
 import { roomFanout, type RoomDeps } from './room-deps';
 
@@ -9,6 +10,8 @@ export interface PublishDeps extends RoomDeps {
   readonly history: RoomHistory;
   /** The time a message is accepted (its `ts`), in ms since the epoch. */
   readonly now: () => number;
+  /** The per-room limit on room messages, in rooms beyond the inline fan-out; none: no such limit. */
+  readonly roomRate?: RoomRateLimiter;
 }
 
 /**
@@ -28,6 +31,7 @@ export function makeHandler(deps: PublishDeps): LambdaHandler<unknown, PublishRe
       fanout,
       fanoutConcurrency,
       now,
+      roomRate: deps.roomRate,
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
     if ('error' in response) telemetry.logger.info('Publish refused', { code: response.error.code });

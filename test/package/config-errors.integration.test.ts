@@ -79,7 +79,7 @@ describe('cdk synth with a wrong setting', () => {
     const { status, stderr } = cdkSynth('maxRoomMembers=1');
     expect(status).toBe(1);
     expect(appLines(stderr)).toEqual([
-      'switchboard: SwitchboardApi Switchboard: maxRoomMembers must be an integer from 2 to 100000; got 1.',
+      'switchboard: SwitchboardApi Switchboard: maxRoomMembers must be an integer from 2 to 1000000; got 1.',
     ]);
   });
 });
