@@ -23,6 +23,7 @@ export const CONTEXT_KEYS = {
   historyRetentionSeconds: 'historyRetentionSeconds',
   roomRules: 'roomRules',
   presence: 'presence',
+  presenceLimit: 'presenceLimit',
   authProvider: 'authProvider',
   oidcIssuer: 'oidcIssuer',
   oidcJwksUrl: 'oidcJwksUrl',

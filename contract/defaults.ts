@@ -25,6 +25,11 @@ export const ROOM_DEFAULTS = {
   fanoutConcurrency: 32,
   /** Whether joins and leaves send `presence` events where no room rule says otherwise. */
   presence: true,
+  /**
+   * Above this many members a room gets an `occupancy` count, at most once a second, instead of a
+   * `presence` event per join and leave (each a post to every member), as Pusher and Ably cap it.
+   */
+  presenceLimit: 100,
 } as const;
 
 /**

@@ -22,6 +22,8 @@ export const ENV = {
   roomRules: 'ROOM_RULES',
   /** `true` or `false`: whether presence events go out where no room rule says otherwise. */
   presence: 'PRESENCE',
+  /** Members above which a room gets `occupancy` instead of `presence` events. */
+  presenceLimit: 'PRESENCE_LIMIT',
   /** The fan-out queue's URL (an SQS FIFO queue), where rooms beyond the inline limit are fanned out. */
   fanoutQueueUrl: 'FANOUT_QUEUE_URL',
   inlineFanoutLimit: 'INLINE_FANOUT_LIMIT',

@@ -92,6 +92,7 @@ export function apiSettings(id: string, props: SwitchboardApiProps): ApiSettings
     [ENV.fanoutPostsPerSecond]: fanout.fanoutPostsPerSecond,
     [ENV.fanoutWorkers]: fanout.fanoutWorkers,
     [ENV.roomMessagesPerSecondPerRoom]: fanout.roomMessagesPerSecondPerRoom,
+    [ENV.presenceLimit]: fanout.presenceLimit,
   };
   return {
     stageName,
@@ -115,6 +116,7 @@ function fanoutSettings(id: string, props: SwitchboardApiProps) {
     fanoutPostsPerSecond: props.fanoutPostsPerSecond ?? FANOUT_DEFAULTS.fanoutPostsPerSecond,
     fanoutWorkers: props.fanoutWorkers ?? FANOUT_DEFAULTS.fanoutWorkers,
     roomMessagesPerSecondPerRoom: props.roomMessagesPerSecondPerRoom ?? FANOUT_DEFAULTS.roomMessagesPerSecondPerRoom,
+    presenceLimit: props.presenceLimit ?? ROOM_DEFAULTS.presenceLimit,
   };
   const perRoom = settings.roomMessagesPerSecondPerRoom;
   if (!Number.isFinite(perRoom) || perRoom <= 0 || perRoom > 10_000) {
@@ -131,6 +133,7 @@ function fanoutSettings(id: string, props: SwitchboardApiProps) {
   check('fanoutPostsPerSecond', 1, 100_000, "a share of the account's @connections quota, 10,000 requests/s by default");
   // Lambda's limits on an SQS event source mapping's MaximumConcurrency.
   check('fanoutWorkers', 2, 1000, "Lambda's range for an SQS event source's maximum concurrency");
+  check('presenceLimit', 1, 10_000, 'above it a room gets occupancy counts instead of presence events');
   return settings;
 }
 

@@ -127,6 +127,7 @@ export function readAppConfig(app: App): AppConfig {
       fanoutPostsPerSecond: number(CONTEXT_KEYS.fanoutPostsPerSecond),
       fanoutWorkers: number(CONTEXT_KEYS.fanoutWorkers),
       roomMessagesPerSecondPerRoom: number(CONTEXT_KEYS.roomMessagesPerSecondPerRoom),
+      presenceLimit: number(CONTEXT_KEYS.presenceLimit),
       roomMessageRateLimit: rateLimit(CONTEXT_KEYS.roomMessagesPerSecond, CONTEXT_KEYS.roomMessageBurst, RATE_LIMIT_DEFAULTS.roomMessages),
       frameRateLimit: rateLimit(CONTEXT_KEYS.framesPerSecond, CONTEXT_KEYS.frameBurst, RATE_LIMIT_DEFAULTS.frames),
       historyLimit,

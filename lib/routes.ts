@@ -17,7 +17,7 @@ const FANOUT_ENV = [ENV.fanoutConcurrency, ENV.fanoutQueueUrl, ENV.inlineFanoutL
  * Every function that counts presence (joins, leaves, removed connections) reads the room rules and
  * the presence setting, which say where presence events go out, and fans them out.
  */
-const PRESENCE_ENV = [ENV.roomRules, ENV.presence, ...FANOUT_ENV];
+const PRESENCE_ENV = [ENV.roomRules, ENV.presence, ENV.presenceLimit, ...FANOUT_ENV];
 
 /** One Switchboard function and what it needs. */
 export interface FunctionDefinition {

@@ -59,6 +59,11 @@ export interface SwitchboardApiProps {
    */
   readonly roomMessagesPerSecondPerRoom?: number;
   /**
+   * Above this many members a room gets an `occupancy` count, at most once a second, instead of a
+   * `presence` event per join and leave (each a post to every member). @default 100
+   */
+  readonly presenceLimit?: number;
+  /**
    * Room messages one connection may send; past it they get RATE_LIMITED. Each one fans out
    * to up to `maxRoomMembers` posts, so this limit is exact: its bucket is in the connection's
    * table row (one conditional write per room message).

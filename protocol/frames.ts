@@ -204,9 +204,10 @@ export interface PresenceEvent {
   version: number;
 }
 /**
- * Sent instead of `presence` events in a room beyond the inline fan-out (a big room, where one
- * event per join would be a post to every member for every join): the room's member count, at most
- * once a second. It may lag the room by a second of joins and leaves; `members` pages still work.
+ * Sent instead of `presence` events in a room of more than `presenceLimit` members (a big room,
+ * where one event per join would be a post to every member for every join): the room's member
+ * count, at most once a second. It may lag the room by a second of joins and leaves; `members`
+ * pages still work.
  */
 export interface OccupancyEvent {
   event: 'occupancy';

@@ -4,6 +4,7 @@ import type { ConnectionStore, MemberRowAt, RoomMemberPage } from './connection-
 import type { FanoutJob, FanoutQueue } from './fanout-queue';
 import type { Notifier } from './notifier';
 import type { PostGovernor } from './post-governor';
+import { ROOM_DEFAULTS } from '../../contract/defaults';
 import { fansOutInline, type RoomLayout } from './room-sizing';
 import type { OccupancyEvent, PresenceEvent, RoomMessage, SignalEvent } from '../../protocol';
 
@@ -109,14 +110,20 @@ export class RoomFanout {
   }
 
   /**
-   * A presence change: to every member but `exclude` in a room that fans out inline; in a bigger
-   * room, where an event per join and leave would be a post per member each, an `occupancy` event
-   * with the room's count instead, at most once a second (the first change in a second sends it;
-   * the count is the room's last, at most a second old). Undefined when nothing was sent.
+   * A presence change: to every member but `exclude` in a room of up to `presenceLimit` members
+   * (counted, as the room fans out inline); in a bigger room, where an event per join and leave
+   * would be a post per member each, an `occupancy` event with the room's count instead, at most
+   * once a second (the first change in a second sends it). Undefined when nothing was sent.
    */
   async presenceChanged(event: PresenceEvent, exclude: string | undefined, options: RoomFanoutOptions): Promise<FanoutResult | undefined> {
     const layout = await this.store.layouts.get(event.room, true);
-    if (fansOutInline(layout, this.store.fanoutSettings)) return this.broadcastIn(layout, event, exclude, options);
+    const settings = this.store.fanoutSettings;
+    if (fansOutInline(layout, settings)) {
+      const limit = settings.presenceLimit ?? ROOM_DEFAULTS.presenceLimit;
+      // A room of one shard holds at most the inline limit: at or under the presence limit, no count is needed.
+      const small = limit >= settings.inlineFanoutLimit || (await this.store.countMembers(event.room, layout.shards)) <= limit;
+      if (small) return this.broadcastIn(layout, event, exclude, options);
+    }
     const now = (this.routing.now ?? Date.now)();
     if (!(await this.store.layouts.claimOccupancy(event.room, now))) return undefined;
     const members = await this.store.countMembers(event.room, layout.shards);

@@ -1,4 +1,4 @@
-import { FANOUT_DEFAULTS } from '../../contract/defaults';
+import { FANOUT_DEFAULTS, ROOM_DEFAULTS } from '../../contract/defaults';
 import type { BucketState } from '../../protocol/token-bucket';
 
 /*
@@ -31,11 +31,14 @@ export interface FanoutSettings {
   readonly inlineFanoutLimit: number;
   /** Members per shard of a queued room. */
   readonly fanoutShardSize: number;
+  /** Members above which a room gets `occupancy` instead of `presence` events. @default ROOM_DEFAULTS.presenceLimit */
+  readonly presenceLimit?: number;
 }
 
 export const DEFAULT_FANOUT_SETTINGS: FanoutSettings = {
   inlineFanoutLimit: FANOUT_DEFAULTS.inlineFanoutLimit,
   fanoutShardSize: FANOUT_DEFAULTS.fanoutShardSize,
+  presenceLimit: ROOM_DEFAULTS.presenceLimit,
 };
 
 /** How long a room's count is used before the next join counts again: joins within it may overshoot `maxRoomMembers` by their number. */

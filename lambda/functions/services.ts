@@ -45,6 +45,7 @@ export function fanoutSettings(env: Env = process.env): FanoutSettings {
   return {
     inlineFanoutLimit: nonNegativeIntEnv(ENV.inlineFanoutLimit, FANOUT_DEFAULTS.inlineFanoutLimit, env),
     fanoutShardSize: positiveIntEnv(ENV.fanoutShardSize, FANOUT_DEFAULTS.fanoutShardSize, env),
+    presenceLimit: positiveIntEnv(ENV.presenceLimit, ROOM_DEFAULTS.presenceLimit, env),
   };
 }
 

@@ -1,11 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ApiGatewayManagementApiClient,
   GoneException,
   LimitExceededException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { postedText } from './support/handler-harness';
 import { roomsOfOneShard } from '../support/room-layouts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -208,5 +209,40 @@ describe('RoomFanout', () => {
     });
     await expect(fanout.broadcast(message, 'sender', { concurrency: 5 })).resolves.toMatchObject({ delivered: 40 });
     expect(peak).toBe(5);
+  });
+});
+
+describe('RoomFanout presence in big rooms', () => {
+  const event = { event: 'presence' as const, room: 'lobby', userId: 'u1', change: 'joined' as const, connections: 1, version: 3 };
+  const postedFrames = () =>
+    api.commandCalls(PostToConnectionCommand).map((c) => JSON.parse(postedText(c.args[0].input.Data)) as Record<string, unknown>);
+
+  it('sends the presence event in a room of up to presenceLimit members', async () => {
+    ddb.on(QueryCommand, { Select: 'COUNT' }).resolves({ Count: 100 });
+    ddb.on(QueryCommand, { ProjectionExpression: 'connectionId, #ttl' }).resolves({ Items: members('a', 'b') });
+    api.on(PostToConnectionCommand).resolves({});
+    await fanout.presenceChanged(event, 'a', { concurrency: 4 });
+    expect(postedFrames()).toEqual([event]);
+  });
+
+  it('sends an occupancy count instead above it, once a second: a second change that second sends nothing', async () => {
+    ddb.on(QueryCommand, { Select: 'COUNT' }).resolves({ Count: 101 });
+    ddb.on(QueryCommand, { ProjectionExpression: 'connectionId, #ttl' }).resolves({ Items: members('a', 'b') });
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce({})
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    api.on(PostToConnectionCommand).resolves({});
+    await fanout.presenceChanged(event, 'a', { concurrency: 4 });
+    await fanout.presenceChanged({ ...event, userId: 'u2' }, 'b', { concurrency: 4 });
+    // The count goes to everyone, the joiner too: it is the room's, not an event about one member.
+    expect(postedFrames()).toEqual([
+      { event: 'occupancy', room: 'lobby', members: 101 },
+      { event: 'occupancy', room: 'lobby', members: 101 },
+    ]);
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
+      Key: { pk: 'FANOUT#lobby', sk: 'LAYOUT' },
+      ConditionExpression: 'attribute_not_exists(occupancyAt) OR occupancyAt <= :before',
+    });
   });
 });
