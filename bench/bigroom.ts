@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { UsageError } from '../cli-kit/flags';
+import { FANOUT_DEFAULTS } from '../contract';
 import { cachedAssembly } from '../local/assembly/cache';
 import { LOCAL_CREDENTIALS } from '../protocol/local-endpoints';
 import { publish } from '../publish/publish';
@@ -32,7 +33,7 @@ import {
   type MembersResult,
 } from './bigroom-protocol';
 import { RoomSender } from './bigroom-sender';
-import { broadcastCost, publishCost, type CostBreakdown } from './cost-model';
+import { broadcastCost, publishCost, queuedBroadcastCost, type CostBreakdown } from './cost-model';
 import { addCounts, checkDeliveries, lostOfUnexpected, mergeArrivals, NO_FAULTS, type ArrivalsBySeq } from './delivery-check';
 import { readBanner } from './emulator-banner';
 import { EmulatorLogCounts } from './emulator-log';
@@ -202,9 +203,40 @@ async function deadLetterDepth(endpoint: string | undefined, region: string): Pr
   }
 }
 
+/**
+ * Waits until the app's queues that feed dead-letter queues (the fan-out queue) hold no message,
+ * visible or in flight, or `timeoutMs` passes: the queued path acks at once, so the warm-up round's
+ * jobs would otherwise still be running when the measured round starts.
+ */
+async function queuesDrained(endpoint: string | undefined, region: string, timeoutMs: number): Promise<void> {
+  if (!endpoint) return;
+  const sqs = new SQSClient({ endpoint, region, credentials: LOCAL_CREDENTIALS });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({}));
+    for (;;) {
+      let waiting = 0;
+      for (const QueueUrl of QueueUrls) {
+        const { Attributes = {} } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl,
+            AttributeNames: ['RedrivePolicy', 'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        );
+        if (Attributes.RedrivePolicy === undefined) continue;
+        waiting += Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+      }
+      if (waiting === 0 || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    sqs.destroy();
+  }
+}
+
 const usd = (v: number) => (v < 0.01 ? `$${v.toFixed(6)}` : `$${v.toFixed(2)}`);
 const costLine = (c: CostBreakdown) =>
-  `${usd(c.total)} (API Gateway ${usd(c.apiGateway)}, Lambda ${usd(c.lambda)}, DynamoDB ${usd(c.dynamodb)})`;
+  `${usd(c.total)} (API Gateway ${usd(c.apiGateway)}, Lambda ${usd(c.lambda)}, DynamoDB ${usd(c.dynamodb)}, SQS ${usd(c.sqs)})`;
 
 async function run(o: BigroomOptions): Promise<number> {
   const split = memberSplit(o.members, o.perProcess);
@@ -273,7 +305,9 @@ async function run(o: BigroomOptions): Promise<number> {
     // One untimed round first (checked like the others): the message and publish functions'
     // environments start, as they are on a warm server.
     const warmUp = await sendAll(o, sender, lambda, banner.publishFunction, room, `${runId}-warm-up`);
-    log(`Warm-up round answered (${warmUp.filter((s) => s.seq !== undefined).length}/${warmUp.length}); the measured round...`);
+    log(`Warm-up round answered (${warmUp.filter((s) => s.seq !== undefined).length}/${warmUp.length}); waiting for its queued jobs...`);
+    await queuesDrained(banner.sqsEndpoint, banner.region, 120_000);
+    log('The measured round...');
     const sent = await sendAll(o, sender, lambda, banner.publishFunction, room, runId);
     lambda.destroy();
     const answered = sent.filter((s) => s.seq !== undefined);
@@ -337,7 +371,7 @@ async function run(o: BigroomOptions): Promise<number> {
       .join(' ');
     const path_ =
       o.inlineLimit === undefined
-        ? 'the app default (inline until inlineFanoutLimit lands)'
+        ? `the app default (inlineFanoutLimit=${FANOUT_DEFAULTS.inlineFanoutLimit}${o.shardSize ? `, fanoutShardSize=${o.shardSize}` : ''})`
         : `inlineFanoutLimit=${o.inlineLimit}${o.shardSize ? `, fanoutShardSize=${o.shardSize}` : ''}`;
     console.log(
       `\nBig room: ${thousands(o.members)} members, ${o.messages} room messages + ${o.messages} publishes over 1 s; fan-out: ${path_}; limits: ${limits || 'none'}`,
@@ -378,10 +412,14 @@ async function run(o: BigroomOptions): Promise<number> {
     console.log(
       `memory         server RSS grew ${serverSlope} per connection (from ${thousands(half?.members ?? 0)} to ${thousands(o.members)} members; RSS ${((serverAfter ?? 0) / 2 ** 20).toFixed(0)} MiB at the end of joins); member processes ${perConnection(clientBytes, o.members - 1)} per connection`,
     );
-    console.log(`cost           one room message ${costLine(broadcastCost(o.members))}; one publish ${costLine(publishCost(o.members))}`);
+    // A room above the inline limit is priced as the queue delivers it (its publishes as its messages, less the frame in and ack out).
+    const queued = o.members > (o.inlineLimit ?? FANOUT_DEFAULTS.inlineFanoutLimit);
+    const messageCost = queued ? queuedBroadcastCost(o.members) : broadcastCost(o.members);
+    const publishOne = queued ? queuedBroadcastCost(o.members) : publishCost(o.members);
+    console.log(`cost           one room message ${costLine(messageCost)}; one publish ${costLine(publishOne)}`);
     const minute = (c: CostBreakdown) => c.total * 60 * o.messages;
     console.log(
-      `               a minute at ${o.messages}/s: room messages ${usd(minute(broadcastCost(o.members)))}, publishes ${usd(minute(publishCost(o.members)))} (bench/cost-model.ts; Lambda time assumed)`,
+      `               a minute at ${o.messages}/s: room messages ${usd(minute(messageCost))}, publishes ${usd(minute(publishOne))} (bench/cost-model.ts; Lambda time assumed)`,
     );
     if (lost > 0) console.log(`\nFAILED: ${lost} messages lost`);
     return lost > 0 ? 1 : 0;
