@@ -29,7 +29,6 @@ export const ENV = {
   inlineFanoutLimit: 'INLINE_FANOUT_LIMIT',
   fanoutShardSize: 'FANOUT_SHARD_SIZE',
   fanoutPostsPerSecond: 'FANOUT_POSTS_PER_SECOND',
-  fanoutWorkers: 'FANOUT_WORKERS',
   roomMessagesPerSecondPerRoom: 'ROOM_MESSAGES_PER_SECOND_PER_ROOM',
 } as const;
 

@@ -12,6 +12,7 @@ import { API_GATEWAY_LIMITS, LIMITS } from '../protocol';
  *   ROOM#<room>#<S>#<k>
  *                 CONN#<id>     the same, in shard k of a room's S-shard layout (S a power of two >= 2,
  *                               k = shardOf(id, S)); a row stays in the layout it was written under
+ *   GOVERNOR      POSTS         the fan-out workers' token bucket of posts: tokens, at
  *   FANOUT#<room> LAYOUT        a room beyond one shard: shards (S, the layout joins write under now),
  *                               members and countedAt (its last count, and when)
  *   PRES#<room>   USER#<user>   a user's presence in a room: userId, name?, connectionIds (string set: its
@@ -52,6 +53,8 @@ export const keys = {
   shardPartition: (room: string, shards: number, shard: number) => (shards === 1 ? `ROOM#${room}` : `ROOM#${room}#${shards}#${shard}`),
   /** A room's one partition while it has one shard (and the first layout's, after). */
   roomPartition: (room: string) => keys.shardPartition(room, 1, 0),
+  /** The fan-out workers' shared post bucket (`GOVERNOR` has no `#`, so no room's key is it). */
+  postGovernor: () => ({ pk: 'GOVERNOR', sk: 'POSTS' }),
   roomLayout: (room: string) => ({ pk: `FANOUT#${room}`, sk: 'LAYOUT' }),
   presence: (room: string, userId: string) => ({ pk: `PRES#${room}`, sk: `USER#${userId}` }),
   presencePartition: (room: string) => `PRES#${room}`,

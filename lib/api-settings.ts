@@ -90,7 +90,6 @@ export function apiSettings(id: string, props: SwitchboardApiProps): ApiSettings
     [ENV.inlineFanoutLimit]: fanout.inlineFanoutLimit,
     [ENV.fanoutShardSize]: fanout.fanoutShardSize,
     [ENV.fanoutPostsPerSecond]: fanout.fanoutPostsPerSecond,
-    [ENV.fanoutWorkers]: fanout.fanoutWorkers,
     [ENV.roomMessagesPerSecondPerRoom]: fanout.roomMessagesPerSecondPerRoom,
     [ENV.presenceLimit]: fanout.presenceLimit,
   };

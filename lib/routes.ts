@@ -187,14 +187,15 @@ export const PUBLISH_FUNCTION_DEFINITION: FunctionDefinition = {
 
 /**
  * The fan-out worker: no route, the fan-out queue's event source mapping invokes it with jobs (one
- * shard of one room frame each). Query reads its shard's members; GetItem + DeleteItem +
- * BatchWriteItem + UpdateItem prune gone ones and count their presence departures (whose `left`
- * may fan out again, through the queue in a big room).
+ * shard of one room frame each). Query reads its shard's members; GetItem + UpdateItem claim posts
+ * from the workers' shared bucket (GOVERNOR); GetItem + DeleteItem + BatchWriteItem + UpdateItem
+ * prune gone ones and count their presence departures (whose `left` may fan out again, through the
+ * queue in a big room).
  */
 export const FANOUT_WORKER_DEFINITION: FunctionDefinition = {
   id: 'FanoutWorker',
   handler: 'fanout',
   tableActions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
   manageConnections: true,
-  extraEnvironment: [...PRESENCE_ENV, ENV.fanoutPostsPerSecond, ENV.fanoutWorkers],
+  extraEnvironment: [...PRESENCE_ENV, ENV.fanoutPostsPerSecond],
 };

@@ -1,20 +1,16 @@
 import { FANOUT_DEFAULTS } from '../../contract/defaults';
 import { ENV } from '../../contract/environment';
-import { positiveIntEnv, positiveNumberEnv } from '../core/config';
-import { PostGovernor } from '../core/post-governor';
+import { positiveNumberEnv } from '../core/config';
+import { governorLimit, PostGovernor } from '../core/post-governor';
 import { sleep } from '../core/retry';
 import { makeHandler } from '../handlers/fanout';
 import { telemetry } from './environment';
-import { roomDeps } from './services';
+import { postBucket, roomDeps } from './services';
 
 const deps = roomDeps(telemetry());
-// This environment's share of the workers' posts per second: one of at most FANOUT_WORKERS at once.
-const governor = new PostGovernor(
-  positiveNumberEnv(ENV.fanoutPostsPerSecond, FANOUT_DEFAULTS.fanoutPostsPerSecond),
-  positiveIntEnv(ENV.fanoutWorkers, FANOUT_DEFAULTS.fanoutWorkers),
-  Date.now,
-  sleep,
-);
+// All workers' posts per second together, from one bucket in the table that each claims chunks of.
+const { limit, chunk } = governorLimit(positiveNumberEnv(ENV.fanoutPostsPerSecond, FANOUT_DEFAULTS.fanoutPostsPerSecond));
+const governor = new PostGovernor(postBucket(limit), chunk, sleep);
 
 /** The fan-out worker's entry: its handler, with what it needs built from the environment at cold start. */
 export const handler = makeHandler({ ...deps, routing: { ...deps.routing, governor }, now: Date.now });

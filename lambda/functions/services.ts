@@ -7,6 +7,8 @@ import { ENV } from '../../contract/environment';
 import { callbackUrlEnv, historyEnv, nonNegativeIntEnv, positiveIntEnv, requireEnv } from '../core/config';
 import { ConnectionStore } from '../core/connection-store';
 import { FanoutQueue } from '../core/fanout-queue';
+import { SharedPostBucket } from '../core/post-governor';
+import type { RateLimit } from '../../protocol/token-bucket';
 import type { FanoutRouting } from '../core/room-fanout';
 import type { FanoutSettings } from '../core/room-sizing';
 import { MessageDedup } from '../core/message-dedup';
@@ -47,6 +49,11 @@ export function fanoutSettings(env: Env = process.env): FanoutSettings {
     fanoutShardSize: positiveIntEnv(ENV.fanoutShardSize, FANOUT_DEFAULTS.fanoutShardSize, env),
     presenceLimit: positiveIntEnv(ENV.presenceLimit, ROOM_DEFAULTS.presenceLimit, env),
   };
+}
+
+/** The fan-out workers' shared post bucket, in the same table. */
+export function postBucket(limit: RateLimit, env: Env = process.env): SharedPostBucket {
+  return new SharedPostBucket(tableClient(), requireEnv(ENV.tableName, env), limit);
 }
 
 /** The fan-out queue, when the stack gave the function one: rooms beyond the inline limit go through it. */

@@ -108,10 +108,7 @@ describe('fan-out settings', () => {
   it('takes -c inlineFanoutLimit=0 (every room queued), fanoutShardSize, fanoutPostsPerSecond and fanoutWorkers', () => {
     const t = synthTemplate({ inlineFanoutLimit: '0', fanoutShardSize: '500', fanoutPostsPerSecond: '9000', fanoutWorkers: '20' });
     expect(environmentOf(t, 'Message')).toMatchObject({ [ENV.inlineFanoutLimit]: '0', [ENV.fanoutShardSize]: '500' });
-    expect(environmentOf(t, FANOUT_WORKER_DEFINITION.id)).toMatchObject({
-      [ENV.fanoutPostsPerSecond]: '9000',
-      [ENV.fanoutWorkers]: '20',
-    });
+    expect(environmentOf(t, FANOUT_WORKER_DEFINITION.id)).toMatchObject({ [ENV.fanoutPostsPerSecond]: '9000' });
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 20 } });
   });
 

@@ -6,7 +6,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { SQSRecord } from 'aws-lambda';
 import { FanoutQueue, fanoutGroupId, parseFanoutJob, type FanoutJob } from '../../lambda/core/fanout-queue';
-import { PostGovernor } from '../../lambda/core/post-governor';
 import { makeHandler } from '../../lambda/handlers/fanout';
 import { handlerDeps, lambdaContext, mockAwsClients } from './support/handler-harness';
 
@@ -139,27 +138,5 @@ describe('the fan-out worker', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     const deleted = ddb.commandCalls(BatchWriteCommand).flatMap((c) => Object.values(c.args[0].input.RequestItems!).flat());
     expect(JSON.stringify(deleted)).toContain('"pk":"ROOM#arena","sk":"CONN#GONE"');
-  });
-});
-
-describe('PostGovernor', () => {
-  it('lets each of N workers post rate/N a second, after a tenth of a second’s burst', async () => {
-    let now = 0;
-    const slept: number[] = [];
-    const governor = new PostGovernor(
-      5000,
-      10,
-      () => now,
-      async (ms) => {
-        slept.push(ms);
-        now += ms;
-      },
-    );
-    expect(governor.share).toEqual({ perSecond: 500, burst: 50 });
-    for (let i = 0; i < 550; i++) await governor.take();
-    // 50 at once, then 500 more at 500 a second: one second of waiting in all.
-    expect(now).toBeGreaterThanOrEqual(999);
-    expect(now).toBeLessThanOrEqual(1002);
-    expect(slept.length).toBeGreaterThan(0);
   });
 });
