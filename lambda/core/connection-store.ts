@@ -14,7 +14,7 @@ import { forEachWithConcurrency } from './concurrency';
 import { expiresAtFor, isExpired, keys, layoutsUpTo, shardOf, shardsAttribute, TABLE } from '../../contract/table-design';
 import { RoomLayouts } from './room-layout';
 import { COUNT_FRESH_MS, DEFAULT_FANOUT_SETTINGS, ONE_SHARD, shardsFor, type FanoutSettings, type RoomLayout } from './room-sizing';
-import { isConditionalCheckFailure } from './dynamo-errors';
+import { isConditionalCheckFailure, updateIf } from './dynamo-errors';
 import { tableRetry, withRetry, type RetryOptions, type TableAccessOptions } from './retry';
 import type { BucketState } from '../../protocol/token-bucket';
 
@@ -265,14 +265,7 @@ export class ConnectionStore {
     connectionId: string,
     update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'>,
   ): Promise<boolean> {
-    const command = new UpdateCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ...update });
-    try {
-      await this.send(() => this.db.send(command));
-      return true;
-    } catch (err: unknown) {
-      if (isConditionalCheckFailure(err)) return false;
-      throw err;
-    }
+    return updateIf(this.db, new UpdateCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ...update }), this.retry);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../contract/table-design';
 import type { RateLimit } from '../../protocol/token-bucket';
-import { isConditionalCheckFailure } from './dynamo-errors';
+import { updateIf } from './dynamo-errors';
 import { tableRetry, withRetry, type RetryOptions, type TableAccessOptions } from './retry';
 
 /** What a claim on the shared bucket got: tokens, or how long until there is one. */
@@ -58,30 +58,22 @@ export class SharedPostBucket {
   }
 
   private async save(before: { tokens: number; at: number } | undefined, next: { tokens: number; at: number }): Promise<boolean> {
-    try {
-      await withRetry(
-        () =>
-          this.db.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: keys.postGovernor(),
-              UpdateExpression: 'SET tokens = :tokens, #at = :at',
-              ConditionExpression: before === undefined ? 'attribute_not_exists(pk)' : 'tokens = :beforeTokens AND #at = :beforeAt',
-              ExpressionAttributeNames: { '#at': 'at' },
-              ExpressionAttributeValues: {
-                ':tokens': next.tokens,
-                ':at': next.at,
-                ...(before === undefined ? {} : { ':beforeTokens': before.tokens, ':beforeAt': before.at }),
-              },
-            }),
-          ),
-        this.retry,
-      );
-      return true;
-    } catch (err: unknown) {
-      if (isConditionalCheckFailure(err)) return false;
-      throw err;
-    }
+    return updateIf(
+      this.db,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.postGovernor(),
+        UpdateExpression: 'SET tokens = :tokens, #at = :at',
+        ConditionExpression: before === undefined ? 'attribute_not_exists(pk)' : 'tokens = :beforeTokens AND #at = :beforeAt',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: {
+          ':tokens': next.tokens,
+          ':at': next.at,
+          ...(before === undefined ? {} : { ':beforeTokens': before.tokens, ':beforeAt': before.at }),
+        },
+      }),
+      this.retry,
+    );
   }
 }
 

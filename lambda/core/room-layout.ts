@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../contract/table-design';
-import { isConditionalCheckFailure } from './dynamo-errors';
+import { updateIf } from './dynamo-errors';
 import { tableRetry, withRetry, type RetryOptions, type TableAccessOptions } from './retry';
 import type { BucketState } from '../../protocol/token-bucket';
 import { ONE_SHARD, type RoomLayout } from './room-sizing';
@@ -52,29 +52,21 @@ export class RoomLayouts {
   async saveBucket(room: string, previous: BucketState | undefined, next: BucketState): Promise<boolean> {
     const unchanged =
       previous === undefined ? 'attribute_not_exists(roomTokensAt)' : 'roomTokens = :previousTokens AND roomTokensAt = :previousAt';
-    try {
-      await withRetry(
-        () =>
-          this.db.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: keys.roomLayout(room),
-              UpdateExpression: 'SET roomTokens = :tokens, roomTokensAt = :at',
-              ConditionExpression: unchanged,
-              ExpressionAttributeValues: {
-                ':tokens': next.tokens,
-                ':at': next.at,
-                ...(previous === undefined ? {} : { ':previousTokens': previous.tokens, ':previousAt': previous.at }),
-              },
-            }),
-          ),
-        this.retry,
-      );
-      return true;
-    } catch (err: unknown) {
-      if (isConditionalCheckFailure(err)) return false;
-      throw err;
-    }
+    return updateIf(
+      this.db,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.roomLayout(room),
+        UpdateExpression: 'SET roomTokens = :tokens, roomTokensAt = :at',
+        ConditionExpression: unchanged,
+        ExpressionAttributeValues: {
+          ':tokens': next.tokens,
+          ':at': next.at,
+          ...(previous === undefined ? {} : { ':previousTokens': previous.tokens, ':previousAt': previous.at }),
+        },
+      }),
+      this.retry,
+    );
   }
 
   /**
@@ -82,25 +74,17 @@ export class RoomLayouts {
    * that second (a conditional write of `occupancyAt`), false for the rest.
    */
   async claimOccupancy(room: string, now: number): Promise<boolean> {
-    try {
-      await withRetry(
-        () =>
-          this.db.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: keys.roomLayout(room),
-              UpdateExpression: 'SET occupancyAt = :now',
-              ConditionExpression: 'attribute_not_exists(occupancyAt) OR occupancyAt <= :before',
-              ExpressionAttributeValues: { ':now': now, ':before': now - OCCUPANCY_INTERVAL_MS },
-            }),
-          ),
-        this.retry,
-      );
-      return true;
-    } catch (err: unknown) {
-      if (isConditionalCheckFailure(err)) return false;
-      throw err;
-    }
+    return updateIf(
+      this.db,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.roomLayout(room),
+        UpdateExpression: 'SET occupancyAt = :now',
+        ConditionExpression: 'attribute_not_exists(occupancyAt) OR occupancyAt <= :before',
+        ExpressionAttributeValues: { ':now': now, ':before': now - OCCUPANCY_INTERVAL_MS },
+      }),
+      this.retry,
+    );
   }
 
   /**
@@ -113,30 +97,22 @@ export class RoomLayouts {
       from.countedAt === undefined
         ? 'attribute_not_exists(countedAt) AND (attribute_not_exists(shards) OR shards = :fromShards)'
         : 'countedAt = :fromAt AND shards = :fromShards';
-    try {
-      await withRetry(
-        () =>
-          this.db.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: keys.roomLayout(room),
-              UpdateExpression: 'SET shards = :shards, members = :members, countedAt = :at',
-              ConditionExpression: unchanged,
-              ExpressionAttributeValues: {
-                ':shards': Math.max(from.shards, count.shards),
-                ':members': count.members,
-                ':at': count.countedAt,
-                ':fromShards': from.shards,
-                ...(from.countedAt === undefined ? {} : { ':fromAt': from.countedAt }),
-              },
-            }),
-          ),
-        this.retry,
-      );
-      return true;
-    } catch (err: unknown) {
-      if (isConditionalCheckFailure(err)) return false;
-      throw err;
-    }
+    return updateIf(
+      this.db,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.roomLayout(room),
+        UpdateExpression: 'SET shards = :shards, members = :members, countedAt = :at',
+        ConditionExpression: unchanged,
+        ExpressionAttributeValues: {
+          ':shards': Math.max(from.shards, count.shards),
+          ':members': count.members,
+          ':at': count.countedAt,
+          ':fromShards': from.shards,
+          ...(from.countedAt === undefined ? {} : { ':fromAt': from.countedAt }),
+        },
+      }),
+      this.retry,
+    );
   }
 }

@@ -22,7 +22,18 @@ describe('ROOM_NAME', () => {
 
 describe('SERVER_EVENTS', () => {
   test('lists each event of the ServerFrame union once', () => {
-    const events: Array<ServerFrame['event']> = ['message', 'joined', 'left', 'pong', 'error', 'members', 'presence', 'occupancy', 'history', 'signal'];
+    const events: Array<ServerFrame['event']> = [
+      'message',
+      'joined',
+      'left',
+      'pong',
+      'error',
+      'members',
+      'presence',
+      'occupancy',
+      'history',
+      'signal',
+    ];
     expect([...SERVER_EVENTS].sort()).toEqual([...events].sort());
   });
 });
