@@ -5,7 +5,7 @@ import type { FanoutJob, FanoutQueue } from './fanout-queue';
 import type { Notifier } from './notifier';
 import type { PostGovernor } from './post-governor';
 import { ROOM_DEFAULTS } from '../../contract/defaults';
-import { fansOutInline, type RoomLayout } from './room-sizing';
+import { COUNT_FRESH_MS, fansOutInline, type RoomLayout } from './room-sizing';
 import type { OccupancyEvent, PresenceEvent, RoomMessage, SignalEvent } from '../../protocol';
 
 /** A frame fanned out to a room's members: a room message, a presence change or count, or a signal. */
@@ -126,7 +126,10 @@ export class RoomFanout {
     }
     const now = (this.routing.now ?? Date.now)();
     if (!(await this.store.layouts.claimOccupancy(event.room, now))) return undefined;
-    const members = await this.store.countMembers(event.room, layout.shards);
+    // The count joins keep on the layout row when it is fresh (a busy big room's usually is): a
+    // count of every partition of a room of a million members is thousands of Queries.
+    const fresh = layout.members !== undefined && layout.countedAt !== undefined && now - layout.countedAt < COUNT_FRESH_MS;
+    const members = fresh ? layout.members : await this.store.countMembers(event.room, layout.shards);
     return this.broadcastIn(layout, { event: 'occupancy', room: event.room, members }, undefined, options);
   }
 
