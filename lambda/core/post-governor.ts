@@ -33,7 +33,11 @@ export class SharedPostBucket {
     this.now = options.now ?? Date.now;
   }
 
-  /** Takes up to `wanted` tokens: as many as the bucket has, or none and how long to wait for one. */
+  /**
+   * Takes `wanted` tokens, or none and how long until the bucket has them: a drained bucket is
+   * claimed a whole chunk at a time, never a token per claim, so the item's writes stay at the
+   * rate over the chunk however hard the workers press.
+   */
   async claim(wanted: number): Promise<Claim> {
     for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
       const read = await withRetry(
@@ -50,8 +54,8 @@ export class SharedPostBucket {
         before === undefined
           ? this.limit.burst
           : Math.min(this.limit.burst, before.tokens + ((at - before.at) * this.limit.perSecond) / 1000);
-      const granted = Math.min(wanted, Math.floor(tokens));
-      if (granted < 1) return { granted: 0, retryAfterMs: Math.max(1, Math.ceil(((1 - tokens) * 1000) / this.limit.perSecond)) };
+      const granted = Math.min(wanted, this.limit.burst);
+      if (tokens < granted) return { granted: 0, retryAfterMs: Math.max(1, Math.ceil(((granted - tokens) * 1000) / this.limit.perSecond)) };
       if (await this.save(before, { tokens: tokens - granted, at })) return { granted, retryAfterMs: 0 };
     }
     return { granted: 0, retryAfterMs: Math.max(1, Math.ceil(1000 / this.limit.perSecond)) };
