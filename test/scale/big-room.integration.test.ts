@@ -21,13 +21,22 @@ jest.setTimeout(300_000);
 
 const ROOT = path.join(__dirname, '..', '..');
 const MEMBERS = 1200;
+/** The workers' posts per second in this app: below the emulator's own pace here (about 1,300), so the governor is what holds them. */
+const POSTS_PER_SECOND = 600;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 let assemblyDir: string;
 
 beforeAll(async () => {
   requireIntegrationTest('the big-room tests');
-  const context = { inlineFanoutLimit: '0', fanoutShardSize: '100', fanoutWorkers: '4', maxRoomMembers: '5000', presence: 'false' };
+  const context = {
+    inlineFanoutLimit: '0',
+    fanoutShardSize: '100',
+    fanoutWorkers: '4',
+    fanoutPostsPerSecond: String(POSTS_PER_SECOND),
+    maxRoomMembers: '5000',
+    presence: 'false',
+  };
   assemblyDir = (await cachedAssembly({ cwd: ROOT, context, log: (line) => process.stderr.write(`\n${line}\n`) })).dir;
 });
 
@@ -119,6 +128,33 @@ describe(`a room of ${MEMBERS} members, fanned out through the queue`, () => {
     // AND no job failed
     const sqs = sqsOf(emu);
     expect(await depth(sqs, await deadLetterQueueUrl(sqs))).toBe(0);
+    for (const m of joined) m.client.ws.close();
+  });
+});
+
+describe('the fan-out governor under the account quota', () => {
+  let emu: Emulator;
+  afterAll(() => emu?.stop());
+
+  it('keeps the workers together under --account-rps: API Gateway answers none of their posts 429', async () => {
+    // GIVEN an account quota of 800 requests/s and workers that may post 600/s together
+    const lines: string[] = [];
+    emu = await start({ accountRps: 800, log: (line) => lines.push(line) });
+    const room = 'governed';
+    const joined = await members(emu, room, 250);
+    const [sender, ...others] = joined;
+    // WHEN three messages go to 249 members, 4 shards, through 4 workers at once
+    const startedAt = Date.now();
+    const seqs: number[] = [];
+    for (let i = 0; i < 3; i++) seqs.push((await request(sender.client, { action: 'message', room, data: `g${i}` })).seq as number);
+    await waitUntil(() => others.every((m) => seqsOf(m.frames, room).length >= 3), { timeoutMs: 60_000, returnOnTimeout: true });
+    const elapsedMs = Date.now() - startedAt;
+    // THEN everyone got them, no post was refused for the quota, and the 747 posts took as long as 600/s allows
+    expect(others.filter((m) => JSON.stringify(seqsOf(m.frames, room)) !== JSON.stringify(seqs))).toHaveLength(0);
+    const posts = lines.filter((line) => /^@connections POST\s+\S+ \d{3}$/.test(line));
+    expect(posts.length).toBeGreaterThanOrEqual(747);
+    expect(posts.filter((line) => line.endsWith(' 429'))).toEqual([]);
+    expect(elapsedMs).toBeGreaterThanOrEqual(((747 - POSTS_PER_SECOND / 10) / POSTS_PER_SECOND) * 1000);
     for (const m of joined) m.client.ws.close();
   });
 });
